@@ -1,0 +1,726 @@
+//! The requirements catalog: every documented network requirement, the features that need
+//! them, the documents they come from and the regions of each cloud.
+//!
+//! The data lives in `assets/catalog.toml` and `assets/regions.toml`, embedded in the binary.
+//! Loading checks every cross-reference (feature ids, document keys, editions, placeholders),
+//! so a bad edit to the data fails at load time with the entry and field named, never later.
+
+use crate::model::{Cloud, InboundRoutes, Kind, PortSpec};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use thiserror::Error;
+
+pub const BUILTIN_CATALOG: &str = include_str!("../assets/catalog.toml");
+pub const BUILTIN_REGIONS: &str = include_str!("../assets/regions.toml");
+
+/// Placeholders a destination may contain, substituted by `resolve`.
+pub const PLACEHOLDERS: [&str; 6] = [
+    "<region>",
+    "<tag-region>",
+    "<paired>",
+    "<storage>",
+    "<acr>",
+    "<dns>",
+];
+
+#[derive(Debug, Error)]
+pub enum CatalogError {
+    #[error("{file}: {source}")]
+    Parse {
+        file: String,
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    #[error("{file}: {entry}: {message}")]
+    Invalid {
+        file: String,
+        entry: String,
+        message: String,
+    },
+}
+
+/// A value given per cloud; `None` means "not needed in that cloud".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PerCloud {
+    pub public: Option<String>,
+    pub usgov: Option<String>,
+    pub china: Option<String>,
+}
+
+impl PerCloud {
+    pub fn get(&self, cloud: Cloud) -> Option<&str> {
+        match cloud {
+            Cloud::Public => self.public.as_deref(),
+            Cloud::Usgov => self.usgov.as_deref(),
+            Cloud::China => self.china.as_deref(),
+        }
+        .filter(|s| !s.is_empty())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        Cloud::ALL.iter().all(|c| self.get(*c).is_none())
+    }
+
+    fn values(&self) -> impl Iterator<Item = (Cloud, &str)> {
+        Cloud::ALL
+            .into_iter()
+            .filter_map(move |c| self.get(c).map(|v| (c, v)))
+    }
+}
+
+/// `{ all = "x" }`, `{ public = "x", usgov = "y" }`, or both (a named cloud overrides `all`).
+/// An empty string for a cloud means "not needed there" even when `all` is set.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPerCloud {
+    all: Option<String>,
+    public: Option<String>,
+    usgov: Option<String>,
+    china: Option<String>,
+}
+
+impl From<RawPerCloud> for PerCloud {
+    fn from(r: RawPerCloud) -> Self {
+        let pick = |v: Option<String>| v.or_else(|| r.all.clone());
+        PerCloud {
+            public: pick(r.public),
+            usgov: pick(r.usgov),
+            china: pick(r.china),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edition {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub key: String,
+    pub title: String,
+    pub path: String,
+    pub revision: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FeatureGroup {
+    Compute,
+    Images,
+    Workspace,
+    Packages,
+    Aks,
+}
+
+impl FeatureGroup {
+    pub const ALL: [FeatureGroup; 5] = [
+        FeatureGroup::Compute,
+        FeatureGroup::Images,
+        FeatureGroup::Workspace,
+        FeatureGroup::Packages,
+        FeatureGroup::Aks,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            FeatureGroup::Compute => "Compute",
+            FeatureGroup::Images => "Images",
+            FeatureGroup::Workspace => "Workspace",
+            FeatureGroup::Packages => "Packages & tools",
+            FeatureGroup::Aks => "AKS",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feature {
+    pub id: String,
+    pub title: String,
+    pub group: FeatureGroup,
+    /// Features this one needs; selecting it selects them too.
+    pub requires: Vec<String>,
+    pub help: String,
+    /// Guidance shown as a note whenever the feature is selected (e.g. federated identity).
+    pub guidance: Option<String>,
+}
+
+/// Where a requirement comes from: a document key and a section within it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    pub doc: String,
+    pub section: String,
+}
+
+/// A caveat that travels with a requirement into every rule set that contains it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryWarning {
+    pub text: String,
+    /// Clouds the warning applies to; empty means all.
+    #[serde(default)]
+    pub clouds: Vec<Cloud>,
+}
+
+impl EntryWarning {
+    pub fn applies_to(&self, cloud: Cloud) -> bool {
+        self.clouds.is_empty() || self.clouds.contains(&cloud)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    pub id: String,
+    pub kind: Kind,
+    /// The remote end: the destination of outbound rules and routes, the source of inbound
+    /// rules. `None` for a cloud means the requirement does not exist there.
+    pub remote: PerCloud,
+    /// Used instead of `remote` when a placeholder in it has no value (e.g. no storage account).
+    pub fallback: PerCloud,
+    pub ports: Vec<PortSpec>,
+    /// A URL path the document restricts the host to (FQDN rules can only allow the host).
+    pub path: Option<String>,
+    /// Required when any of these features is selected...
+    pub features: Vec<String>,
+    /// ...or always.
+    pub always: bool,
+    /// Not required when any of these features is selected.
+    pub unless: Vec<String>,
+    /// For routes: the inbound routes mode that produces this route.
+    pub inbound_routes: Option<InboundRoutes>,
+    /// For routes: the next hop type (e.g. `Internet`).
+    pub next_hop: Option<String>,
+    pub purpose: String,
+    pub refs: Vec<Reference>,
+    /// How the document spells the destination where it differs from the real name.
+    pub doc_spelling: Option<String>,
+    pub warnings: Vec<EntryWarning>,
+    /// First edition of the guidance that has the requirement.
+    pub since: Option<String>,
+    /// First edition that no longer has it.
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    pub cloud: Cloud,
+    /// ARM name, e.g. `francecentral`.
+    pub name: String,
+    pub display_name: String,
+    /// `properties.region` in the Service Tags file, e.g. `centralfrance`.
+    pub tag_region: Option<String>,
+    /// Suffix of regional tags, e.g. `FranceCentral` in `Storage.FranceCentral`.
+    pub tag_suffix: Option<String>,
+    /// ARM name of the paired region, in the same cloud.
+    pub paired: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub editions: Vec<Edition>,
+    pub documents: Vec<Document>,
+    pub features: Vec<Feature>,
+    pub requirements: Vec<Requirement>,
+    pub regions: Vec<Region>,
+}
+
+// ---- raw TOML shapes -------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalog {
+    schema_version: u32,
+    #[serde(default, rename = "edition")]
+    editions: Vec<RawEdition>,
+    #[serde(default, rename = "document")]
+    documents: Vec<RawDocument>,
+    #[serde(default, rename = "feature")]
+    features: Vec<RawFeature>,
+    #[serde(default, rename = "requirement")]
+    requirements: Vec<RawRequirement>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEdition {
+    id: String,
+    title: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDocument {
+    key: String,
+    title: String,
+    path: String,
+    revision: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeature {
+    id: String,
+    title: String,
+    group: FeatureGroup,
+    #[serde(default)]
+    requires: Vec<String>,
+    help: String,
+    guidance: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequirement {
+    id: String,
+    kind: Kind,
+    destination: Option<RawPerCloud>,
+    source: Option<RawPerCloud>,
+    fallback: Option<RawPerCloud>,
+    ports: Vec<PortSpec>,
+    path: Option<String>,
+    #[serde(default)]
+    features: Vec<String>,
+    #[serde(default)]
+    always: bool,
+    #[serde(default)]
+    unless: Vec<String>,
+    inbound_routes: Option<InboundRoutes>,
+    next_hop: Option<String>,
+    purpose: String,
+    refs: Vec<Reference>,
+    doc_spelling: Option<String>,
+    #[serde(default)]
+    warnings: Vec<EntryWarning>,
+    since: Option<String>,
+    until: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegions {
+    #[serde(rename = "region")]
+    regions: Vec<RawRegion>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegion {
+    cloud: Cloud,
+    name: String,
+    display_name: String,
+    tag_region: Option<String>,
+    tag_suffix: Option<String>,
+    paired: Option<String>,
+}
+
+// ---- loading ---------------------------------------------------------------------------
+
+impl Catalog {
+    /// The catalog embedded in the binary. It is checked by the test suite, so a failure here
+    /// is a build defect, not a user error.
+    pub fn builtin() -> Catalog {
+        Catalog::from_toml(BUILTIN_CATALOG, BUILTIN_REGIONS, "assets/catalog.toml", "assets/regions.toml")
+            .unwrap_or_else(|e| panic!("the built-in catalog is invalid: {e}"))
+    }
+
+    /// Parses and cross-checks a catalog and a region list.
+    pub fn from_toml(
+        catalog: &str,
+        regions: &str,
+        catalog_file: &str,
+        regions_file: &str,
+    ) -> Result<Catalog, CatalogError> {
+        let raw: RawCatalog = toml::from_str(catalog).map_err(|e| CatalogError::Parse {
+            file: catalog_file.to_string(),
+            source: Box::new(e),
+        })?;
+        let raw_regions: RawRegions = toml::from_str(regions).map_err(|e| CatalogError::Parse {
+            file: regions_file.to_string(),
+            source: Box::new(e),
+        })?;
+        let invalid = |file: &str, entry: &str, message: String| CatalogError::Invalid {
+            file: file.to_string(),
+            entry: entry.to_string(),
+            message,
+        };
+        let cf = catalog_file;
+
+        if raw.schema_version != 1 {
+            return Err(invalid(
+                cf,
+                "schema_version",
+                format!("unsupported schema_version {} (this build reads 1)", raw.schema_version),
+            ));
+        }
+        if raw.editions.is_empty() {
+            return Err(invalid(cf, "edition", "at least one [[edition]] is needed".into()));
+        }
+
+        let editions: Vec<Edition> = raw
+            .editions
+            .into_iter()
+            .map(|e| Edition { id: e.id, title: e.title })
+            .collect();
+        unique(cf, "edition", editions.iter().map(|e| e.id.as_str()))?;
+
+        let documents: Vec<Document> = raw
+            .documents
+            .into_iter()
+            .map(|d| Document {
+                key: d.key,
+                title: d.title,
+                path: d.path,
+                revision: d.revision,
+            })
+            .collect();
+        unique(cf, "document", documents.iter().map(|d| d.key.as_str()))?;
+
+        let features: Vec<Feature> = raw
+            .features
+            .into_iter()
+            .map(|f| Feature {
+                id: f.id,
+                title: f.title,
+                group: f.group,
+                requires: f.requires,
+                help: f.help,
+                guidance: f.guidance,
+            })
+            .collect();
+        unique(cf, "feature", features.iter().map(|f| f.id.as_str()))?;
+        let feature_ids: BTreeSet<&str> = features.iter().map(|f| f.id.as_str()).collect();
+        for f in &features {
+            if !is_kebab_id(&f.id) {
+                return Err(invalid(cf, &format!("feature {}", f.id), "id must be kebab-case".into()));
+            }
+            for r in &f.requires {
+                if !feature_ids.contains(r.as_str()) || r == &f.id {
+                    return Err(invalid(
+                        cf,
+                        &format!("feature {}", f.id),
+                        format!("requires unknown feature '{r}'"),
+                    ));
+                }
+            }
+        }
+
+        let doc_keys: BTreeSet<&str> = documents.iter().map(|d| d.key.as_str()).collect();
+        let edition_ids: BTreeSet<&str> = editions.iter().map(|e| e.id.as_str()).collect();
+        let mut requirements = Vec::with_capacity(raw.requirements.len());
+        for r in raw.requirements {
+            let entry = format!("requirement {}", r.id);
+            let err = |m: String| invalid(cf, &entry, m);
+            if !is_kebab_id(&r.id) {
+                return Err(err("id must be kebab-case".into()));
+            }
+            let remote: PerCloud = match (r.kind, r.destination, r.source) {
+                (Kind::Inbound, None, Some(s)) => s.into(),
+                (Kind::Inbound, _, _) => {
+                    return Err(err("an inbound requirement has `source` and no `destination`".into()))
+                }
+                (_, Some(d), None) => d.into(),
+                (_, _, _) => {
+                    return Err(err(format!(
+                        "a {} requirement has `destination` and no `source`",
+                        r.kind
+                    )))
+                }
+            };
+            if remote.is_empty() {
+                return Err(err("no cloud has a value".into()));
+            }
+            let fallback: PerCloud = r.fallback.map(Into::into).unwrap_or_default();
+            for (cloud, value) in remote.values().chain(fallback.values()) {
+                check_placeholders(value).map_err(|m| err(format!("{cloud}: {m}")))?;
+            }
+            if r.ports.is_empty() {
+                return Err(err("`ports` is empty".into()));
+            }
+            let app = r.ports.iter().filter(|p| p.protocol.is_application()).count();
+            match r.kind {
+                Kind::FqdnApp if app != r.ports.len() => {
+                    return Err(err("fqdn-app ports must be http:N or https:N".into()))
+                }
+                Kind::FqdnApp => {}
+                _ if app > 0 => {
+                    return Err(err("only fqdn-app requirements take http/https ports".into()))
+                }
+                _ => {}
+            }
+            if r.always == !r.features.is_empty() {
+                return Err(err("give exactly one of `always = true` or `features`".into()));
+            }
+            for f in r.features.iter().chain(&r.unless) {
+                if !feature_ids.contains(f.as_str()) {
+                    return Err(err(format!("unknown feature '{f}'")));
+                }
+            }
+            match (r.kind, r.inbound_routes, &r.next_hop) {
+                (Kind::Route, Some(InboundRoutes::None), _) | (Kind::Route, None, _) => {
+                    return Err(err(
+                        "a route needs `inbound_routes` = \"service-tags\" or \"ip-prefixes\"".into(),
+                    ))
+                }
+                (Kind::Route, _, None) => return Err(err("a route needs `next_hop`".into())),
+                (Kind::Route, _, _) => {}
+                (_, None, None) => {}
+                _ => {
+                    return Err(err(
+                        "`inbound_routes` and `next_hop` belong to route requirements only".into(),
+                    ))
+                }
+            }
+            if r.refs.is_empty() {
+                return Err(err("`refs` is empty: every requirement names its source".into()));
+            }
+            for rf in &r.refs {
+                if !doc_keys.contains(rf.doc.as_str()) {
+                    return Err(err(format!("unknown document key '{}'", rf.doc)));
+                }
+            }
+            for e in r.since.iter().chain(&r.until) {
+                if !edition_ids.contains(e.as_str()) {
+                    return Err(err(format!("unknown edition '{e}'")));
+                }
+            }
+            if r.purpose.trim().is_empty() {
+                return Err(err("`purpose` is empty".into()));
+            }
+            requirements.push(Requirement {
+                id: r.id,
+                kind: r.kind,
+                remote,
+                fallback,
+                ports: r.ports,
+                path: r.path,
+                features: r.features,
+                always: r.always,
+                unless: r.unless,
+                inbound_routes: r.inbound_routes,
+                next_hop: r.next_hop,
+                purpose: r.purpose,
+                refs: r.refs,
+                doc_spelling: r.doc_spelling,
+                warnings: r.warnings,
+                since: r.since,
+                until: r.until,
+            });
+        }
+        unique(cf, "requirement", requirements.iter().map(|r| r.id.as_str()))?;
+
+        let rf = regions_file;
+        let regions: Vec<Region> = raw_regions
+            .regions
+            .into_iter()
+            .map(|r| Region {
+                cloud: r.cloud,
+                name: r.name,
+                display_name: r.display_name,
+                tag_region: r.tag_region,
+                tag_suffix: r.tag_suffix,
+                paired: r.paired,
+            })
+            .collect();
+        let mut seen = BTreeSet::new();
+        for r in &regions {
+            if !seen.insert((r.cloud, r.name.as_str())) {
+                return Err(invalid(rf, &r.name, "region listed twice".into()));
+            }
+        }
+        for r in &regions {
+            if let Some(p) = &r.paired {
+                if !regions.iter().any(|o| o.cloud == r.cloud && &o.name == p) {
+                    return Err(invalid(
+                        rf,
+                        &r.name,
+                        format!("paired region '{p}' is not a {} region", r.cloud),
+                    ));
+                }
+            }
+        }
+
+        Ok(Catalog {
+            editions,
+            documents,
+            features,
+            requirements,
+            regions,
+        })
+    }
+
+    pub fn feature(&self, id: &str) -> Option<&Feature> {
+        self.features.iter().find(|f| f.id == id)
+    }
+
+    pub fn document(&self, key: &str) -> Option<&Document> {
+        self.documents.iter().find(|d| d.key == key)
+    }
+
+    pub fn default_edition(&self) -> &Edition {
+        &self.editions[0]
+    }
+
+    pub fn edition_index(&self, id: &str) -> Option<usize> {
+        self.editions.iter().position(|e| e.id == id)
+    }
+
+    pub fn regions_of(&self, cloud: Cloud) -> impl Iterator<Item = &Region> {
+        self.regions.iter().filter(move |r| r.cloud == cloud)
+    }
+
+    /// Finds a region of `cloud` by ARM name or display name, ignoring case and spaces.
+    pub fn find_region(&self, cloud: Cloud, name: &str) -> Option<&Region> {
+        let key = squash(name);
+        self.regions_of(cloud)
+            .find(|r| squash(&r.name) == key || squash(&r.display_name) == key)
+    }
+
+    /// Up to three region names of `cloud` closest to `name`, for "did you mean" messages.
+    pub fn closest_regions(&self, cloud: Cloud, name: &str) -> Vec<&str> {
+        let key = squash(name);
+        let mut scored: Vec<(usize, &str)> = self
+            .regions_of(cloud)
+            .map(|r| {
+                let d = edit_distance(&key, &squash(&r.name))
+                    .min(edit_distance(&key, &squash(&r.display_name)));
+                // A prefix or substring match is a better hint than raw edit distance.
+                let bonus = if squash(&r.name).contains(&key) && !key.is_empty() { 0 } else { 1 };
+                (d * 2 + bonus, r.name.as_str())
+            })
+            .collect();
+        scored.sort();
+        scored.into_iter().take(3).map(|(_, n)| n).collect()
+    }
+
+    /// Every feature `ids` needs, transitively, `ids` included, in catalog order.
+    pub fn with_dependencies<'a>(&'a self, ids: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+        let mut wanted: BTreeSet<&str> = BTreeSet::new();
+        let mut stack: Vec<&str> = ids.into_iter().collect();
+        while let Some(id) = stack.pop() {
+            if wanted.insert(id) {
+                if let Some(f) = self.feature(id) {
+                    stack.extend(f.requires.iter().map(String::as_str));
+                }
+            }
+        }
+        self.features
+            .iter()
+            .map(|f| f.id.as_str())
+            .filter(|id| wanted.contains(id))
+            .collect()
+    }
+
+    /// Features that need `id` directly or transitively (to untick them with it).
+    pub fn dependents_of(&self, id: &str) -> Vec<&str> {
+        self.features
+            .iter()
+            .filter(|f| f.id != id && self.with_dependencies([f.id.as_str()]).contains(&id))
+            .map(|f| f.id.as_str())
+            .collect()
+    }
+
+    /// Count of requirements per document key, for listings.
+    pub fn references_by_document(&self) -> BTreeMap<&str, usize> {
+        let mut m = BTreeMap::new();
+        for r in &self.requirements {
+            for rf in &r.refs {
+                *m.entry(rf.doc.as_str()).or_insert(0) += 1;
+            }
+        }
+        m
+    }
+}
+
+fn unique<'a>(
+    file: &str,
+    what: &str,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<(), CatalogError> {
+    let mut seen = BTreeSet::new();
+    for id in ids {
+        if !seen.insert(id) {
+            return Err(CatalogError::Invalid {
+                file: file.to_string(),
+                entry: format!("{what} {id}"),
+                message: "id used twice".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn is_kebab_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn check_placeholders(value: &str) -> Result<(), String> {
+    let mut rest = value;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..]
+            .find('>')
+            .ok_or_else(|| format!("unclosed placeholder in '{value}'"))?;
+        let ph = &rest[start..start + end + 1];
+        if !PLACEHOLDERS.contains(&ph) {
+            return Err(format!(
+                "unknown placeholder {ph} in '{value}' (known: {})",
+                PLACEHOLDERS.join(", ")
+            ));
+        }
+        rest = &rest[start + end + 1..];
+    }
+    Ok(())
+}
+
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_checked() {
+        assert!(check_placeholders("<storage>.blob.core.windows.net").is_ok());
+        assert!(check_placeholders("Storage.<region>").is_ok());
+        assert!(check_placeholders("<stroage>.blob").is_err());
+        assert!(check_placeholders("<storage.blob").is_err());
+    }
+
+    #[test]
+    fn builtin_catalog_loads() {
+        let c = Catalog::builtin();
+        assert!(!c.requirements.is_empty());
+        assert!(c.regions.len() > 70);
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("eastus", "eastus2"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

@@ -1,0 +1,127 @@
+//! Command-line grammar (clap derive). Kept apart from what the commands do.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "amlfw",
+    version,
+    about = "Firewall rules for a secured Azure Machine Learning workspace",
+    long_about = "Turns Microsoft's network requirements for a secured Azure Machine Learning \
+workspace into firewall rules: Azure Firewall, NSG, route tables and generic formats.\n\n\
+Run without a command to start the interactive wizard.",
+    after_help = "Exit codes: 0 ok, 2 bad input, 1 other failure."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Pre-fill the wizard (when no command is given).
+    #[command(flatten)]
+    pub selection: Selection,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the resolved rules for a selection.
+    Rules {
+        #[command(flatten)]
+        selection: Selection,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+    },
+    /// Render the rules for a target (see `amlfw targets`).
+    Export {
+        #[command(flatten)]
+        selection: Selection,
+        /// Target id, e.g. azfw-policy-arm, nsg-cli, iptables.
+        #[arg(long, short = 't')]
+        target: String,
+        /// Output file; `-` or none writes to stdout.
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+        /// Write over an existing file.
+        #[arg(long)]
+        force: bool,
+        /// Microsoft's Service Tags JSON file, to expand tags into address prefixes.
+        #[arg(long, value_name = "FILE")]
+        service_tags: Option<PathBuf>,
+    },
+    /// Print the aggregated address prefixes of service tags, one per line.
+    Tags {
+        /// Microsoft's Service Tags JSON file.
+        #[arg(long, value_name = "FILE")]
+        service_tags: PathBuf,
+        /// Tag name (case-insensitive); repeat for several.
+        #[arg(long = "tag", value_name = "NAME", required = true)]
+        tags: Vec<String>,
+    },
+    /// List export targets and what each can and cannot express.
+    Targets,
+    /// List features with their help text.
+    Features,
+    /// List the regions of a cloud (or of all clouds).
+    Regions {
+        #[arg(long, value_parser = parse_cloud)]
+        cloud: Option<amlfw::Cloud>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// What the rules are for. Flags override the values of a profile file.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Selection {
+    /// Read the choices from a profile file (TOML).
+    #[arg(long, value_name = "PATH", global = false)]
+    pub profile_file: Option<PathBuf>,
+    /// public, usgov or china.
+    #[arg(long, value_parser = parse_cloud)]
+    pub cloud: Option<amlfw::Cloud>,
+    /// Region: ARM name (eastus2) or display name ("East US 2"), any case.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Feature id; repeat or separate with commas (see `amlfw features`).
+    #[arg(long = "feature", value_name = "ID", value_delimiter = ',')]
+    pub features: Vec<String>,
+    /// The workspace's default storage account name.
+    #[arg(long)]
+    pub storage_account: Option<String>,
+    /// The workspace's container registry name.
+    #[arg(long)]
+    pub acr_name: Option<String>,
+    /// CIDR the traffic comes from; repeat for several (default: the whole VNet).
+    #[arg(long = "source", value_name = "CIDR", value_delimiter = ',')]
+    pub sources: Vec<String>,
+    /// service-tags, ip-prefixes or none.
+    #[arg(long, value_parser = parse_inbound_routes)]
+    pub inbound_routes: Option<amlfw::InboundRoutes>,
+    /// Custom DNS server of the AKS VNet; repeat for several.
+    #[arg(long = "aks-dns-server", value_name = "IP", value_delimiter = ',')]
+    pub aks_dns_servers: Vec<String>,
+    /// Prefix of generated resource and rule names.
+    #[arg(long)]
+    pub name_prefix: Option<String>,
+    /// First priority of generated rules (100-4000).
+    #[arg(long)]
+    pub priority_base: Option<u32>,
+    /// Edition of Microsoft's guidance (default: the seed's, 2021-09).
+    #[arg(long)]
+    pub edition: Option<String>,
+}
+
+
+fn parse_cloud(s: &str) -> Result<amlfw::Cloud, String> {
+    s.parse()
+}
+
+fn parse_inbound_routes(s: &str) -> Result<amlfw::InboundRoutes, String> {
+    s.parse()
+}

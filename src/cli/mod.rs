@@ -1,0 +1,252 @@
+//! The non-interactive front end: parses flags, builds a profile, calls the library, and does
+//! the I/O (files, stdout, stderr). No domain logic lives here.
+
+pub mod args;
+mod table;
+
+use amlfw::catalog::Catalog;
+use amlfw::export::{self, ExportOptions, Exporter};
+use amlfw::fsio::{write_atomic, WriteError};
+use amlfw::profile::{line_of_field, Profile, ProfileError};
+use amlfw::rules::{resolve, RuleSet};
+use amlfw::servicetags::TagIndex;
+use args::{Command, RulesFormat, Selection};
+use std::io::Write;
+use std::path::Path;
+
+/// A failure with its exit code: 2 for bad input, 1 for anything else.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError {
+            code: 2,
+            message: message.into(),
+        }
+    }
+    pub fn failure(message: impl Into<String>) -> Self {
+        CliError {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+/// What to do when a selection names no region.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Fallback {
+    /// Start from the built-in default profile (the wizard).
+    BuiltinDefault,
+    /// Refuse: scripts must say what they want.
+    RequireRegion,
+}
+
+/// Reads a profile file, pointing at the line of a bad value.
+pub fn load_profile_file(path: &Path, catalog: &Catalog) -> Result<Profile, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::usage(format!("cannot read profile {}: {e}", path.display())))?;
+    let at = |e: &ProfileError| match e.field().and_then(|f| line_of_field(&text, f)) {
+        Some(line) => format!("{}:{line}: {e}", path.display()),
+        None => format!("{}: {e}", path.display()),
+    };
+    let mut p = Profile::from_toml(&text).map_err(|e| CliError::usage(at(&e)))?;
+    p.validate(catalog).map_err(|e| CliError::usage(at(&e)))?;
+    Ok(p)
+}
+
+/// Builds and validates the profile a selection describes: the profile file (if any), with
+/// every flag given overriding its value.
+pub fn build_profile(sel: &Selection, catalog: &Catalog, fallback: Fallback) -> Result<Profile, CliError> {
+    let mut p = match &sel.profile_file {
+        Some(path) => load_profile_file(path, catalog)?,
+        None => match (&sel.region, fallback) {
+            (None, Fallback::RequireRegion) => {
+                return Err(CliError::usage(
+                    "no region given: pass --region NAME (see `amlfw regions`) or --profile-file PATH",
+                ))
+            }
+            (None, Fallback::BuiltinDefault) if sel.cloud.is_none() => Profile::builtin_default(),
+            (None, Fallback::BuiltinDefault) => {
+                return Err(CliError::usage(
+                    "--cloud needs --region too (see `amlfw regions --cloud ...`)",
+                ))
+            }
+            (Some(r), _) => Profile::new(sel.cloud.unwrap_or(amlfw::Cloud::Public), r.clone()),
+        },
+    };
+    if let Some(c) = sel.cloud {
+        p.cloud = c;
+    }
+    if let Some(r) = &sel.region {
+        p.region = r.clone();
+    }
+    if !sel.features.is_empty() {
+        p.features = sel
+            .features
+            .iter()
+            .map(|f| f.trim().to_string())
+            .filter(|f| !f.is_empty())
+            .collect();
+    }
+    if let Some(s) = &sel.storage_account {
+        p.storage_account = Some(s.clone());
+    }
+    if let Some(s) = &sel.acr_name {
+        p.acr_name = Some(s.clone());
+    }
+    if !sel.sources.is_empty() {
+        p.sources = sel.sources.clone();
+    }
+    if let Some(m) = sel.inbound_routes {
+        p.inbound_routes = Some(m);
+    }
+    if !sel.aks_dns_servers.is_empty() {
+        p.aks_dns_servers = sel.aks_dns_servers.clone();
+    }
+    if let Some(n) = &sel.name_prefix {
+        p.name_prefix = Some(n.clone());
+    }
+    if let Some(b) = sel.priority_base {
+        p.priority_base = Some(b);
+    }
+    if let Some(e) = &sel.edition {
+        p.edition = Some(e.clone());
+    }
+    p.validate(catalog).map_err(|e| CliError::usage(flag_error(&e)))?;
+    Ok(p)
+}
+
+/// Names the flag (not the TOML key) a bad value came from.
+fn flag_error(e: &ProfileError) -> String {
+    match e {
+        ProfileError::Invalid { field, value, reason } => {
+            let flag = match *field {
+                "features" => "--feature".to_string(),
+                "sources" => "--source".to_string(),
+                "aks_dns_servers" => "--aks-dns-server".to_string(),
+                f => format!("--{}", f.replace('_', "-")),
+            };
+            format!("{flag} '{value}': {reason}")
+        }
+        e => e.to_string(),
+    }
+}
+
+fn resolve_or_fail(catalog: &Catalog, p: &Profile) -> Result<RuleSet, CliError> {
+    resolve(catalog, p).map_err(|e| CliError::usage(e.to_string()))
+}
+
+/// Reads and checks a Service Tags file.
+pub fn load_service_tags(path: &Path) -> Result<TagIndex, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::usage(format!("cannot read Service Tags file {}: {e}", path.display()))
+    })?;
+    TagIndex::from_json(&text).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
+}
+
+fn stdout_write(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`amlfw ... | head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::failure(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
+    match command {
+        Command::Rules { selection, format } => {
+            let p = build_profile(&selection, catalog, Fallback::RequireRegion)?;
+            let rs = resolve_or_fail(catalog, &p)?;
+            let text = match format {
+                RulesFormat::Table => {
+                    for w in &rs.warnings {
+                        eprintln!("warning: {}", w.message);
+                    }
+                    table::rules_table(&rs, 100)
+                }
+                RulesFormat::Json => render(&export::tabular::Json, &rs, &ExportOptions::default())?,
+                RulesFormat::Csv => render(&export::tabular::Csv, &rs, &ExportOptions::default())?,
+            };
+            stdout_write(&text)
+        }
+        Command::Export {
+            selection,
+            target,
+            output,
+            force,
+            service_tags,
+        } => {
+            let exporter = export::find(&target).ok_or_else(|| {
+                let ids: Vec<&str> = export::targets().iter().map(|t| t.id()).collect();
+                CliError::usage(format!(
+                    "unknown target '{target}' (known: {})",
+                    ids.join(", ")
+                ))
+            })?;
+            let p = build_profile(&selection, catalog, Fallback::RequireRegion)?;
+            let rs = resolve_or_fail(catalog, &p)?;
+            let tags = match &service_tags {
+                Some(path) => {
+                    let t = load_service_tags(path)?;
+                    t.check_cloud(rs.settings.cloud)
+                        .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+                    Some(t)
+                }
+                None => None,
+            };
+            let opts = ExportOptions {
+                service_tags: tags.as_ref(),
+            };
+            let out = exporter
+                .render(&rs, &opts)
+                .map_err(|e| CliError::usage(e.to_string()))?;
+            for u in &out.unexpressed {
+                eprintln!("NOT covered by {}: {} ({}): {}", exporter.id(), u.remote, u.rule_id, u.reason);
+            }
+            match output.as_deref() {
+                None => stdout_write(&out.text),
+                Some(p) if p == Path::new("-") => stdout_write(&out.text),
+                Some(path) => {
+                    write_atomic(path, out.text.as_bytes(), force).map_err(|e| match e {
+                        WriteError::Exists { .. } => CliError::usage(e.to_string()),
+                        _ => CliError::failure(e.to_string()),
+                    })?;
+                    eprintln!(
+                        "wrote {} ({} bytes, target {})",
+                        path.display(),
+                        out.text.len(),
+                        exporter.id()
+                    );
+                    Ok(())
+                }
+            }
+        }
+        Command::Tags { service_tags, tags } => {
+            let index = load_service_tags(&service_tags)?;
+            let p = index
+                .expand(tags.iter().map(String::as_str))
+                .map_err(|e| CliError::usage(format!("{}: {e}", service_tags.display())))?;
+            let mut text = String::with_capacity(p.len() * 20);
+            for n in p.iter() {
+                text.push_str(&n.to_string());
+                text.push('\n');
+            }
+            stdout_write(&text)
+        }
+        Command::Targets => stdout_write(&table::targets_table()),
+        Command::Features => stdout_write(&table::features_list(catalog, 100)),
+        Command::Regions { cloud } => stdout_write(&table::regions_table(catalog, cloud)),
+    }
+}
+
+fn render(e: &dyn Exporter, rs: &RuleSet, opts: &ExportOptions) -> Result<String, CliError> {
+    e.render(rs, opts)
+        .map(|o| o.text)
+        .map_err(|e| CliError::usage(e.to_string()))
+}

@@ -1,0 +1,441 @@
+//! Generic, tool-neutral formats: CSV, JSON, Markdown and a plain host list.
+//! The JSON model here is also what `amlfw rules --format json` prints.
+
+use super::text::{csv_field, md_cell, one_line};
+use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse};
+use crate::model::{Direction, Kind};
+use crate::rules::{Reference, Rule, RuleSet, Settings, Warning};
+use crate::servicetags::TagIndex;
+use serde::{Deserialize, Serialize};
+
+/// The JSON document: the rule set with every field spelled out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonRuleSet {
+    pub generator: String,
+    pub cloud: String,
+    pub region: String,
+    pub region_display_name: String,
+    pub paired_region: Option<String>,
+    pub edition: String,
+    pub features: Vec<String>,
+    pub sources: Vec<String>,
+    pub inbound_routes: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_tags_change_number: Option<u64>,
+    pub rules: Vec<JsonRule>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonRule {
+    pub id: String,
+    pub requirements: Vec<String>,
+    pub kind: Kind,
+    pub direction: Direction,
+    /// The distinct protocols of `port_specs`, comma-separated (e.g. `https,http`).
+    pub protocol: String,
+    /// The ports of `port_specs`, in the same order.
+    pub ports: Vec<String>,
+    /// Exact protocol:ports pairs, e.g. `https:443`.
+    pub port_specs: Vec<String>,
+    pub source: Vec<String>,
+    pub destination: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_hop: Option<String>,
+    /// Routes in ip-prefixes mode: one route per prefix of the destination tag.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expand_prefixes: bool,
+    pub features: Vec<String>,
+    pub always: bool,
+    pub purpose: String,
+    pub reference: Vec<Reference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_spelling: Option<String>,
+    /// With a Service Tags file: the aggregated prefixes of a service-tag end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefixes: Option<JsonPrefixes>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonPrefixes {
+    pub ipv4: Vec<String>,
+    pub ipv6: Vec<String>,
+}
+
+/// The subnet side of a rule: the profile's sources, else the `VirtualNetwork` tag.
+pub fn local_side(s: &Settings) -> Vec<String> {
+    if s.sources.is_empty() {
+        vec!["VirtualNetwork".to_string()]
+    } else {
+        s.sources.iter().map(|n| n.to_string()).collect()
+    }
+}
+
+/// (source, destination) of a rule, as lists.
+pub fn endpoints(rule: &Rule, s: &Settings) -> (Vec<String>, Vec<String>) {
+    match rule.kind.direction() {
+        Direction::Outbound => (local_side(s), vec![rule.remote.clone()]),
+        Direction::Inbound => (vec![rule.remote.clone()], local_side(s)),
+        Direction::Route => (Vec::new(), vec![rule.remote.clone()]),
+    }
+}
+
+/// Whether the rule's remote end is a service tag (and so has prefixes in the file).
+pub fn remote_is_tag(rule: &Rule) -> bool {
+    matches!(rule.kind, Kind::ServiceTag | Kind::Inbound | Kind::Route)
+}
+
+fn prefixes_of(rule: &Rule, tags: Option<&TagIndex>) -> Result<Option<JsonPrefixes>, ExportError> {
+    let Some(tags) = tags else { return Ok(None) };
+    if !remote_is_tag(rule) {
+        return Ok(None);
+    }
+    let p = tags.expand([rule.remote.as_str()])?;
+    Ok(Some(JsonPrefixes {
+        ipv4: p.v4.iter().map(|n| n.to_string()).collect(),
+        ipv6: p.v6.iter().map(|n| n.to_string()).collect(),
+    }))
+}
+
+fn check_cloud(rules: &RuleSet, opts: &ExportOptions) -> Result<(), ExportError> {
+    if let Some(t) = opts.service_tags {
+        t.check_cloud(rules.settings.cloud)?;
+    }
+    Ok(())
+}
+
+impl JsonRuleSet {
+    pub fn build(rules: &RuleSet, tags: Option<&TagIndex>) -> Result<JsonRuleSet, ExportError> {
+        let s = &rules.settings;
+        let mut out = Vec::with_capacity(rules.rules.len());
+        for r in &rules.rules {
+            let (source, destination) = endpoints(r, s);
+            let mut protocols: Vec<&str> = Vec::new();
+            for p in &r.ports {
+                if !protocols.contains(&p.protocol.id()) {
+                    protocols.push(p.protocol.id());
+                }
+            }
+            out.push(JsonRule {
+                id: r.id.clone(),
+                requirements: r.requirements.clone(),
+                kind: r.kind,
+                direction: r.direction(),
+                protocol: protocols.join(","),
+                ports: r.ports.iter().map(|p| p.ports.to_string()).collect(),
+                port_specs: r.ports.iter().map(|p| p.to_string()).collect(),
+                source,
+                destination,
+                path: r.path.clone(),
+                next_hop: r.next_hop.clone(),
+                expand_prefixes: r.expand_prefixes,
+                features: r.features.clone(),
+                always: r.always,
+                purpose: r.purpose.clone(),
+                reference: r.references.clone(),
+                doc_spelling: r.doc_spelling.clone(),
+                prefixes: prefixes_of(r, tags)?,
+            });
+        }
+        Ok(JsonRuleSet {
+            generator: format!("amlfw {}", crate::VERSION),
+            cloud: s.cloud.id().to_string(),
+            region: s.region.name.clone(),
+            region_display_name: s.region.display_name.clone(),
+            paired_region: s.paired.as_ref().map(|p| p.name.clone()),
+            edition: s.edition.clone(),
+            features: s.features.clone(),
+            sources: s.sources.iter().map(|n| n.to_string()).collect(),
+            inbound_routes: s.inbound_routes.id().to_string(),
+            service_tags_change_number: tags.map(|t| t.change_number),
+            rules: out,
+            warnings: rules.warnings.clone(),
+        })
+    }
+}
+
+pub struct Json;
+
+impl Exporter for Json {
+    fn id(&self) -> &'static str {
+        "json"
+    }
+    fn name(&self) -> &'static str {
+        "JSON (the rule model)"
+    }
+    fn family(&self) -> Family {
+        Family::Generic
+    }
+    fn extension(&self) -> &'static str {
+        "json"
+    }
+    fn can(&self) -> &'static str {
+        "every rule with all its fields; prefixes of tags with --service-tags"
+    }
+    fn cannot(&self) -> &'static str {
+        "nothing: it is the full model"
+    }
+    fn tags_use(&self) -> TagsUse {
+        TagsUse::Optional
+    }
+    fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
+        check_cloud(rules, opts)?;
+        let doc = JsonRuleSet::build(rules, opts.service_tags)?;
+        let mut text = serde_json::to_string_pretty(&doc).expect("the model always serializes");
+        text.push('\n');
+        Ok(Export {
+            text,
+            unexpressed: Vec::new(),
+        })
+    }
+}
+
+pub const CSV_HEADER: [&str; 14] = [
+    "id",
+    "kind",
+    "direction",
+    "protocol",
+    "ports",
+    "source",
+    "destination",
+    "path",
+    "next_hop",
+    "features",
+    "purpose",
+    "reference",
+    "requirements",
+    "prefixes",
+];
+
+pub struct Csv;
+
+impl Exporter for Csv {
+    fn id(&self) -> &'static str {
+        "csv"
+    }
+    fn name(&self) -> &'static str {
+        "CSV (one row per rule)"
+    }
+    fn family(&self) -> Family {
+        Family::Generic
+    }
+    fn extension(&self) -> &'static str {
+        "csv"
+    }
+    fn can(&self) -> &'static str {
+        "every rule, one row each (RFC 4180); prefixes of tags with --service-tags"
+    }
+    fn cannot(&self) -> &'static str {
+        "comments: the header notes and warnings are only in the other formats"
+    }
+    fn tags_use(&self) -> TagsUse {
+        TagsUse::Optional
+    }
+    fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
+        check_cloud(rules, opts)?;
+        let doc = JsonRuleSet::build(rules, opts.service_tags)?;
+        let mut text = CSV_HEADER.join(",");
+        text.push_str("\r\n");
+        for r in &doc.rules {
+            let prefixes = r
+                .prefixes
+                .as_ref()
+                .map(|p| p.ipv4.iter().chain(&p.ipv6).cloned().collect::<Vec<_>>().join(" "))
+                .unwrap_or_default();
+            let reference = r
+                .reference
+                .iter()
+                .map(Reference::short)
+                .collect::<Vec<_>>()
+                .join("; ");
+            let fields = [
+                r.id.clone(),
+                r.kind.id().to_string(),
+                r.direction.id().to_string(),
+                r.protocol.clone(),
+                r.port_specs.join(" "),
+                r.source.join(" "),
+                r.destination.join(" "),
+                r.path.clone().unwrap_or_default(),
+                r.next_hop.clone().unwrap_or_default(),
+                r.features.join(" "),
+                r.purpose.clone(),
+                reference,
+                r.requirements.join(" "),
+                prefixes,
+            ];
+            let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+            text.push_str(&row.join(","));
+            text.push_str("\r\n");
+        }
+        Ok(Export {
+            text,
+            unexpressed: Vec::new(),
+        })
+    }
+}
+
+pub struct Markdown;
+
+impl Exporter for Markdown {
+    fn id(&self) -> &'static str {
+        "markdown"
+    }
+    fn name(&self) -> &'static str {
+        "Markdown (tables for tickets and wikis)"
+    }
+    fn family(&self) -> Family {
+        Family::Generic
+    }
+    fn extension(&self) -> &'static str {
+        "md"
+    }
+    fn can(&self) -> &'static str {
+        "every rule, a table per kind, with purpose and source document"
+    }
+    fn cannot(&self) -> &'static str {
+        "nothing (it is documentation, not configuration)"
+    }
+    fn tags_use(&self) -> TagsUse {
+        TagsUse::Optional
+    }
+    fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
+        check_cloud(rules, opts)?;
+        let doc = JsonRuleSet::build(rules, opts.service_tags)?;
+        let s = &rules.settings;
+        let mut t = format!(
+            "# Network rules for Azure Machine Learning: {} / {}\n\n",
+            md_cell(s.cloud.title()),
+            md_cell(&s.region.display_name)
+        );
+        for l in header_lines(rules, self, opts)
+            .iter()
+            .filter(|l| !l.starts_with("Warning: "))
+        {
+            t.push_str(&format!("- {}\n", md_cell(l)));
+        }
+        let with_prefixes = opts.service_tags.is_some();
+        for kind in Kind::ALL {
+            let rows: Vec<&JsonRule> = doc.rules.iter().filter(|r| r.kind == kind).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            t.push_str(&format!("\n## {} ({})\n\n", kind.title(), rows.len()));
+            let mut head = "| Source | Destination | Ports | Features | Purpose | Reference |".to_string();
+            let mut rule = "|---|---|---|---|---|---|".to_string();
+            if with_prefixes {
+                head.push_str(" Prefixes |");
+                rule.push_str("---|");
+            }
+            t.push_str(&head);
+            t.push('\n');
+            t.push_str(&rule);
+            t.push('\n');
+            for r in rows {
+                let mut dest = r.destination.join(", ");
+                if let Some(p) = &r.path {
+                    dest.push_str(&format!(" (path {p})"));
+                }
+                if let Some(h) = &r.next_hop {
+                    dest.push_str(&format!(" -> {h}"));
+                }
+                let features = if r.features.is_empty() {
+                    "always".to_string()
+                } else {
+                    r.features.join(", ")
+                };
+                let reference = r
+                    .reference
+                    .iter()
+                    .map(Reference::short)
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                t.push_str(&format!(
+                    "| {} | {} | {} | {} | {} | {} |",
+                    md_cell(&r.source.join(", ")),
+                    md_cell(&dest),
+                    md_cell(&r.port_specs.join(" ")),
+                    md_cell(&features),
+                    md_cell(&r.purpose),
+                    md_cell(&reference)
+                ));
+                if with_prefixes {
+                    let n = r.prefixes.as_ref().map(|p| p.ipv4.len() + p.ipv6.len());
+                    t.push_str(&format!(
+                        " {} |",
+                        n.map(|n| format!("{n} prefixes")).unwrap_or_default()
+                    ));
+                }
+                t.push('\n');
+            }
+        }
+        if !rules.warnings.is_empty() {
+            t.push_str("\n## Warnings\n\n");
+            for w in &rules.warnings {
+                t.push_str(&format!("- {}\n", md_cell(&w.message)));
+            }
+        }
+        Ok(Export {
+            text: t,
+            unexpressed: Vec::new(),
+        })
+    }
+}
+
+pub struct Hosts;
+
+impl Exporter for Hosts {
+    fn id(&self) -> &'static str {
+        "hosts"
+    }
+    fn name(&self) -> &'static str {
+        "Host list (proxy allow-list)"
+    }
+    fn family(&self) -> Family {
+        Family::Generic
+    }
+    fn extension(&self) -> &'static str {
+        "txt"
+    }
+    fn can(&self) -> &'static str {
+        "HTTP/HTTPS host names, one per line (wildcards as *.domain)"
+    }
+    fn cannot(&self) -> &'static str {
+        "service tags, IP rules, non-HTTP ports, inbound rules, routes, URL paths"
+    }
+    fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
+        let unexpressed = super::unexpressed_non_fqdn(rules, |r| {
+            format!("{} rules are not host names", r.kind.title().to_lowercase())
+        });
+        let mut head = header_lines(rules, self, opts);
+        head.push("Host names for HTTP/HTTPS allow-lists, one per line.".into());
+        for u in &unexpressed {
+            head.push(format!("NOT covered: {} ({}): {}", u.remote, u.rule_id, u.reason));
+        }
+        for r in rules.of_kind(Kind::FqdnApp).filter(|r| r.path.is_some()) {
+            head.push(format!(
+                "{} allows the whole host: the documents only need the path {}",
+                r.remote,
+                r.path.as_deref().unwrap_or_default()
+            ));
+        }
+        let mut t = super::text::comment_block("#", &head);
+        let mut seen: Vec<&str> = Vec::new();
+        for r in rules.of_kind(Kind::FqdnApp) {
+            if !seen.contains(&r.remote.as_str()) {
+                seen.push(&r.remote);
+                t.push_str(&one_line(&r.remote));
+                t.push('\n');
+            }
+        }
+        Ok(Export {
+            text: t,
+            unexpressed,
+        })
+    }
+}

@@ -1,0 +1,108 @@
+//! File writing that never leaves a half-written file in place of a good one.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum WriteError {
+    #[error("{path} already exists (use --force to write over it)")]
+    Exists { path: PathBuf },
+    #[error("cannot write {path}: the directory {dir} does not exist")]
+    NoDirectory { path: PathBuf, dir: PathBuf },
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory is written,
+/// flushed to disk and renamed over the target, then the directory entry is flushed. A crash or
+/// an error at any point leaves the previous file (or no file) in place, never a torn one.
+/// With `overwrite = false` an existing file is an error, checked at the rename itself.
+pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), WriteError> {
+    let io_err = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(WriteError::NoDirectory {
+            path: path.to_path_buf(),
+            dir,
+        });
+    }
+    if !overwrite && path.exists() {
+        return Err(WriteError::Exists {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".amlfw-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(io_err)?;
+    tmp.write_all(bytes).map_err(io_err)?;
+    tmp.as_file().sync_all().map_err(io_err)?;
+    // Keep the mode of the file being replaced (an executable script stays executable).
+    if let Ok(meta) = fs::metadata(path) {
+        let _ = fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    if overwrite {
+        tmp.persist(path).map_err(|e| io_err(e.error))?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == io::ErrorKind::AlreadyExists {
+                WriteError::Exists {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                io_err(e.error)
+            }
+        })?;
+    }
+    sync_dir(&dir);
+    Ok(())
+}
+
+/// Flushes a directory entry (rename) to disk. Best effort: not every platform allows it.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_to_overwrite_without_permission() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("out.txt");
+        write_atomic(&p, b"one", false).unwrap();
+        assert!(matches!(write_atomic(&p, b"two", false), Err(WriteError::Exists { .. })));
+        assert_eq!(fs::read(&p).unwrap(), b"one");
+        write_atomic(&p, b"two", true).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        // No temporary files are left behind.
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn missing_directory_is_named() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("nope").join("out.txt");
+        let e = write_atomic(&p, b"x", false).unwrap_err().to_string();
+        assert!(e.contains("does not exist"), "{e}");
+    }
+}
