@@ -1,0 +1,384 @@
+//! Shared test helpers: fixtures, profiles, external validators and ARM schema checks.
+#![allow(dead_code)]
+
+use amlfw::export::{self, ExportOptions};
+use amlfw::rules::RuleSet;
+use amlfw::servicetags::TagIndex;
+use amlfw::{resolve, Catalog, Profile};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+pub fn catalog() -> &'static Catalog {
+    static C: OnceLock<Catalog> = OnceLock::new();
+    C.get_or_init(Catalog::builtin)
+}
+
+/// A validated profile from TOML text.
+pub fn profile(toml: &str) -> Profile {
+    let mut p = Profile::from_toml(toml).unwrap_or_else(|e| panic!("bad test profile: {e}"));
+    p.validate(catalog()).unwrap_or_else(|e| panic!("invalid test profile: {e}"));
+    p
+}
+
+pub fn rules(toml: &str) -> RuleSet {
+    resolve(catalog(), &profile(toml)).unwrap()
+}
+
+/// Every feature except `aks-private` (which removes the AKS tunnel rules).
+pub fn all_features_but_private() -> Vec<String> {
+    catalog()
+        .features
+        .iter()
+        .map(|f| f.id.clone())
+        .filter(|f| f != "aks-private")
+        .collect()
+}
+
+/// The largest public profile: every feature (but aks-private), every option given.
+pub fn full_public() -> RuleSet {
+    let mut p = Profile::new(amlfw::Cloud::Public, "eastus2");
+    p.features = all_features_but_private();
+    p.storage_account = Some("amlstore01".into());
+    p.acr_name = Some("amlacr01".into());
+    p.sources = vec!["10.0.1.0/24".into(), "10.0.2.0/24".into()];
+    p.aks_dns_servers = vec!["10.0.0.4".into()];
+    p.validate(catalog()).unwrap();
+    resolve(catalog(), &p).unwrap()
+}
+
+/// One representative profile per cloud (used for golden files).
+pub fn per_cloud_profiles() -> Vec<(&'static str, RuleSet)> {
+    vec![
+        ("public-eastus2-full", full_public()),
+        (
+            "usgov-usgovvirginia",
+            rules(
+                r#"schema_version = 1
+cloud = "usgov"
+region = "usgovvirginia"
+features = ["compute-cluster", "compute-instance", "notebooks", "custom-images", "attached-vm"]
+storage_account = "govstore01"
+sources = ["10.10.0.0/16"]
+"#,
+            ),
+        ),
+        (
+            "china-chinaeast2",
+            rules(
+                r#"schema_version = 1
+cloud = "china"
+region = "chinaeast2"
+features = ["studio", "compute-instance", "aks", "aks-monitor"]
+"#,
+            ),
+        ),
+    ]
+}
+
+pub fn service_tags(cloud: amlfw::Cloud) -> &'static TagIndex {
+    static P: OnceLock<TagIndex> = OnceLock::new();
+    static G: OnceLock<TagIndex> = OnceLock::new();
+    static C: OnceLock<TagIndex> = OnceLock::new();
+    let (cell, file) = match cloud {
+        amlfw::Cloud::Public => (&P, "servicetags/ServiceTags_Public.376.json"),
+        amlfw::Cloud::Usgov => (&G, "servicetags/ServiceTags_AzureGovernment_20260720.402.json"),
+        amlfw::Cloud::China => (&C, "servicetags/ServiceTags_China_20260720.405.json"),
+    };
+    cell.get_or_init(|| {
+        TagIndex::from_json(&std::fs::read_to_string(fixture(file)).unwrap()).unwrap()
+    })
+}
+
+/// Renders `target` for a rule set (with the matching Service Tags file when it needs one).
+pub fn render(target: &str, rs: &RuleSet) -> export::Export {
+    let t = export::find(target).unwrap_or_else(|| panic!("no target {target}"));
+    let tags = service_tags(rs.settings.cloud);
+    let opts = ExportOptions {
+        service_tags: Some(tags),
+    };
+    t.render(rs, &opts)
+        .unwrap_or_else(|e| panic!("{target} failed: {e}"))
+}
+
+// ---- external validators --------------------------------------------------------------
+
+/// Whether CI demands every validator (set by .ci/run).
+pub fn validators_required() -> bool {
+    std::env::var_os("AMLFW_REQUIRE_VALIDATORS").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Call when a validator is missing: fails under AMLFW_REQUIRE_VALIDATORS, else says loudly
+/// that the check was skipped. Returns so the test can `return` early.
+pub fn missing_validator(what: &str) {
+    if validators_required() {
+        panic!("validator {what} is missing and AMLFW_REQUIRE_VALIDATORS is set (run .ci/run to install it)");
+    }
+    eprintln!("\n*** SKIPPED: validator {what} is not installed; this check did NOT run. Run .ci/run (or set AMLFW_REQUIRE_VALIDATORS=1 to make this a failure) ***\n");
+}
+
+/// A program on PATH (or None).
+pub fn program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// The Python virtualenv .ci/run creates (AMLFW_VENV, default /var/cache/amlfw-ci/venv).
+pub fn venv() -> PathBuf {
+    std::env::var_os("AMLFW_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/amlfw-ci/venv"))
+}
+
+/// The venv's python if it can import `module`.
+pub fn venv_python_with(module: &str) -> Option<PathBuf> {
+    let py = venv().join("bin/python");
+    let ok = Command::new(&py)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ok.then_some(py)
+}
+
+/// Writes `text` to a fresh temp file named `name` and returns (dir guard, path).
+pub fn temp_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    (d, p)
+}
+
+// ---- ARM templates ----------------------------------------------------------------------
+
+const ARM_PREFIX: &str = "https://schema.management.azure.com/schemas/";
+
+struct LocalArmSchemas;
+
+impl jsonschema::Retrieve for LocalArmSchemas {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let s = uri.as_str();
+        let rest = s
+            .strip_prefix(ARM_PREFIX)
+            .ok_or_else(|| format!("not an ARM schema URI: {s}"))?;
+        let rest = rest.split('#').next().unwrap_or(rest);
+        let path = fixture("arm-schemas/schemas").join(rest);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(serde_json::from_str(&text)?)
+    }
+}
+
+fn arm_validator() -> &'static jsonschema::Validator {
+    static V: OnceLock<jsonschema::Validator> = OnceLock::new();
+    V.get_or_init(|| {
+        let text =
+            std::fs::read_to_string(fixture("arm-schemas/schemas/2019-04-01/deploymentTemplate.json"))
+                .unwrap();
+        let schema: Value = serde_json::from_str(&text).unwrap();
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft4)
+            .with_retriever(LocalArmSchemas)
+            .build(&schema)
+            .expect("the ARM schemas compile")
+    })
+}
+
+/// The deepest error under a oneOf/anyOf, which is the one that says what is wrong.
+fn deepest(e: &jsonschema::ValidationError<'_>) -> String {
+    use jsonschema::error::ValidationErrorKind as K;
+    let nested = match e.kind() {
+        K::OneOfNotValid { context } | K::AnyOf { context } => context.iter().flatten().collect(),
+        _ => Vec::<&jsonschema::ValidationError<'static>>::new(),
+    };
+    let best = nested
+        .into_iter()
+        .max_by_key(|c| c.instance_path().as_str().len());
+    match best {
+        Some(c) if c.instance_path().as_str().len() >= e.instance_path().as_str().len() => deepest(c),
+        _ => format!("{} at {}", e, e.instance_path().as_str()),
+    }
+}
+
+/// Validates an ARM template against the official schemas (offline).
+pub fn arm_validate(template: &Value) -> Result<(), String> {
+    let errors: Vec<String> = arm_validator().iter_errors(template).map(|e| deepest(&e)).collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
+fn nrp_schema() -> &'static Value {
+    static S: OnceLock<Value> = OnceLock::new();
+    S.get_or_init(|| {
+        let text = std::fs::read_to_string(fixture(
+            "arm-schemas/schemas/2024-05-01/Microsoft.Network.NRP.json",
+        ))
+        .unwrap();
+        serde_json::from_str(&text).unwrap()
+    })
+}
+
+fn resolve_ref<'a>(root: &'a Value, v: &'a Value) -> &'a Value {
+    let mut v = v;
+    while let Some(r) = v.get("$ref").and_then(Value::as_str) {
+        let Some(ptr) = r.split_once('#').map(|(_, p)| p) else { break };
+        // Only refs inside the NRP file are followed; common definitions are leaves here.
+        if !r.starts_with('#') && !r.contains("Microsoft.Network.NRP.json") {
+            return &Value::Null;
+        }
+        match root.pointer(ptr) {
+            Some(t) => v = t,
+            None => break,
+        }
+    }
+    v
+}
+
+/// The property names an object schema allows (through $ref, allOf, oneOf, anyOf), and the
+/// schemas for each. `None` when the schema does not restrict names.
+fn allowed_properties<'a>(root: &'a Value, schema: &'a Value) -> Option<Vec<(&'a str, &'a Value)>> {
+    let schema = resolve_ref(root, schema);
+    let mut out = Vec::new();
+    let mut restricted = false;
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        restricted = true;
+        out.extend(props.iter().map(|(k, v)| (k.as_str(), v)));
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        for sub in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
+            if let Some(more) = allowed_properties(root, sub) {
+                restricted = true;
+                out.extend(more);
+            }
+        }
+    }
+    restricted.then_some(out)
+}
+
+/// Every property name in `instance` that the schema does not know, as JSON paths. The NRP
+/// schemas allow extra properties, so a misspelt optional name would otherwise pass.
+fn unknown_properties_in(root: &Value, schema: &Value, instance: &Value, path: &str, out: &mut Vec<String>) {
+    match instance {
+        Value::Object(map) => {
+            let Some(allowed) = allowed_properties(root, schema) else { return };
+            for (k, v) in map {
+                let subs: Vec<&Value> = allowed.iter().filter(|(n, _)| n == k).map(|(_, s)| *s).collect();
+                if subs.is_empty() {
+                    out.push(format!("{path}/{k}"));
+                    continue;
+                }
+                // Try each candidate schema; report only if none accepts the names below.
+                let mut best: Option<Vec<String>> = None;
+                for s in subs {
+                    let mut o = Vec::new();
+                    unknown_properties_in(root, s, v, &format!("{path}/{k}"), &mut o);
+                    if best.as_ref().is_none_or(|b| o.len() < b.len()) {
+                        best = Some(o);
+                    }
+                }
+                out.extend(best.unwrap_or_default());
+            }
+        }
+        Value::Array(items) => {
+            let schema = resolve_ref(root, schema);
+            let item_schemas: Vec<&Value> = match schema.get("items") {
+                Some(s) => vec![s],
+                None => ["oneOf", "anyOf"]
+                    .iter()
+                    .flat_map(|k| schema.get(*k).and_then(Value::as_array).into_iter().flatten())
+                    .filter_map(|s| resolve_ref(root, s).get("items"))
+                    .collect(),
+            };
+            for (i, item) in items.iter().enumerate() {
+                let mut best: Option<Vec<String>> = None;
+                for s in &item_schemas {
+                    let mut o = Vec::new();
+                    unknown_properties_in(root, s, item, &format!("{path}/{i}"), &mut o);
+                    if best.as_ref().is_none_or(|b| o.len() < b.len()) {
+                        best = Some(o);
+                    }
+                }
+                out.extend(best.unwrap_or_default());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Checks every resource's property names against its NRP 2024-05-01 resource definition.
+pub fn arm_unknown_properties(template: &Value) -> Vec<String> {
+    let root = nrp_schema();
+    let defs = root["resourceDefinitions"].as_object().unwrap();
+    let mut out = Vec::new();
+    for (i, res) in template["resources"].as_array().into_iter().flatten().enumerate() {
+        let ty = res["type"].as_str().unwrap_or_default();
+        let name = match ty {
+            "Microsoft.Network/firewallPolicies/ruleCollectionGroups" => "firewallPolicies_ruleCollectionGroups",
+            "Microsoft.Network/firewallPolicies" => "firewallPolicies",
+            "Microsoft.Network/azureFirewalls" => "azureFirewalls",
+            "Microsoft.Network/networkSecurityGroups" => "networkSecurityGroups",
+            "Microsoft.Network/networkSecurityGroups/securityRules" => "networkSecurityGroups_securityRules",
+            "Microsoft.Network/routeTables" => "routeTables",
+            "Microsoft.Network/routeTables/routes" => "routeTables_routes",
+            other => {
+                out.push(format!("/resources/{i}: unexpected type {other}"));
+                continue;
+            }
+        };
+        let def = &defs[name];
+        if let Some(props) = res.get("properties") {
+            unknown_properties_in(root, &def["properties"]["properties"], props, &format!("/resources/{i}/properties"), &mut out);
+        }
+    }
+    out
+}
+
+/// Both ARM checks; panics with the findings.
+pub fn assert_valid_arm(text: &str) {
+    let v: Value = serde_json::from_str(text).expect("ARM output is JSON");
+    if let Err(e) = arm_validate(&v) {
+        panic!("ARM schema validation failed:\n{e}");
+    }
+    let unknown = arm_unknown_properties(&v);
+    assert!(unknown.is_empty(), "properties unknown to the 2024-05-01 schema: {unknown:?}");
+}
+
+// ---- golden files -------------------------------------------------------------------------
+
+/// Compares `actual` with `tests/golden/<rel>`. With AMLFW_UPDATE_GOLDEN=1 the file is
+/// (re)written instead; review the diff by eye before committing.
+pub fn assert_golden(rel: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(rel);
+    if std::env::var_os("AMLFW_UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!("golden file {} is missing: run with AMLFW_UPDATE_GOLDEN=1 and review it", path.display())
+    });
+    if expected != actual {
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .map(|i| i + 1)
+            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()) + 1);
+        panic!(
+            "{} differs from the output first at line {line}; if the change is intended, rerun with AMLFW_UPDATE_GOLDEN=1 and review the diff",
+            path.display()
+        );
+    }
+}
