@@ -449,7 +449,7 @@ impl Catalog {
                 }
                 _ => {}
             }
-            if r.always == !r.features.is_empty() {
+            if r.always != r.features.is_empty() {
                 return Err(err("give exactly one of `always = true` or `features`".into()));
             }
             for f in r.features.iter().chain(&r.unless) {

@@ -43,11 +43,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), Wr
             path: path.to_path_buf(),
         });
     }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".amlfw-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(io_err)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".amlfw-").suffix(".tmp");
+    // A new file gets the usual 0666 less the umask, like any file a tool writes (tempfile's
+    // default, 0600, would surprise: an export is not a secret).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(&dir).map_err(io_err)?;
     tmp.write_all(bytes).map_err(io_err)?;
     tmp.as_file().sync_all().map_err(io_err)?;
     // Keep the mode of the file being replaced (an executable script stays executable).
@@ -96,6 +101,21 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"two");
         // No temporary files are left behind.
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn new_files_follow_the_umask_and_replaced_files_keep_their_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("out.sh");
+        write_atomic(&p, b"one", false).unwrap();
+        let mode = fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_ne!(mode, 0o600, "not tempfile's private default");
+        assert_eq!(mode & 0o600, 0o600, "owner can read and write");
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o750)).unwrap();
+        write_atomic(&p, b"two", true).unwrap();
+        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o750);
     }
 
     #[test]

@@ -137,6 +137,10 @@ pub enum ResolveError {
     UnknownRegion { cloud: Cloud, region: String },
 }
 
+/// Rules with the same key are one rule: kind, destination (case-insensitive), ports, URL path
+/// and next hop.
+type MergeKey = (Kind, String, Vec<PortSpec>, Option<String>, Option<String>);
+
 struct Context<'a> {
     region: &'a Region,
     paired: Option<&'a Region>,
@@ -284,8 +288,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
 
     // (rule, catalog position of its first requirement)
     let mut rules: Vec<(Rule, usize)> = Vec::new();
-    let mut index: BTreeMap<(Kind, String, Vec<PortSpec>, Option<String>, Option<String>), usize> =
-        BTreeMap::new();
+    let mut index: BTreeMap<MergeKey, usize> = BTreeMap::new();
 
     for (pos, req) in catalog.requirements.iter().enumerate() {
         let Some(template) = req.remote.get(cloud) else {

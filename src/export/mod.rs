@@ -4,6 +4,13 @@
 //! prefixes from a Service Tags file). It returns the text plus every rule it could NOT express
 //! and why, so no requirement is ever dropped silently.
 
+pub mod azure_firewall;
+pub mod iptables;
+pub mod naming;
+pub mod nftables;
+pub mod nsg;
+pub mod route_table;
+pub mod squid;
 pub mod tabular;
 pub mod text;
 
@@ -88,14 +95,21 @@ pub trait Exporter: Sync {
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError>;
 }
 
-/// Every target, in the order `amlfw targets` lists them.
+/// Every target, in the order `amlfw targets` lists them. Each module lists its own.
 pub fn targets() -> &'static [&'static dyn Exporter] {
-    &[
-        &tabular::Csv,
-        &tabular::Json,
-        &tabular::Markdown,
-        &tabular::Hosts,
-    ]
+    static ALL: std::sync::LazyLock<Vec<&'static dyn Exporter>> = std::sync::LazyLock::new(|| {
+        [
+            azure_firewall::TARGETS,
+            nsg::TARGETS,
+            route_table::TARGETS,
+            tabular::TARGETS,
+            iptables::TARGETS,
+            nftables::TARGETS,
+            squid::TARGETS,
+        ]
+        .concat()
+    });
+    &ALL
 }
 
 pub fn find(id: &str) -> Option<&'static dyn Exporter> {

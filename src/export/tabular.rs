@@ -8,6 +8,9 @@ use crate::rules::{Reference, Rule, RuleSet, Settings, Warning};
 use crate::servicetags::TagIndex;
 use serde::{Deserialize, Serialize};
 
+/// The generic targets of this module.
+pub static TARGETS: &[&dyn Exporter] = &[&Csv, &Json, &Markdown, &Hosts];
+
 /// The JSON document: the rule set with every field spelled out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -49,8 +49,27 @@ pub fn sh_quote(s: &str) -> String {
 /// An HCL (Terraform) quoted string. JSON escaping covers quotes, backslashes and control
 /// characters; `${` and `%{` start interpolation and directives, so they are doubled.
 pub fn hcl_string(s: &str) -> String {
-    let json = serde_json::to_string(s).expect("strings always serialize");
-    json.replace("${", "$${").replace("%{", "%%{")
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // HCL knows no \b or \f: every other control character as \uNNNN.
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// A Bicep single-quoted string: `\`, `'` and `${` are escaped, and so are line breaks.
@@ -113,6 +132,7 @@ mod tests {
         assert_eq!(hcl_string("a${b}"), r#""a$${b}""#);
         assert_eq!(hcl_string("%{if}"), r#""%%{if}""#);
         assert_eq!(hcl_string("q\"\n"), r#""q\"\n""#);
+        assert_eq!(hcl_string("a\u{8}b\u{c}"), r#""a\u0008b\u000c""#);
     }
 
     #[test]

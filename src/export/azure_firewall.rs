@@ -1,0 +1,1111 @@
+//! Azure Firewall targets: a Firewall Policy rule collection group (ARM, Bicep, Terraform,
+//! az CLI) and the classic rule collections of an existing firewall (ARM).
+//!
+//! All five render one `Plan`, built once from the rule set, so they cannot disagree on names,
+//! priorities or which rules they hold:
+//! - service tags, IP addresses and host names on non-HTTP ports become network rules (tags and
+//!   IPs in `destinationAddresses`, host names in `destinationFqdns`, which need DNS proxy);
+//! - HTTP/HTTPS host rules become application rules with protocol:port pairs;
+//! - inbound rules and routes are not firewall rules: they are returned as unexpressed and
+//!   listed in the header, pointing at the NSG and route-table exports.
+//!
+//! Layout (requirements notes C-18): one rule collection group holding a network collection
+//! and an application collection with distinct priorities. Current Azure accepts both types in
+//! one group, and one group keeps the workspace's rules together so a redeploy replaces exactly
+//! them. Network rules are evaluated before application rules whatever the priorities.
+
+use super::naming::{azure_name, priorities};
+use super::text::{bicep_string, comment_block, hcl_string, sh_quote};
+use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, Unexpressed};
+use crate::model::{Kind, PortRange, PortSpec, Protocol};
+use crate::rules::{Rule, RuleSet};
+use ipnet::IpNet;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+/// The targets of this module.
+pub static TARGETS: &[&dyn Exporter] = &[
+    &PolicyArm,
+    &ClassicArm,
+    &PolicyBicep,
+    &PolicyTerraform,
+    &PolicyCli,
+];
+
+const API_VERSION: &str = "2024-05-01";
+const ARM_SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+const GROUP_TYPE: &str = "Microsoft.Network/firewallPolicies/ruleCollectionGroups";
+/// Firewall Policy application rules take ports 0-64000 (the ARM schema enforces it).
+const MAX_APP_PORT: u16 = 64000;
+
+const CAN: &str = "outbound service-tag, IP and host-name network rules and HTTP/HTTPS host (application) rules, wildcards as *.domain";
+const CANNOT: &str = "inbound rules and routes (use the NSG and route-table exports); URL paths without Firewall Premium TLS inspection (the whole host is allowed); wildcard host names in network rules";
+
+// ---- the plan every target renders ---------------------------------------------------------
+
+/// Where a network rule's destination goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DestField {
+    /// Service tags and IP addresses.
+    Addresses,
+    /// Host names (need the firewall's DNS proxy).
+    Fqdns,
+}
+
+#[derive(Debug)]
+struct NetworkRule {
+    name: String,
+    description: String,
+    /// `TCP`, `UDP` or `Any`: one transport per rule, so ports mean the same for all.
+    protocol: &'static str,
+    field: DestField,
+    destination: String,
+    ports: Vec<String>,
+}
+
+#[derive(Debug)]
+struct AppRule {
+    name: String,
+    description: String,
+    /// (`Http`|`Https`, port)
+    protocols: Vec<(&'static str, u16)>,
+    fqdn: String,
+}
+
+#[derive(Debug)]
+struct Collection<R> {
+    name: String,
+    priority: u32,
+    rules: Vec<R>,
+}
+
+#[derive(Debug)]
+struct Plan {
+    group_name: String,
+    group_priority: u32,
+    sources: Vec<String>,
+    network: Collection<NetworkRule>,
+    application: Collection<AppRule>,
+    /// Header lines shared by every target (tool, profile, warnings, notes).
+    header: Vec<String>,
+    unexpressed: Vec<Unexpressed>,
+}
+
+/// Hands out valid Azure names, unique across the whole group: a clash (possible only after
+/// truncation to 80 characters or character replacement) gets a numeric suffix.
+#[derive(Default)]
+struct Names(BTreeSet<String>);
+
+impl Names {
+    fn take(&mut self, parts: &[&str]) -> String {
+        let base = azure_name(parts);
+        let mut name = base.clone();
+        let mut n = 2;
+        while self.0.contains(&name) {
+            let keep = super::naming::MAX_NAME_LEN - 1 - n.to_string().len();
+            let stem: String = base.chars().take(keep).collect();
+            name = azure_name(&[&stem, &n.to_string()]);
+            n += 1;
+        }
+        self.0.insert(name.clone());
+        name
+    }
+}
+
+fn build_plan(rs: &RuleSet, target: &dyn Exporter) -> Result<Plan, ExportError> {
+    let s = &rs.settings;
+    let prefix = s.name_prefix.as_str();
+    // Group and collections have separate priority spaces; both start at the profile's base.
+    let prio = priorities(
+        s.priority_base,
+        2,
+        100,
+        100..=65000,
+        "Azure Firewall rule collections",
+    )?;
+    let mut names = Names::default();
+    let mut network = Vec::new();
+    let mut application = Vec::new();
+    let mut unexpressed = Vec::new();
+    for r in &rs.rules {
+        let outcome = match r.kind {
+            Kind::Inbound | Kind::Route => Err(not_a_firewall_rule(r)),
+            Kind::ServiceTag | Kind::Network => {
+                network_rules(r, prefix, &mut names).map(|v| network.extend(v))
+            }
+            Kind::FqdnApp => app_rule(r, prefix, &mut names).map(|a| application.push(a)),
+        };
+        if let Err(reason) = outcome {
+            unexpressed.push(Unexpressed {
+                rule_id: r.id.clone(),
+                remote: r.remote.clone(),
+                reason,
+            });
+        }
+    }
+    let sources = sources(rs);
+    // These targets never read a Service Tags file (Azure Firewall resolves tags itself), so
+    // the header must not claim one was used even when the caller passed it.
+    let mut header = header_lines(rs, target, &ExportOptions::default());
+    header.extend(notes(rs, &network, &unexpressed));
+    Ok(Plan {
+        group_name: azure_name(&[prefix, "rules"]),
+        group_priority: prio[0],
+        sources,
+        network: Collection {
+            name: azure_name(&[prefix, "network-rules"]),
+            priority: prio[0],
+            rules: network,
+        },
+        application: Collection {
+            name: azure_name(&[prefix, "application-rules"]),
+            priority: prio[1],
+            rules: application,
+        },
+        header,
+        unexpressed,
+    })
+}
+
+/// The profile's source CIDRs, else `*`. (`VirtualNetwork` is no option: Azure Firewall takes
+/// service tags only as destinations.)
+fn sources(rs: &RuleSet) -> Vec<String> {
+    if rs.settings.sources.is_empty() {
+        vec!["*".to_string()]
+    } else {
+        rs.settings.sources.iter().map(|n| n.to_string()).collect()
+    }
+}
+
+fn not_a_firewall_rule(r: &Rule) -> String {
+    match r.kind {
+        Kind::Inbound => "inbound rule: not an Azure Firewall rule; the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it".into(),
+        _ => "route: not an Azure Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it".into(),
+    }
+}
+
+/// What every rule's description says: purpose, rule id and features, plus the path caveat.
+fn describe(r: &Rule) -> String {
+    let mut d = format!(
+        "{} [amlfw {}; features: {}]",
+        r.purpose,
+        r.id,
+        r.features_label()
+    );
+    if let Some(path) = &r.path {
+        let _ = write!(
+            d,
+            " Allows the whole host: the guidance restricts it to the path {path}, which needs Azure Firewall Premium URL filtering (TLS inspection)."
+        );
+    }
+    d
+}
+
+fn is_ip(s: &str) -> bool {
+    s.parse::<IpAddr>().is_ok() || s.parse::<IpNet>().is_ok()
+}
+
+fn network_rules(r: &Rule, prefix: &str, names: &mut Names) -> Result<Vec<NetworkRule>, String> {
+    let field = if r.kind == Kind::ServiceTag || is_ip(&r.remote) {
+        DestField::Addresses
+    } else if r.is_wildcard() {
+        return Err("network rules cannot take wildcard host names, and this rule is not HTTP/HTTPS, so an application rule cannot carry it".into());
+    } else {
+        DestField::Fqdns
+    };
+    let groups = by_transport(&r.ports);
+    // Several transports (e.g. TCP 443 + UDP 5831) become one rule each, so that a rule's
+    // ports never widen to a protocol the guidance did not name.
+    let split = groups.len() > 1;
+    Ok(groups
+        .into_iter()
+        .map(|(protocol, ports)| {
+            let suffix = protocol.to_ascii_lowercase();
+            let name = if split {
+                names.take(&[prefix, &r.id, &suffix])
+            } else {
+                names.take(&[prefix, &r.id])
+            };
+            let mut description = describe(r);
+            if field == DestField::Fqdns {
+                description
+                    .push_str(" Host name in a network rule: needs the firewall's DNS proxy.");
+            }
+            NetworkRule {
+                name,
+                description,
+                protocol,
+                field,
+                destination: r.remote.clone(),
+                ports,
+            }
+        })
+        .collect())
+}
+
+/// Ports grouped by transport protocol, in first-seen order; `*` absorbs the rest.
+fn by_transport(ports: &[PortSpec]) -> Vec<(&'static str, Vec<String>)> {
+    let mut out: Vec<(&'static str, Vec<String>)> = Vec::new();
+    for p in ports {
+        let proto = match p.protocol.transport() {
+            Protocol::Udp => "UDP",
+            Protocol::Any => "Any",
+            _ => "TCP",
+        };
+        let port = p.ports.to_string(); // `*`, `443` or `29876-29877`
+        match out.iter_mut().find(|(q, _)| *q == proto) {
+            Some((_, v)) if !v.contains(&port) => v.push(port),
+            Some(_) => {}
+            None => out.push((proto, vec![port])),
+        }
+    }
+    for (_, v) in &mut out {
+        if v.iter().any(|p| p == "*") {
+            *v = vec!["*".to_string()];
+        }
+    }
+    out
+}
+
+fn app_rule(r: &Rule, prefix: &str, names: &mut Names) -> Result<AppRule, String> {
+    let protocols = r
+        .ports
+        .iter()
+        .map(app_protocol)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(AppRule {
+        name: names.take(&[prefix, &r.id]),
+        description: describe(r),
+        protocols,
+        fqdn: r.remote.clone(),
+    })
+}
+
+fn app_protocol(p: &PortSpec) -> Result<(&'static str, u16), String> {
+    let ty = match p.protocol {
+        Protocol::Http => "Http",
+        Protocol::Https => "Https",
+        other => {
+            return Err(format!(
+                "application rules take only http and https, not {}",
+                other.id()
+            ))
+        }
+    };
+    match p.ports {
+        PortRange::Single(n) if n <= MAX_APP_PORT => Ok((ty, n)),
+        other => Err(format!(
+            "application rules take one port from 0 to {MAX_APP_PORT}, not {other}"
+        )),
+    }
+}
+
+/// Header notes every Azure Firewall export carries.
+fn notes(rs: &RuleSet, network: &[NetworkRule], unexpressed: &[Unexpressed]) -> Vec<String> {
+    let mut out = Vec::new();
+    if rs.settings.sources.is_empty() {
+        out.push("Warning: no source subnets given, so every rule allows ANY source (*). Pass --source CIDR (the subnets of the workspace's compute) to narrow them.".to_string());
+    }
+    let fqdn_rules: Vec<&str> = network
+        .iter()
+        .filter(|n| n.field == DestField::Fqdns)
+        .map(|n| n.destination.as_str())
+        .collect();
+    if !fqdn_rules.is_empty() {
+        out.push(format!(
+            "Warning: network rules with host names ({}) work only with the firewall's DNS proxy enabled and the clients using the firewall as their DNS server.",
+            fqdn_rules.join(", ")
+        ));
+    }
+    for r in rs
+        .rules
+        .iter()
+        .filter(|r| r.path.is_some() && r.kind == Kind::FqdnApp)
+    {
+        out.push(format!(
+            "Note: {} allows the whole host {}; the guidance restricts it to the path {}, which only Azure Firewall Premium URL filtering (with TLS inspection) can enforce.",
+            r.id,
+            r.remote,
+            r.path.as_deref().unwrap_or_default()
+        ));
+    }
+    out.push("Note: Azure Firewall evaluates network rules before application rules, whatever the collection priorities.".to_string());
+    for u in unexpressed {
+        out.push(format!(
+            "Not in this export: {} ({}): {}",
+            u.rule_id, u.remote, u.reason
+        ));
+    }
+    out
+}
+
+fn export(plan: &Plan, text: String) -> Export {
+    Export {
+        text,
+        unexpressed: plan.unexpressed.clone(),
+    }
+}
+
+// ---- ARM: Firewall Policy rule collection group --------------------------------------------
+
+/// The shared header with the target's usage lines after the profile summary, before the
+/// warnings, so what the file is and how to deploy it comes first.
+fn header_with(plan: &Plan, usage: &[&str]) -> Vec<String> {
+    let mut h = plan.header.clone();
+    let at = h
+        .iter()
+        .position(|l| l.starts_with("Warning:"))
+        .unwrap_or(h.len());
+    h.splice(at..at, usage.iter().map(|s| s.to_string()));
+    h
+}
+
+fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("JSON values always serialize");
+    s.push('\n');
+    s
+}
+
+fn policy_network_rule(plan: &Plan, r: &NetworkRule) -> Value {
+    let field = match r.field {
+        DestField::Addresses => "destinationAddresses",
+        DestField::Fqdns => "destinationFqdns",
+    };
+    let mut v = json!({
+        "ruleType": "NetworkRule",
+        "name": r.name,
+        "description": r.description,
+        "ipProtocols": [r.protocol],
+        "sourceAddresses": plan.sources,
+        "destinationPorts": r.ports,
+    });
+    v[field] = json!([r.destination]);
+    v
+}
+
+fn app_protocols_json(r: &AppRule) -> Value {
+    r.protocols
+        .iter()
+        .map(|(t, p)| json!({"protocolType": t, "port": p}))
+        .collect()
+}
+
+fn policy_app_rule(plan: &Plan, r: &AppRule) -> Value {
+    json!({
+        "ruleType": "ApplicationRule",
+        "name": r.name,
+        "description": r.description,
+        "protocols": app_protocols_json(r),
+        "sourceAddresses": plan.sources,
+        "targetFqdns": [r.fqdn],
+    })
+}
+
+fn policy_collection(name: &str, priority: u32, rules: Vec<Value>) -> Value {
+    json!({
+        "ruleCollectionType": "FirewallPolicyFilterRuleCollection",
+        "name": name,
+        "priority": priority,
+        "action": {"type": "Allow"},
+        "rules": rules,
+    })
+}
+
+/// The group's collections; empty ones are left out (Azure refuses a collection without rules).
+fn policy_collections(plan: &Plan) -> Vec<Value> {
+    let mut out = Vec::new();
+    let (n, a) = (&plan.network, &plan.application);
+    if !n.rules.is_empty() {
+        let rules = n
+            .rules
+            .iter()
+            .map(|r| policy_network_rule(plan, r))
+            .collect();
+        out.push(policy_collection(&n.name, n.priority, rules));
+    }
+    if !a.rules.is_empty() {
+        let rules = a.rules.iter().map(|r| policy_app_rule(plan, r)).collect();
+        out.push(policy_collection(&a.name, a.priority, rules));
+    }
+    out
+}
+
+fn arm_param(ty: &str, description: &str, default: Option<Value>) -> Value {
+    let mut v = json!({"type": ty, "metadata": {"description": description}});
+    if let Some(d) = default {
+        v["defaultValue"] = d;
+    }
+    v
+}
+
+const POLICY_USAGE: &[&str] = &[
+    "This ARM template creates or replaces ONE rule collection group in an existing Firewall Policy. The group holds exactly the rules below: redeploying replaces its whole content, so use a group dedicated to these rules.",
+    "Deploy: az deployment group create --resource-group <policy's resource group> --template-file <this file> --parameters firewallPolicyName=<policy>",
+];
+
+fn policy_arm(plan: &Plan) -> Value {
+    json!({
+        "$schema": ARM_SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "metadata": {"header": header_with(plan, POLICY_USAGE)},
+        "parameters": {
+            "firewallPolicyName": arm_param("string", "Name of the existing Firewall Policy (in the deployment's resource group).", None),
+            "ruleCollectionGroupName": arm_param("string", "Name of the rule collection group these rules own.", Some(json!(plan.group_name))),
+            "ruleCollectionGroupPriority": priority_param(plan.group_priority),
+        },
+        "resources": [{
+            "type": GROUP_TYPE,
+            "apiVersion": API_VERSION,
+            "name": "[format('{0}/{1}', parameters('firewallPolicyName'), parameters('ruleCollectionGroupName'))]",
+            "properties": {
+                "priority": "[parameters('ruleCollectionGroupPriority')]",
+                "ruleCollections": policy_collections(plan),
+            },
+        }],
+    })
+}
+
+fn priority_param(default: u32) -> Value {
+    let mut v = arm_param(
+        "int",
+        "Priority of the rule collection group (100-65000, lower first).",
+        Some(json!(default)),
+    );
+    v["minValue"] = json!(100);
+    v["maxValue"] = json!(65000);
+    v
+}
+
+// ---- ARM: classic rules of an existing firewall --------------------------------------------
+//
+// Classic rules are properties of the `azureFirewalls` resource itself, and ARM deploys a
+// resource with PUT: every property the template leaves out is reset. A template holding only
+// the rule collections would strip the firewall's IP configurations, DNS proxy settings, NAT
+// rules and threat-intelligence mode. Asking for each of those as a parameter invites typos
+// that silently reconfigure a production firewall. So the least surprising shape is one
+// `existingFirewall` parameter: the firewall exactly as Azure returns it (`az resource show`),
+// from which the template copies every property it does not own (ipConfigurations are then
+// the firewall's own by construction), and it replaces only the network and application rule
+// collections. A firewall managed by a Firewall Policy keeps its `firewallPolicy` reference,
+// so Azure refuses the classic rules instead of the deployment detaching the policy.
+// Tags cannot be copied: the template schema allows only a literal object there, so the header
+// says the deployment may clear them and points at what-if.
+
+const CLASSIC_CARRIED: &[&str] = &[
+    "sku",
+    "threatIntelMode",
+    "additionalProperties",
+    "ipConfigurations",
+    "managementIpConfiguration",
+    "natRuleCollections",
+    "firewallPolicy",
+    "virtualHub",
+    "hubIPAddresses",
+    "autoscaleConfiguration",
+];
+
+const CLASSIC_USAGE: &[&str] = &[
+    "This ARM template updates an EXISTING Azure Firewall with classic rules (not a Firewall Policy). It REPLACES the firewall's network and application rule collections with the ones below: any other network or application collection on that firewall is deleted. Add collections you keep to this file first.",
+    "Every other setting (IP configurations, SKU, DNS proxy and other additionalProperties, NAT rules, threat intelligence, zones) is copied from the existingFirewall parameter, which must be the firewall's current definition. Take it right before deploying:",
+    "az resource show --resource-group <rg> --name <firewall> --resource-type Microsoft.Network/azureFirewalls --api-version 2024-05-01 > firewall.json",
+    "Check with: az deployment group what-if --resource-group <rg> --template-file <this file> --parameters existingFirewall=@firewall.json (then deployment group create with the same arguments).",
+    "Tags are NOT carried over (the ARM template schema accepts only literal tags), so the deployment may clear the firewall's tags: what-if shows it; re-apply them afterwards if so.",
+    "A firewall that uses a Firewall Policy cannot take classic rules; use the azfw-policy-arm export for it.",
+];
+
+/// An expression copying `key` from the existing firewall, or omitting it when absent.
+fn carried(path: &str, key: &str) -> Value {
+    json!(format!(
+        "[if(contains({path}, '{key}'), {path}.{key}, json('null'))]"
+    ))
+}
+
+fn classic_network_rule(plan: &Plan, r: &NetworkRule) -> Value {
+    let field = match r.field {
+        DestField::Addresses => "destinationAddresses",
+        DestField::Fqdns => "destinationFqdns",
+    };
+    let mut v = json!({
+        "name": r.name,
+        "description": r.description,
+        "protocols": [r.protocol],
+        "sourceAddresses": plan.sources,
+        "destinationPorts": r.ports,
+    });
+    v[field] = json!([r.destination]);
+    v
+}
+
+fn classic_app_rule(plan: &Plan, r: &AppRule) -> Value {
+    json!({
+        "name": r.name,
+        "description": r.description,
+        "protocols": app_protocols_json(r),
+        "sourceAddresses": plan.sources,
+        "targetFqdns": [r.fqdn],
+    })
+}
+
+fn classic_collection(name: &str, priority: u32, rules: Vec<Value>) -> Vec<Value> {
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    vec![json!({
+        "name": name,
+        "properties": {"priority": priority, "action": {"type": "Allow"}, "rules": rules},
+    })]
+}
+
+fn classic_properties(plan: &Plan) -> Value {
+    let props = "parameters('existingFirewall').properties";
+    let mut p = serde_json::Map::new();
+    for key in CLASSIC_CARRIED {
+        p.insert(key.to_string(), carried(props, key));
+    }
+    let (n, a) = (&plan.network, &plan.application);
+    let net = n
+        .rules
+        .iter()
+        .map(|r| classic_network_rule(plan, r))
+        .collect();
+    let app = a.rules.iter().map(|r| classic_app_rule(plan, r)).collect();
+    p.insert(
+        "networkRuleCollections".into(),
+        json!(classic_collection(&n.name, n.priority, net)),
+    );
+    p.insert(
+        "applicationRuleCollections".into(),
+        json!(classic_collection(&a.name, a.priority, app)),
+    );
+    Value::Object(p)
+}
+
+fn classic_arm(plan: &Plan) -> Value {
+    let fw = "parameters('existingFirewall')";
+    json!({
+        "$schema": ARM_SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "metadata": {"header": header_with(plan, CLASSIC_USAGE)},
+        "parameters": {
+            "existingFirewall": arm_param("object", "The firewall's current definition, exactly as 'az resource show --resource-type Microsoft.Network/azureFirewalls' prints it. Everything but its network and application rule collections is deployed unchanged.", None),
+            "firewallName": arm_param("string", "Leave unset: the name of existingFirewall.", Some(json!(format!("[{fw}.name]")))),
+            "location": arm_param("string", "Leave unset: the location of existingFirewall.", Some(json!(format!("[{fw}.location]")))),
+        },
+        "resources": [{
+            "type": "Microsoft.Network/azureFirewalls",
+            "apiVersion": API_VERSION,
+            "name": "[parameters('firewallName')]",
+            "location": "[parameters('location')]",
+            "zones": carried(fw, "zones"),
+            "properties": classic_properties(plan),
+        }],
+    })
+}
+
+// ---- Bicep ---------------------------------------------------------------------------------
+
+/// Appends `key: [` one quoted item per line `]` at `indent` spaces.
+fn bicep_list(out: &mut String, indent: usize, key: &str, items: &[String]) {
+    let pad = " ".repeat(indent);
+    let _ = writeln!(out, "{pad}{key}: [");
+    for i in items {
+        let _ = writeln!(out, "{pad}  {}", bicep_string(i));
+    }
+    let _ = writeln!(out, "{pad}]");
+}
+
+fn bicep_network_rule(out: &mut String, plan: &Plan, r: &NetworkRule) {
+    let pad = " ".repeat(10);
+    let _ = writeln!(out, "{pad}{{\n{pad}  ruleType: 'NetworkRule'");
+    let _ = writeln!(out, "{pad}  name: {}", bicep_string(&r.name));
+    let _ = writeln!(out, "{pad}  description: {}", bicep_string(&r.description));
+    bicep_list(out, 12, "ipProtocols", &[r.protocol.to_string()]);
+    bicep_list(out, 12, "sourceAddresses", &plan.sources);
+    let field = match r.field {
+        DestField::Addresses => "destinationAddresses",
+        DestField::Fqdns => "destinationFqdns",
+    };
+    bicep_list(out, 12, field, std::slice::from_ref(&r.destination));
+    bicep_list(out, 12, "destinationPorts", &r.ports);
+    let _ = writeln!(out, "{pad}}}");
+}
+
+fn bicep_app_rule(out: &mut String, plan: &Plan, r: &AppRule) {
+    let pad = " ".repeat(10);
+    let _ = writeln!(out, "{pad}{{\n{pad}  ruleType: 'ApplicationRule'");
+    let _ = writeln!(out, "{pad}  name: {}", bicep_string(&r.name));
+    let _ = writeln!(out, "{pad}  description: {}", bicep_string(&r.description));
+    let _ = writeln!(out, "{pad}  protocols: [");
+    for (t, p) in &r.protocols {
+        let _ = writeln!(
+            out,
+            "{pad}    {{\n{pad}      protocolType: '{t}'\n{pad}      port: {p}\n{pad}    }}"
+        );
+    }
+    let _ = writeln!(out, "{pad}  ]");
+    bicep_list(out, 12, "sourceAddresses", &plan.sources);
+    bicep_list(out, 12, "targetFqdns", std::slice::from_ref(&r.fqdn));
+    let _ = writeln!(out, "{pad}}}");
+}
+
+fn bicep_collection<R>(out: &mut String, c: &Collection<R>, rule: impl Fn(&mut String, &R)) {
+    if c.rules.is_empty() {
+        return;
+    }
+    let pad = " ".repeat(6);
+    let _ = writeln!(
+        out,
+        "{pad}{{\n{pad}  ruleCollectionType: 'FirewallPolicyFilterRuleCollection'"
+    );
+    let _ = writeln!(
+        out,
+        "{pad}  name: {}\n{pad}  priority: {}",
+        bicep_string(&c.name),
+        c.priority
+    );
+    let _ = writeln!(
+        out,
+        "{pad}  action: {{\n{pad}    type: 'Allow'\n{pad}  }}\n{pad}  rules: ["
+    );
+    for r in &c.rules {
+        rule(out, r);
+    }
+    let _ = writeln!(out, "{pad}  ]\n{pad}}}");
+}
+
+const BICEP_USAGE: &[&str] = &[
+    "This Bicep file creates or replaces ONE rule collection group in an existing Firewall Policy. The group holds exactly the rules below: redeploying replaces its whole content, so use a group dedicated to these rules.",
+    "Deploy: az deployment group create --resource-group <policy's resource group> --template-file <this file> --parameters firewallPolicyName=<policy>",
+];
+
+fn bicep_text(plan: &Plan) -> String {
+    let mut out = comment_block("//", &header_with(plan, BICEP_USAGE));
+    out.push_str("\n@description('Name of the existing Firewall Policy (in the resource group of the deployment).')\nparam firewallPolicyName string\n\n");
+    let _ = writeln!(out, "@description('Name of the rule collection group these rules own.')\nparam ruleCollectionGroupName string = {}\n", bicep_string(&plan.group_name));
+    let _ = writeln!(out, "@description('Priority of the rule collection group (100-65000, lower first).')\n@minValue(100)\n@maxValue(65000)\nparam ruleCollectionGroupPriority int = {}\n", plan.group_priority);
+    out.push_str("resource firewallPolicy 'Microsoft.Network/firewallPolicies@2024-05-01' existing = {\n  name: firewallPolicyName\n}\n\n");
+    let _ = writeln!(
+        out,
+        "resource ruleCollectionGroup '{GROUP_TYPE}@{API_VERSION}' = {{"
+    );
+    out.push_str("  parent: firewallPolicy\n  name: ruleCollectionGroupName\n  properties: {\n    priority: ruleCollectionGroupPriority\n    ruleCollections: [\n");
+    bicep_collection(&mut out, &plan.network, |o, r| {
+        bicep_network_rule(o, plan, r)
+    });
+    bicep_collection(&mut out, &plan.application, |o, r| {
+        bicep_app_rule(o, plan, r)
+    });
+    out.push_str("    ]\n  }\n}\n");
+    out
+}
+
+// ---- Terraform -----------------------------------------------------------------------------
+
+/// Attributes at `indent`, `=` aligned the way `terraform fmt` aligns a run of attributes.
+fn hcl_attrs(out: &mut String, indent: usize, attrs: &[(&str, String)]) {
+    let width = attrs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in attrs {
+        let _ = writeln!(out, "{}{k:<width$} = {v}", " ".repeat(indent));
+    }
+}
+
+fn hcl_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| hcl_string(i)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+fn tf_network_rule(out: &mut String, plan: &Plan, r: &NetworkRule) {
+    let field = match r.field {
+        DestField::Addresses => "destination_addresses",
+        DestField::Fqdns => "destination_fqdns",
+    };
+    out.push_str("\n    rule {\n");
+    hcl_attrs(
+        out,
+        6,
+        &[
+            ("name", hcl_string(&r.name)),
+            ("description", hcl_string(&r.description)),
+            ("protocols", hcl_list(&[r.protocol.to_string()])),
+            ("source_addresses", hcl_list(&plan.sources)),
+            (field, hcl_list(std::slice::from_ref(&r.destination))),
+            ("destination_ports", hcl_list(&r.ports)),
+        ],
+    );
+    out.push_str("    }\n");
+}
+
+fn tf_app_rule(out: &mut String, plan: &Plan, r: &AppRule) {
+    out.push_str("\n    rule {\n");
+    hcl_attrs(
+        out,
+        6,
+        &[
+            ("name", hcl_string(&r.name)),
+            ("description", hcl_string(&r.description)),
+            ("source_addresses", hcl_list(&plan.sources)),
+            ("destination_fqdns", hcl_list(std::slice::from_ref(&r.fqdn))),
+        ],
+    );
+    for (t, p) in &r.protocols {
+        let _ = writeln!(
+            out,
+            "\n      protocols {{\n        type = \"{t}\"\n        port = {p}\n      }}"
+        );
+    }
+    out.push_str("    }\n");
+}
+
+fn tf_collection<R>(
+    out: &mut String,
+    block: &str,
+    c: &Collection<R>,
+    rule: impl Fn(&mut String, &R),
+) {
+    if c.rules.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n  {block} {{");
+    hcl_attrs(
+        out,
+        4,
+        &[
+            ("name", hcl_string(&c.name)),
+            ("priority", c.priority.to_string()),
+            ("action", "\"Allow\"".to_string()),
+        ],
+    );
+    for r in &c.rules {
+        rule(out, r);
+    }
+    out.push_str("  }\n");
+}
+
+/// A Terraform identifier from the name prefix (letters, digits, `_`, `-`; no digit first).
+fn tf_label(prefix: &str) -> String {
+    let mut s: String = prefix
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        s.insert_str(0, "aml_");
+    }
+    s.push_str("_rules");
+    s
+}
+
+const TF_USAGE: &[&str] = &[
+    "This Terraform file (azurerm provider 3.x/4.x, declared in your root module) manages ONE rule collection group in an existing Firewall Policy. Terraform owns the group's whole content: rules added to it by hand are removed on the next apply.",
+    "Set var.firewall_policy_id to the policy's resource ID.",
+];
+
+fn terraform_text(plan: &Plan, prefix: &str) -> String {
+    let mut out = comment_block("#", &header_with(plan, TF_USAGE));
+    out.push_str("\nvariable \"firewall_policy_id\" {\n");
+    hcl_attrs(
+        &mut out,
+        2,
+        &[
+            ("type", "string".into()),
+            (
+                "description",
+                hcl_string("Resource ID of the existing Firewall Policy."),
+            ),
+        ],
+    );
+    out.push_str("}\n\nvariable \"rule_collection_group_priority\" {\n");
+    hcl_attrs(
+        &mut out,
+        2,
+        &[
+            ("type", "number".into()),
+            ("default", plan.group_priority.to_string()),
+            (
+                "description",
+                hcl_string("Priority of the rule collection group (100-65000, lower first)."),
+            ),
+        ],
+    );
+    let _ = writeln!(
+        out,
+        "}}\n\nresource \"azurerm_firewall_policy_rule_collection_group\" {} {{",
+        hcl_string(&tf_label(prefix))
+    );
+    hcl_attrs(
+        &mut out,
+        2,
+        &[
+            ("name", hcl_string(&plan.group_name)),
+            ("firewall_policy_id", "var.firewall_policy_id".into()),
+            ("priority", "var.rule_collection_group_priority".into()),
+        ],
+    );
+    tf_collection(
+        &mut out,
+        "network_rule_collection",
+        &plan.network,
+        |o, r| tf_network_rule(o, plan, r),
+    );
+    tf_collection(
+        &mut out,
+        "application_rule_collection",
+        &plan.application,
+        |o, r| tf_app_rule(o, plan, r),
+    );
+    out.push_str("}\n");
+    out
+}
+
+// ---- az CLI --------------------------------------------------------------------------------
+
+const AZ_GROUP: &str = "az network firewall policy rule-collection-group";
+const CLI_USAGE: &[&str] = &[
+    "This bash script creates ONE rule collection group in an existing Firewall Policy and adds the rules below, one command per rule. Creating the group replaces a group of the same name, so point GROUP at a group dedicated to these rules.",
+    "Needs Azure CLI with the azure-firewall extension (az extension add --name azure-firewall) and a login with rights on the policy.",
+    "Usage: RG=<policy's resource group> POLICY=<policy name> [GROUP=<group name>] [PRIORITY=<100-65000>] bash <this file>",
+];
+
+/// `--flag v1 v2 ...` as one line of the command, every value shell-quoted.
+fn flag(words: &mut Vec<String>, name: &str, values: &[String]) {
+    let quoted: Vec<String> = values.iter().map(|v| sh_quote(v)).collect();
+    words.push(format!("{name} {}", quoted.join(" ")));
+}
+
+/// The words every collection/rule command starts with (our own variables, double-quoted).
+fn cli_target(sub: &str) -> Vec<String> {
+    vec![
+        format!("{AZ_GROUP} {sub}"),
+        "--resource-group \"$RG\"".into(),
+        "--policy-name \"$POLICY\"".into(),
+        "--rule-collection-group-name \"$GROUP\"".into(),
+    ]
+}
+
+/// The first rule of a collection creates it; the others are added to it.
+fn cli_rule_head<R>(
+    c: &Collection<R>,
+    first: bool,
+    rule_type: &str,
+    rule_name: &str,
+) -> Vec<String> {
+    let mut w;
+    if first {
+        w = cli_target("collection add-filter-collection");
+        flag(&mut w, "--name", std::slice::from_ref(&c.name));
+        flag(&mut w, "--collection-priority", &[c.priority.to_string()]);
+        flag(&mut w, "--action", &["Allow".into()]);
+        flag(&mut w, "--rule-name", &[rule_name.to_string()]);
+    } else {
+        w = cli_target("collection rule add");
+        flag(&mut w, "--collection-name", std::slice::from_ref(&c.name));
+        flag(&mut w, "--name", &[rule_name.to_string()]);
+    }
+    flag(&mut w, "--rule-type", &[rule_type.to_string()]);
+    w
+}
+
+fn cli_network(plan: &Plan, r: &NetworkRule, first: bool) -> Vec<String> {
+    let mut w = cli_rule_head(&plan.network, first, "NetworkRule", &r.name);
+    flag(
+        &mut w,
+        "--description",
+        std::slice::from_ref(&r.description),
+    );
+    flag(&mut w, "--ip-protocols", &[r.protocol.to_string()]);
+    flag(&mut w, "--source-addresses", &plan.sources);
+    let field = match r.field {
+        DestField::Addresses => "--destination-addresses",
+        DestField::Fqdns => "--destination-fqdns",
+    };
+    flag(&mut w, field, std::slice::from_ref(&r.destination));
+    flag(&mut w, "--destination-ports", &r.ports);
+    w
+}
+
+fn cli_app(plan: &Plan, r: &AppRule, first: bool) -> Vec<String> {
+    let mut w = cli_rule_head(&plan.application, first, "ApplicationRule", &r.name);
+    flag(
+        &mut w,
+        "--description",
+        std::slice::from_ref(&r.description),
+    );
+    let protocols: Vec<String> = r
+        .protocols
+        .iter()
+        .map(|(t, p)| format!("{t}={p}"))
+        .collect();
+    flag(&mut w, "--protocols", &protocols);
+    flag(&mut w, "--source-addresses", &plan.sources);
+    flag(&mut w, "--target-fqdns", std::slice::from_ref(&r.fqdn));
+    w
+}
+
+fn cli_command(out: &mut String, comment: &str, words: &[String]) {
+    out.push('\n');
+    out.push_str(&comment_block("#", &[comment.to_string()]));
+    out.push_str(&words.join(" \\\n  "));
+    out.push('\n');
+}
+
+fn cli_text(plan: &Plan) -> String {
+    let mut out = String::from("#!/usr/bin/env bash\n");
+    // Values are single-quoted on purpose: `$(...)` inside them must stay text.
+    out.push_str("# shellcheck disable=SC2016\n");
+    out.push_str(&comment_block("#", &header_with(plan, CLI_USAGE)));
+    out.push_str("\nset -euo pipefail\n\n");
+    let _ = writeln!(
+        out,
+        "DEFAULT_GROUP={}\nDEFAULT_PRIORITY={}",
+        sh_quote(&plan.group_name),
+        sh_quote(&plan.group_priority.to_string())
+    );
+    out.push_str("RG=\"${RG:-}\"\nPOLICY=\"${POLICY:-}\"\nGROUP=\"${GROUP:-$DEFAULT_GROUP}\"\nPRIORITY=\"${PRIORITY:-$DEFAULT_PRIORITY}\"\n");
+    out.push_str("if [ -z \"$RG\" ] || [ -z \"$POLICY\" ]; then\n  echo \"set RG (resource group) and POLICY (Firewall Policy name), e.g. RG=my-rg POLICY=my-policy bash $0\" >&2\n  exit 2\nfi\n");
+    let create = vec![
+        format!("{AZ_GROUP} create"),
+        "--resource-group \"$RG\"".into(),
+        "--policy-name \"$POLICY\"".into(),
+        "--name \"$GROUP\"".into(),
+        "--priority \"$PRIORITY\"".into(),
+    ];
+    cli_command(&mut out, "The rule collection group.", &create);
+    for (i, r) in plan.network.rules.iter().enumerate() {
+        cli_command(&mut out, &r.description, &cli_network(plan, r, i == 0));
+    }
+    for (i, r) in plan.application.rules.iter().enumerate() {
+        cli_command(&mut out, &r.description, &cli_app(plan, r, i == 0));
+    }
+    out
+}
+
+// ---- the targets ---------------------------------------------------------------------------
+
+macro_rules! target {
+    ($ty:ident, $id:literal, $name:literal, $ext:literal, $can:expr, $render:expr) => {
+        pub struct $ty;
+
+        impl Exporter for $ty {
+            fn id(&self) -> &'static str {
+                $id
+            }
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn family(&self) -> Family {
+                Family::AzureFirewall
+            }
+            fn extension(&self) -> &'static str {
+                $ext
+            }
+            fn can(&self) -> &'static str {
+                $can
+            }
+            fn cannot(&self) -> &'static str {
+                CANNOT
+            }
+            fn render(
+                &self,
+                rules: &RuleSet,
+                _opts: &ExportOptions,
+            ) -> Result<Export, ExportError> {
+                let plan = build_plan(rules, self)?;
+                let render: fn(&Plan, &RuleSet) -> String = $render;
+                let text = render(&plan, rules);
+                Ok(export(&plan, text))
+            }
+        }
+    };
+}
+
+target!(
+    PolicyArm,
+    "azfw-policy-arm",
+    "Azure Firewall Policy rule collection group (ARM template)",
+    "json",
+    CAN,
+    |p, _| pretty(&policy_arm(p))
+);
+target!(ClassicArm, "azfw-classic-arm", "Azure Firewall classic rules of an existing firewall (ARM template)", "json",
+    "the same rules as classic network and application rule collections of an existing firewall (replaces its collections; copies its other settings)",
+    |p, _| pretty(&classic_arm(p)));
+target!(
+    PolicyBicep,
+    "azfw-bicep",
+    "Azure Firewall Policy rule collection group (Bicep)",
+    "bicep",
+    CAN,
+    |p, _| bicep_text(p)
+);
+target!(
+    PolicyTerraform,
+    "azfw-terraform",
+    "Azure Firewall Policy rule collection group (Terraform azurerm)",
+    "tf",
+    CAN,
+    |p, rs| terraform_text(p, &rs.settings.name_prefix)
+);
+target!(
+    PolicyCli,
+    "azfw-cli",
+    "Azure Firewall Policy rule collection group (az CLI script)",
+    "sh",
+    CAN,
+    |p, _| cli_text(p)
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::PortRange as R;
+
+    fn spec(p: Protocol, r: R) -> PortSpec {
+        PortSpec::new(p, r)
+    }
+
+    #[test]
+    fn ports_group_by_transport() {
+        let g = by_transport(&[
+            spec(Protocol::Tcp, R::Single(443)),
+            spec(Protocol::Udp, R::Single(5831)),
+            spec(Protocol::Tcp, R::Range(29876, 29877)),
+        ]);
+        assert_eq!(
+            g,
+            vec![
+                ("TCP", vec!["443".into(), "29876-29877".into()]),
+                ("UDP", vec!["5831".into()])
+            ]
+        );
+        let g = by_transport(&[spec(Protocol::Any, R::Any)]);
+        assert_eq!(g, vec![("Any", vec!["*".into()])]);
+    }
+
+    #[test]
+    fn names_stay_unique_and_valid() {
+        let mut n = Names::default();
+        let long = "x".repeat(100);
+        let a = n.take(&["aml", &long]);
+        let b = n.take(&["aml", &long]);
+        assert_ne!(a, b);
+        assert!(super::super::naming::is_valid_azure_name(&b), "{b}");
+    }
+
+    #[test]
+    fn app_ports_must_fit_the_schema() {
+        assert_eq!(
+            app_protocol(&spec(Protocol::Https, R::Single(8787))),
+            Ok(("Https", 8787))
+        );
+        assert!(app_protocol(&spec(Protocol::Https, R::Single(65000))).is_err());
+        assert!(app_protocol(&spec(Protocol::Tcp, R::Single(443))).is_err());
+    }
+}

@@ -1,0 +1,666 @@
+//! `iptables-restore` and `ip6tables-restore` input, in one output with two marked sections.
+//!
+//! iptables matches addresses, not names, so every service tag is expanded from Microsoft's
+//! Service Tags file into its prefixes: one plain `-A` rule per source, prefix and port match,
+//! in dedicated chains the admin hooks where they choose. Host-name requirements cannot be
+//! expressed and are listed, loudly, as comments and in `Export::unexpressed`.
+//!
+//! The planning part (`plan`, `L4`, `Local`) is shared with the nftables target.
+
+use super::text::{comment_block, one_line};
+use super::{
+    header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
+};
+use crate::model::{Kind, PortRange, PortSpec, Protocol};
+use crate::rules::{Rule, RuleSet};
+use crate::servicetags::Prefixes;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use std::net::IpAddr;
+
+/// The targets of this module.
+pub static TARGETS: &[&dyn Exporter] = &[&Iptables];
+
+/// Marker lines around the two parts. They start with `#@`, which `comment_block` (always
+/// `# ` or a bare `#`) can never produce, so no value can forge a marker.
+pub const V4_BEGIN: &str = "#@amlfw-begin ipv4";
+pub const V4_END: &str = "#@amlfw-end ipv4";
+pub const V6_BEGIN: &str = "#@amlfw-begin ipv6";
+pub const V6_END: &str = "#@amlfw-end ipv6";
+
+/// iptables chain names are at most 28 characters (XT_EXTENSION_MAXNAMELEN - 1).
+pub const MAX_CHAIN_LEN: usize = 28;
+
+/// `multiport` takes at most 15 ports; a range counts as two.
+const MULTIPORT_SLOTS: usize = 15;
+
+/// Splits an iptables export into its (IPv4, IPv6) parts, each fit for its restore tool.
+/// `None` when the markers are missing, repeated or out of order.
+pub fn split_families(text: &str) -> Option<(String, String)> {
+    Some((
+        section(text, V4_BEGIN, V4_END)?,
+        section(text, V6_BEGIN, V6_END)?,
+    ))
+}
+
+/// The lines strictly between the `begin` and `end` marker lines.
+fn section(text: &str, begin: &str, end: &str) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |m: &str| {
+        let hits: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == m).collect();
+        (hits.len() == 1).then(|| hits[0])
+    };
+    let (b, e) = (at(begin)?, at(end)?);
+    (b < e).then(|| lines[b + 1..e].iter().map(|l| format!("{l}\n")).collect())
+}
+
+// ---- shared with nftables: what becomes an IP rule ------------------------------------------
+
+/// The name prefix as used in chain, table, set and ACL names. Profiles validate it (a letter,
+/// then letters, digits, `-`, `_`; at most 20), but a rule set can be built by hand, so an
+/// invalid one is reduced to those characters instead of reaching the output.
+pub fn safe_prefix(p: &str) -> String {
+    if crate::profile::validate_name_prefix(p).is_ok() {
+        return p.to_string();
+    }
+    let mut s: String = p
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        s.insert(0, 'x');
+    }
+    s.truncate(20);
+    s
+}
+
+/// A header line when `safe_prefix` had to change the prefix, so the admin sees why names differ.
+pub fn prefix_note(p: &str) -> Option<String> {
+    let safe = safe_prefix(p);
+    (safe != p).then(|| format!("Name prefix '{p}' is not a valid name part: using '{safe}'"))
+}
+
+/// A rule id as a comment/label token: only `[A-Za-z0-9._:-]`, so it needs no quoting anywhere.
+pub fn safe_id(id: &str) -> String {
+    let s: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._:-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    if s.is_empty() {
+        "rule".into()
+    } else {
+        s
+    }
+}
+
+/// One transport match. `proto: None` is every protocol (and then `ports` is empty); empty
+/// `ports` is every port of `proto`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct L4 {
+    pub proto: Option<&'static str>,
+    pub ports: Vec<PortRange>,
+}
+
+/// The transport matches of a rule's port specs. `http`/`https` ride on TCP; `any` with a
+/// concrete port becomes TCP and UDP (the only protocols with ports); `any:*` is everything.
+pub fn l4_matches(specs: &[PortSpec]) -> Vec<L4> {
+    if specs
+        .iter()
+        .any(|s| s.protocol == Protocol::Any && s.ports == PortRange::Any)
+    {
+        return vec![L4 {
+            proto: None,
+            ports: Vec::new(),
+        }];
+    }
+    let (mut tcp, mut udp) = (Vec::new(), Vec::new());
+    for s in specs {
+        let (t, u) = match s.protocol {
+            Protocol::Tcp | Protocol::Http | Protocol::Https => (true, false),
+            Protocol::Udp => (false, true),
+            Protocol::Any => (true, true),
+        };
+        for (wanted, list) in [(t, &mut tcp), (u, &mut udp)] {
+            if wanted && !list.contains(&s.ports) {
+                list.push(s.ports);
+            }
+        }
+    }
+    [("tcp", tcp), ("udp", udp)]
+        .into_iter()
+        .filter(|(_, ports)| !ports.is_empty())
+        .map(|(proto, ports)| L4 {
+            proto: Some(proto),
+            ports: if ports.contains(&PortRange::Any) {
+                Vec::new()
+            } else {
+                ports
+            },
+        })
+        .collect()
+}
+
+/// The local side (the profile's sources) in one address family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Local {
+    /// No sources given: the rules do not restrict the local side (the whole VNet, as the
+    /// `VirtualNetwork` tag elsewhere).
+    Any,
+    /// These (aggregated) networks.
+    Nets(Vec<IpNet>),
+    /// Sources were given, none in this family: NO rules in this family. Leaving out the
+    /// source match instead would allow every address of the family.
+    Closed,
+}
+
+impl Local {
+    /// `[None]` for Any, `[Some(net)...]` for Nets, `[]` for Closed: one entry per rule copy.
+    pub fn each(&self) -> Vec<Option<String>> {
+        match self {
+            Local::Any => vec![None],
+            Local::Nets(v) => v.iter().map(|n| Some(n.to_string())).collect(),
+            Local::Closed => Vec::new(),
+        }
+    }
+}
+
+/// An address family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fam {
+    V4,
+    V6,
+}
+
+impl Fam {
+    pub fn label(self) -> &'static str {
+        match self {
+            Fam::V4 => "IPv4",
+            Fam::V6 => "IPv6",
+        }
+    }
+
+    pub fn prefixes(self, p: &Prefixes) -> Vec<String> {
+        match self {
+            Fam::V4 => p.v4.iter().map(|n| n.to_string()).collect(),
+            Fam::V6 => p.v6.iter().map(|n| n.to_string()).collect(),
+        }
+    }
+}
+
+/// A rule with its remote end expanded into prefixes.
+#[derive(Debug, Clone)]
+pub struct IpRule<'a> {
+    pub rule: &'a Rule,
+    /// The tag the prefixes come from, in the file's spelling; `None` for a literal address.
+    pub tag: Option<String>,
+    pub prefixes: Prefixes,
+    pub l4: Vec<L4>,
+}
+
+impl IpRule<'_> {
+    /// One comment line: id, remote, ports, features, purpose.
+    pub fn comment(&self) -> String {
+        let r = self.rule;
+        format!(
+            "{}: {} {} [{}] {}",
+            r.id,
+            r.remote,
+            r.ports_label(),
+            r.features_label(),
+            r.purpose
+        )
+    }
+}
+
+/// Everything an IP-level target needs, decided once.
+#[derive(Debug, Clone)]
+pub struct IpPlan<'a> {
+    pub outbound: Vec<IpRule<'a>>,
+    pub inbound: Vec<IpRule<'a>>,
+    pub unexpressed: Vec<Unexpressed>,
+    pub v4: Local,
+    pub v6: Local,
+}
+
+impl IpPlan<'_> {
+    pub fn local(&self, f: Fam) -> &Local {
+        match f {
+            Fam::V4 => &self.v4,
+            Fam::V6 => &self.v6,
+        }
+    }
+}
+
+/// Expands every service-tag and IP rule of `rules`; what an IP filter cannot match (host
+/// names, routes) goes to `unexpressed`. Needs the Service Tags file of the rule set's cloud.
+pub fn plan<'a>(
+    target: &'static str,
+    rules: &'a RuleSet,
+    opts: &ExportOptions,
+) -> Result<IpPlan<'a>, ExportError> {
+    let tags = opts
+        .service_tags
+        .ok_or_else(|| ExportError::NeedsServiceTags {
+            target,
+            what: tags_wanted(rules),
+        })?;
+    tags.check_cloud(rules.settings.cloud)?;
+    let (v4, v6) = locals(&rules.settings.sources);
+    let mut p = IpPlan {
+        outbound: Vec::new(),
+        inbound: Vec::new(),
+        unexpressed: Vec::new(),
+        v4,
+        v6,
+    };
+    for r in &rules.rules {
+        let not = |reason: String| Unexpressed {
+            rule_id: r.id.clone(),
+            remote: r.remote.clone(),
+            reason,
+        };
+        let expanded = match r.kind {
+            Kind::ServiceTag | Kind::Inbound => {
+                let prefixes = tags.expand([r.remote.as_str()])?;
+                Some((tags.get(&r.remote).map(|t| t.name.clone()), prefixes))
+            }
+            Kind::Network => literal(&r.remote).map(|p| (None, p)),
+            Kind::FqdnApp | Kind::Route => None,
+        };
+        let Some((tag, prefixes)) = expanded else {
+            p.unexpressed.push(not(reason(target, r)));
+            continue;
+        };
+        let l4 = l4_matches(&r.ports);
+        if l4.is_empty() {
+            p.unexpressed.push(not("the rule names no ports".into()));
+            continue;
+        }
+        let ip = IpRule {
+            rule: r,
+            tag,
+            prefixes,
+            l4,
+        };
+        match r.kind {
+            Kind::Inbound => p.inbound.push(ip),
+            _ => p.outbound.push(ip),
+        }
+    }
+    Ok(p)
+}
+
+/// For the "needs the Service Tags file" error: which tags.
+fn tags_wanted(rules: &RuleSet) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for r in rules
+        .rules
+        .iter()
+        .filter(|r| matches!(r.kind, Kind::ServiceTag | Kind::Inbound))
+    {
+        if !names.contains(&r.remote.as_str()) {
+            names.push(&r.remote);
+        }
+    }
+    if names.is_empty() {
+        "service tags into address prefixes".into()
+    } else {
+        format!(
+            "the service tags {} into address prefixes",
+            one_line(&names.join(", "))
+        )
+    }
+}
+
+/// Why an IP filter cannot take this rule.
+fn reason(target: &str, r: &Rule) -> String {
+    match r.kind {
+        Kind::Route => "a route, not a filter rule: put it in the subnet's route table (udr-* targets)".into(),
+        Kind::Network => format!(
+            "a host name: {target} matches IP addresses only; allow it in an FQDN-aware firewall, or resolve it and add the addresses yourself"
+        ),
+        _ => format!(
+            "a host name: {target} matches IP addresses only; allow it in a proxy (amlfw export --target squid) or an FQDN-aware firewall"
+        ),
+    }
+}
+
+/// An IP address or CIDR as prefixes (host bits cleared); `None` for anything else.
+fn literal(remote: &str) -> Option<Prefixes> {
+    let net = match remote.parse::<IpNet>() {
+        Ok(n) => n.trunc(),
+        Err(_) => IpNet::from(remote.parse::<IpAddr>().ok()?),
+    };
+    let mut p = Prefixes::default();
+    match net {
+        IpNet::V4(n) => p.v4.push(n),
+        IpNet::V6(n) => p.v6.push(n),
+    }
+    Some(p)
+}
+
+/// The sources per family, aggregated (nft interval sets refuse overlapping elements).
+fn locals(sources: &[IpNet]) -> (Local, Local) {
+    if sources.is_empty() {
+        return (Local::Any, Local::Any);
+    }
+    let v4: Vec<Ipv4Net> = sources
+        .iter()
+        .filter_map(|n| {
+            if let IpNet::V4(n) = n {
+                Some(n.trunc())
+            } else {
+                None
+            }
+        })
+        .collect();
+    let v6: Vec<Ipv6Net> = sources
+        .iter()
+        .filter_map(|n| {
+            if let IpNet::V6(n) = n {
+                Some(n.trunc())
+            } else {
+                None
+            }
+        })
+        .collect();
+    let wrap = |v: Vec<IpNet>| {
+        if v.is_empty() {
+            Local::Closed
+        } else {
+            Local::Nets(v)
+        }
+    };
+    (
+        wrap(Ipv4Net::aggregate(&v4).into_iter().map(IpNet::V4).collect()),
+        wrap(Ipv6Net::aggregate(&v6).into_iter().map(IpNet::V6).collect()),
+    )
+}
+
+/// The comment lines listing what the target leaves out.
+pub fn not_covered_lines(target: &str, unexpressed: &[Unexpressed]) -> Vec<String> {
+    if unexpressed.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![
+        String::new(),
+        format!(
+            "NOT COVERED by {target} ({} rules): allow these elsewhere or they will be blocked:",
+            unexpressed.len()
+        ),
+    ];
+    out.extend(
+        unexpressed
+            .iter()
+            .map(|u| format!("  {} ({}): {}", u.remote, u.rule_id, u.reason)),
+    );
+    out
+}
+
+// ---- iptables ------------------------------------------------------------------------------
+
+pub struct Iptables;
+
+/// The two chain names, from the prefix: `AML-OUT`, `AML-IN`.
+fn chains(prefix: &str) -> (String, String) {
+    let p = safe_prefix(prefix).to_ascii_uppercase();
+    let (out, inb) = (format!("{p}-OUT"), format!("{p}-IN"));
+    // safe_prefix keeps at most 20 characters, so this always holds.
+    assert!(out.len() <= MAX_CHAIN_LEN && inb.len() <= MAX_CHAIN_LEN);
+    (out, inb)
+}
+
+fn usage(out: &str, inb: &str, sources: &str) -> Vec<String> {
+    vec![
+        String::new(),
+        "HOW TO LOAD: the file has an IPv4 part and an IPv6 part between '#@amlfw-...' marker lines."
+            .into(),
+        format!("  sed -n '/^{V4_BEGIN}$/,/^{V4_END}$/p' FILE | iptables-restore --noflush"),
+        format!("  sed -n '/^{V6_BEGIN}$/,/^{V6_END}$/p' FILE | ip6tables-restore --noflush"),
+        "  ALWAYS pass --noflush: without it iptables-restore REPLACES your whole filter table.".into(),
+        format!("  With --noflush, reloading flushes and refills only {out} and {inb}, atomically."),
+        String::new(),
+        format!("{out}: outbound from the workspace subnets ({sources}); {inb}: inbound to them."),
+        "The chains only ACCEPT; unmatched packets return to the caller. Hooking them is your choice,".into(),
+        format!("e.g. '-A FORWARD -j {out}' and '-A FORWARD -j {inb}' on a gateway, or OUTPUT/INPUT on a"),
+        "host, followed by your own DROP for these subnets. Replies need your usual".into(),
+        "'-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT'. Thousands of prefixes mean thousands".into(),
+        "of linear rules here: the nftables target keeps them in sets.".into(),
+    ]
+}
+
+/// iptables match arguments for one transport match; several when multiport must be split.
+fn ipt_l4(m: &L4) -> Vec<String> {
+    let Some(proto) = m.proto else {
+        return vec![String::new()];
+    };
+    let port = |p: &PortRange| match p {
+        PortRange::Single(n) => n.to_string(),
+        PortRange::Range(a, b) => format!("{a}:{b}"),
+        PortRange::Any => unreachable!("every-port is an empty list"),
+    };
+    match m.ports.as_slice() {
+        [] => vec![format!(" -p {proto}")],
+        [one] => vec![format!(" -p {proto} --dport {}", port(one))],
+        many => {
+            let mut out = Vec::new();
+            let (mut chunk, mut slots) = (Vec::new(), 0);
+            for p in many {
+                let need = if matches!(p, PortRange::Range(..)) {
+                    2
+                } else {
+                    1
+                };
+                if slots + need > MULTIPORT_SLOTS {
+                    out.push(std::mem::take(&mut chunk).join(","));
+                    slots = 0;
+                }
+                chunk.push(port(p));
+                slots += need;
+            }
+            out.push(chunk.join(","));
+            out.into_iter()
+                .map(|c| format!(" -p {proto} -m multiport --dports {c}"))
+                .collect()
+        }
+    }
+}
+
+/// The `-A` lines of one rule in one family.
+fn ipt_rule(t: &mut String, chain: &str, ip: &IpRule, local: &Local, fam: Fam, inbound: bool) {
+    t.push_str(&comment_block("#", &[ip.comment()]));
+    let remotes = fam.prefixes(&ip.prefixes);
+    if remotes.is_empty() {
+        t.push_str(&comment_block(
+            "#",
+            &[format!("  (no {} prefixes)", fam.label())],
+        ));
+    }
+    let id = safe_id(&ip.rule.id);
+    for l in local.each() {
+        for r in &remotes {
+            let (src, dst) = if inbound {
+                (Some(r.as_str()), l.as_deref())
+            } else {
+                (l.as_deref(), Some(r.as_str()))
+            };
+            for m in ipt_l4_all(&ip.l4) {
+                let s = src.map(|s| format!(" -s {s}")).unwrap_or_default();
+                let d = dst.map(|d| format!(" -d {d}")).unwrap_or_default();
+                t.push_str(&format!(
+                    "-A {chain}{s}{d}{m} -m comment --comment {id} -j ACCEPT\n"
+                ));
+            }
+        }
+    }
+}
+
+fn ipt_l4_all(l4: &[L4]) -> Vec<String> {
+    l4.iter().flat_map(ipt_l4).collect()
+}
+
+/// One family's part, markers included.
+fn ipt_part(plan: &IpPlan, fam: Fam, out: &str, inb: &str) -> String {
+    let (begin, end) = match fam {
+        Fam::V4 => (V4_BEGIN, V4_END),
+        Fam::V6 => (V6_BEGIN, V6_END),
+    };
+    let tool = if fam == Fam::V4 {
+        "iptables-restore"
+    } else {
+        "ip6tables-restore"
+    };
+    let mut t = format!(
+        "{begin}\n# {} part: {tool} --noflush\n*filter\n:{out} - [0:0]\n:{inb} - [0:0]\n",
+        fam.label()
+    );
+    let local = plan.local(fam);
+    if *local == Local::Closed {
+        t.push_str(&comment_block("#", &[format!(
+            "No {} rules: every source in the profile is {}. An empty source match would allow every {} address.",
+            fam.label(),
+            if fam == Fam::V4 { "IPv6" } else { "IPv4" },
+            fam.label()
+        )]));
+    } else {
+        for ip in &plan.outbound {
+            ipt_rule(&mut t, out, ip, local, fam, false);
+        }
+        for ip in &plan.inbound {
+            ipt_rule(&mut t, inb, ip, local, fam, true);
+        }
+    }
+    t.push_str(&format!("COMMIT\n{end}\n"));
+    t
+}
+
+/// The sources for the usage notes.
+pub fn sources_label(rules: &RuleSet) -> String {
+    if rules.settings.sources.is_empty() {
+        "no sources given: any local address".into()
+    } else {
+        rules
+            .settings
+            .sources
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl Exporter for Iptables {
+    fn id(&self) -> &'static str {
+        "iptables"
+    }
+    fn name(&self) -> &'static str {
+        "iptables-restore (IPv4 and IPv6 parts)"
+    }
+    fn family(&self) -> Family {
+        Family::Generic
+    }
+    fn extension(&self) -> &'static str {
+        "rules"
+    }
+    fn can(&self) -> &'static str {
+        "service tags (expanded to prefixes) and IP rules, inbound and outbound, in chains you hook"
+    }
+    fn cannot(&self) -> &'static str {
+        "host names (FQDN rules), routes"
+    }
+    fn tags_use(&self) -> TagsUse {
+        TagsUse::Required
+    }
+    fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
+        let plan = plan(self.id(), rules, opts)?;
+        let (out, inb) = chains(&rules.settings.name_prefix);
+        let mut head = header_lines(rules, self, opts);
+        head.extend(prefix_note(&rules.settings.name_prefix));
+        head.extend(usage(&out, &inb, &sources_label(rules)));
+        head.extend(not_covered_lines(self.id(), &plan.unexpressed));
+        let mut t = comment_block("#", &head);
+        t.push_str(&ipt_part(&plan, Fam::V4, &out, &inb));
+        t.push_str(&ipt_part(&plan, Fam::V6, &out, &inb));
+        Ok(Export {
+            text: t,
+            unexpressed: plan.unexpressed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs(s: &[&str]) -> Vec<PortSpec> {
+        s.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn transport_matches() {
+        assert_eq!(
+            l4_matches(&specs(&["any:*", "tcp:443"])),
+            [L4 {
+                proto: None,
+                ports: vec![]
+            }]
+        );
+        let m = l4_matches(&specs(&["any:22"]));
+        assert_eq!(
+            m.iter().map(|m| m.proto).collect::<Vec<_>>(),
+            [Some("tcp"), Some("udp")]
+        );
+        let m = l4_matches(&specs(&["https:443", "http:80", "tcp:*"]));
+        assert_eq!(
+            m,
+            [L4 {
+                proto: Some("tcp"),
+                ports: vec![]
+            }]
+        );
+    }
+
+    #[test]
+    fn multiport_is_split_at_fifteen_slots() {
+        let ports: Vec<PortRange> = (1..=10)
+            .map(|i| PortRange::Range(i * 100, i * 100 + 1))
+            .collect();
+        let lines = ipt_l4(&L4 {
+            proto: Some("tcp"),
+            ports,
+        });
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].ends_with("700:701"), "{lines:?}");
+        assert_eq!(
+            ipt_l4(&L4 {
+                proto: Some("udp"),
+                ports: vec![PortRange::Range(5, 6)]
+            }),
+            [" -p udp --dport 5:6"]
+        );
+    }
+
+    #[test]
+    fn prefixes_and_ids_are_made_safe() {
+        assert_eq!(safe_prefix("aml"), "aml");
+        assert_eq!(safe_prefix("a\n-A INPUT -j ACCEPT"), "a-AINPUT-jACCEPT");
+        assert_eq!(safe_prefix("$(x)"), "x");
+        assert_eq!(safe_prefix("1-a"), "x1-a");
+        assert_eq!(safe_prefix(""), "x");
+        assert_eq!(safe_id("a b\"c"), "a_b_c");
+    }
+
+    #[test]
+    fn split_needs_each_marker_once() {
+        let t = format!("{V4_BEGIN}\na\n{V4_END}\n{V6_BEGIN}\nb\n{V6_END}\n");
+        assert_eq!(split_families(&t), Some(("a\n".into(), "b\n".into())));
+        assert_eq!(split_families(&format!("{t}{V4_BEGIN}\n")), None);
+        assert_eq!(split_families("x"), None);
+    }
+}

@@ -1,0 +1,97 @@
+//! Names and priorities for generated rules: deterministic (derived from requirement ids, so
+//! re-exports diff cleanly), valid for Azure, unique, and within each target's range.
+
+use super::ExportError;
+
+/// Azure's rule and collection names: letters, digits, `_`, `.`, `-`; start with a letter or
+/// digit; end with a letter, digit or `_`; at most 80 characters.
+pub const MAX_NAME_LEN: usize = 80;
+
+/// Joins parts with `-` into a valid Azure name: characters outside the allowed set become `-`,
+/// and leading/trailing characters Azure refuses there are trimmed.
+pub fn azure_name(parts: &[&str]) -> String {
+    let joined = parts.join("-");
+    let mut name: String = joined
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    name.truncate(MAX_NAME_LEN);
+    let name = name.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
+    let name = name.trim_end_matches(['.', '-']);
+    if name.is_empty() {
+        "rule".to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// Whether `name` is a valid Azure rule/collection name.
+pub fn is_valid_azure_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= MAX_NAME_LEN
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(b))
+        && (bytes[bytes.len() - 1].is_ascii_alphanumeric() || bytes[bytes.len() - 1] == b'_')
+}
+
+/// `count` distinct priorities from `base` upwards, within `range`, `step` apart where they
+/// fit, else 1 apart. Fails, naming the numbers, when even that does not fit.
+pub fn priorities(
+    base: u32,
+    count: usize,
+    step: u32,
+    range: std::ops::RangeInclusive<u32>,
+    what: &str,
+) -> Result<Vec<u32>, ExportError> {
+    let (lo, hi) = (*range.start(), *range.end());
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if !(lo..=hi).contains(&base) {
+        return Err(ExportError::Priority(format!(
+            "{what}: priority base {base} is outside {lo}-{hi}"
+        )));
+    }
+    let n = u32::try_from(count).unwrap_or(u32::MAX);
+    for s in [step, 1] {
+        let last = u64::from(base) + u64::from(s) * u64::from(n - 1);
+        if last <= u64::from(hi) {
+            return Ok((0..n).map(|i| base + s * i).collect());
+        }
+    }
+    Err(ExportError::Priority(format!(
+        "{what}: {count} rules do not fit between priority {base} and {hi}; lower the priority base (--priority-base)"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_valid() {
+        assert_eq!(azure_name(&["aml", "aml-tag-aad"]), "aml-aml-tag-aad");
+        assert_eq!(azure_name(&["a b$", "x."]), "a-b--x");
+        assert!(is_valid_azure_name(&azure_name(&["-x-", &"y".repeat(100)])));
+        assert_eq!(azure_name(&["--"]), "rule");
+        assert!(!is_valid_azure_name("a-"));
+        assert!(is_valid_azure_name("a_"));
+    }
+
+    #[test]
+    fn priorities_step_then_compress_then_fail() {
+        assert_eq!(priorities(100, 3, 10, 100..=4096, "x").unwrap(), [100, 110, 120]);
+        assert_eq!(priorities(4000, 3, 100, 100..=4096, "x").unwrap(), [4000, 4001, 4002]);
+        assert!(priorities(4090, 10, 10, 100..=4096, "x").is_err());
+        assert!(priorities(50, 1, 10, 100..=4096, "x").is_err());
+    }
+}
