@@ -5,12 +5,15 @@
 //! Nothing in the library performs I/O except the explicit loaders of files the caller names.
 
 pub mod catalog;
+pub mod clipboard;
 pub mod export;
 pub mod fsio;
 pub mod model;
 pub mod profile;
 pub mod rules;
 pub mod servicetags;
+pub mod store;
+pub mod tui;
 
 pub use catalog::Catalog;
 pub use model::{Cloud, Direction, InboundRoutes, Kind, PortRange, PortSpec, Protocol};

@@ -6,17 +6,47 @@ mod cli;
 use clap::Parser;
 use cli::args::Cli;
 
+/// Starts the wizard, pre-filled from the selection (else the built-in default).
+fn wizard(
+    selection: &cli::args::Selection,
+    service_tags: Option<&std::path::Path>,
+    parsed_clipboard: Option<amlfw::clipboard::Mode>,
+    catalog: &amlfw::Catalog,
+) -> Result<(), cli::CliError> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(cli::CliError::usage(
+            "the wizard needs a terminal; for scripts use a command (see amlfw --help)",
+        ));
+    }
+    let profile = cli::build_profile(selection, catalog, cli::Fallback::BuiltinDefault)?;
+    let tags = match service_tags {
+        Some(path) => Some(cli::load_service_tags(path)?),
+        None => None,
+    };
+    let store = amlfw::store::Store::from_env().map_err(|e| e.to_string());
+    let clipboard = match (&parsed_clipboard, &store) {
+        (Some(m), _) => *m,
+        (None, Ok(s)) => amlfw::clipboard::mode_from_config(s.config_dir())
+            .map_err(|e| cli::CliError::usage(e.to_string()))?,
+        (None, Err(_)) => amlfw::clipboard::Mode::Auto,
+    };
+    let start = amlfw::tui::Start {
+        profile,
+        profile_name: selection.profile.clone(),
+        tags: tags.as_ref(),
+        store,
+        clipboard,
+    };
+    amlfw::tui::run(catalog, start).map_err(|e| cli::CliError::failure(format!("terminal error: {e}")))
+}
+
 fn main() {
     let parsed = Cli::parse();
     let catalog = amlfw::Catalog::builtin();
     let result = match parsed.command {
         Some(command) => cli::run(command, &catalog),
-        None => {
-            // The wizard is not built yet: say so and show what the CLI can do.
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            Ok(())
-        }
+        None => wizard(&parsed.selection, parsed.service_tags.as_deref(), parsed.clipboard, &catalog),
     };
     if let Err(e) = result {
         eprintln!("amlfw: {}", e.message);

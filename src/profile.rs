@@ -121,7 +121,7 @@ impl Profile {
         // confusing complaint about a key this version does not know.
         let table: toml::Table = text
             .parse()
-            .map_err(|e: toml::de::Error| ProfileError::Parse(e.to_string()))?;
+            .map_err(|e: toml::de::Error| ProfileError::Parse(toml_error(text, &e)))?;
         match table.get("schema_version") {
             None => return Err(invalid("schema_version", "", "missing; write schema_version = 1")),
             Some(toml::Value::Integer(v)) if *v > i64::from(SCHEMA_VERSION) => {
@@ -134,7 +134,7 @@ impl Profile {
             }
             _ => {}
         }
-        toml::from_str(text).map_err(|e: toml::de::Error| ProfileError::Parse(e.to_string()))
+        toml::from_str(text).map_err(|e: toml::de::Error| ProfileError::Parse(toml_error(text, &e)))
     }
 
     pub fn to_toml(&self) -> String {
@@ -339,6 +339,20 @@ pub fn validate_priority_base(b: u32) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// `line L, column C: message` for a TOML error (toml's own rendering spans several lines).
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim();
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message.to_string(),
+    }
 }
 
 /// The 1-based line of `field = ...` in a profile's TOML, to point at a bad value.

@@ -20,6 +20,14 @@ pub struct Cli {
     /// Pre-fill the wizard (when no command is given).
     #[command(flatten)]
     pub selection: Selection,
+
+    /// Microsoft's Service Tags JSON file, for the wizard's targets that need address prefixes.
+    #[arg(long, value_name = "FILE")]
+    pub service_tags: Option<PathBuf>,
+
+    /// How the wizard copies: auto, system, osc52 or off (default: config.toml, else auto).
+    #[arg(long, value_name = "MODE", value_parser = parse_clipboard)]
+    pub clipboard: Option<amlfw::clipboard::Mode>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -48,6 +56,17 @@ pub enum Command {
         /// Microsoft's Service Tags JSON file, to expand tags into address prefixes.
         #[arg(long, value_name = "FILE")]
         service_tags: Option<PathBuf>,
+        /// Also copy the export to the clipboard.
+        #[arg(long)]
+        copy: bool,
+        /// How to copy: auto, system, osc52 or off (default: config.toml, else auto).
+        #[arg(long, value_name = "MODE", value_parser = parse_clipboard)]
+        clipboard: Option<amlfw::clipboard::Mode>,
+    },
+    /// Manage saved profiles (named sets of choices).
+    Profile {
+        #[command(subcommand)]
+        action: ProfileCommand,
     },
     /// Print the aggregated address prefixes of service tags, one per line.
     Tags {
@@ -69,6 +88,32 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// List saved profiles (name, cloud, region, features, modified).
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a profile's TOML.
+    Show { name: String },
+    /// Save a selection as a named profile.
+    Save {
+        name: String,
+        // Boxed: a selection is large next to the other subcommands.
+        #[command(flatten)]
+        selection: Box<Selection>,
+        /// Replace an existing profile of that name.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Delete a saved profile.
+    Delete { name: String },
+    /// Print the directory profiles are stored in.
+    Path,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RulesFormat {
     Table,
@@ -79,8 +124,11 @@ pub enum RulesFormat {
 /// What the rules are for. Flags override the values of a profile file.
 #[derive(Debug, Clone, Default, Args)]
 pub struct Selection {
+    /// Start from a saved profile (see `amlfw profile list`).
+    #[arg(long, value_name = "NAME", conflicts_with = "profile_file")]
+    pub profile: Option<String>,
     /// Read the choices from a profile file (TOML).
-    #[arg(long, value_name = "PATH", global = false)]
+    #[arg(long, value_name = "PATH")]
     pub profile_file: Option<PathBuf>,
     /// public, usgov or china.
     #[arg(long, value_parser = parse_cloud)]
@@ -123,5 +171,9 @@ fn parse_cloud(s: &str) -> Result<amlfw::Cloud, String> {
 }
 
 fn parse_inbound_routes(s: &str) -> Result<amlfw::InboundRoutes, String> {
+    s.parse()
+}
+
+fn parse_clipboard(s: &str) -> Result<amlfw::clipboard::Mode, String> {
     s.parse()
 }

@@ -2,6 +2,7 @@
 //! the I/O (files, stdout, stderr). No domain logic lives here.
 
 pub mod args;
+mod profiles;
 mod table;
 
 use amlfw::catalog::Catalog;
@@ -61,12 +62,15 @@ pub fn load_profile_file(path: &Path, catalog: &Catalog) -> Result<Profile, CliE
 /// Builds and validates the profile a selection describes: the profile file (if any), with
 /// every flag given overriding its value.
 pub fn build_profile(sel: &Selection, catalog: &Catalog, fallback: Fallback) -> Result<Profile, CliError> {
-    let mut p = match &sel.profile_file {
-        Some(path) => load_profile_file(path, catalog)?,
-        None => match (&sel.region, fallback) {
+    let mut p = match (&sel.profile, &sel.profile_file) {
+        (Some(name), _) => profiles::store()?
+            .load(name, catalog)
+            .map_err(profiles::store_error)?,
+        (None, Some(path)) => load_profile_file(path, catalog)?,
+        (None, None) => match (&sel.region, fallback) {
             (None, Fallback::RequireRegion) => {
                 return Err(CliError::usage(
-                    "no region given: pass --region NAME (see `amlfw regions`) or --profile-file PATH",
+                    "no region given: pass --region NAME (see `amlfw regions`), --profile NAME or --profile-file PATH",
                 ))
             }
             (None, Fallback::BuiltinDefault) if sel.cloud.is_none() => Profile::builtin_default(),
@@ -148,7 +152,7 @@ pub fn load_service_tags(path: &Path) -> Result<TagIndex, CliError> {
     TagIndex::from_json(&text).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
 }
 
-fn stdout_write(text: &str) -> Result<(), CliError> {
+pub(crate) fn stdout_write(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
@@ -181,6 +185,8 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
             output,
             force,
             service_tags,
+            copy,
+            clipboard,
         } => {
             let exporter = export::find(&target).ok_or_else(|| {
                 let ids: Vec<&str> = export::targets().iter().map(|t| t.id()).collect();
@@ -208,6 +214,9 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
                 .map_err(|e| CliError::usage(e.to_string()))?;
             for u in &out.unexpressed {
                 eprintln!("NOT covered by {}: {} ({}): {}", exporter.id(), u.remote, u.rule_id, u.reason);
+            }
+            if copy {
+                profiles::copy_export(&out.text, exporter.id(), clipboard)?;
             }
             match output.as_deref() {
                 None => stdout_write(&out.text),
@@ -239,6 +248,7 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
             }
             stdout_write(&text)
         }
+        Command::Profile { action } => profiles::run(action, catalog),
         Command::Targets => stdout_write(&table::targets_table()),
         Command::Features => stdout_write(&table::features_list(catalog, 100)),
         Command::Regions { cloud } => stdout_write(&table::regions_table(catalog, cloud)),

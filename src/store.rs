@@ -1,0 +1,245 @@
+//! Named profiles on disk: one TOML file per profile in the config directory.
+//!
+//! Location: `$AMLFW_CONFIG_DIR`, else `$XDG_CONFIG_HOME/amlfw`, else `~/.config/amlfw` (XDG on
+//! every Unix, macOS included: CLI users expect `~/.config`, not `~/Library`). Profiles live in
+//! `profiles/NAME.toml` below it. Saves are atomic; a corrupt file is reported with its file and
+//! line and never stops the other profiles from listing or loading.
+
+use crate::catalog::Catalog;
+use crate::fsio::{write_atomic, WriteError};
+use crate::profile::{line_of_field, Profile, ProfileError};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+use thiserror::Error;
+
+pub const NAME_RULE: &str =
+    "a profile name is 1-64 letters, digits, '-', '_' or '.', not starting with '.'";
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("'{name}' is not a valid profile name: {NAME_RULE}")]
+    BadName { name: String },
+    #[error("no profile named '{name}' (in {dir}); see `amlfw profile list`")]
+    NotFound { name: String, dir: PathBuf },
+    #[error("profile '{name}' already exists (use --force to replace it)")]
+    Exists { name: String },
+    #[error("{path}:{location}{message}")]
+    Invalid {
+        path: PathBuf,
+        /// `LINE: ` when known.
+        location: String,
+        message: String,
+    },
+    #[error("cannot find the configuration directory: set AMLFW_CONFIG_DIR or HOME")]
+    NoHome,
+    #[error("{0}")]
+    Write(#[from] WriteError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// One row of `profile list`.
+#[derive(Debug)]
+pub struct Entry {
+    pub name: String,
+    pub path: PathBuf,
+    pub modified: Option<SystemTime>,
+    /// The profile, or why it could not be read.
+    pub profile: Result<Profile, StoreError>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    config_dir: PathBuf,
+}
+
+impl Store {
+    /// The store at an explicit configuration directory (profiles in `DIR/profiles`).
+    pub fn at(config_dir: impl Into<PathBuf>) -> Store {
+        Store {
+            config_dir: config_dir.into(),
+        }
+    }
+
+    /// The store the environment points at (see the module docs).
+    pub fn from_env() -> Result<Store, StoreError> {
+        if let Some(d) = std::env::var_os("AMLFW_CONFIG_DIR").filter(|d| !d.is_empty()) {
+            return Ok(Store::at(d));
+        }
+        use etcetera::BaseStrategy;
+        let xdg = etcetera::base_strategy::Xdg::new().map_err(|_| StoreError::NoHome)?;
+        Ok(Store::at(xdg.config_dir().join("amlfw")))
+    }
+
+    pub fn config_dir(&self) -> &Path {
+        &self.config_dir
+    }
+
+    pub fn profiles_dir(&self) -> PathBuf {
+        self.config_dir.join("profiles")
+    }
+
+    pub fn path_of(&self, name: &str) -> Result<PathBuf, StoreError> {
+        validate_name(name)?;
+        Ok(self.profiles_dir().join(format!("{name}.toml")))
+    }
+
+    /// Reads and validates one profile.
+    pub fn load(&self, name: &str, catalog: &Catalog) -> Result<Profile, StoreError> {
+        let path = self.path_of(name)?;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NotFound {
+                    name: name.to_string(),
+                    dir: self.profiles_dir(),
+                })
+            }
+            Err(source) => return Err(StoreError::Io { path, source }),
+        };
+        parse(&path, &text, catalog)
+    }
+
+    /// Saves atomically. An existing profile is replaced only with `overwrite`.
+    pub fn save(&self, name: &str, profile: &Profile, overwrite: bool) -> Result<PathBuf, StoreError> {
+        let path = self.path_of(name)?;
+        let dir = self.profiles_dir();
+        create_private_dir(&dir)?;
+        match write_atomic(&path, profile.to_toml().as_bytes(), overwrite) {
+            Ok(()) => Ok(path),
+            Err(WriteError::Exists { .. }) => Err(StoreError::Exists {
+                name: name.to_string(),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub fn delete(&self, name: &str) -> Result<PathBuf, StoreError> {
+        let path = self.path_of(name)?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::NotFound {
+                name: name.to_string(),
+                dir: self.profiles_dir(),
+            }),
+            Err(source) => Err(StoreError::Io { path, source }),
+        }
+    }
+
+    pub fn exists(&self, name: &str) -> bool {
+        self.path_of(name).is_ok_and(|p| p.is_file())
+    }
+
+    /// Every `*.toml` in the profiles directory, sorted by name; unreadable ones carry their
+    /// error. A missing directory is an empty list.
+    pub fn list(&self, catalog: &Catalog) -> Result<Vec<Entry>, StoreError> {
+        let dir = self.profiles_dir();
+        let read = match std::fs::read_dir(&dir) {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(StoreError::Io { path: dir, source }),
+        };
+        let mut out = Vec::new();
+        for entry in read.flatten() {
+            let path = entry.path();
+            let Some(name) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".toml"))
+                .filter(|n| validate_name(n).is_ok())
+                .map(String::from)
+            else {
+                continue; // temp files of an interrupted save, editor backups, ...
+            };
+            let modified = entry.metadata().and_then(|m| m.modified()).ok();
+            let profile = std::fs::read_to_string(&path)
+                .map_err(|source| StoreError::Io {
+                    path: path.clone(),
+                    source,
+                })
+                .and_then(|text| parse(&path, &text, catalog));
+            out.push(Entry {
+                name,
+                path,
+                modified,
+                profile,
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+}
+
+/// Parses and validates a profile's text, locating errors in the file.
+pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Profile, StoreError> {
+    let invalid = |e: ProfileError| {
+        let location = match &e {
+            // toml's messages carry their own "line N, column M".
+            ProfileError::Parse(_) => String::new(),
+            e => e
+                .field()
+                .and_then(|f| line_of_field(text, f))
+                .map(|l| format!("{l}: "))
+                .unwrap_or_default(),
+        };
+        StoreError::Invalid {
+            path: path.to_path_buf(),
+            location: if location.is_empty() { " ".into() } else { location },
+            message: e.to_string().trim().replace('\n', " "),
+        }
+    };
+    let mut p = Profile::from_toml(text).map_err(invalid)?;
+    p.validate(catalog).map_err(invalid)?;
+    Ok(p)
+}
+
+/// Names: letters, digits, `-`, `_`, `.`; 1-64 characters; not starting with `.` (so no `..`,
+/// no hidden files); never a path.
+pub fn validate_name(name: &str) -> Result<(), StoreError> {
+    let ok = (1..=64).contains(&name.len())
+        && !name.starts_with('.')
+        && !name.contains("..")
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::BadName {
+            name: name.to_string(),
+        })
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(|source| StoreError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_rule() {
+        for ok in ["prod", "prod-eastus2", "a.b_c", "A1", &"x".repeat(64)] {
+            assert!(validate_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "../x", "a/b", ".hidden", "a..b", "a b", "é", &"x".repeat(65), "a\\b", "a\0"] {
+            assert!(validate_name(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Where everything goes on screen, as pure functions of the terminal size. The view draws
+//! into these rectangles and `update` maps mouse positions and list heights with the same
+//! functions, so the two cannot disagree.
+
+use super::app::Step;
+use ratatui::layout::Rect;
+
+/// Below this the wizard shows "terminal too small".
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 18;
+/// From this width on, the rules preview sits beside the step instead of below it.
+pub const SIDE_BY_SIDE_WIDTH: u16 = 120;
+/// Width of the target list on the Export step.
+pub const TARGET_LIST_WIDTH: u16 = 24;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    /// Title and step bar (one line).
+    pub steps: Rect,
+    /// The current step's panel (with border).
+    pub main: Rect,
+    /// The rules preview panel (with border).
+    pub preview: Rect,
+    /// Status line.
+    pub status: Rect,
+    /// Key hints.
+    pub footer: Rect,
+}
+
+pub fn too_small(w: u16, h: u16) -> bool {
+    w < MIN_WIDTH || h < MIN_HEIGHT
+}
+
+/// The Export step shows whole lines of code, so it gets the larger share when side by side.
+pub fn areas(w: u16, h: u16, step: Step) -> Areas {
+    let steps = Rect::new(0, 0, w, 1);
+    let status = Rect::new(0, h.saturating_sub(2), w, 1);
+    let footer = Rect::new(0, h.saturating_sub(1), w, 1);
+    let body = Rect::new(0, 1, w, h.saturating_sub(3));
+    let (main, preview) = if w >= SIDE_BY_SIDE_WIDTH {
+        let left = if step == Step::Export { body.width * 13 / 20 } else { body.width * 9 / 20 };
+        (
+            Rect::new(body.x, body.y, left, body.height),
+            Rect::new(body.x + left, body.y, body.width - left, body.height),
+        )
+    } else {
+        let top = body.height * 11 / 20;
+        (
+            Rect::new(body.x, body.y, body.width, top),
+            Rect::new(body.x, body.y + top, body.width, body.height - top),
+        )
+    };
+    Areas {
+        steps,
+        main,
+        preview,
+        status,
+        footer,
+    }
+}
+
+/// The inside of a bordered panel.
+pub fn inner(r: Rect) -> Rect {
+    Rect::new(
+        r.x.saturating_add(1),
+        r.y.saturating_add(1),
+        r.width.saturating_sub(2),
+        r.height.saturating_sub(2),
+    )
+}
+
+/// Lines of help text under the Features list (shrinks on short terminals).
+pub fn feature_help_lines(main: Rect) -> u16 {
+    if inner(main).height >= 14 {
+        5
+    } else {
+        3
+    }
+}
+
+/// The rows of the current step's list (one item per row), for scrolling and clicks.
+pub fn step_list(step: Step, main: Rect) -> Rect {
+    let i = inner(main);
+    match step {
+        // Three clouds, then their help.
+        Step::Cloud => Rect::new(i.x, i.y, i.width, i.height.min(3)),
+        // Filter line on top, paired-region line at the bottom.
+        Step::Region => Rect::new(i.x, i.y + 1, i.width, i.height.saturating_sub(2)),
+        // Field lines, then the focused field's help (3 lines).
+        Step::Workspace => Rect::new(i.x, i.y, i.width, i.height.saturating_sub(3)),
+        // Filter line, list, help box.
+        Step::Features => {
+            let help = feature_help_lines(main);
+            Rect::new(i.x, i.y + 1, i.width, i.height.saturating_sub(1 + help))
+        }
+        Step::Export => Rect::new(i.x, i.y, TARGET_LIST_WIDTH.min(i.width), i.height),
+    }
+}
+
+/// The Export step's text view.
+pub fn export_text(main: Rect) -> Rect {
+    let i = inner(main);
+    let w = TARGET_LIST_WIDTH.min(i.width) + 1;
+    Rect::new(i.x + w, i.y, i.width.saturating_sub(w), i.height)
+}
+
+/// Lines the warnings take at the bottom of the preview.
+pub fn warning_lines(preview: Rect, warnings: usize) -> u16 {
+    if warnings == 0 {
+        return 0;
+    }
+    let max = (inner(preview).height / 3).max(1);
+    (warnings as u16 + 1).min(max)
+}
+
+/// The preview's rule rows (below the table header, above the warnings).
+pub fn preview_rows(preview: Rect, warnings: usize) -> Rect {
+    let i = inner(preview);
+    let warn = warning_lines(preview, warnings);
+    Rect::new(i.x, i.y + 1, i.width, i.height.saturating_sub(1 + warn))
+}
+
+pub fn contains(r: Rect, x: u16, y: u16) -> bool {
+    x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height
+}
+
+/// Step-bar hit test: which step label is at column `x`. The labels are laid out by
+/// `step_bar_spans`; this walks the same widths.
+pub fn step_at(x: u16, title_width: u16) -> Option<Step> {
+    let mut col = title_width;
+    for s in Step::ALL {
+        let w = step_label(s).chars().count() as u16;
+        if x >= col && x < col + w {
+            return Some(s);
+        }
+        col += w + STEP_SEPARATOR.chars().count() as u16;
+    }
+    None
+}
+
+pub const STEP_SEPARATOR: &str = " > ";
+
+pub fn step_label(s: Step) -> String {
+    format!(" {}. {} ", s.index() + 1, s.title())
+}

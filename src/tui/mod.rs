@@ -1,0 +1,239 @@
+//! The interactive wizard (ratatui + crossterm), in the Elm architecture: `app` holds the state
+//! and `update`, `view` draws it, `keys` is the one key table, `layout` the geometry. This
+//! module is the runtime: terminal set-up and restore on every exit path, the event loop, and
+//! the side effects `update` asks for.
+
+pub mod app;
+pub mod keys;
+pub mod layout;
+pub mod theme;
+pub mod view;
+
+use crate::catalog::Catalog;
+use crate::fsio::{write_atomic, WriteError};
+use crate::profile::Profile;
+use crate::servicetags::TagIndex;
+use crate::clipboard::{Clipboard, Mode as ClipboardMode};
+use crate::store::{Store, StoreError};
+use app::{App, Effect, Msg, ProfileRow};
+use crossterm::event::{self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event};
+use crossterm::execute;
+use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use std::io::{self, Write};
+use std::time::{Duration, Instant};
+
+/// Puts the terminal back: cursor shown, mouse and paste modes off, main screen, cooked mode.
+/// Safe to call more than once and from a panic hook or a signal handler thread.
+pub fn restore_terminal() {
+    let mut out = io::stdout();
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+    let _ = disable_raw_mode();
+    let _ = out.flush();
+}
+
+/// Raw mode and the alternate screen for as long as it lives.
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> io::Result<TerminalGuard> {
+        enable_raw_mode()?;
+        let guard = TerminalGuard;
+        execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste)?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// A panic restores the terminal first, so its message is printed once, on the main screen.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+/// SIGTERM and SIGHUP (a closed SSH session) restore the terminal and exit.
+fn install_signal_handlers() {
+    use signal_hook::consts::{SIGHUP, SIGTERM};
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]) {
+        std::thread::spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                restore_terminal();
+                std::process::exit(128 + sig);
+            }
+        });
+    }
+}
+
+fn to_msg(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) => Some(Msg::Key(k)),
+        Event::Mouse(m) => Some(Msg::Mouse(m)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        Event::Paste(s) => Some(Msg::Paste(s)),
+        _ => None,
+    }
+}
+
+/// What the runtime holds for the effects: the profile store and one clipboard for the whole
+/// session (on X11/Wayland the contents live only as long as their owner).
+struct Io<'c> {
+    catalog: &'c Catalog,
+    store: Result<Store, String>,
+    clipboard_mode: ClipboardMode,
+    clipboard: Option<Clipboard>,
+}
+
+impl Io<'_> {
+    fn store(&self) -> Result<&Store, String> {
+        self.store.as_ref().map_err(Clone::clone)
+    }
+
+    fn list_profiles(&self) -> Result<Vec<ProfileRow>, String> {
+        let entries = self.store()?.list(self.catalog).map_err(|e| e.to_string())?;
+        Ok(entries
+            .into_iter()
+            .map(|e| match e.profile {
+                Ok(p) => ProfileRow {
+                    name: e.name,
+                    summary: format!("{} {}, {} features", p.cloud.id(), p.region, p.features.len()),
+                    ok: true,
+                },
+                Err(err) => ProfileRow {
+                    name: e.name,
+                    summary: err.to_string(),
+                    ok: false,
+                },
+            })
+            .collect())
+    }
+
+    fn copy(&mut self, text: &str, target: &str) -> Msg {
+        let mode = self.clipboard_mode;
+        let cb = self.clipboard.get_or_insert_with(|| Clipboard::new(mode));
+        // OSC 52 and the status line share the terminal: the sequence is written directly to
+        // it, between two frames.
+        match cb.copy(text) {
+            Ok(c) => Msg::Copied {
+                message: c.describe(text.len(), target),
+            },
+            Err(e) => Msg::CopyFailed { message: e.to_string() },
+        }
+    }
+}
+
+/// Performs an effect and returns what to tell `update` about it. `None` means quit.
+fn perform(io: &mut Io, effect: Effect) -> Option<Option<Msg>> {
+    match effect {
+        Effect::Quit => None,
+        Effect::ListProfiles => Some(Some(Msg::ProfilesListed(io.list_profiles()))),
+        Effect::LoadProfile { name } => {
+            let result = io.store().and_then(|s| s.load(&name, io.catalog).map_err(|e| e.to_string()));
+            Some(Some(Msg::ProfileLoaded { name, result }))
+        }
+        Effect::SaveProfile { name, profile, overwrite } => {
+            let (result, exists) = match io.store().map(|s| s.save(&name, &profile, overwrite)) {
+                Ok(Ok(_)) => (Ok(()), false),
+                Ok(Err(e @ StoreError::Exists { .. })) => (Err(e.to_string()), true),
+                Ok(Err(e)) => (Err(e.to_string()), false),
+                Err(e) => (Err(e), false),
+            };
+            Some(Some(Msg::ProfileSaved { name, result, exists }))
+        }
+        Effect::DeleteProfile { name } => {
+            let result = io.store().and_then(|s| s.delete(&name).map(|_| ()).map_err(|e| e.to_string()));
+            Some(Some(Msg::ProfileDeleted { name, result }))
+        }
+        Effect::Write {
+            path,
+            text,
+            overwrite,
+            target,
+        } => Some(Some(match write_atomic(&path, text.as_bytes(), overwrite) {
+            Ok(()) => Msg::Written {
+                path,
+                bytes: text.len(),
+                target,
+            },
+            Err(e @ WriteError::Exists { .. }) => Msg::WriteFailed {
+                path,
+                message: e.to_string(),
+                exists: true,
+            },
+            Err(e) => Msg::WriteFailed {
+                path,
+                message: e.to_string(),
+                exists: false,
+            },
+        })),
+        Effect::Copy { text, target } => Some(Some(io.copy(&text, target))),
+    }
+}
+
+/// How the wizard starts.
+pub struct Start<'c> {
+    pub profile: Profile,
+    /// The saved profile it came from, if any.
+    pub profile_name: Option<String>,
+    pub tags: Option<&'c TagIndex>,
+    pub store: Result<Store, String>,
+    pub clipboard: ClipboardMode,
+}
+
+/// Runs the wizard until the user quits.
+pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
+    let Start { profile, profile_name, tags, store, clipboard } = start;
+    let mut io = Io {
+        catalog,
+        store,
+        clipboard_mode: clipboard,
+        clipboard: None,
+    };
+    let started = Instant::now();
+    install_panic_hook();
+    install_signal_handlers();
+    let guard = TerminalGuard::enter()?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let size = terminal.size()?;
+    let mut app = App::new(catalog, profile, tags, (size.width, size.height), theme::Theme::from_env());
+    app.profile_name = profile_name;
+    terminal.draw(|f| view::view(&app, f))?;
+    if std::env::var_os("AMLFW_EXIT_AFTER_FIRST_FRAME").is_some() {
+        let elapsed = started.elapsed();
+        drop(guard);
+        eprintln!("first frame after {:.3} ms", elapsed.as_secs_f64() * 1000.0);
+        return Ok(());
+    }
+    loop {
+        let mut msgs: Vec<Msg> = to_msg(event::read()?).into_iter().collect();
+        // Take everything already queued (fast typing, a paste) before drawing once, so the
+        // screen never falls behind the keyboard.
+        while event::poll(Duration::ZERO)? {
+            msgs.extend(to_msg(event::read()?));
+        }
+        let mut queue: std::collections::VecDeque<Msg> = msgs.into();
+        while let Some(msg) = queue.pop_front() {
+            for effect in app.update(msg) {
+                match perform(&mut io, effect) {
+                    None => return Ok(()),
+                    Some(reply) => queue.extend(reply),
+                }
+            }
+        }
+        terminal.draw(|f| view::view(&app, f))?;
+    }
+}

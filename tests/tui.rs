@@ -1,0 +1,425 @@
+//! The wizard's state machine (`update`) and its rendering (`view`) with ratatui's TestBackend.
+mod common;
+
+use amlfw::tui::app::{App, Effect, Modal, Msg, Step};
+use amlfw::tui::theme::Theme;
+use amlfw::tui::view::view;
+use amlfw::{Cloud, Profile};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+const COLOUR: Theme = Theme { mono: false };
+
+fn app(profile: Profile, w: u16, h: u16) -> App<'static> {
+    App::new(common::catalog(), profile, None, (w, h), COLOUR)
+}
+
+fn default_app() -> App<'static> {
+    app(Profile::builtin_default(), 100, 30)
+}
+
+fn key(a: &mut App, code: KeyCode) -> Vec<Effect> {
+    a.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl(a: &mut App, c: char) -> Vec<Effect> {
+    a.update(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
+}
+
+fn typ(a: &mut App, text: &str) {
+    for c in text.chars() {
+        key(a, KeyCode::Char(c));
+    }
+}
+
+fn screen(a: &App) -> String {
+    let (w, h) = a.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view(a, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn ids(a: &App) -> Vec<String> {
+    a.rules.as_ref().unwrap().rules.iter().map(|r| r.remote.clone()).collect()
+}
+
+// ---- update: every step --------------------------------------------------------------------
+
+#[test]
+fn cloud_step_chooses_a_cloud_and_remembers_regions() {
+    let mut a = default_app();
+    assert_eq!(a.step, Step::Cloud);
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.profile.cloud, Cloud::Usgov);
+    assert_eq!(a.profile.region, "usgovvirginia");
+    assert_eq!(a.step, Step::Region);
+    assert!(ids(&a).contains(&"Storage.USGovVirginia".to_string()));
+    // Back to public: the region chosen there before comes back.
+    key(&mut a, KeyCode::BackTab);
+    key(&mut a, KeyCode::Up);
+    key(&mut a, KeyCode::Char(' '));
+    assert_eq!(a.profile.cloud, Cloud::Public);
+    assert_eq!(a.profile.region, "eastus2");
+}
+
+#[test]
+fn region_step_filters_fuzzily_and_chooses() {
+    let mut a = default_app();
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.step, Step::Region);
+    typ(&mut a, "frcen");
+    let first = a.region_rows.first().map(|i| a.catalog.regions[*i].name.clone());
+    assert_eq!(first.as_deref(), Some("francecentral"));
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.profile.region, "francecentral");
+    assert_eq!(a.step, Step::Workspace);
+    assert!(ids(&a).contains(&"Storage.FranceCentral".to_string()));
+    // 'q' was text on the Region step, not quit.
+    key(&mut a, KeyCode::BackTab);
+    let effects = key(&mut a, KeyCode::Char('q'));
+    assert!(effects.is_empty() && !a.quit);
+    assert_eq!(a.region_filter.value(), "q");
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.region_filter.value(), "");
+}
+
+#[test]
+fn region_filter_with_no_match_does_not_choose() {
+    let mut a = default_app();
+    key(&mut a, KeyCode::Tab);
+    typ(&mut a, "zzzzqqq");
+    assert!(a.region_rows.is_empty());
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.step, Step::Region);
+    assert_eq!(a.profile.region, "eastus2");
+}
+
+#[test]
+fn workspace_fields_validate_as_you_type() {
+    let mut a = default_app();
+    a.go_to(Step::Workspace);
+    key(&mut a, KeyCode::Enter); // edit storage account
+    typ(&mut a, "AB");
+    assert!(a.field_errors[0].as_deref().unwrap().contains("lowercase"));
+    assert_eq!(a.profile.storage_account, None);
+    for _ in 0..2 {
+        key(&mut a, KeyCode::Backspace);
+    }
+    typ(&mut a, "amlstore01");
+    assert_eq!(a.field_errors[0], None);
+    assert_eq!(a.profile.storage_account.as_deref(), Some("amlstore01"));
+    key(&mut a, KeyCode::Enter);
+    // Sources: an invalid CIDR keeps the last valid value and says why.
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::Enter);
+    typ(&mut a, "10.0.1.0/24, 10.0.2.0/33");
+    assert!(a.field_errors[2].is_some());
+    key(&mut a, KeyCode::Enter);
+    assert!(a.status.as_ref().unwrap().text.contains("not changed"));
+    // Not even the valid first half typed on the way stays behind.
+    assert!(a.profile.sources.is_empty(), "{:?}", a.profile.sources);
+    // Esc undoes an edit.
+    key(&mut a, KeyCode::Enter);
+    typ(&mut a, "10.9.0.0/16");
+    assert_eq!(a.profile.sources, ["10.9.0.0/16"]);
+    key(&mut a, KeyCode::Esc);
+    assert!(a.profile.sources.is_empty());
+}
+
+#[test]
+fn inbound_routes_cycle_and_change_the_rules() {
+    let mut a = default_app();
+    a.go_to(Step::Workspace);
+    for _ in 0..3 {
+        key(&mut a, KeyCode::Down);
+    }
+    key(&mut a, KeyCode::Char(' ')); // auto -> service-tags
+    key(&mut a, KeyCode::Char(' ')); // -> ip-prefixes
+    assert_eq!(a.profile.inbound_routes, Some(amlfw::InboundRoutes::IpPrefixes));
+    assert!(ids(&a).contains(&"AzureMachineLearning.CentralUS".to_string()));
+    key(&mut a, KeyCode::Char(' ')); // -> none
+    assert!(!ids(&a).iter().any(|r| r.starts_with("AzureMachineLearning.")));
+}
+
+#[test]
+fn features_toggle_with_dependencies_both_ways() {
+    let mut a = app(Profile::new(Cloud::Public, "eastus2"), 100, 30);
+    a.go_to(Step::Features);
+    key(&mut a, KeyCode::Char('/'));
+    typ(&mut a, "aks-gpu");
+    key(&mut a, KeyCode::Enter);
+    key(&mut a, KeyCode::Char(' '));
+    assert!(a.profile.has_feature("aks-gpu") && a.profile.has_feature("aks"));
+    assert!(a.status.as_ref().unwrap().text.contains("needs aks"));
+    assert!(ids(&a).contains(&"nvidia.github.io".to_string()));
+    // Unticking aks unticks aks-gpu too, and says so.
+    key(&mut a, KeyCode::Esc);
+    key(&mut a, KeyCode::Char('/'));
+    typ(&mut a, "aks inference");
+    key(&mut a, KeyCode::Enter);
+    let row = a.feature_rows.iter().position(|i| a.catalog.features[*i].id == "aks").unwrap();
+    a.toggle_feature_at(row);
+    assert!(!a.profile.has_feature("aks") && !a.profile.has_feature("aks-gpu"));
+    assert!(a.status.as_ref().unwrap().text.contains("aks-gpu"));
+}
+
+#[test]
+fn moving_back_never_loses_choices() {
+    let mut a = default_app();
+    a.go_to(Step::Workspace);
+    key(&mut a, KeyCode::Enter);
+    typ(&mut a, "amlstore01");
+    key(&mut a, KeyCode::Enter);
+    a.go_to(Step::Features);
+    key(&mut a, KeyCode::Char(' '));
+    let chosen = a.profile.clone();
+    for _ in 0..6 {
+        key(&mut a, KeyCode::BackTab);
+    }
+    assert_eq!(a.step, Step::Cloud);
+    for _ in 0..6 {
+        key(&mut a, KeyCode::Tab);
+    }
+    assert_eq!(a.step, Step::Export);
+    assert_eq!(a.profile, chosen);
+}
+
+#[test]
+fn export_step_writes_with_a_prompt_and_asks_before_overwriting() {
+    let mut a = default_app();
+    a.go_to(Step::Export);
+    let json = amlfw::export::targets().iter().position(|t| t.id() == "json").unwrap();
+    for _ in 0..json {
+        key(&mut a, KeyCode::Down);
+    }
+    assert!(a.export_view.as_ref().unwrap().result.is_ok());
+    key(&mut a, KeyCode::Char('w'));
+    assert_eq!(a.modal, Modal::PathPrompt);
+    assert_eq!(a.path_input.value(), "amlfw-json.json");
+    let effects = key(&mut a, KeyCode::Enter);
+    let Effect::Write { path, text, overwrite, target } = &effects[0] else { panic!("{effects:?}") };
+    assert_eq!((path.to_str().unwrap(), *overwrite, *target), ("amlfw-json.json", false, "json"));
+    let rs = a.rules.as_ref().unwrap();
+    let expected = amlfw::export::find("json").unwrap().render(rs, &Default::default()).unwrap().text;
+    assert_eq!(text, &expected);
+    // The runtime reports that the file exists: the wizard asks, and y writes over it.
+    a.update(Msg::WriteFailed { path: path.clone(), message: "exists".into(), exists: true });
+    assert!(matches!(a.modal, Modal::ConfirmOverwrite { .. }));
+    let effects = key(&mut a, KeyCode::Char('y'));
+    assert!(matches!(&effects[0], Effect::Write { overwrite: true, .. }));
+    a.update(Msg::Written { path: path.clone(), bytes: 10, target: "json" });
+    assert!(a.status.as_ref().unwrap().text.starts_with("wrote"));
+}
+
+#[test]
+fn targets_needing_service_tags_say_so() {
+    let mut a = default_app();
+    a.go_to(Step::Export);
+    let ipt = amlfw::export::targets().iter().position(|t| t.id() == "iptables").unwrap();
+    for _ in 0..ipt {
+        key(&mut a, KeyCode::Down);
+    }
+    let err = a.export_view.as_ref().unwrap().result.as_ref().unwrap_err();
+    assert!(err.contains("--service-tags"), "{err}");
+    key(&mut a, KeyCode::Char('w'));
+    assert_eq!(a.modal, Modal::None, "nothing to write");
+}
+
+#[test]
+fn copy_is_an_effect_and_its_failure_is_reported() {
+    let mut a = default_app();
+    a.go_to(Step::Export);
+    let effects = key(&mut a, KeyCode::Char('y'));
+    assert!(matches!(&effects[0], Effect::Copy { .. }));
+    a.update(Msg::CopyFailed { message: "no clipboard".into() });
+    assert!(a.status.as_ref().unwrap().text.contains("no clipboard"));
+}
+
+#[test]
+fn quitting_asks_only_with_unsaved_changes() {
+    let mut a = default_app();
+    assert_eq!(key(&mut a, KeyCode::Char('q')), vec![Effect::Quit]);
+    let mut a = default_app();
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::Char(' ')); // usgov
+    assert!(a.dirty());
+    assert!(key(&mut a, KeyCode::Char('q')).is_empty());
+    assert_eq!(a.modal, Modal::ConfirmQuit);
+    key(&mut a, KeyCode::Char('n'));
+    assert_eq!(a.modal, Modal::None);
+    key(&mut a, KeyCode::Char('q'));
+    assert_eq!(key(&mut a, KeyCode::Char('y')), vec![Effect::Quit]);
+    // Ctrl-C quits at once, even in a text field.
+    let mut a = default_app();
+    a.go_to(Step::Region);
+    assert_eq!(ctrl(&mut a, 'c'), vec![Effect::Quit]);
+}
+
+#[test]
+fn preview_opens_a_rule_detail_with_sources_and_targets() {
+    let mut a = default_app();
+    key(&mut a, KeyCode::Char('r'));
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::Enter);
+    let Modal::Detail { title, lines, .. } = &a.modal else { panic!("{:?}", a.modal) };
+    assert_eq!(title, "Rule aml-tag-aml");
+    let text = lines.join("\n");
+    assert!(text.contains("SEED"), "{text}");
+    assert!(text.contains("nsg-arm"), "{text}");
+    assert!(text.contains("hosts             NOT covered"), "{text}");
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.modal, Modal::None);
+}
+
+#[test]
+fn help_lists_the_keys_of_the_screen_under_it() {
+    let mut a = default_app();
+    a.go_to(Step::Features);
+    key(&mut a, KeyCode::Char('?'));
+    let s = screen(&a);
+    assert!(s.contains("Keys on this screen (Features)"), "{s}");
+    for b in amlfw::tui::keys::bindings(amlfw::tui::keys::Ctx::Features) {
+        assert!(s.contains(b.desc), "help lacks {:?}\n{s}", b.desc);
+    }
+}
+
+#[test]
+fn mouse_clicks_steps_rows_and_rules() {
+    let mut a = app(Profile::builtin_default(), 100, 30);
+    let click = |a: &mut App, x: u16, y: u16| {
+        a.update(Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        }))
+    };
+    // "amlfw [1. Cloud] >  2. Region ..." : click on "Region".
+    let s = screen(&a);
+    let x = s.lines().next().unwrap().find("Region").unwrap() as u16;
+    click(&mut a, x, 0);
+    assert_eq!(a.step, Step::Region);
+    a.go_to(Step::Cloud);
+    click(&mut a, 5, 3); // second cloud row (row 2 is the first, under the border)
+    assert_eq!(a.profile.cloud, Cloud::Usgov);
+    // The wheel over the preview moves its cursor.
+    let p = amlfw::tui::layout::areas(100, 30, a.step).preview;
+    a.update(Msg::Mouse(MouseEvent { kind: MouseEventKind::ScrollDown, column: p.x + 3, row: p.y + 3, modifiers: KeyModifiers::NONE }));
+    assert_eq!(a.preview_nav.cursor, 1);
+}
+
+// ---- snapshots -----------------------------------------------------------------------------
+
+fn at_step(step: Step, w: u16, h: u16) -> App<'static> {
+    let mut p = Profile::builtin_default();
+    p.storage_account = Some("amlstore01".into());
+    p.features.push("notebooks".into());
+    let mut a = app(p, w, h);
+    a.go_to(step);
+    a
+}
+
+#[test]
+fn snapshots_of_every_step_at_80x24_and_160x48() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        for step in Step::ALL {
+            let a = at_step(step, w, h);
+            insta::assert_snapshot!(format!("{}_{w}x{h}", step.title().to_lowercase()), screen(&a));
+        }
+    }
+}
+
+#[test]
+fn snapshots_of_overlays_and_small_screens() {
+    let mut a = at_step(Step::Features, 80, 24);
+    key(&mut a, KeyCode::Char('?'));
+    insta::assert_snapshot!("help_80x24", screen(&a));
+
+    let mut a = at_step(Step::Cloud, 160, 48);
+    key(&mut a, KeyCode::Char('r'));
+    key(&mut a, KeyCode::Enter);
+    insta::assert_snapshot!("detail_160x48", screen(&a));
+
+    let a = at_step(Step::Cloud, 50, 12);
+    let s = screen(&a);
+    assert!(s.contains("terminal too small (need 60x18"), "{s}");
+    insta::assert_snapshot!("too_small_50x12", s);
+}
+
+#[test]
+fn no_color_uses_no_colour_and_marks_selection_with_symbols() {
+    let mut p = Profile::builtin_default();
+    p.features.push("notebooks".into());
+    let mut a = App::new(common::catalog(), p, None, (80, 24), Theme { mono: true });
+    a.go_to(Step::Features);
+    let (w, h) = a.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view(&a, f)).unwrap();
+    let buf = t.backend().buffer();
+    for cell in buf.content() {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset, "a colour in NO_COLOR mode");
+        assert_eq!(cell.bg, ratatui::style::Color::Reset, "a colour in NO_COLOR mode");
+        assert!(!cell.modifier.contains(ratatui::style::Modifier::REVERSED));
+    }
+    let s = screen(&a);
+    assert!(s.contains("> [x] compute-cluster"), "cursor and tick are symbols:\n{s}");
+    insta::assert_snapshot!("features_no_color_80x24", s);
+}
+
+// ---- robustness ----------------------------------------------------------------------------
+
+#[test]
+fn thousands_of_random_keys_and_resizes_never_panic() {
+    // A small deterministic generator, so a failure can be replayed.
+    let mut seed: u64 = 0x5eed_1234_abcd_ef01;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let codes = [
+        KeyCode::Tab, KeyCode::BackTab, KeyCode::Enter, KeyCode::Esc, KeyCode::Up, KeyCode::Down,
+        KeyCode::Left, KeyCode::Right, KeyCode::PageUp, KeyCode::PageDown, KeyCode::Home,
+        KeyCode::End, KeyCode::Backspace, KeyCode::Delete, KeyCode::F(1),
+    ];
+    let chars: Vec<char> = "qwertyuiopasdfghjkl/?* 0123456789.,-_$'\"\\é".chars().collect();
+    let mut a = default_app();
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    for i in 0..5000 {
+        let r = next();
+        let msg = match r % 20 {
+            0 => {
+                let (w, h) = ((r >> 8) % 200 + 1, (r >> 16) % 70 + 1);
+                term = Terminal::new(TestBackend::new(w as u16, h as u16)).unwrap();
+                Msg::Resize(w as u16, h as u16)
+            }
+            1 => Msg::Mouse(MouseEvent {
+                kind: if r & 256 == 0 { MouseEventKind::Down(MouseButton::Left) } else { MouseEventKind::ScrollDown },
+                column: ((r >> 9) % 220) as u16,
+                row: ((r >> 17) % 80) as u16,
+                modifiers: KeyModifiers::NONE,
+            }),
+            2 => Msg::Paste("10.0.0.0/8\nx".into()),
+            3..=9 => Msg::Key(KeyEvent::new(codes[(r >> 8) as usize % codes.len()], KeyModifiers::NONE)),
+            _ => Msg::Key(KeyEvent::new(KeyCode::Char(chars[(r >> 8) as usize % chars.len()]), KeyModifiers::NONE)),
+        };
+        let effects = a.update(msg);
+        if effects.contains(&Effect::Quit) {
+            a = default_app();
+            let s = term.size().unwrap();
+            a.update(Msg::Resize(s.width, s.height));
+        }
+        term.draw(|f| view(&a, f)).unwrap_or_else(|e| panic!("draw {i}: {e}"));
+    }
+}
