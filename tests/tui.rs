@@ -423,3 +423,21 @@ fn thousands_of_random_keys_and_resizes_never_panic() {
         term.draw(|f| view(&a, f)).unwrap_or_else(|e| panic!("draw {i}: {e}"));
     }
 }
+
+#[test]
+fn the_readme_keys_table_is_generated_from_the_key_table() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = std::fs::read_to_string(path).unwrap();
+    let start = readme.find("<!-- keys:start").expect("README has a keys:start marker");
+    let start = start + readme[start..].find("-->\n").unwrap() + 4;
+    let end = readme.find("<!-- keys:end -->").expect("README has a keys:end marker");
+    let table = amlfw::tui::keys::markdown_table();
+    if std::env::var_os("AMLFW_UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, format!("{}{table}{}", &readme[..start], &readme[end..])).unwrap();
+        return;
+    }
+    assert!(
+        readme[start..end] == table,
+        "README.md's keys table is stale: run AMLFW_UPDATE_GOLDEN=1 cargo test --test tui readme"
+    );
+}

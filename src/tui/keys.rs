@@ -101,7 +101,7 @@ pub struct Binding {
 
 use Ctx::*;
 
-const LISTS: &[Ctx] = &[Cloud, Region, Workspace, Features, FeatureFilter, Export, Preview, Help, Detail];
+const LISTS: &[Ctx] = &[Region, Features, FeatureFilter, Export, Preview, Help, Detail];
 const NOT_TEXT: &[Ctx] = &[Cloud, Workspace, Features, Export, Preview];
 
 /// Every binding, in the order help lists them.
@@ -161,6 +161,71 @@ impl Binding {
             return true;
         }
         self.ctx.contains(&ctx)
+    }
+}
+
+/// Every context with a short name, in the order the README's keys table lists them.
+pub const DOCUMENTED: [(Ctx, &str); 12] = [
+    (Ctx::Cloud, "Cloud"),
+    (Ctx::Region, "Region (typing filters)"),
+    (Ctx::Workspace, "Workspace"),
+    (Ctx::WorkspaceEdit, "Workspace (editing)"),
+    (Ctx::Features, "Features"),
+    (Ctx::FeatureFilter, "Features (filtering)"),
+    (Ctx::Export, "Export"),
+    (Ctx::Preview, "Rules preview"),
+    (Ctx::Profiles, "Profiles"),
+    (Ctx::Help, "Help, rule details"),
+    (Ctx::Confirm, "Questions"),
+    (Ctx::Prompt, "Name prompts"),
+];
+
+/// The keys table in Markdown, generated from `BINDINGS` (the README embeds it; a test keeps
+/// it current). Rows with the same keys and meaning on several screens are merged.
+pub fn markdown_table() -> String {
+    let mut rows: Vec<(String, &str, Vec<&str>)> = Vec::new();
+    for (ctx, title) in DOCUMENTED {
+        for b in bindings(ctx).filter(|b| !b.ctx.is_empty()) {
+            let keys = b.keys.iter().map(key_name).collect::<Vec<_>>().join(", ");
+            match rows.iter_mut().find(|(k, d, _)| *k == keys && *d == b.desc) {
+                Some(row) => row.2.push(title),
+                None => rows.push((keys, b.desc, vec![title])),
+            }
+        }
+    }
+    let mut out = String::from("| Keys | What | Where |\n|---|---|---|\n");
+    for (keys, desc, wheres) in rows {
+        out.push_str(&format!("| {} | {desc} | {} |\n", keys.replace('|', "\\|"), wheres.join(", ")));
+    }
+    out.push_str("| Ctrl-C | quit now | everywhere |\n");
+    out
+}
+
+/// How a key is written for people: `Ctrl-Q`, `Shift-Tab`, `↑`, `Space`.
+pub fn key_name(k: &Key) -> String {
+    let base = match k.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::Delete => "Del".into(),
+        KeyCode::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    if k.mods.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl-{}", base.to_uppercase())
+    } else {
+        base
     }
 }
 

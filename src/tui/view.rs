@@ -536,7 +536,7 @@ fn help(app: &App, f: &mut Frame, area: Rect, scroll: usize) {
     let ctx = app.screen_ctx();
     let mut lines: Vec<Line> = vec![Line::styled(format!("Keys on this screen ({})", ctx_title(ctx)), app.theme.title())];
     for b in bindings(ctx) {
-        let keys: Vec<String> = b.keys.iter().map(key_name).collect();
+        let keys: Vec<String> = b.keys.iter().map(super::keys::key_name).collect();
         lines.push(Line::from(vec![
             Span::styled(format!("  {:<18}", keys.join(", ")), app.theme.key()),
             Span::raw(b.desc),
@@ -569,33 +569,6 @@ fn ctx_title(ctx: Ctx) -> &'static str {
         Ctx::Confirm => "Question",
         Ctx::Prompt => "Name",
         Ctx::Profiles => "Profiles",
-    }
-}
-
-fn key_name(k: &super::keys::Key) -> String {
-    use crossterm::event::{KeyCode, KeyModifiers};
-    let base = match k.code {
-        KeyCode::Char(' ') => "Space".to_string(),
-        KeyCode::Char(c) => c.to_string(),
-        KeyCode::Enter => "Enter".into(),
-        KeyCode::Esc => "Esc".into(),
-        KeyCode::Tab => "Tab".into(),
-        KeyCode::BackTab => "Shift-Tab".into(),
-        KeyCode::Up => "↑".into(),
-        KeyCode::Down => "↓".into(),
-        KeyCode::Left => "←".into(),
-        KeyCode::Right => "→".into(),
-        KeyCode::PageUp => "PgUp".into(),
-        KeyCode::PageDown => "PgDn".into(),
-        KeyCode::Home => "Home".into(),
-        KeyCode::End => "End".into(),
-        KeyCode::F(n) => format!("F{n}"),
-        other => format!("{other:?}"),
-    };
-    if k.mods.contains(KeyModifiers::CONTROL) {
-        format!("Ctrl-{}", base.to_uppercase())
-    } else {
-        base
     }
 }
 
