@@ -321,8 +321,13 @@ impl Catalog {
     /// The catalog embedded in the binary. It is checked by the test suite, so a failure here
     /// is a build defect, not a user error.
     pub fn builtin() -> Catalog {
-        Catalog::from_toml(BUILTIN_CATALOG, BUILTIN_REGIONS, "assets/catalog.toml", "assets/regions.toml")
-            .unwrap_or_else(|e| panic!("the built-in catalog is invalid: {e}"))
+        Catalog::from_toml(
+            BUILTIN_CATALOG,
+            BUILTIN_REGIONS,
+            "assets/catalog.toml",
+            "assets/regions.toml",
+        )
+        .unwrap_or_else(|e| panic!("the built-in catalog is invalid: {e}"))
     }
 
     /// Parses and cross-checks a catalog and a region list.
@@ -351,17 +356,27 @@ impl Catalog {
             return Err(invalid(
                 cf,
                 "schema_version",
-                format!("unsupported schema_version {} (this build reads 1)", raw.schema_version),
+                format!(
+                    "unsupported schema_version {} (this build reads 1)",
+                    raw.schema_version
+                ),
             ));
         }
         if raw.editions.is_empty() {
-            return Err(invalid(cf, "edition", "at least one [[edition]] is needed".into()));
+            return Err(invalid(
+                cf,
+                "edition",
+                "at least one [[edition]] is needed".into(),
+            ));
         }
 
         let editions: Vec<Edition> = raw
             .editions
             .into_iter()
-            .map(|e| Edition { id: e.id, title: e.title })
+            .map(|e| Edition {
+                id: e.id,
+                title: e.title,
+            })
             .collect();
         unique(cf, "edition", editions.iter().map(|e| e.id.as_str()))?;
 
@@ -393,7 +408,11 @@ impl Catalog {
         let feature_ids: BTreeSet<&str> = features.iter().map(|f| f.id.as_str()).collect();
         for f in &features {
             if !is_kebab_id(&f.id) {
-                return Err(invalid(cf, &format!("feature {}", f.id), "id must be kebab-case".into()));
+                return Err(invalid(
+                    cf,
+                    &format!("feature {}", f.id),
+                    "id must be kebab-case".into(),
+                ));
             }
             for r in &f.requires {
                 if !feature_ids.contains(r.as_str()) || r == &f.id {
@@ -418,7 +437,9 @@ impl Catalog {
             let remote: PerCloud = match (r.kind, r.destination, r.source) {
                 (Kind::Inbound, None, Some(s)) => s.into(),
                 (Kind::Inbound, _, _) => {
-                    return Err(err("an inbound requirement has `source` and no `destination`".into()))
+                    return Err(err(
+                        "an inbound requirement has `source` and no `destination`".into(),
+                    ))
                 }
                 (_, Some(d), None) => d.into(),
                 (_, _, _) => {
@@ -438,19 +459,27 @@ impl Catalog {
             if r.ports.is_empty() {
                 return Err(err("`ports` is empty".into()));
             }
-            let app = r.ports.iter().filter(|p| p.protocol.is_application()).count();
+            let app = r
+                .ports
+                .iter()
+                .filter(|p| p.protocol.is_application())
+                .count();
             match r.kind {
                 Kind::FqdnApp if app != r.ports.len() => {
                     return Err(err("fqdn-app ports must be http:N or https:N".into()))
                 }
                 Kind::FqdnApp => {}
                 _ if app > 0 => {
-                    return Err(err("only fqdn-app requirements take http/https ports".into()))
+                    return Err(err(
+                        "only fqdn-app requirements take http/https ports".into()
+                    ))
                 }
                 _ => {}
             }
             if r.always != r.features.is_empty() {
-                return Err(err("give exactly one of `always = true` or `features`".into()));
+                return Err(err(
+                    "give exactly one of `always = true` or `features`".into()
+                ));
             }
             for f in r.features.iter().chain(&r.unless) {
                 if !feature_ids.contains(f.as_str()) {
@@ -460,7 +489,8 @@ impl Catalog {
             match (r.kind, r.inbound_routes, &r.next_hop) {
                 (Kind::Route, Some(InboundRoutes::None), _) | (Kind::Route, None, _) => {
                     return Err(err(
-                        "a route needs `inbound_routes` = \"service-tags\" or \"ip-prefixes\"".into(),
+                        "a route needs `inbound_routes` = \"service-tags\" or \"ip-prefixes\""
+                            .into(),
                     ))
                 }
                 (Kind::Route, _, None) => return Err(err("a route needs `next_hop`".into())),
@@ -473,7 +503,9 @@ impl Catalog {
                 }
             }
             if r.refs.is_empty() {
-                return Err(err("`refs` is empty: every requirement names its source".into()));
+                return Err(err(
+                    "`refs` is empty: every requirement names its source".into()
+                ));
             }
             for rf in &r.refs {
                 if !doc_keys.contains(rf.doc.as_str()) {
@@ -508,7 +540,11 @@ impl Catalog {
                 until: r.until,
             });
         }
-        unique(cf, "requirement", requirements.iter().map(|r| r.id.as_str()))?;
+        unique(
+            cf,
+            "requirement",
+            requirements.iter().map(|r| r.id.as_str()),
+        )?;
 
         let rf = regions_file;
         let regions: Vec<Region> = raw_regions
@@ -586,7 +622,11 @@ impl Catalog {
                 let d = edit_distance(&key, &squash(&r.name))
                     .min(edit_distance(&key, &squash(&r.display_name)));
                 // A prefix or substring match is a better hint than raw edit distance.
-                let bonus = if squash(&r.name).contains(&key) && !key.is_empty() { 0 } else { 1 };
+                let bonus = if squash(&r.name).contains(&key) && !key.is_empty() {
+                    0
+                } else {
+                    1
+                };
                 (d * 2 + bonus, r.name.as_str())
             })
             .collect();

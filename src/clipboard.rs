@@ -33,7 +33,9 @@ impl std::str::FromStr for Mode {
             "system" => Ok(Mode::System),
             "osc52" => Ok(Mode::Osc52),
             "off" => Ok(Mode::Off),
-            _ => Err(format!("unknown clipboard mode '{s}' (allowed: auto, system, osc52, off)")),
+            _ => Err(format!(
+                "unknown clipboard mode '{s}' (allowed: auto, system, osc52, off)"
+            )),
         }
     }
 }
@@ -68,7 +70,10 @@ impl Copied {
     pub fn describe(&self, bytes: usize, what: &str) -> String {
         match self {
             Copied::System => format!("copied {what} ({bytes} bytes) to the clipboard"),
-            Copied::Osc52 { fallback_reason, too_large } => {
+            Copied::Osc52 {
+                fallback_reason,
+                too_large,
+            } => {
                 let mut s = String::new();
                 if let Some(r) = fallback_reason {
                     s.push_str(&format!("no system clipboard ({r}); "));
@@ -176,11 +181,19 @@ impl Clipboard {
 
     /// Copies, and (Linux) keeps serving the clipboard until a clipboard manager takes it or
     /// `wait` has passed, for short-lived processes like `amlfw export --copy`.
-    pub fn copy_and_wait(&mut self, text: &str, wait: std::time::Duration) -> Result<Copied, ClipboardError> {
+    pub fn copy_and_wait(
+        &mut self,
+        text: &str,
+        wait: std::time::Duration,
+    ) -> Result<Copied, ClipboardError> {
         self.copy_with(text, Some(wait))
     }
 
-    fn copy_with(&mut self, text: &str, wait: Option<std::time::Duration>) -> Result<Copied, ClipboardError> {
+    fn copy_with(
+        &mut self,
+        text: &str,
+        wait: Option<std::time::Duration>,
+    ) -> Result<Copied, ClipboardError> {
         if self.mode == Mode::Off {
             return Err(ClipboardError::Off);
         }
@@ -192,12 +205,18 @@ impl Clipboard {
         }
         match self.mode {
             Mode::System => Err(ClipboardError::NoSystem(
-                self.system_error.clone().unwrap_or_else(|| "unavailable".into()),
+                self.system_error
+                    .clone()
+                    .unwrap_or_else(|| "unavailable".into()),
             )),
             _ => {
                 send_osc52(text)?;
                 Ok(Copied::Osc52 {
-                    fallback_reason: if self.mode == Mode::Auto { self.system_error.clone() } else { None },
+                    fallback_reason: if self.mode == Mode::Auto {
+                        self.system_error.clone()
+                    } else {
+                        None
+                    },
                     too_large: text.len() > OSC52_LIMIT,
                 })
             }
@@ -206,7 +225,11 @@ impl Clipboard {
 }
 
 #[cfg(target_os = "linux")]
-fn set_text(cb: &mut arboard::Clipboard, text: &str, wait: Option<std::time::Duration>) -> Result<(), String> {
+fn set_text(
+    cb: &mut arboard::Clipboard,
+    text: &str,
+    wait: Option<std::time::Duration>,
+) -> Result<(), String> {
     use arboard::SetExtLinux;
     let set = cb.set();
     let set = match wait {
@@ -217,13 +240,22 @@ fn set_text(cb: &mut arboard::Clipboard, text: &str, wait: Option<std::time::Dur
 }
 
 #[cfg(not(target_os = "linux"))]
-fn set_text(cb: &mut arboard::Clipboard, text: &str, _wait: Option<std::time::Duration>) -> Result<(), String> {
+fn set_text(
+    cb: &mut arboard::Clipboard,
+    text: &str,
+    _wait: Option<std::time::Duration>,
+) -> Result<(), String> {
     cb.set_text(text.to_string()).map_err(|e| short_error(&e))
 }
 
 /// arboard's messages can span lines; the status line has one.
 fn short_error(e: &arboard::Error) -> String {
-    e.to_string().lines().next().unwrap_or("unknown error").trim().to_string()
+    e.to_string()
+        .lines()
+        .next()
+        .unwrap_or("unknown error")
+        .trim()
+        .to_string()
 }
 
 #[cfg(test)]

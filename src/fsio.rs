@@ -95,7 +95,10 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("out.txt");
         write_atomic(&p, b"one", false).unwrap();
-        assert!(matches!(write_atomic(&p, b"two", false), Err(WriteError::Exists { .. })));
+        assert!(matches!(
+            write_atomic(&p, b"two", false),
+            Err(WriteError::Exists { .. })
+        ));
         assert_eq!(fs::read(&p).unwrap(), b"one");
         write_atomic(&p, b"two", true).unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two");
@@ -115,7 +118,10 @@ mod tests {
         assert_eq!(mode & 0o600, 0o600, "owner can read and write");
         fs::set_permissions(&p, fs::Permissions::from_mode(0o750)).unwrap();
         write_atomic(&p, b"two", true).unwrap();
-        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o750);
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o750
+        );
     }
 
     #[test]

@@ -38,7 +38,8 @@ fn wizard(
         store,
         clipboard,
     };
-    amlfw::tui::run(catalog, start).map_err(|e| cli::CliError::failure(format!("terminal error: {e}")))
+    amlfw::tui::run(catalog, start)
+        .map_err(|e| cli::CliError::failure(format!("terminal error: {e}")))
 }
 
 fn main() {
@@ -46,7 +47,12 @@ fn main() {
     let catalog = amlfw::Catalog::builtin();
     let result = match parsed.command {
         Some(command) => cli::run(command, &catalog),
-        None => wizard(&parsed.selection, parsed.service_tags.as_deref(), parsed.clipboard, &catalog),
+        None => wizard(
+            &parsed.selection,
+            parsed.service_tags.as_deref(),
+            parsed.clipboard,
+            &catalog,
+        ),
     };
     if let Err(e) = result {
         eprintln!("amlfw: {}", e.message);

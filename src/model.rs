@@ -184,7 +184,9 @@ impl FromStr for InboundRoutes {
             .into_iter()
             .find(|m| m.id() == s)
             .ok_or_else(|| {
-                format!("unknown inbound routes mode '{s}' (allowed: service-tags, ip-prefixes, none)")
+                format!(
+                    "unknown inbound routes mode '{s}' (allowed: service-tags, ip-prefixes, none)"
+                )
             })
     }
 }
@@ -341,14 +343,29 @@ mod tests {
 
     #[test]
     fn port_specs_parse_and_print_the_same() {
-        for s in ["tcp:443", "udp:1194", "any:*", "https:8787", "tcp:29876-29877", "http:80"] {
+        for s in [
+            "tcp:443",
+            "udp:1194",
+            "any:*",
+            "https:8787",
+            "tcp:29876-29877",
+            "http:80",
+        ] {
             assert_eq!(s.parse::<PortSpec>().unwrap().to_string(), s);
         }
     }
 
     #[test]
     fn bad_port_specs_are_refused() {
-        for s in ["tcp", "tcp:0", "tcp:70000", "ftp:21", "https:*", "tcp:9-3", "tcp:a"] {
+        for s in [
+            "tcp",
+            "tcp:0",
+            "tcp:70000",
+            "ftp:21",
+            "https:*",
+            "tcp:9-3",
+            "tcp:a",
+        ] {
             assert!(s.parse::<PortSpec>().is_err(), "{s} should be refused");
         }
     }

@@ -79,7 +79,11 @@ impl ProfileError {
     }
 }
 
-fn invalid(field: &'static str, value: impl Into<String>, reason: impl Into<String>) -> ProfileError {
+fn invalid(
+    field: &'static str,
+    value: impl Into<String>,
+    reason: impl Into<String>,
+) -> ProfileError {
     ProfileError::Invalid {
         field,
         value: value.into(),
@@ -109,9 +113,15 @@ impl Profile {
     /// compute, studio and the usual Python package sources.
     pub fn builtin_default() -> Profile {
         let mut p = Profile::new(Cloud::Public, "eastus2");
-        p.features = ["compute-cluster", "compute-instance", "studio", "conda", "pip"]
-            .map(String::from)
-            .to_vec();
+        p.features = [
+            "compute-cluster",
+            "compute-instance",
+            "studio",
+            "conda",
+            "pip",
+        ]
+        .map(String::from)
+        .to_vec();
         p
     }
 
@@ -123,7 +133,13 @@ impl Profile {
             .parse()
             .map_err(|e: toml::de::Error| ProfileError::Parse(toml_error(text, &e)))?;
         match table.get("schema_version") {
-            None => return Err(invalid("schema_version", "", "missing; write schema_version = 1")),
+            None => {
+                return Err(invalid(
+                    "schema_version",
+                    "",
+                    "missing; write schema_version = 1",
+                ))
+            }
             Some(toml::Value::Integer(v)) if *v > i64::from(SCHEMA_VERSION) => {
                 return Err(ProfileError::NewerSchema {
                     found: u32::try_from(*v).unwrap_or(u32::MAX),
@@ -188,8 +204,15 @@ impl Profile {
 
     /// Puts features in catalog order and removes duplicates (unknown ids go last).
     pub fn sort_features(&mut self, catalog: &Catalog) {
-        let pos = |id: &str| catalog.features.iter().position(|f| f.id == id).unwrap_or(usize::MAX);
-        self.features.sort_by(|a, b| pos(a).cmp(&pos(b)).then(a.cmp(b)));
+        let pos = |id: &str| {
+            catalog
+                .features
+                .iter()
+                .position(|f| f.id == id)
+                .unwrap_or(usize::MAX)
+        };
+        self.features
+            .sort_by(|a, b| pos(a).cmp(&pos(b)).then(a.cmp(b)));
         self.features.dedup();
     }
 
@@ -232,7 +255,11 @@ impl Profile {
         if let Some(e) = &self.edition {
             if catalog.edition_index(e).is_none() {
                 let known: Vec<&str> = catalog.editions.iter().map(|e| e.id.as_str()).collect();
-                return Err(invalid("edition", e, format!("unknown edition (known: {})", known.join(", "))));
+                return Err(invalid(
+                    "edition",
+                    e,
+                    format!("unknown edition (known: {})", known.join(", ")),
+                ));
             }
         }
         for f in &self.features {
@@ -267,7 +294,10 @@ impl Profile {
 
     /// The source CIDRs, parsed. Call after `validate`.
     pub fn parsed_sources(&self) -> Vec<IpNet> {
-        self.sources.iter().filter_map(|s| parse_source(s).ok()).collect()
+        self.sources
+            .iter()
+            .filter_map(|s| parse_source(s).ok())
+            .collect()
     }
 
     pub fn parsed_dns_servers(&self) -> Vec<IpAddr> {
@@ -280,7 +310,9 @@ impl Profile {
 
 /// Azure storage account names: 3-24 characters, lowercase letters and digits only.
 pub fn validate_storage_account(s: &str) -> Result<(), String> {
-    let ok_chars = s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let ok_chars = s
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     if !(3..=24).contains(&s.len()) || !ok_chars {
         return Err("a storage account name is 3-24 lowercase letters and digits".into());
     }
@@ -325,7 +357,9 @@ pub fn validate_name_prefix(s: &str) -> Result<(), String> {
     let first_ok = bytes.next().is_some_and(|b| b.is_ascii_alphabetic());
     let rest_ok = bytes.all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !(1..=20).contains(&s.len()) || !first_ok || !rest_ok {
-        return Err("a name prefix is 1-20 characters: a letter, then letters, digits, '-' or '_'".into());
+        return Err(
+            "a name prefix is 1-20 characters: a letter, then letters, digits, '-' or '_'".into(),
+        );
     }
     Ok(())
 }
@@ -357,12 +391,13 @@ pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
 
 /// The 1-based line of `field = ...` in a profile's TOML, to point at a bad value.
 pub fn line_of_field(text: &str, field: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        l.trim_start()
-            .strip_prefix(field)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(field)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -373,7 +408,14 @@ mod tests {
     fn storage_account_rules() {
         assert!(validate_storage_account("abc").is_ok());
         assert!(validate_storage_account("a1b2c3d4e5f6g7h8i9j0k1l2").is_ok());
-        for bad in ["ab", "ABC", "my-storage", "a1b2c3d4e5f6g7h8i9j0k1l2x", "", "ab c"] {
+        for bad in [
+            "ab",
+            "ABC",
+            "my-storage",
+            "a1b2c3d4e5f6g7h8i9j0k1l2x",
+            "",
+            "ab c",
+        ] {
             assert!(validate_storage_account(bad).is_err(), "{bad}");
         }
     }
@@ -388,9 +430,14 @@ mod tests {
 
     #[test]
     fn sources_parse_strictly() {
-        assert_eq!(parse_source("10.0.1.0/24").unwrap().to_string(), "10.0.1.0/24");
+        assert_eq!(
+            parse_source("10.0.1.0/24").unwrap().to_string(),
+            "10.0.1.0/24"
+        );
         assert_eq!(parse_source("10.0.1.5").unwrap().to_string(), "10.0.1.5/32");
-        assert!(parse_source("10.0.1.5/24").unwrap_err().contains("10.0.1.0/24"));
+        assert!(parse_source("10.0.1.5/24")
+            .unwrap_err()
+            .contains("10.0.1.0/24"));
         assert!(parse_source("10.0.0.0/33").is_err());
         assert!(parse_source("$(reboot)").is_err());
     }
@@ -406,16 +453,20 @@ mod tests {
 
     #[test]
     fn newer_schema_is_refused_before_unknown_keys() {
-        let e = Profile::from_toml("schema_version = 2\ncloud = \"public\"\nregion = \"x\"\nnew_key = 1\n")
-            .unwrap_err();
+        let e = Profile::from_toml(
+            "schema_version = 2\ncloud = \"public\"\nregion = \"x\"\nnew_key = 1\n",
+        )
+        .unwrap_err();
         assert_eq!(e, ProfileError::NewerSchema { found: 2 });
     }
 
     #[test]
     fn unknown_keys_name_the_key_and_line() {
-        let e = Profile::from_toml("schema_version = 1\ncloud = \"public\"\nregion = \"eastus\"\nstorage_acount = \"x\"\n")
-            .unwrap_err()
-            .to_string();
+        let e = Profile::from_toml(
+            "schema_version = 1\ncloud = \"public\"\nregion = \"eastus\"\nstorage_acount = \"x\"\n",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("storage_acount"), "{e}");
         assert!(e.contains("line 4"), "{e}");
     }

@@ -163,14 +163,21 @@ fn substitute(template: &str, kind: Kind, ctx: &Context) -> Result<String, Missi
     let mut out = template.to_string();
     if out.contains("<region>") {
         let v = if is_tag {
-            ctx.region.tag_suffix.as_deref().ok_or(Missing::RegionalTag)?
+            ctx.region
+                .tag_suffix
+                .as_deref()
+                .ok_or(Missing::RegionalTag)?
         } else {
             ctx.region.name.as_str()
         };
         out = out.replace("<region>", v);
     }
     if out.contains("<tag-region>") {
-        let v = ctx.region.tag_region.as_deref().ok_or(Missing::RegionalTag)?;
+        let v = ctx
+            .region
+            .tag_region
+            .as_deref()
+            .ok_or(Missing::RegionalTag)?;
         out = out.replace("<tag-region>", v);
     }
     if out.contains("<paired>") {
@@ -225,12 +232,13 @@ impl Warnings {
 /// `Profile::validate`; values that did not (unknown features, bad CIDRs) are ignored here.
 pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveError> {
     let cloud = profile.cloud;
-    let region = catalog
-        .find_region(cloud, &profile.region)
-        .ok_or_else(|| ResolveError::UnknownRegion {
-            cloud,
-            region: profile.region.clone(),
-        })?;
+    let region =
+        catalog
+            .find_region(cloud, &profile.region)
+            .ok_or_else(|| ResolveError::UnknownRegion {
+                cloud,
+                region: profile.region.clone(),
+            })?;
     let paired = region
         .paired
         .as_deref()
@@ -253,7 +261,10 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                 .collect();
             warnings.add(
                 "feature-added",
-                format!("feature '{f}' added because {} needs it", needed_by.join(", ")),
+                format!(
+                    "feature '{f}' added because {} needs it",
+                    needed_by.join(", ")
+                ),
                 None,
             );
         }
@@ -268,7 +279,11 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
         .to_string();
     let edition_idx = catalog.edition_index(&edition).unwrap_or(0);
     let in_edition = |r: &Requirement| {
-        let since = r.since.as_deref().and_then(|e| catalog.edition_index(e)).unwrap_or(0);
+        let since = r
+            .since
+            .as_deref()
+            .and_then(|e| catalog.edition_index(e))
+            .unwrap_or(0);
         let until = r
             .until
             .as_deref()
@@ -306,12 +321,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                 continue;
             }
         }
-        let req_features: Vec<String> = req
-            .features
-            .iter()
-            .filter(|f| has(f))
-            .cloned()
-            .collect();
+        let req_features: Vec<String> = req.features.iter().filter(|f| has(f)).cloned().collect();
 
         let remotes: Vec<String> = if template.contains("<dns>") {
             if dns_servers.is_empty() {
@@ -335,7 +345,9 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                 Err(Missing::Value(ph)) => match req.fallback.get(cloud) {
                     Some(fb) => {
                         let what = match ph {
-                            "<storage>" => ("storage-wildcard", "storage account", "--storage-account"),
+                            "<storage>" => {
+                                ("storage-wildcard", "storage account", "--storage-account")
+                            }
                             _ => ("acr-wildcard", "container registry name", "--acr-name"),
                         };
                         warnings.add(

@@ -174,7 +174,10 @@ impl TagIndex {
     }
 
     /// The aggregated union of the prefixes of `names`. A missing tag is an error naming it.
-    pub fn expand<'n>(&self, names: impl IntoIterator<Item = &'n str>) -> Result<Prefixes, TagError> {
+    pub fn expand<'n>(
+        &self,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> Result<Prefixes, TagError> {
         let mut v4 = Vec::new();
         let mut v6 = Vec::new();
         for name in names {
@@ -210,7 +213,9 @@ mod tests {
     fn expands_case_insensitively_and_aggregates() {
         let t = TagIndex::from_json(SMALL).unwrap();
         assert_eq!(t.change_number, 7);
-        let p = t.expand(["storage.eastus2", "AZUREMACHINELEARNING"]).unwrap();
+        let p = t
+            .expand(["storage.eastus2", "AZUREMACHINELEARNING"])
+            .unwrap();
         let v4: Vec<String> = p.v4.iter().map(|n| n.to_string()).collect();
         assert_eq!(v4, ["10.0.0.0/23", "192.0.2.0/24"]);
         let v6: Vec<String> = p.v6.iter().map(|n| n.to_string()).collect();
@@ -228,7 +233,10 @@ mod tests {
     fn wrong_cloud_is_refused() {
         let t = TagIndex::from_json(SMALL).unwrap();
         assert!(t.check_cloud(Cloud::Public).is_ok());
-        assert!(matches!(t.check_cloud(Cloud::China), Err(TagError::WrongCloud { .. })));
+        assert!(matches!(
+            t.check_cloud(Cloud::China),
+            Err(TagError::WrongCloud { .. })
+        ));
     }
 
     #[test]
@@ -238,8 +246,14 @@ mod tests {
             TagError::Parse { line, .. } => assert!(line >= 2),
             e => panic!("unexpected {e}"),
         }
-        assert!(matches!(TagIndex::from_json(""), Err(TagError::Parse { .. })));
-        assert!(matches!(TagIndex::from_json("[1,2]"), Err(TagError::Parse { .. })));
+        assert!(matches!(
+            TagIndex::from_json(""),
+            Err(TagError::Parse { .. })
+        ));
+        assert!(matches!(
+            TagIndex::from_json("[1,2]"),
+            Err(TagError::Parse { .. })
+        ));
     }
 
     #[test]

@@ -105,7 +105,12 @@ impl Store {
     }
 
     /// Saves atomically. An existing profile is replaced only with `overwrite`.
-    pub fn save(&self, name: &str, profile: &Profile, overwrite: bool) -> Result<PathBuf, StoreError> {
+    pub fn save(
+        &self,
+        name: &str,
+        profile: &Profile,
+        overwrite: bool,
+    ) -> Result<PathBuf, StoreError> {
         let path = self.path_of(name)?;
         let dir = self.profiles_dir();
         create_private_dir(&dir)?;
@@ -188,7 +193,11 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Profile, Stor
         };
         StoreError::Invalid {
             path: path.to_path_buf(),
-            location: if location.is_empty() { " ".into() } else { location },
+            location: if location.is_empty() {
+                " ".into()
+            } else {
+                location
+            },
             message: e.to_string().trim().replace('\n', " "),
         }
     };
@@ -238,7 +247,18 @@ mod tests {
         for ok in ["prod", "prod-eastus2", "a.b_c", "A1", &"x".repeat(64)] {
             assert!(validate_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "../x", "a/b", ".hidden", "a..b", "a b", "é", &"x".repeat(65), "a\\b", "a\0"] {
+        for bad in [
+            "",
+            "../x",
+            "a/b",
+            ".hidden",
+            "a..b",
+            "a b",
+            "é",
+            &"x".repeat(65),
+            "a\\b",
+            "a\0",
+        ] {
             assert!(validate_name(bad).is_err(), "{bad:?}");
         }
     }

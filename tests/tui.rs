@@ -24,7 +24,10 @@ fn key(a: &mut App, code: KeyCode) -> Vec<Effect> {
 }
 
 fn ctrl(a: &mut App, c: char) -> Vec<Effect> {
-    a.update(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )))
 }
 
 fn typ(a: &mut App, text: &str) {
@@ -48,7 +51,13 @@ fn screen(a: &App) -> String {
 }
 
 fn ids(a: &App) -> Vec<String> {
-    a.rules.as_ref().unwrap().rules.iter().map(|r| r.remote.clone()).collect()
+    a.rules
+        .as_ref()
+        .unwrap()
+        .rules
+        .iter()
+        .map(|r| r.remote.clone())
+        .collect()
 }
 
 // ---- update: every step --------------------------------------------------------------------
@@ -77,7 +86,10 @@ fn region_step_filters_fuzzily_and_chooses() {
     key(&mut a, KeyCode::Tab);
     assert_eq!(a.step, Step::Region);
     typ(&mut a, "frcen");
-    let first = a.region_rows.first().map(|i| a.catalog.regions[*i].name.clone());
+    let first = a
+        .region_rows
+        .first()
+        .map(|i| a.catalog.regions[*i].name.clone());
     assert_eq!(first.as_deref(), Some("francecentral"));
     key(&mut a, KeyCode::Enter);
     assert_eq!(a.profile.region, "francecentral");
@@ -145,10 +157,15 @@ fn inbound_routes_cycle_and_change_the_rules() {
     }
     key(&mut a, KeyCode::Char(' ')); // auto -> service-tags
     key(&mut a, KeyCode::Char(' ')); // -> ip-prefixes
-    assert_eq!(a.profile.inbound_routes, Some(amlfw::InboundRoutes::IpPrefixes));
+    assert_eq!(
+        a.profile.inbound_routes,
+        Some(amlfw::InboundRoutes::IpPrefixes)
+    );
     assert!(ids(&a).contains(&"AzureMachineLearning.CentralUS".to_string()));
     key(&mut a, KeyCode::Char(' ')); // -> none
-    assert!(!ids(&a).iter().any(|r| r.starts_with("AzureMachineLearning.")));
+    assert!(!ids(&a)
+        .iter()
+        .any(|r| r.starts_with("AzureMachineLearning.")));
 }
 
 #[test]
@@ -167,7 +184,11 @@ fn features_toggle_with_dependencies_both_ways() {
     key(&mut a, KeyCode::Char('/'));
     typ(&mut a, "aks inference");
     key(&mut a, KeyCode::Enter);
-    let row = a.feature_rows.iter().position(|i| a.catalog.features[*i].id == "aks").unwrap();
+    let row = a
+        .feature_rows
+        .iter()
+        .position(|i| a.catalog.features[*i].id == "aks")
+        .unwrap();
     a.toggle_feature_at(row);
     assert!(!a.profile.has_feature("aks") && !a.profile.has_feature("aks-gpu"));
     assert!(a.status.as_ref().unwrap().text.contains("aks-gpu"));
@@ -198,7 +219,10 @@ fn moving_back_never_loses_choices() {
 fn export_step_writes_with_a_prompt_and_asks_before_overwriting() {
     let mut a = default_app();
     a.go_to(Step::Export);
-    let json = amlfw::export::targets().iter().position(|t| t.id() == "json").unwrap();
+    let json = amlfw::export::targets()
+        .iter()
+        .position(|t| t.id() == "json")
+        .unwrap();
     for _ in 0..json {
         key(&mut a, KeyCode::Down);
     }
@@ -207,17 +231,46 @@ fn export_step_writes_with_a_prompt_and_asks_before_overwriting() {
     assert_eq!(a.modal, Modal::PathPrompt);
     assert_eq!(a.path_input.value(), "amlfw-json.json");
     let effects = key(&mut a, KeyCode::Enter);
-    let Effect::Write { path, text, overwrite, target } = &effects[0] else { panic!("{effects:?}") };
-    assert_eq!((path.to_str().unwrap(), *overwrite, *target), ("amlfw-json.json", false, "json"));
+    let Effect::Write {
+        path,
+        text,
+        overwrite,
+        target,
+    } = &effects[0]
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        (path.to_str().unwrap(), *overwrite, *target),
+        ("amlfw-json.json", false, "json")
+    );
     let rs = a.rules.as_ref().unwrap();
-    let expected = amlfw::export::find("json").unwrap().render(rs, &Default::default()).unwrap().text;
+    let expected = amlfw::export::find("json")
+        .unwrap()
+        .render(rs, &Default::default())
+        .unwrap()
+        .text;
     assert_eq!(text, &expected);
     // The runtime reports that the file exists: the wizard asks, and y writes over it.
-    a.update(Msg::WriteFailed { path: path.clone(), message: "exists".into(), exists: true });
+    a.update(Msg::WriteFailed {
+        path: path.clone(),
+        message: "exists".into(),
+        exists: true,
+    });
     assert!(matches!(a.modal, Modal::ConfirmOverwrite { .. }));
     let effects = key(&mut a, KeyCode::Char('y'));
-    assert!(matches!(&effects[0], Effect::Write { overwrite: true, .. }));
-    a.update(Msg::Written { path: path.clone(), bytes: 10, target: "json" });
+    assert!(matches!(
+        &effects[0],
+        Effect::Write {
+            overwrite: true,
+            ..
+        }
+    ));
+    a.update(Msg::Written {
+        path: path.clone(),
+        bytes: 10,
+        target: "json",
+    });
     assert!(a.status.as_ref().unwrap().text.starts_with("wrote"));
 }
 
@@ -225,7 +278,10 @@ fn export_step_writes_with_a_prompt_and_asks_before_overwriting() {
 fn targets_needing_service_tags_say_so() {
     let mut a = default_app();
     a.go_to(Step::Export);
-    let ipt = amlfw::export::targets().iter().position(|t| t.id() == "iptables").unwrap();
+    let ipt = amlfw::export::targets()
+        .iter()
+        .position(|t| t.id() == "iptables")
+        .unwrap();
     for _ in 0..ipt {
         key(&mut a, KeyCode::Down);
     }
@@ -241,7 +297,9 @@ fn copy_is_an_effect_and_its_failure_is_reported() {
     a.go_to(Step::Export);
     let effects = key(&mut a, KeyCode::Char('y'));
     assert!(matches!(&effects[0], Effect::Copy { .. }));
-    a.update(Msg::CopyFailed { message: "no clipboard".into() });
+    a.update(Msg::CopyFailed {
+        message: "no clipboard".into(),
+    });
     assert!(a.status.as_ref().unwrap().text.contains("no clipboard"));
 }
 
@@ -271,7 +329,9 @@ fn preview_opens_a_rule_detail_with_sources_and_targets() {
     key(&mut a, KeyCode::Char('r'));
     key(&mut a, KeyCode::Down);
     key(&mut a, KeyCode::Enter);
-    let Modal::Detail { title, lines, .. } = &a.modal else { panic!("{:?}", a.modal) };
+    let Modal::Detail { title, lines, .. } = &a.modal else {
+        panic!("{:?}", a.modal)
+    };
     assert_eq!(title, "Rule aml-tag-aml");
     let text = lines.join("\n");
     assert!(text.contains("SEED"), "{text}");
@@ -314,7 +374,12 @@ fn mouse_clicks_steps_rows_and_rules() {
     assert_eq!(a.profile.cloud, Cloud::Usgov);
     // The wheel over the preview moves its cursor.
     let p = amlfw::tui::layout::areas(100, 30, a.step).preview;
-    a.update(Msg::Mouse(MouseEvent { kind: MouseEventKind::ScrollDown, column: p.x + 3, row: p.y + 3, modifiers: KeyModifiers::NONE }));
+    a.update(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: p.x + 3,
+        row: p.y + 3,
+        modifiers: KeyModifiers::NONE,
+    }));
     assert_eq!(a.preview_nav.cursor, 1);
 }
 
@@ -334,7 +399,10 @@ fn snapshots_of_every_step_at_80x24_and_160x48() {
     for (w, h) in [(80, 24), (160, 48)] {
         for step in Step::ALL {
             let a = at_step(step, w, h);
-            insta::assert_snapshot!(format!("{}_{w}x{h}", step.title().to_lowercase()), screen(&a));
+            insta::assert_snapshot!(
+                format!("{}_{w}x{h}", step.title().to_lowercase()),
+                screen(&a)
+            );
         }
     }
 }
@@ -367,12 +435,23 @@ fn no_color_uses_no_colour_and_marks_selection_with_symbols() {
     t.draw(|f| view(&a, f)).unwrap();
     let buf = t.backend().buffer();
     for cell in buf.content() {
-        assert_eq!(cell.fg, ratatui::style::Color::Reset, "a colour in NO_COLOR mode");
-        assert_eq!(cell.bg, ratatui::style::Color::Reset, "a colour in NO_COLOR mode");
+        assert_eq!(
+            cell.fg,
+            ratatui::style::Color::Reset,
+            "a colour in NO_COLOR mode"
+        );
+        assert_eq!(
+            cell.bg,
+            ratatui::style::Color::Reset,
+            "a colour in NO_COLOR mode"
+        );
         assert!(!cell.modifier.contains(ratatui::style::Modifier::REVERSED));
     }
     let s = screen(&a);
-    assert!(s.contains("> [x] compute-cluster"), "cursor and tick are symbols:\n{s}");
+    assert!(
+        s.contains("> [x] compute-cluster"),
+        "cursor and tick are symbols:\n{s}"
+    );
     insta::assert_snapshot!("features_no_color_80x24", s);
 }
 
@@ -389,11 +468,25 @@ fn thousands_of_random_keys_and_resizes_never_panic() {
         seed
     };
     let codes = [
-        KeyCode::Tab, KeyCode::BackTab, KeyCode::Enter, KeyCode::Esc, KeyCode::Up, KeyCode::Down,
-        KeyCode::Left, KeyCode::Right, KeyCode::PageUp, KeyCode::PageDown, KeyCode::Home,
-        KeyCode::End, KeyCode::Backspace, KeyCode::Delete, KeyCode::F(1),
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::PageUp,
+        KeyCode::PageDown,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::Backspace,
+        KeyCode::Delete,
+        KeyCode::F(1),
     ];
-    let chars: Vec<char> = "qwertyuiopasdfghjkl/?* 0123456789.,-_$'\"\\é".chars().collect();
+    let chars: Vec<char> = "qwertyuiopasdfghjkl/?* 0123456789.,-_$'\"\\é"
+        .chars()
+        .collect();
     let mut a = default_app();
     let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
     for i in 0..5000 {
@@ -405,14 +498,24 @@ fn thousands_of_random_keys_and_resizes_never_panic() {
                 Msg::Resize(w as u16, h as u16)
             }
             1 => Msg::Mouse(MouseEvent {
-                kind: if r & 256 == 0 { MouseEventKind::Down(MouseButton::Left) } else { MouseEventKind::ScrollDown },
+                kind: if r & 256 == 0 {
+                    MouseEventKind::Down(MouseButton::Left)
+                } else {
+                    MouseEventKind::ScrollDown
+                },
                 column: ((r >> 9) % 220) as u16,
                 row: ((r >> 17) % 80) as u16,
                 modifiers: KeyModifiers::NONE,
             }),
             2 => Msg::Paste("10.0.0.0/8\nx".into()),
-            3..=9 => Msg::Key(KeyEvent::new(codes[(r >> 8) as usize % codes.len()], KeyModifiers::NONE)),
-            _ => Msg::Key(KeyEvent::new(KeyCode::Char(chars[(r >> 8) as usize % chars.len()]), KeyModifiers::NONE)),
+            3..=9 => Msg::Key(KeyEvent::new(
+                codes[(r >> 8) as usize % codes.len()],
+                KeyModifiers::NONE,
+            )),
+            _ => Msg::Key(KeyEvent::new(
+                KeyCode::Char(chars[(r >> 8) as usize % chars.len()]),
+                KeyModifiers::NONE,
+            )),
         };
         let effects = a.update(msg);
         if effects.contains(&Effect::Quit) {
@@ -420,7 +523,8 @@ fn thousands_of_random_keys_and_resizes_never_panic() {
             let s = term.size().unwrap();
             a.update(Msg::Resize(s.width, s.height));
         }
-        term.draw(|f| view(&a, f)).unwrap_or_else(|e| panic!("draw {i}: {e}"));
+        term.draw(|f| view(&a, f))
+            .unwrap_or_else(|e| panic!("draw {i}: {e}"));
     }
 }
 
@@ -428,12 +532,20 @@ fn thousands_of_random_keys_and_resizes_never_panic() {
 fn the_readme_keys_table_is_generated_from_the_key_table() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
     let readme = std::fs::read_to_string(path).unwrap();
-    let start = readme.find("<!-- keys:start").expect("README has a keys:start marker");
+    let start = readme
+        .find("<!-- keys:start")
+        .expect("README has a keys:start marker");
     let start = start + readme[start..].find("-->\n").unwrap() + 4;
-    let end = readme.find("<!-- keys:end -->").expect("README has a keys:end marker");
+    let end = readme
+        .find("<!-- keys:end -->")
+        .expect("README has a keys:end marker");
     let table = amlfw::tui::keys::markdown_table();
     if std::env::var_os("AMLFW_UPDATE_GOLDEN").is_some() {
-        std::fs::write(path, format!("{}{table}{}", &readme[..start], &readme[end..])).unwrap();
+        std::fs::write(
+            path,
+            format!("{}{table}{}", &readme[..start], &readme[end..]),
+        )
+        .unwrap();
         return;
     }
     assert!(

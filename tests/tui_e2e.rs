@@ -68,7 +68,9 @@ fn pty_size(cols: u16, rows: u16) -> PtySize {
 fn lflag(master: &dyn MasterPty) -> Option<u64> {
     // `get_termios` returns nix's Termios; its flags are bitflags with an inherent `bits()`,
     // so nix itself need not be a dependency of the tests.
-    master.get_termios().map(|t| u64::from(t.local_flags.bits()))
+    master
+        .get_termios()
+        .map(|t| u64::from(t.local_flags.bits()))
 }
 
 // c_lflag bits (Linux values, from <asm-generic/termbits.h>).
@@ -96,7 +98,10 @@ impl Tui {
             cmd.env_remove(var);
         }
         let lflag_before = lflag(pair.master.as_ref());
-        let child = pair.slave.spawn_command(cmd).expect("spawn amlfw in the pty");
+        let child = pair
+            .slave
+            .spawn_command(cmd)
+            .expect("spawn amlfw in the pty");
         // Only the child holds the terminal side now, so reading the master ends when it exits.
         drop(pair.slave);
         let master = pair.master;
@@ -145,7 +150,9 @@ impl Tui {
 
     /// Types `keys` (raw bytes as a terminal sends them).
     fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).expect("write keys to the pty");
+        self.writer
+            .write_all(keys.as_bytes())
+            .expect("write keys to the pty");
         self.writer.flush().expect("flush keys");
     }
 
@@ -211,7 +218,9 @@ impl Tui {
             if start.elapsed() > TIMEOUT {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                self.fail(&format!("amlfw did not exit within {TIMEOUT:?} (killed it)"));
+                self.fail(&format!(
+                    "amlfw did not exit within {TIMEOUT:?} (killed it)"
+                ));
             }
             std::thread::sleep(POLL);
         };
@@ -233,7 +242,9 @@ impl Tui {
     fn resize(&mut self, cols: u16, rows: u16) {
         let mut o = self.out.lock().unwrap();
         o.parser.screen_mut().set_size(nz(rows), nz(cols));
-        self.master.resize(pty_size(cols, rows)).expect("resize the pty");
+        self.master
+            .resize(pty_size(cols, rows))
+            .expect("resize the pty");
     }
 
     /// Local mode flags of the terminal right now.
@@ -306,7 +317,11 @@ impl Tui {
                     "{} comes after the restore sequences",
                     shown(on)
                 );
-                assert!(last(off).is_some_and(|off_at| off_at > on_at), "{} is never undone", shown(on));
+                assert!(
+                    last(off).is_some_and(|off_at| off_at > on_at),
+                    "{} is never undone",
+                    shown(on)
+                );
             }
         }
         // 2. The emulated terminal agrees.
@@ -323,14 +338,28 @@ impl Tui {
         // 3. Cooked mode is back.
         #[cfg(target_os = "linux")]
         {
-            let before = self.lflag_before.expect("termios of the pty before the start");
+            let before = self
+                .lflag_before
+                .expect("termios of the pty before the start");
             let after = self
                 .lflag_now()
                 .expect("termios of the pty after amlfw exited (tcgetattr on the master)");
-            assert!(after & ICANON != 0, "raw mode left on: ICANON is off (c_lflag {after:#o})");
-            assert!(after & ECHO != 0, "raw mode left on: ECHO is off (c_lflag {after:#o})");
-            assert!(after & ISIG != 0, "raw mode left on: ISIG is off (c_lflag {after:#o})");
-            assert_eq!(after, before, "c_lflag differs from before the start ({before:#o} -> {after:#o})");
+            assert!(
+                after & ICANON != 0,
+                "raw mode left on: ICANON is off (c_lflag {after:#o})"
+            );
+            assert!(
+                after & ECHO != 0,
+                "raw mode left on: ECHO is off (c_lflag {after:#o})"
+            );
+            assert!(
+                after & ISIG != 0,
+                "raw mode left on: ISIG is off (c_lflag {after:#o})"
+            );
+            assert_eq!(
+                after, before,
+                "c_lflag differs from before the start ({before:#o} -> {after:#o})"
+            );
         }
         // Elsewhere the flag values differ and are not checked here.
         #[cfg(not(target_os = "linux"))]
@@ -342,8 +371,13 @@ impl Tui {
     fn assert_raw_mode_now(&self) {
         #[cfg(target_os = "linux")]
         {
-            let now = self.lflag_now().expect("termios of the running wizard's pty");
-            assert!(now & (ICANON | ECHO) == 0, "the wizard is running but not in raw mode (c_lflag {now:#o})");
+            let now = self
+                .lflag_now()
+                .expect("termios of the running wizard's pty");
+            assert!(
+                now & (ICANON | ECHO) == 0,
+                "the wizard is running but not in raw mode (c_lflag {now:#o})"
+            );
         }
     }
 }
@@ -372,7 +406,10 @@ fn written_bytes(screen: &str, path: &str, target: &str) -> usize {
         .next()
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("cannot read the byte count in `{line}`"));
-    assert!(rest.starts_with(&format!("{n}{expected_end}")), "unexpected status line: `{line}`");
+    assert!(
+        rest.starts_with(&format!("{n}{expected_end}")),
+        "unexpected status line: `{line}`"
+    );
     n
 }
 
@@ -411,19 +448,38 @@ fn wizard_walk_writes_what_the_cli_exports() {
     t.wait_for(&["[1. Cloud]", "> (*) Azure public", "( ) Azure Government"]);
     t.assert_raw_mode_now();
     t.send(DOWN);
-    t.wait_for(&["> ( ) Azure Government", "Azure Government: US government regions"]);
+    t.wait_for(&[
+        "> ( ) Azure Government",
+        "Azure Government: US government regions",
+    ]);
     t.send(ENTER);
 
     // 2. Region: the five usgov regions, the default one (US Gov Virginia) chosen. Typing
     //    filters at once; Enter takes the highlighted region.
-    t.wait_for(&["[2. Region]", "2. Region (5 of 5)", "(*) US Gov Virginia", "cloud: Azure Government; region: usgovvirginia"]);
+    t.wait_for(&[
+        "[2. Region]",
+        "2. Region (5 of 5)",
+        "(*) US Gov Virginia",
+        "cloud: Azure Government; region: usgovvirginia",
+    ]);
     t.send("tex");
-    let s = t.wait_for(&["type to filter: tex", "2. Region (1 of 5)", "> ( ) US Gov Texas"]);
-    assert!(!s.contains("US Gov Virginia "), "the filter should hide the other regions:\n{s}");
+    let s = t.wait_for(&[
+        "type to filter: tex",
+        "2. Region (1 of 5)",
+        "> ( ) US Gov Texas",
+    ]);
+    assert!(
+        !s.contains("US Gov Virginia "),
+        "the filter should hide the other regions:\n{s}"
+    );
     t.send(ENTER);
 
     // 3. Workspace: edit the storage account (Enter, type, Enter).
-    t.wait_for(&["[3. Workspace]", "region: US Gov Texas", "> Storage account      (none)"]);
+    t.wait_for(&[
+        "[3. Workspace]",
+        "region: US Gov Texas",
+        "> Storage account      (none)",
+    ]);
     t.send(ENTER);
     t.wait_for(&["undo this edit"]);
     t.send("mystorage01");
@@ -446,15 +502,25 @@ fn wizard_walk_writes_what_the_cli_exports() {
     t.send(DOWN);
     t.wait_for(&["> [x] compute-instance"]);
     t.send(" ");
-    t.wait_for(&["> [ ] compute-instance", "4. Features (4 selected)", "compute-instance off"]);
+    t.wait_for(&[
+        "> [ ] compute-instance",
+        "4. Features (4 selected)",
+        "compute-instance off",
+    ]);
     t.send("/note");
     t.wait_for(&["filter: note"]);
     t.send(ENTER);
     t.wait_until("the filtered list (notebooks only)", |s| {
-        s.contains("/ to filter: note") && s.contains("> [ ] notebooks") && !s.contains("compute-cluster")
+        s.contains("/ to filter: note")
+            && s.contains("> [ ] notebooks")
+            && !s.contains("compute-cluster")
     });
     t.send(" ");
-    t.wait_for(&["> [x] notebooks", "4. Features (5 selected)", "notebooks on"]);
+    t.wait_for(&[
+        "> [x] notebooks",
+        "4. Features (5 selected)",
+        "notebooks on",
+    ]);
     // Esc clears the filter: the whole list is back, with the two changes.
     t.send_esc();
     let s = t.wait_until("the filter to be cleared", |s| {
@@ -467,7 +533,10 @@ fn wizard_walk_writes_what_the_cli_exports() {
         ("[x] notebooks", "ticked with Space"),
         ("[ ] hbi", "never touched"),
     ] {
-        assert!(s.contains(want), "expected `{want}` ({why}) on the Features screen:\n{s}");
+        assert!(
+            s.contains(want),
+            "expected `{want}` ({why}) on the Features screen:\n{s}"
+        );
     }
     t.send(TAB);
 
@@ -503,7 +572,11 @@ fn wizard_walk_writes_what_the_cli_exports() {
     // The file equals what the CLI exports for the same choices (the wizard lists the
     // features in catalog order; the CLI's output does not depend on the flag order).
     let written = std::fs::read(&out_path).expect("the wizard's file");
-    assert_eq!(written.len(), reported, "the status line's byte count differs from the file's size");
+    assert_eq!(
+        written.len(),
+        reported,
+        "the status line's byte count differs from the file's size"
+    );
     let cli = std::process::Command::new(BIN)
         .current_dir(cwd.path())
         .env("AMLFW_CONFIG_DIR", config.path())
@@ -534,8 +607,14 @@ fn wizard_walk_writes_what_the_cli_exports() {
     );
 
     // Nothing else was written to the working directory (e.g. the default file name).
-    let stray: Vec<_> = std::fs::read_dir(cwd.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert!(stray.is_empty(), "the wizard left files in its working directory: {stray:?}");
+    let stray: Vec<_> = std::fs::read_dir(cwd.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "the wizard left files in its working directory: {stray:?}"
+    );
     eprintln!("walk took {elapsed:?}");
 }
 
@@ -552,7 +631,10 @@ fn ctrl_c_on_the_first_screen_quits_and_restores_the_terminal() {
     let status = t.wait_exit();
     let took = pressed.elapsed();
     assert!(status.success(), "Ctrl-C should exit 0, got {status:?}");
-    assert!(took < Duration::from_secs(3), "Ctrl-C took {took:?} to quit");
+    assert!(
+        took < Duration::from_secs(3),
+        "Ctrl-C took {took:?} to quit"
+    );
     t.assert_restored();
 }
 
@@ -564,10 +646,15 @@ fn too_small_terminal_recovers_after_a_resize() {
     let config = tempfile::tempdir().unwrap();
     let mut t = Tui::spawn(&[], 40, 10, cwd.path(), config.path());
     let s = t.wait_for(&["terminal too small"]);
-    assert!(!s.contains("1. Cloud"), "the steps should not be drawn at 40x10:\n{s}");
+    assert!(
+        !s.contains("1. Cloud"),
+        "the steps should not be drawn at 40x10:\n{s}"
+    );
     t.resize(100, 30);
     t.wait_until("the wizard to recover at 100x30", |s| {
-        s.contains("[1. Cloud]") && s.contains("Azure Government") && !s.contains("terminal too small")
+        s.contains("[1. Cloud]")
+            && s.contains("Azure Government")
+            && !s.contains("terminal too small")
     });
     t.send("q");
     let status = t.wait_exit();

@@ -165,7 +165,6 @@ pub struct Selection {
     pub edition: Option<String>,
 }
 
-
 fn parse_cloud(s: &str) -> Result<amlfw::Cloud, String> {
     s.parse()
 }

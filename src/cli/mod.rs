@@ -61,7 +61,11 @@ pub fn load_profile_file(path: &Path, catalog: &Catalog) -> Result<Profile, CliE
 
 /// Builds and validates the profile a selection describes: the profile file (if any), with
 /// every flag given overriding its value.
-pub fn build_profile(sel: &Selection, catalog: &Catalog, fallback: Fallback) -> Result<Profile, CliError> {
+pub fn build_profile(
+    sel: &Selection,
+    catalog: &Catalog,
+    fallback: Fallback,
+) -> Result<Profile, CliError> {
     let mut p = match (&sel.profile, &sel.profile_file) {
         (Some(name), _) => profiles::store()?
             .load(name, catalog)
@@ -120,14 +124,19 @@ pub fn build_profile(sel: &Selection, catalog: &Catalog, fallback: Fallback) -> 
     if let Some(e) = &sel.edition {
         p.edition = Some(e.clone());
     }
-    p.validate(catalog).map_err(|e| CliError::usage(flag_error(&e)))?;
+    p.validate(catalog)
+        .map_err(|e| CliError::usage(flag_error(&e)))?;
     Ok(p)
 }
 
 /// Names the flag (not the TOML key) a bad value came from.
 fn flag_error(e: &ProfileError) -> String {
     match e {
-        ProfileError::Invalid { field, value, reason } => {
+        ProfileError::Invalid {
+            field,
+            value,
+            reason,
+        } => {
             let flag = match *field {
                 "features" => "--feature".to_string(),
                 "sources" => "--source".to_string(),
@@ -147,7 +156,10 @@ fn resolve_or_fail(catalog: &Catalog, p: &Profile) -> Result<RuleSet, CliError> 
 /// Reads and checks a Service Tags file.
 pub fn load_service_tags(path: &Path) -> Result<TagIndex, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError::usage(format!("cannot read Service Tags file {}: {e}", path.display()))
+        CliError::usage(format!(
+            "cannot read Service Tags file {}: {e}",
+            path.display()
+        ))
     })?;
     TagIndex::from_json(&text).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
 }
@@ -174,7 +186,9 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
                     }
                     table::rules_table(&rs, 100)
                 }
-                RulesFormat::Json => render(&export::tabular::Json, &rs, &ExportOptions::default())?,
+                RulesFormat::Json => {
+                    render(&export::tabular::Json, &rs, &ExportOptions::default())?
+                }
                 RulesFormat::Csv => render(&export::tabular::Csv, &rs, &ExportOptions::default())?,
             };
             stdout_write(&text)
@@ -213,7 +227,13 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
                 .render(&rs, &opts)
                 .map_err(|e| CliError::usage(e.to_string()))?;
             for u in &out.unexpressed {
-                eprintln!("NOT covered by {}: {} ({}): {}", exporter.id(), u.remote, u.rule_id, u.reason);
+                eprintln!(
+                    "NOT covered by {}: {} ({}): {}",
+                    exporter.id(),
+                    u.remote,
+                    u.rule_id,
+                    u.reason
+                );
             }
             if copy {
                 profiles::copy_export(&out.text, exporter.id(), clipboard)?;

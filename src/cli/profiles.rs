@@ -89,9 +89,15 @@ fn list(store: &Store, catalog: &Catalog, json: bool) -> Result<(), CliError> {
         text.push('\n');
         return stdout_write(&text);
     }
-    let mut text = format!("{:<24} {:<7} {:<20} {:>8}  {}\n", "NAME", "CLOUD", "REGION", "FEATURES", "MODIFIED (UTC)");
+    let mut text = format!(
+        "{:<24} {:<7} {:<20} {:>8}  {}\n",
+        "NAME", "CLOUD", "REGION", "FEATURES", "MODIFIED (UTC)"
+    );
     for e in &entries {
-        let modified = e.modified.map(|m| iso_utc(unix_seconds(m))).unwrap_or_default();
+        let modified = e
+            .modified
+            .map(|m| iso_utc(unix_seconds(m)))
+            .unwrap_or_default();
         match &e.profile {
             Ok(p) => text.push_str(&format!(
                 "{:<24} {:<7} {:<20} {:>8}  {}\n",
@@ -101,14 +107,19 @@ fn list(store: &Store, catalog: &Catalog, json: bool) -> Result<(), CliError> {
                 p.features.len(),
                 modified
             )),
-            Err(_) => text.push_str(&format!("{:<24} {:<7} {:<20} {:>8}  {}\n", e.name, "-", "(unreadable, see above)", "-", modified)),
+            Err(_) => text.push_str(&format!(
+                "{:<24} {:<7} {:<20} {:>8}  {}\n",
+                e.name, "-", "(unreadable, see above)", "-", modified
+            )),
         }
     }
     stdout_write(&text)
 }
 
 fn unix_seconds(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` from Unix seconds (proleptic Gregorian, no time-zone database).
@@ -169,6 +180,6 @@ mod tests {
     fn iso_dates() {
         assert_eq!(iso_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso_utc(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(iso_utc(1_795_000_000), "2026-11-18T08:26:40Z");
+        assert_eq!(iso_utc(1_795_000_000), "2026-11-18T11:06:40Z");
     }
 }

@@ -14,7 +14,11 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         let mut word: Vec<char> = word.chars().collect();
         loop {
             let cur_len = cur.chars().count();
-            let need = if cur.is_empty() { word.len() } else { cur_len + 1 + word.len() };
+            let need = if cur.is_empty() {
+                word.len()
+            } else {
+                cur_len + 1 + word.len()
+            };
             if need <= width {
                 if !cur.is_empty() {
                     cur.push(' ');
@@ -54,7 +58,13 @@ fn columns(header: &[&str], rows: &[Vec<String>], widths: &[usize]) -> String {
             out.push('\n');
         }
     };
-    emit(header.iter().zip(widths).map(|(h, w)| wrap(h, *w)).collect());
+    emit(
+        header
+            .iter()
+            .zip(widths)
+            .map(|(h, w)| wrap(h, *w))
+            .collect(),
+    );
     for row in rows {
         emit(row.iter().zip(widths).map(|(c, w)| wrap(c, *w)).collect());
     }
@@ -107,7 +117,11 @@ pub fn rules_table(rs: &RuleSet, width: usize) -> String {
     // kind 7, destination 40, ports 18, features: the rest (2 spaces between columns).
     let fixed = 7 + 40 + 18 + 3 * 2;
     let widths = [7, 40, 18, width.saturating_sub(fixed).max(12)];
-    out.push_str(&columns(&["KIND", "DESTINATION", "PORTS", "FEATURES"], &rows, &widths));
+    out.push_str(&columns(
+        &["KIND", "DESTINATION", "PORTS", "FEATURES"],
+        &rows,
+        &widths,
+    ));
     let counts: Vec<String> = Kind::ALL
         .iter()
         .map(|k| (k, rs.count(*k)))

@@ -7,7 +7,8 @@
 //!
 //! The planning part (`plan`, `L4`, `Local`) is shared with the nftables target.
 
-use super::text::{comment_block, one_line};
+use super::naming::{prefix_note, safe_id, safe_prefix};
+use super::text::{comment_block as comments, one_line};
 use super::{
     header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
 };
@@ -20,7 +21,7 @@ use std::net::IpAddr;
 /// The targets of this module.
 pub static TARGETS: &[&dyn Exporter] = &[&Iptables];
 
-/// Marker lines around the two parts. They start with `#@`, which `comment_block` (always
+/// Marker lines around the two parts. They start with `#@`, which `comments` (always
 /// `# ` or a bare `#`) can never produce, so no value can forge a marker.
 pub const V4_BEGIN: &str = "#@amlfw-begin ipv4";
 pub const V4_END: &str = "#@amlfw-end ipv4";
@@ -54,50 +55,6 @@ fn section(text: &str, begin: &str, end: &str) -> Option<String> {
 }
 
 // ---- shared with nftables: what becomes an IP rule ------------------------------------------
-
-/// The name prefix as used in chain, table, set and ACL names. Profiles validate it (a letter,
-/// then letters, digits, `-`, `_`; at most 20), but a rule set can be built by hand, so an
-/// invalid one is reduced to those characters instead of reaching the output.
-pub fn safe_prefix(p: &str) -> String {
-    if crate::profile::validate_name_prefix(p).is_ok() {
-        return p.to_string();
-    }
-    let mut s: String = p
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        s.insert(0, 'x');
-    }
-    s.truncate(20);
-    s
-}
-
-/// A header line when `safe_prefix` had to change the prefix, so the admin sees why names differ.
-pub fn prefix_note(p: &str) -> Option<String> {
-    let safe = safe_prefix(p);
-    (safe != p).then(|| format!("Name prefix '{p}' is not a valid name part: using '{safe}'"))
-}
-
-/// A rule id as a comment/label token: only `[A-Za-z0-9._:-]`, so it needs no quoting anywhere.
-pub fn safe_id(id: &str) -> String {
-    let s: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._:-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(100)
-        .collect();
-    if s.is_empty() {
-        "rule".into()
-    } else {
-        s
-    }
-}
 
 /// One transport match. `proto: None` is every protocol (and then `ports` is empty); empty
 /// `ports` is every port of `proto`.
@@ -474,10 +431,10 @@ fn ipt_l4(m: &L4) -> Vec<String> {
 
 /// The `-A` lines of one rule in one family.
 fn ipt_rule(t: &mut String, chain: &str, ip: &IpRule, local: &Local, fam: Fam, inbound: bool) {
-    t.push_str(&comment_block("#", &[ip.comment()]));
+    t.push_str(&comments("#", &[ip.comment()]));
     let remotes = fam.prefixes(&ip.prefixes);
     if remotes.is_empty() {
-        t.push_str(&comment_block(
+        t.push_str(&comments(
             "#",
             &[format!("  (no {} prefixes)", fam.label())],
         ));
@@ -522,7 +479,7 @@ fn ipt_part(plan: &IpPlan, fam: Fam, out: &str, inb: &str) -> String {
     );
     let local = plan.local(fam);
     if *local == Local::Closed {
-        t.push_str(&comment_block("#", &[format!(
+        t.push_str(&comments("#", &[format!(
             "No {} rules: every source in the profile is {}. An empty source match would allow every {} address.",
             fam.label(),
             if fam == Fam::V4 { "IPv6" } else { "IPv4" },
@@ -584,7 +541,7 @@ impl Exporter for Iptables {
         head.extend(prefix_note(&rules.settings.name_prefix));
         head.extend(usage(&out, &inb, &sources_label(rules)));
         head.extend(not_covered_lines(self.id(), &plan.unexpressed));
-        let mut t = comment_block("#", &head);
+        let mut t = comments("#", &head);
         t.push_str(&ipt_part(&plan, Fam::V4, &out, &inb));
         t.push_str(&ipt_part(&plan, Fam::V6, &out, &inb));
         Ok(Export {

@@ -43,6 +43,50 @@ pub fn is_valid_azure_name(name: &str) -> bool {
         && (bytes[bytes.len() - 1].is_ascii_alphanumeric() || bytes[bytes.len() - 1] == b'_')
 }
 
+/// The name prefix as used in chain, table, set and ACL names. Profiles validate it (a letter,
+/// then letters, digits, `-`, `_`; at most 20), but a rule set can be built by hand, so an
+/// invalid one is reduced to those characters instead of reaching the output.
+pub fn safe_prefix(p: &str) -> String {
+    if crate::profile::validate_name_prefix(p).is_ok() {
+        return p.to_string();
+    }
+    let mut s: String = p
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        s.insert(0, 'x');
+    }
+    s.truncate(20);
+    s
+}
+
+/// A header line when `safe_prefix` had to change the prefix, so the admin sees why names differ.
+pub fn prefix_note(p: &str) -> Option<String> {
+    let safe = safe_prefix(p);
+    (safe != p).then(|| format!("Name prefix '{p}' is not a valid name part: using '{safe}'"))
+}
+
+/// A rule id as a comment/label token: only `[A-Za-z0-9._:-]`, so it needs no quoting anywhere.
+pub fn safe_id(id: &str) -> String {
+    let s: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._:-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    if s.is_empty() {
+        "rule".into()
+    } else {
+        s
+    }
+}
+
 /// `count` distinct priorities from `base` upwards, within `range`, `step` apart where they
 /// fit, else 1 apart. Fails, naming the numbers, when even that does not fit.
 pub fn priorities(
@@ -89,8 +133,14 @@ mod tests {
 
     #[test]
     fn priorities_step_then_compress_then_fail() {
-        assert_eq!(priorities(100, 3, 10, 100..=4096, "x").unwrap(), [100, 110, 120]);
-        assert_eq!(priorities(4000, 3, 100, 100..=4096, "x").unwrap(), [4000, 4001, 4002]);
+        assert_eq!(
+            priorities(100, 3, 10, 100..=4096, "x").unwrap(),
+            [100, 110, 120]
+        );
+        assert_eq!(
+            priorities(4000, 3, 100, 100..=4096, "x").unwrap(),
+            [4000, 4001, 4002]
+        );
         assert!(priorities(4090, 10, 10, 100..=4096, "x").is_err());
         assert!(priorities(50, 1, 10, 100..=4096, "x").is_err());
     }

@@ -6,10 +6,9 @@
 //! leaves no overlap inside a set, which nft interval sets require; different tags may
 //! overlap freely because they live in different sets.
 
-use super::iptables::{
-    not_covered_lines, plan, prefix_note, safe_id, safe_prefix, Fam, IpPlan, IpRule, Local, L4,
-};
-use super::text::comment_block;
+use super::iptables::{not_covered_lines, plan, Fam, IpPlan, IpRule, Local, L4};
+use super::naming::{prefix_note, safe_id, safe_prefix};
+use super::text::comment_block as comments;
 use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse};
 use crate::model::PortRange;
 use crate::rules::RuleSet;
@@ -135,7 +134,7 @@ fn chain_rules(
 ) -> String {
     let mut t = String::new();
     for ip in rules {
-        t.push_str(&comment_block("\t\t#", &[ip.comment()]));
+        t.push_str(&comments("\t\t#", &[ip.comment()]));
         for f in [Fam::V4, Fam::V6] {
             let local = match plan.local(f) {
                 Local::Closed => continue,
@@ -279,7 +278,7 @@ impl Exporter for Nftables {
         head.extend(prefix_note(&rules.settings.name_prefix));
         head.extend(usage(&n, &super::iptables::sources_label(rules)));
         head.extend(not_covered_lines(self.id(), &plan.unexpressed));
-        let mut t = comment_block("#", &head);
+        let mut t = comments("#", &head);
 
         // 1. Declare everything (a no-op for what exists), 2. flush only what is ours,
         // 3. fill. All in one transaction.
@@ -306,7 +305,7 @@ impl Exporter for Nftables {
             t.push_str(&set_full(s));
         }
         t.push_str(&format!("\tchain {} {{\n", n.out));
-        t.push_str(&comment_block("\t\t#", &closed_notes(&plan)));
+        t.push_str(&comments("\t\t#", &closed_notes(&plan)));
         t.push_str(&out_rules);
         t.push_str(&format!("\t}}\n\tchain {} {{\n", n.inb));
         t.push_str(&in_rules);

@@ -31,7 +31,8 @@ use std::ops::RangeInclusive;
 pub static TARGETS: &[&dyn Exporter] = &[&NsgArm, &NsgBicep, &NsgTerraform, &NsgCli];
 
 pub const API_VERSION: &str = "2024-05-01";
-pub const ARM_SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+pub const ARM_SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 /// NSG rule priorities: 100-4096, unique per direction.
 pub const PRIORITY_RANGE: RangeInclusive<u32> = 100..=4096;
 /// Gaps of 10 leave room for the admin's own rules between ours.
@@ -261,7 +262,11 @@ fn port_groups(ports: &[PortSpec]) -> Vec<(&'static str, Vec<String>)> {
 /// The rule's purpose on one line, cut to Azure's 140-character limit.
 fn description(rule: &Rule) -> String {
     let text = one_line(&rule.purpose).trim().to_string();
-    let text = if text.is_empty() { rule.id.clone() } else { text };
+    let text = if text.is_empty() {
+        rule.id.clone()
+    } else {
+        text
+    };
     truncate_utf16(&text, DESCRIPTION_MAX)
 }
 
@@ -283,7 +288,13 @@ fn truncate_utf16(s: &str, max: usize) -> String {
     out
 }
 
-fn nsg_header(rs: &RuleSet, target: &dyn Exporter, shape: &[&str], rules: &[SecRule], not: &[Unexpressed]) -> Vec<String> {
+fn nsg_header(
+    rs: &RuleSet,
+    target: &dyn Exporter,
+    shape: &[&str],
+    rules: &[SecRule],
+    not: &[Unexpressed],
+) -> Vec<String> {
     // The NSG never reads the Service Tags file: leave it out of the header.
     let mut h = header_lines(rs, target, &ExportOptions::default());
     h.push(String::new());
@@ -291,8 +302,15 @@ fn nsg_header(rs: &RuleSet, target: &dyn Exporter, shape: &[&str], rules: &[SecR
         "Security rules for an EXISTING network security group (Microsoft.Network/networkSecurityGroups/securityRules, API {API_VERSION})."
     ));
     h.extend(shape.iter().map(|s| s.to_string()));
-    for (dir, what) in [(Direction::Inbound, "Inbound"), (Direction::Outbound, "Outbound")] {
-        let p: Vec<u32> = rules.iter().filter(|r| r.direction == dir).map(|r| r.priority).collect();
+    for (dir, what) in [
+        (Direction::Inbound, "Inbound"),
+        (Direction::Outbound, "Outbound"),
+    ] {
+        let p: Vec<u32> = rules
+            .iter()
+            .filter(|r| r.direction == dir)
+            .map(|r| r.priority)
+            .collect();
         if let (Some(a), Some(b)) = (p.first(), p.last()) {
             h.push(format!(
                 "{what} rules: {} at priorities {a}-{b}; these must be free in the NSG (else change --priority-base).",
@@ -305,8 +323,14 @@ fn nsg_header(rs: &RuleSet, target: &dyn Exporter, shape: &[&str], rules: &[SecR
     h.push("rule below them, and such a Deny also blocks the host names listed as NOT covered: send those through a firewall or proxy.".into());
     if !not.is_empty() {
         h.push(String::new());
-        h.push(format!("NOT covered by this NSG ({} rules; nothing else is left out):", not.len()));
-        h.extend(not.iter().map(|u| format!("NOT covered: {} ({}): {}", u.remote, u.rule_id, u.reason)));
+        h.push(format!(
+            "NOT covered by this NSG ({} rules; nothing else is left out):",
+            not.len()
+        ));
+        h.extend(
+            not.iter()
+                .map(|u| format!("NOT covered: {} ({}): {}", u.remote, u.rule_id, u.reason)),
+        );
     }
     h
 }
@@ -378,14 +402,25 @@ fn arm_rule(r: &SecRule, prev: Option<&str>) -> Value {
         arm_list(&mut p, one, many, values);
     }
     let ty = "Microsoft.Network/networkSecurityGroups/securityRules";
-    arm_child(ty, "nsgName", &r.name, prev, &format!("{}: {}", r.rule_id, r.purpose), Value::Object(p))
+    arm_child(
+        ty,
+        "nsgName",
+        &r.name,
+        prev,
+        &format!("{}: {}", r.rule_id, r.purpose),
+        Value::Object(p),
+    )
 }
 
 /// The (singular, plural) property names of the list-valued fields, with their values.
 fn plural_fields(r: &SecRule) -> [(&'static str, &'static str, &[String]); 3] {
     [
         ("sourceAddressPrefix", "sourceAddressPrefixes", &r.sources),
-        ("destinationAddressPrefix", "destinationAddressPrefixes", &r.destinations),
+        (
+            "destinationAddressPrefix",
+            "destinationAddressPrefixes",
+            &r.destinations,
+        ),
         ("destinationPortRange", "destinationPortRanges", &r.ports),
     ]
 }
@@ -402,7 +437,14 @@ fn arm_list(p: &mut Map<String, Value>, one: &str, many: &str, values: &[String]
 }
 
 /// A child resource of the parent named by parameter `param`, depending on the previous one.
-pub(super) fn arm_child(ty: &str, param: &str, name: &str, prev: Option<&str>, comment: &str, props: Value) -> Value {
+pub(super) fn arm_child(
+    ty: &str,
+    param: &str,
+    name: &str,
+    prev: Option<&str>,
+    comment: &str,
+    props: Value,
+) -> Value {
     let mut res = json!({
         "type": ty,
         "apiVersion": API_VERSION,
@@ -412,7 +454,9 @@ pub(super) fn arm_child(ty: &str, param: &str, name: &str, prev: Option<&str>, c
         "properties": props,
     });
     if let Some(prev) = prev {
-        res["dependsOn"] = json!([format!("[resourceId('{ty}', parameters('{param}'), '{prev}')]")]);
+        res["dependsOn"] = json!([format!(
+            "[resourceId('{ty}', parameters('{param}'), '{prev}')]"
+        )]);
     }
     res
 }
@@ -498,10 +542,19 @@ fn bicep_rule(r: &SecRule, ident: &str, prev: Option<&str>) -> String {
         "resource {ident} 'Microsoft.Network/networkSecurityGroups/securityRules@{API_VERSION}' = {{\n  parent: nsg\n  name: {}\n  properties: {{\n",
         bicep_string(&r.name)
     ));
-    t.push_str(&format!("    description: {}\n", bicep_string(&r.description)));
+    t.push_str(&format!(
+        "    description: {}\n",
+        bicep_string(&r.description)
+    ));
     t.push_str(&format!("    priority: {}\n", r.priority));
-    t.push_str(&format!("    direction: '{}'\n    access: 'Allow'\n", r.direction_name()));
-    t.push_str(&format!("    protocol: {}\n    sourcePortRange: '*'\n", bicep_string(r.protocol)));
+    t.push_str(&format!(
+        "    direction: '{}'\n    access: 'Allow'\n",
+        r.direction_name()
+    ));
+    t.push_str(&format!(
+        "    protocol: {}\n    sourcePortRange: '*'\n",
+        bicep_string(r.protocol)
+    ));
     for (one, many, values) in plural_fields(r) {
         t.push_str(&bicep_list(one, many, values));
     }
@@ -525,7 +578,8 @@ fn bicep_list(one: &str, many: &str, values: &[String]) -> String {
 
 /// Serial deployment, as in the ARM template: one update of the parent at a time.
 pub(super) fn bicep_depends(prev: Option<&str>) -> String {
-    prev.map(|p| format!("  dependsOn: [\n    {p}\n  ]\n")).unwrap_or_default()
+    prev.map(|p| format!("  dependsOn: [\n    {p}\n  ]\n"))
+        .unwrap_or_default()
 }
 
 /// Bicep/Terraform identifiers from Azure names: `kind_` + the name with `-`/`.` as `_`, so
@@ -580,14 +634,26 @@ impl Exporter for NsgTerraform {
         let plan = plan(rules, self, &shape)?;
         let mut t = comment_block("#", &plan.header);
         t.push('\n');
-        t.push_str(&tf_variable("resource_group_name", "Resource group of the existing network security group."));
+        t.push_str(&tf_variable(
+            "resource_group_name",
+            "Resource group of the existing network security group.",
+        ));
         t.push('\n');
-        t.push_str(&tf_variable("network_security_group_name", "Name of the existing network security group the rules are added to."));
+        t.push_str(&tf_variable(
+            "network_security_group_name",
+            "Name of the existing network security group the rules are added to.",
+        ));
         let labels = symbols("rule", plan.rules.iter().map(|r| r.name.as_str()));
         for (r, label) in plan.rules.iter().zip(&labels) {
             t.push('\n');
-            t.push_str(&comment_block("#", &[format!("{}: {}", r.rule_id, r.purpose)]));
-            t.push_str(&tf_block(&format!("resource \"azurerm_network_security_rule\" \"{label}\""), &tf_rule_attrs(r)));
+            t.push_str(&comment_block(
+                "#",
+                &[format!("{}: {}", r.rule_id, r.purpose)],
+            ));
+            t.push_str(&tf_block(
+                &format!("resource \"azurerm_network_security_rule\" \"{label}\""),
+                &tf_rule_attrs(r),
+            ));
         }
         Ok(Export {
             text: t,
@@ -599,8 +665,14 @@ impl Exporter for NsgTerraform {
 fn tf_rule_attrs(r: &SecRule) -> Vec<(String, String)> {
     let mut a: Vec<(String, String)> = vec![
         ("name".into(), hcl_string(&r.name)),
-        ("resource_group_name".into(), "var.resource_group_name".into()),
-        ("network_security_group_name".into(), "var.network_security_group_name".into()),
+        (
+            "resource_group_name".into(),
+            "var.resource_group_name".into(),
+        ),
+        (
+            "network_security_group_name".into(),
+            "var.network_security_group_name".into(),
+        ),
         ("priority".into(), r.priority.to_string()),
         ("direction".into(), hcl_string(r.direction_name())),
         ("access".into(), hcl_string("Allow")),
@@ -608,9 +680,21 @@ fn tf_rule_attrs(r: &SecRule) -> Vec<(String, String)> {
         ("source_port_range".into(), hcl_string("*")),
     ];
     // Service tags are only accepted in the singular attributes; the plural ones take CIDRs.
-    a.push(tf_list("source_address_prefix", "source_address_prefixes", &r.sources));
-    a.push(tf_list("destination_address_prefix", "destination_address_prefixes", &r.destinations));
-    a.push(tf_list("destination_port_range", "destination_port_ranges", &r.ports));
+    a.push(tf_list(
+        "source_address_prefix",
+        "source_address_prefixes",
+        &r.sources,
+    ));
+    a.push(tf_list(
+        "destination_address_prefix",
+        "destination_address_prefixes",
+        &r.destinations,
+    ));
+    a.push(tf_list(
+        "destination_port_range",
+        "destination_port_ranges",
+        &r.ports,
+    ));
     a.push(("description".into(), hcl_string(&r.description)));
     a
 }
@@ -626,7 +710,10 @@ fn tf_list(one: &str, many: &str, values: &[String]) -> (String, String) {
 pub(super) fn tf_variable(name: &str, description: &str) -> String {
     tf_block(
         &format!("variable \"{name}\""),
-        &[("description".into(), hcl_string(description)), ("type".into(), "string".into())],
+        &[
+            ("description".into(), hcl_string(description)),
+            ("type".into(), "string".into()),
+        ],
     )
 }
 
@@ -667,10 +754,19 @@ impl Exporter for NsgCli {
     fn render(&self, rules: &RuleSet, _opts: &ExportOptions) -> Result<Export, ExportError> {
         let shape = ["Bash script: az network nsg rule create adds or updates each rule in an existing NSG and leaves the others."];
         let plan = plan(rules, self, &shape)?;
-        let mut t = script_preamble(&plan.header, &[("RG", "resource group of the NSG"), ("NSG", "name of the existing NSG")]);
+        let mut t = script_preamble(
+            &plan.header,
+            &[
+                ("RG", "resource group of the NSG"),
+                ("NSG", "name of the existing NSG"),
+            ],
+        );
         for r in &plan.rules {
             t.push('\n');
-            t.push_str(&comment_block("#", &[format!("{}: {}", r.rule_id, r.purpose)]));
+            t.push_str(&comment_block(
+                "#",
+                &[format!("{}: {}", r.rule_id, r.purpose)],
+            ));
             t.push_str(&cli_rule(r));
         }
         Ok(Export {
@@ -704,17 +800,25 @@ pub(super) fn script_preamble(header: &[String], vars: &[(&str, &str)]) -> Strin
     t.push_str("set -euo pipefail\n\n");
     let names: Vec<&str> = vars.iter().map(|(n, _)| *n).collect();
     let example: Vec<String> = names.iter().map(|n| format!("{n}=...")).collect();
-    t.push_str(&format!("# Set these in the environment ({} bash this-script.sh) or edit them here.\n", example.join(" ")));
+    t.push_str(&format!(
+        "# Set these in the environment ({} bash this-script.sh) or edit them here.\n",
+        example.join(" ")
+    ));
     for (n, what) in vars {
         t.push_str(&format!("{n}=\"${{{n}:-CHANGE-ME}}\" # {what}\n"));
     }
-    let test: Vec<String> = names.iter().map(|n| format!("\"${n}\" == CHANGE-ME")).collect();
+    let test: Vec<String> = names
+        .iter()
+        .map(|n| format!("\"${n}\" == CHANGE-ME"))
+        .collect();
     t.push_str(&format!(
         "if [[ {} ]]; then\n  echo \"Set {} first (see the top of $0).\" >&2\n  exit 2\nfi\n",
         test.join(" || "),
         names.join(" and ")
     ));
-    t.push_str("command -v az >/dev/null || { echo \"az (Azure CLI) is not installed\" >&2; exit 1; }\n");
+    t.push_str(
+        "command -v az >/dev/null || { echo \"az (Azure CLI) is not installed\" >&2; exit 1; }\n",
+    );
     t
 }
 
@@ -756,7 +860,12 @@ mod tests {
 
     #[test]
     fn repeated_names_become_unique() {
-        let mut v = vec!["a".to_string(), "a".to_string(), "a".to_string(), "a-2".to_string()];
+        let mut v = vec![
+            "a".to_string(),
+            "a".to_string(),
+            "a".to_string(),
+            "a-2".to_string(),
+        ];
         unique_names(&mut v);
         assert_eq!(v, ["a", "a-2", "a-3", "a-2-2"]);
     }

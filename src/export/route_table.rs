@@ -15,13 +15,15 @@
 //! Like the NSG targets, routes are child resources of an existing table, so a deployment
 //! never replaces the table's other routes (e.g. the default route to the firewall).
 
+use super::naming::azure_name;
 use super::nsg::{
     address, arm_child, arm_metadata, arm_param, arm_text, is_service_tag, name_with_suffix,
     script_preamble, symbols, tf_block, tf_variable, unique_names, API_VERSION, ARM_SCHEMA,
 };
-use super::naming::azure_name;
 use super::text::{comment_block, hcl_string, sh_quote};
-use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed};
+use super::{
+    header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
+};
 use crate::model::{InboundRoutes, Kind};
 use crate::rules::{Rule, RuleSet};
 use crate::servicetags::TagIndex;
@@ -54,7 +56,12 @@ struct Plan {
     unexpressed: Vec<Unexpressed>,
 }
 
-fn plan(rs: &RuleSet, target: &dyn Exporter, opts: &ExportOptions, shape: &[&str]) -> Result<Plan, ExportError> {
+fn plan(
+    rs: &RuleSet,
+    target: &dyn Exporter,
+    opts: &ExportOptions,
+    shape: &[&str],
+) -> Result<Plan, ExportError> {
     if let Some(t) = opts.service_tags {
         t.check_cloud(rs.settings.cloud)?;
     }
@@ -97,7 +104,11 @@ fn plan(rs: &RuleSet, target: &dyn Exporter, opts: &ExportOptions, shape: &[&str
 }
 
 /// The Service Tags file when a rule needs IP prefixes; a typed error without it.
-fn tags_for<'a>(rs: &RuleSet, target: &dyn Exporter, opts: &ExportOptions<'a>) -> Result<Option<&'a TagIndex>, ExportError> {
+fn tags_for<'a>(
+    rs: &RuleSet,
+    target: &dyn Exporter,
+    opts: &ExportOptions<'a>,
+) -> Result<Option<&'a TagIndex>, ExportError> {
     let wanted: Vec<&str> = rs
         .of_kind(Kind::Route)
         .filter(|r| r.expand_prefixes)
@@ -108,7 +119,10 @@ fn tags_for<'a>(rs: &RuleSet, target: &dyn Exporter, opts: &ExportOptions<'a>) -
         None if wanted.is_empty() => Ok(None),
         None => Err(ExportError::NeedsServiceTags {
             target: target.id(),
-            what: format!("the address prefixes of {} (inbound_routes = ip-prefixes)", wanted.join(", ")),
+            what: format!(
+                "the address prefixes of {} (inbound_routes = ip-prefixes)",
+                wanted.join(", ")
+            ),
         }),
     }
 }
@@ -129,7 +143,13 @@ type Built = Result<Result<(), String>, ExportError>;
 
 /// One route whose address prefix is the tag. With the Service Tags file, the tag must exist
 /// in it: Azure refuses a route to an unknown tag.
-fn tag_route(rule: &Rule, hop: &'static str, tags: Option<&TagIndex>, prefix: &str, out: &mut Vec<Route>) -> Built {
+fn tag_route(
+    rule: &Rule,
+    hop: &'static str,
+    tags: Option<&TagIndex>,
+    prefix: &str,
+    out: &mut Vec<Route>,
+) -> Built {
     if !is_service_tag(&rule.remote) && address(&rule.remote).is_none() {
         return Ok(Err(format!(
             "'{}' is neither a service tag nor a CIDR: refusing to write it into a route",
@@ -141,7 +161,10 @@ fn tag_route(rule: &Rule, hop: &'static str, tags: Option<&TagIndex>, prefix: &s
     }
     let prefix_value = address(&rule.remote).unwrap_or_else(|| rule.remote.clone());
     // Azure refuses two routes with one address prefix; the earlier route covers this rule.
-    if out.iter().any(|r| r.prefix.eq_ignore_ascii_case(&prefix_value)) {
+    if out
+        .iter()
+        .any(|r| r.prefix.eq_ignore_ascii_case(&prefix_value))
+    {
         return Ok(Ok(()));
     }
     out.push(Route {
@@ -156,7 +179,13 @@ fn tag_route(rule: &Rule, hop: &'static str, tags: Option<&TagIndex>, prefix: &s
 
 /// One route per aggregated prefix of the rule's tag. A prefix an earlier rule already
 /// routes is skipped: Azure refuses two routes with the same address prefix in one table.
-fn prefix_routes(rule: &Rule, hop: &'static str, tags: &TagIndex, prefix: &str, out: &mut Vec<Route>) -> Built {
+fn prefix_routes(
+    rule: &Rule,
+    hop: &'static str,
+    tags: &TagIndex,
+    prefix: &str,
+    out: &mut Vec<Route>,
+) -> Built {
     let prefixes = tags.expand([rule.remote.as_str()])?;
     for p in prefixes.iter() {
         let p = p.to_string();
@@ -168,23 +197,29 @@ fn prefix_routes(rule: &Rule, hop: &'static str, tags: &TagIndex, prefix: &str, 
             name: name_with_suffix(&[prefix, &rule.id], &p),
             prefix: p,
             next_hop: hop,
-            comment: format!("{}: a prefix of {} ({})", rule.id, rule.remote, rule.purpose),
+            comment: format!(
+                "{}: a prefix of {} ({})",
+                rule.id, rule.remote, rule.purpose
+            ),
         });
     }
     Ok(Ok(()))
 }
 
 fn check_limits(routes: &[Route], target: &dyn Exporter) -> Result<(), ExportError> {
-    let tagged = routes.iter().filter(|r| address(&r.prefix).is_none()).count();
+    let tagged = routes
+        .iter()
+        .filter(|r| address(&r.prefix).is_none())
+        .count();
     if routes.len() > MAX_ROUTES {
-        return Err(limit_error(format!(
+        return Err(ExportError::Limit(format!(
             "{}: {} routes are more than the {MAX_ROUTES} Azure allows in one route table; a partial set would route part of the management traffic around the firewall and part through it. Use --inbound-routes service-tags (one route per tag) instead",
             target.id(),
             routes.len()
         )));
     }
     if tagged > MAX_TAG_ROUTES {
-        return Err(limit_error(format!(
+        return Err(ExportError::Limit(format!(
             "{}: {tagged} service-tag routes are more than the {MAX_TAG_ROUTES} Azure allows in one route table; use --inbound-routes ip-prefixes with --service-tags FILE",
             target.id()
         )));
@@ -192,14 +227,14 @@ fn check_limits(routes: &[Route], target: &dyn Exporter) -> Result<(), ExportErr
     Ok(())
 }
 
-/// TODO(shared): `ExportError` has no variant for target limits yet; `Priority(String)` prints
-/// the message as is and maps to exit 2, which is what a limit needs. Switch to a dedicated
-/// `ExportError::Limit` once `export/mod.rs` has one.
-fn limit_error(message: String) -> ExportError {
-    ExportError::Priority(message)
-}
-
-fn udr_header(rs: &RuleSet, target: &dyn Exporter, opts: &ExportOptions, shape: &[&str], routes: &[Route], not: &[Unexpressed]) -> Vec<String> {
+fn udr_header(
+    rs: &RuleSet,
+    target: &dyn Exporter,
+    opts: &ExportOptions,
+    shape: &[&str],
+    routes: &[Route],
+    not: &[Unexpressed],
+) -> Vec<String> {
     let mut h = header_lines(rs, target, opts);
     h.push(String::new());
     h.push(format!(
@@ -209,22 +244,36 @@ fn udr_header(rs: &RuleSet, target: &dyn Exporter, opts: &ExportOptions, shape: 
     h.push("return traffic to these prefixes takes next hop Internet. Compute without a public IP needs none of this (later guidance).".into());
     h.extend(shape.iter().map(|s| s.to_string()));
     h.extend(mode_lines(rs, routes));
-    let tagged = routes.iter().filter(|r| address(&r.prefix).is_none()).count();
+    let tagged = routes
+        .iter()
+        .filter(|r| address(&r.prefix).is_none())
+        .count();
     h.push(format!(
         "This adds {} routes ({tagged} with a service tag) to the table: Azure allows {MAX_ROUTES} routes per table, counting the ones it already has,",
         routes.len()
     ));
-    h.push(format!("and at most {MAX_TAG_ROUTES} routes that use a service tag."));
+    h.push(format!(
+        "and at most {MAX_TAG_ROUTES} routes that use a service tag."
+    ));
     if !not.is_empty() {
         h.push(String::new());
-        h.push(format!("NOT covered by routes ({} rules; nothing else is left out):", not.len()));
-        h.extend(not.iter().map(|u| format!("NOT covered: {} ({}): {}", u.remote, u.rule_id, u.reason)));
+        h.push(format!(
+            "NOT covered by routes ({} rules; nothing else is left out):",
+            not.len()
+        ));
+        h.extend(
+            not.iter()
+                .map(|u| format!("NOT covered: {} ({}): {}", u.remote, u.rule_id, u.reason)),
+        );
     }
     h
 }
 
 fn mode_lines(rs: &RuleSet, routes: &[Route]) -> Vec<String> {
-    let mut h = vec![format!("Mode: inbound_routes = {}.", rs.settings.inbound_routes)];
+    let mut h = vec![format!(
+        "Mode: inbound_routes = {}.",
+        rs.settings.inbound_routes
+    )];
     match rs.settings.inbound_routes {
         InboundRoutes::ServiceTags => {
             h.push("Service tags as route address prefixes were a PREVIEW feature when the guidance was written (2021; generally".into());
@@ -289,7 +338,14 @@ impl Exporter for UdrArm {
         let mut resources = Vec::new();
         for r in &plan.routes {
             let props = json!({ "addressPrefix": r.prefix, "nextHopType": r.next_hop });
-            resources.push(arm_child(ty, "routeTableName", &r.name, prev, &r.comment, props));
+            resources.push(arm_child(
+                ty,
+                "routeTableName",
+                &r.name,
+                prev,
+                &r.comment,
+                props,
+            ));
             prev = Some(&r.name);
         }
         let doc = json!({
@@ -337,7 +393,10 @@ impl Exporter for UdrCli {
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let shape = ["Bash script: az network route-table route create adds or updates each route and leaves the table's others."];
         let plan = plan(rules, self, opts, &shape)?;
-        let vars = [("RG", "resource group of the route table"), ("TABLE", "name of the existing route table")];
+        let vars = [
+            ("RG", "resource group of the route table"),
+            ("TABLE", "name of the existing route table"),
+        ];
         let mut t = script_preamble(&plan.header, &vars);
         for r in &plan.routes {
             t.push('\n');
@@ -390,21 +449,33 @@ impl Exporter for UdrTerraform {
         let plan = plan(rules, self, opts, &shape)?;
         let mut t = comment_block("#", &plan.header);
         t.push('\n');
-        t.push_str(&tf_variable("resource_group_name", "Resource group of the existing route table."));
+        t.push_str(&tf_variable(
+            "resource_group_name",
+            "Resource group of the existing route table.",
+        ));
         t.push('\n');
-        t.push_str(&tf_variable("route_table_name", "Name of the existing route table (associated with the compute subnet)."));
+        t.push_str(&tf_variable(
+            "route_table_name",
+            "Name of the existing route table (associated with the compute subnet).",
+        ));
         let labels = symbols("route", plan.routes.iter().map(|r| r.name.as_str()));
         for (r, label) in plan.routes.iter().zip(&labels) {
             let attrs = [
                 ("name".to_string(), hcl_string(&r.name)),
-                ("resource_group_name".into(), "var.resource_group_name".into()),
+                (
+                    "resource_group_name".into(),
+                    "var.resource_group_name".into(),
+                ),
                 ("route_table_name".into(), "var.route_table_name".into()),
                 ("address_prefix".into(), hcl_string(&r.prefix)),
                 ("next_hop_type".into(), hcl_string(r.next_hop)),
             ];
             t.push('\n');
             t.push_str(&comment_block("#", std::slice::from_ref(&r.comment)));
-            t.push_str(&tf_block(&format!("resource \"azurerm_route\" \"{label}\""), &attrs));
+            t.push_str(&tf_block(
+                &format!("resource \"azurerm_route\" \"{label}\""),
+                &attrs,
+            ));
         }
         Ok(Export {
             text: t,

@@ -11,8 +11,9 @@
 //! `https:N` allows only CONNECT to port N and `http:N` only non-CONNECT requests to port N:
 //! a CONNECT to port 80 (a raw tunnel) is never allowed by these lines.
 
-use super::iptables::{prefix_note, safe_prefix};
-use super::text::{comment_block, one_line};
+use super::naming::{prefix_note, safe_prefix};
+use super::text::comment_block as comments;
+use super::text::one_line;
 use super::{
     header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
 };
@@ -39,25 +40,17 @@ struct Entry<'a> {
     plain: Vec<PortRange>,
 }
 
-/// A host name Squid can hold: labels of letters, digits, `-`, `_`, optionally after `*.`.
-/// Anything else (spaces, quotes, `$(...)`, control characters, a bare `*pytorch.org`) is
-/// refused: a host cannot contain it, and in squid.conf whitespace would start a new value.
+/// A host name in Squid's dstdomain form (`*.x.com` -> `.x.com`), or None when it is not a
+/// host (see `text::is_host_pattern`): in squid.conf whitespace would start a new value.
 pub fn squid_domain(host: &str) -> Option<String> {
-    let (wild, rest) = match host.strip_prefix("*.") {
-        Some(r) => (true, r),
-        None => (false, host),
-    };
-    let ok_label = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && l.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    };
-    if rest.is_empty() || rest.len() > 253 || !rest.split('.').all(ok_label) {
+    if !super::text::is_host_pattern(host) {
         return None;
     }
-    let d = rest.to_ascii_lowercase();
-    Some(if wild { format!(".{d}") } else { d })
+    let d = host.to_ascii_lowercase();
+    Some(match d.strip_prefix("*.") {
+        Some(rest) => format!(".{rest}"),
+        None => d,
+    })
 }
 
 /// Whether dstdomain `a` matches every host dstdomain `b` matches.
@@ -235,7 +228,7 @@ fn reason(r: &Rule) -> String {
         Kind::Network => format!("{}: not HTTP, a proxy cannot carry it; allow it in the network firewall", r.ports_label()),
         Kind::Inbound => "inbound traffic does not pass a forward proxy; allow it in the NSG or firewall".into(),
         Kind::Route => "a route, not a proxy rule: put it in the subnet's route table".into(),
-        Kind::FqdnApp => "host rule".into(),
+        Kind::FqdnApp => "a host rule (handled above)".into(),
     }
 }
 
@@ -293,7 +286,7 @@ impl Exporter for Squid {
         head.extend(prefix_note(&rules.settings.name_prefix));
         head.extend(usage(&prefix));
         head.extend(super::iptables::not_covered_lines(self.id(), &not));
-        let mut t = comment_block("#", &head);
+        let mut t = comments("#", &head);
         t.push('\n');
         t.push_str(&body(rules, &es, &mut names));
         Ok(Export {
@@ -318,17 +311,17 @@ fn body(rules: &RuleSet, es: &[Entry], names: &mut AclNames) -> String {
     };
     let mut lines = String::new();
     if src.is_none() {
-        lines.push_str(&comment_block(
+        lines.push_str(&comments(
             "#",
             &["No sources in the profile: these lines allow every client of the proxy.".into()],
         ));
     }
     let cover = coverage(es);
     for (e, by) in es.iter().zip(&cover) {
-        lines.push_str(&comment_block("#", &[entry_comment(e)]));
+        lines.push_str(&comments("#", &[entry_comment(e)]));
         if let Some(j) = by {
             let k = &es[*j];
-            lines.push_str(&comment_block(
+            lines.push_str(&comments(
                 "#",
                 &[format!(
                     "  covered by {} ({}): nothing to add",

@@ -1,7 +1,7 @@
 //! Generic, tool-neutral formats: CSV, JSON, Markdown and a plain host list.
 //! The JSON model here is also what `amlfw rules --format json` prints.
 
-use super::text::{csv_field, md_cell, one_line};
+use super::text::{csv_field, md_cell};
 use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse};
 use crate::model::{Direction, Kind};
 use crate::rules::{Reference, Rule, RuleSet, Settings, Warning};
@@ -248,7 +248,14 @@ impl Exporter for Csv {
             let prefixes = r
                 .prefixes
                 .as_ref()
-                .map(|p| p.ipv4.iter().chain(&p.ipv6).cloned().collect::<Vec<_>>().join(" "))
+                .map(|p| {
+                    p.ipv4
+                        .iter()
+                        .chain(&p.ipv6)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
                 .unwrap_or_default();
             let reference = r
                 .reference
@@ -329,7 +336,8 @@ impl Exporter for Markdown {
                 continue;
             }
             t.push_str(&format!("\n## {} ({})\n\n", kind.title(), rows.len()));
-            let mut head = "| Source | Destination | Ports | Features | Purpose | Reference |".to_string();
+            let mut head =
+                "| Source | Destination | Ports | Features | Purpose | Reference |".to_string();
             let mut rule = "|---|---|---|---|---|---|".to_string();
             if with_prefixes {
                 head.push_str(" Prefixes |");
@@ -412,13 +420,16 @@ impl Exporter for Hosts {
         "service tags, IP rules, non-HTTP ports, inbound rules, routes, URL paths"
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
-        let unexpressed = super::unexpressed_non_fqdn(rules, |r| {
+        let mut unexpressed = super::unexpressed_non_fqdn(rules, |r| {
             format!("{} rules are not host names", r.kind.title().to_lowercase())
         });
         let mut head = header_lines(rules, self, opts);
         head.push("Host names for HTTP/HTTPS allow-lists, one per line.".into());
         for u in &unexpressed {
-            head.push(format!("NOT covered: {} ({}): {}", u.remote, u.rule_id, u.reason));
+            head.push(format!(
+                "NOT covered: {} ({}): {}",
+                u.remote, u.rule_id, u.reason
+            ));
         }
         for r in rules.of_kind(Kind::FqdnApp).filter(|r| r.path.is_some()) {
             head.push(format!(
@@ -430,9 +441,23 @@ impl Exporter for Hosts {
         let mut t = super::text::comment_block("#", &head);
         let mut seen: Vec<&str> = Vec::new();
         for r in rules.of_kind(Kind::FqdnApp) {
-            if !seen.contains(&r.remote.as_str()) {
+            if !super::text::is_host_pattern(&r.remote) {
+                // One host per line: anything else would put several values, or none, on a line.
+                t.push_str(&super::text::comment_block(
+                    "#",
+                    &[format!(
+                        "NOT covered: '{}' ({}) is not a host name",
+                        r.remote, r.id
+                    )],
+                ));
+                unexpressed.push(super::Unexpressed {
+                    rule_id: r.id.clone(),
+                    remote: r.remote.clone(),
+                    reason: "not a host name".into(),
+                });
+            } else if !seen.contains(&r.remote.as_str()) {
                 seen.push(&r.remote);
-                t.push_str(&one_line(&r.remote));
+                t.push_str(&r.remote);
                 t.push('\n');
             }
         }

@@ -17,21 +17,83 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Comment lines with a marker (`#`, `//`), one per input line, each made safe by `one_line`.
+/// Longest comment line any exporter writes. iptables-restore splits lines over 10,239 bytes and
+/// Squid over 8,191, so a long value in a comment could otherwise end the comment early and be
+/// read as a directive; every format wraps, so the rule holds everywhere.
+pub const COMMENT_WIDTH: usize = 100;
+
+/// Comment lines with a marker (`#`, `//`): every input line made safe by `one_line` and
+/// wrapped to `COMMENT_WIDTH`.
 pub fn comment_block(marker: &str, lines: &[String]) -> String {
     let mut out = String::new();
     for l in lines {
-        let l = one_line(l);
-        if l.is_empty() {
-            out.push_str(marker);
-        } else {
-            out.push_str(marker);
-            out.push(' ');
-            out.push_str(&l);
+        for l in wrap(&one_line(l), COMMENT_WIDTH) {
+            if l.is_empty() {
+                out.push_str(marker);
+            } else {
+                out.push_str(marker);
+                out.push(' ');
+                out.push_str(&l);
+            }
+            out.push('\n');
         }
-        out.push('\n');
     }
     out
+}
+
+/// Greedy word wrap; continuation lines are indented two more spaces than the first, and a
+/// word longer than the width is cut.
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let indent: String = s.chars().take_while(|c| *c == ' ').collect();
+    let cont = format!("{indent}  ");
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = indent.clone();
+    for word in s.split(' ').filter(|w| !w.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = cur.chars().count();
+            let fresh = cur.trim().is_empty();
+            // A fresh line always takes at least one character, so the loop ends.
+            let room = match width.saturating_sub(used + usize::from(!fresh)) {
+                0 if fresh => 1,
+                r => r,
+            };
+            if word.len() <= room {
+                if !fresh {
+                    cur.push(' ');
+                }
+                cur.extend(word);
+                break;
+            }
+            if fresh {
+                // Too long even on its own line: cut it.
+                cur.extend(word.drain(..room));
+            }
+            out.push(std::mem::replace(&mut cur, cont.clone()));
+        }
+    }
+    if !cur.trim().is_empty() || out.is_empty() {
+        out.push(if cur.trim().is_empty() {
+            String::new()
+        } else {
+            cur
+        });
+    }
+    out
+}
+
+/// A host name or a `*.`-wildcard of one: labels of letters, digits, `-` and `_`. Anything else
+/// (spaces, quotes, `$(...)`, control characters, a bare `*pytorch.org`) cannot be a host, and
+/// in line-based formats whitespace would start a new value.
+pub fn is_host_pattern(host: &str) -> bool {
+    let rest = host.strip_prefix("*.").unwrap_or(host);
+    let ok_label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    !rest.is_empty() && rest.len() <= 253 && rest.split('.').all(ok_label)
 }
 
 /// A POSIX shell word: single-quoted, with embedded single quotes as `'\''`. Nothing inside
@@ -110,7 +172,10 @@ pub fn csv_field(s: &str) -> String {
 
 /// A Markdown table cell: pipes escaped, line breaks folded.
 pub fn md_cell(s: &str) -> String {
-    one_line(s).replace('\\', "\\\\").replace('|', "\\|").replace('*', "\\*")
+    one_line(s)
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('*', "\\*")
 }
 
 #[cfg(test)]
@@ -147,6 +212,61 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=cmd"), "\"=cmd\"");
+    }
+
+    #[test]
+    fn comments_are_wrapped_so_no_line_is_long() {
+        let long = format!("{} -A INPUT -j ACCEPT", "x ".repeat(20_000));
+        let out = comment_block("#", &[long]);
+        assert!(out
+            .lines()
+            .all(|l| l.starts_with('#') && l.len() <= COMMENT_WIDTH + 2));
+        let word = "y".repeat(5000);
+        assert!(comment_block("//", &[word])
+            .lines()
+            .all(|l| l.len() <= COMMENT_WIDTH + 3));
+    }
+
+    #[test]
+    fn comments_wrap_and_cut() {
+        let w = wrap("  one two three", 9);
+        assert_eq!(w, ["  one two", "    three"]);
+        assert_eq!(wrap("", 10), [""]);
+        assert_eq!(wrap("a b c d e", 3), ["a b", "  c", "  d", "  e"]);
+        let long = "x".repeat(25);
+        assert_eq!(
+            wrap(&long, 10),
+            [
+                "x".repeat(10),
+                format!("  {}", "x".repeat(8)),
+                format!("  {}", "x".repeat(7))
+            ]
+        );
+        let c = comment_block("#", &[format!("a\n-A INPUT {}", "y".repeat(20_000))]);
+        assert!(
+            c.lines()
+                .all(|l| l.starts_with("# ") && l.len() <= COMMENT_WIDTH + 2),
+            "{c}"
+        );
+    }
+
+    #[test]
+    fn host_patterns() {
+        for ok in ["pypi.org", "*.anaconda.com", "a-b_c.d"] {
+            assert!(is_host_pattern(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "*pytorch.org",
+            "a b",
+            "a..b",
+            "$(x).com",
+            "*.",
+            "a\nb",
+            "x.com/path",
+        ] {
+            assert!(!is_host_pattern(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -26,7 +26,13 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 5] = [Step::Cloud, Step::Region, Step::Workspace, Step::Features, Step::Export];
+    pub const ALL: [Step; 5] = [
+        Step::Cloud,
+        Step::Region,
+        Step::Workspace,
+        Step::Features,
+        Step::Export,
+    ];
 
     pub fn index(self) -> usize {
         Step::ALL.iter().position(|s| *s == self).unwrap_or(0)
@@ -191,17 +197,29 @@ impl Field {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Modal {
     None,
-    Help { scroll: usize },
-    Detail { title: String, lines: Vec<String>, scroll: usize },
+    Help {
+        scroll: usize,
+    },
+    Detail {
+        title: String,
+        lines: Vec<String>,
+        scroll: usize,
+    },
     ConfirmQuit,
-    ConfirmOverwrite { path: PathBuf },
+    ConfirmOverwrite {
+        path: PathBuf,
+    },
     PathPrompt,
     /// The profile picker; `rows` is None until the runtime has listed the store.
     Profiles,
     /// Name for "save as".
     NamePrompt,
-    ConfirmReplaceProfile { name: String },
-    ConfirmDeleteProfile { name: String },
+    ConfirmReplaceProfile {
+        name: String,
+    },
+    ConfirmDeleteProfile {
+        name: String,
+    },
 }
 
 /// One saved profile as the picker shows it.
@@ -241,9 +259,17 @@ pub enum Effect {
         target: &'static str,
     },
     ListProfiles,
-    LoadProfile { name: String },
-    SaveProfile { name: String, profile: Profile, overwrite: bool },
-    DeleteProfile { name: String },
+    LoadProfile {
+        name: String,
+    },
+    SaveProfile {
+        name: String,
+        profile: Profile,
+        overwrite: bool,
+    },
+    DeleteProfile {
+        name: String,
+    },
     Quit,
 }
 
@@ -253,14 +279,36 @@ pub enum Msg {
     Mouse(MouseEvent),
     Resize(u16, u16),
     Paste(String),
-    Written { path: PathBuf, bytes: usize, target: &'static str },
-    WriteFailed { path: PathBuf, message: String, exists: bool },
-    Copied { message: String },
-    CopyFailed { message: String },
+    Written {
+        path: PathBuf,
+        bytes: usize,
+        target: &'static str,
+    },
+    WriteFailed {
+        path: PathBuf,
+        message: String,
+        exists: bool,
+    },
+    Copied {
+        message: String,
+    },
+    CopyFailed {
+        message: String,
+    },
     ProfilesListed(Result<Vec<ProfileRow>, String>),
-    ProfileLoaded { name: String, result: Result<Profile, String> },
-    ProfileSaved { name: String, result: Result<(), String>, exists: bool },
-    ProfileDeleted { name: String, result: Result<(), String> },
+    ProfileLoaded {
+        name: String,
+        result: Result<Profile, String>,
+    },
+    ProfileSaved {
+        name: String,
+        result: Result<(), String>,
+        exists: bool,
+    },
+    ProfileDeleted {
+        name: String,
+        result: Result<(), String>,
+    },
 }
 
 /// The rendered export of the selected target, kept until the rules or the target change.
@@ -317,7 +365,13 @@ pub struct App<'c> {
 }
 
 impl<'c> App<'c> {
-    pub fn new(catalog: &'c Catalog, profile: Profile, tags: Option<&'c TagIndex>, size: (u16, u16), theme: Theme) -> Self {
+    pub fn new(
+        catalog: &'c Catalog,
+        profile: Profile,
+        tags: Option<&'c TagIndex>,
+        size: (u16, u16),
+        theme: Theme,
+    ) -> Self {
         let mut app = App {
             catalog,
             tags,
@@ -356,7 +410,10 @@ impl<'c> App<'c> {
             name_input: Input::default(),
             matcher: nucleo_matcher::Matcher::new(nucleo_matcher::Config::DEFAULT),
         };
-        app.cloud_nav.cursor = Cloud::ALL.iter().position(|c| *c == app.profile.cloud).unwrap_or(0);
+        app.cloud_nav.cursor = Cloud::ALL
+            .iter()
+            .position(|c| *c == app.profile.cloud)
+            .unwrap_or(0);
         app.sync_fields();
         app.refilter_regions();
         app.refilter_features();
@@ -454,7 +511,9 @@ impl<'c> App<'c> {
                     ))
                 } else {
                     let opts = ExportOptions {
-                        service_tags: self.tags.filter(|t| t.check_cloud(rs.settings.cloud).is_ok()),
+                        service_tags: self
+                            .tags
+                            .filter(|t| t.check_cloud(rs.settings.cloud).is_ok()),
                     };
                     target.render(rs, &opts).map_err(|e| e.to_string())
                 }
@@ -490,7 +549,11 @@ impl<'c> App<'c> {
         let q = self.region_filter.value().trim();
         self.region_rows = if q.is_empty() {
             let mut v: Vec<usize> = candidates.iter().map(|(i, _)| *i).collect();
-            v.sort_by(|a, b| self.catalog.regions[*a].display_name.cmp(&self.catalog.regions[*b].display_name));
+            v.sort_by(|a, b| {
+                self.catalog.regions[*a]
+                    .display_name
+                    .cmp(&self.catalog.regions[*b].display_name)
+            });
             v
         } else {
             let pattern = Pattern::parse(q, CaseMatching::Ignore, Normalization::Smart);
@@ -569,11 +632,22 @@ impl<'c> App<'c> {
                 self.on_paste(&text);
                 Vec::new()
             }
-            Msg::Written { path, bytes, target } => {
-                self.say(Level::Ok, format!("wrote {} ({bytes} bytes, {target})", path.display()));
+            Msg::Written {
+                path,
+                bytes,
+                target,
+            } => {
+                self.say(
+                    Level::Ok,
+                    format!("wrote {} ({bytes} bytes, {target})", path.display()),
+                );
                 Vec::new()
             }
-            Msg::WriteFailed { path, message, exists } => {
+            Msg::WriteFailed {
+                path,
+                message,
+                exists,
+            } => {
                 if exists {
                     self.modal = Modal::ConfirmOverwrite { path };
                 } else {
@@ -607,7 +681,11 @@ impl<'c> App<'c> {
                 }
                 Vec::new()
             }
-            Msg::ProfileSaved { name, result, exists } => {
+            Msg::ProfileSaved {
+                name,
+                result,
+                exists,
+            } => {
                 match result {
                     Ok(()) => {
                         self.baseline = self.profile.clone();
@@ -680,7 +758,12 @@ impl<'c> App<'c> {
 
     fn on_paste(&mut self, text: &str) {
         let text = crate::export::text::one_line(text);
-        let ev = |c: char| Event::Key(KeyEvent::new(crossterm::event::KeyCode::Char(c), crossterm::event::KeyModifiers::NONE));
+        let ev = |c: char| {
+            Event::Key(KeyEvent::new(
+                crossterm::event::KeyCode::Char(c),
+                crossterm::event::KeyModifiers::NONE,
+            ))
+        };
         match self.ctx() {
             Ctx::Region => {
                 for c in text.chars() {
@@ -702,7 +785,11 @@ impl<'c> App<'c> {
                 self.refilter_features();
             }
             Ctx::Prompt => {
-                let input = if self.modal == Modal::NamePrompt { &mut self.name_input } else { &mut self.path_input };
+                let input = if self.modal == Modal::NamePrompt {
+                    &mut self.name_input
+                } else {
+                    &mut self.path_input
+                };
                 for c in text.chars() {
                     input.handle_event(&ev(c));
                 }
@@ -724,11 +811,19 @@ impl<'c> App<'c> {
     fn text_key(&mut self, ctx: Ctx, k: KeyEvent) {
         let ev = Event::Key(k);
         match ctx {
-            Ctx::Region if self.region_filter.handle_event(&ev).is_some() => self.refilter_regions(),
-            Ctx::WorkspaceEdit if self.field_inputs[self.field_nav.cursor].handle_event(&ev).is_some() => {
+            Ctx::Region if self.region_filter.handle_event(&ev).is_some() => {
+                self.refilter_regions()
+            }
+            Ctx::WorkspaceEdit
+                if self.field_inputs[self.field_nav.cursor]
+                    .handle_event(&ev)
+                    .is_some() =>
+            {
                 self.edited()
             }
-            Ctx::FeatureFilter if self.feature_filter.handle_event(&ev).is_some() => self.refilter_features(),
+            Ctx::FeatureFilter if self.feature_filter.handle_event(&ev).is_some() => {
+                self.refilter_features()
+            }
             Ctx::Prompt if self.modal == Modal::NamePrompt => {
                 self.name_input.handle_event(&ev);
             }
@@ -821,7 +916,10 @@ impl<'c> App<'c> {
             }
             (Modal::ConfirmOverwrite { path }, Action::Yes) => self.write_effect(path, true),
             (Modal::ConfirmOverwrite { path }, Action::No) => {
-                self.say(Level::Info, format!("not written: {} exists", path.display()));
+                self.say(
+                    Level::Info,
+                    format!("not written: {} exists", path.display()),
+                );
                 Vec::new()
             }
             (Modal::ConfirmReplaceProfile { name }, Action::Yes) => vec![Effect::SaveProfile {
@@ -829,8 +927,13 @@ impl<'c> App<'c> {
                 profile: self.profile.clone(),
                 overwrite: true,
             }],
-            (Modal::ConfirmDeleteProfile { name }, Action::Yes) => vec![Effect::DeleteProfile { name }],
-            (Modal::ConfirmReplaceProfile { .. } | Modal::ConfirmDeleteProfile { .. }, Action::No) => {
+            (Modal::ConfirmDeleteProfile { name }, Action::Yes) => {
+                vec![Effect::DeleteProfile { name }]
+            }
+            (
+                Modal::ConfirmReplaceProfile { .. } | Modal::ConfirmDeleteProfile { .. },
+                Action::No,
+            ) => {
                 self.modal = Modal::Profiles;
                 Vec::new()
             }
@@ -893,14 +996,22 @@ impl<'c> App<'c> {
             Action::Select => {
                 if let Some(row) = self.profile_rows.get(self.profile_nav.cursor) {
                     if !row.ok {
-                        self.say(Level::Error, format!("{} cannot be opened: {}", row.name, row.summary));
+                        self.say(
+                            Level::Error,
+                            format!("{} cannot be opened: {}", row.name, row.summary),
+                        );
                     } else if self.dirty() {
                         // Opening replaces the choices; say what happens rather than ask twice.
                         let name = row.name.clone();
-                        self.say(Level::Warn, format!("unsaved choices replaced by profile {name}"));
+                        self.say(
+                            Level::Warn,
+                            format!("unsaved choices replaced by profile {name}"),
+                        );
                         return vec![Effect::LoadProfile { name }];
                     } else {
-                        return vec![Effect::LoadProfile { name: row.name.clone() }];
+                        return vec![Effect::LoadProfile {
+                            name: row.name.clone(),
+                        }];
                     }
                 }
             }
@@ -913,7 +1024,9 @@ impl<'c> App<'c> {
             }
             Action::Delete => {
                 if let Some(row) = self.profile_rows.get(self.profile_nav.cursor) {
-                    self.modal = Modal::ConfirmDeleteProfile { name: row.name.clone() };
+                    self.modal = Modal::ConfirmDeleteProfile {
+                        name: row.name.clone(),
+                    };
                 }
             }
             _ => {}
@@ -930,7 +1043,10 @@ impl<'c> App<'c> {
                 target: export::targets()[t].id(),
             }],
             _ => {
-                self.say(Level::Error, "nothing to write: this target has no output (see the message above)");
+                self.say(
+                    Level::Error,
+                    "nothing to write: this target has no output (see the message above)",
+                );
                 Vec::new()
             }
         }
@@ -956,7 +1072,9 @@ impl<'c> App<'c> {
     /// and how every target expresses it. Done here, once, so the view stays cheap.
     pub fn open_detail(&mut self) {
         let Ok(rs) = &self.rules else { return };
-        let Some(rule) = rs.rules.get(self.preview_nav.cursor) else { return };
+        let Some(rule) = rs.rules.get(self.preview_nav.cursor) else {
+            return;
+        };
         let mut lines = vec![
             format!("Destination: {}", rule.remote),
             format!("Kind: {} ({})", rule.kind.title(), rule.direction().id()),
@@ -977,12 +1095,19 @@ impl<'c> App<'c> {
         lines.push(String::new());
         lines.push("Where it comes from:".into());
         for r in &rule.references {
-            lines.push(format!("  {} \"{}\" ({}) > {}", r.doc, r.title, r.revision, r.section));
+            lines.push(format!(
+                "  {} \"{}\" ({}) > {}",
+                r.doc, r.title, r.revision, r.section
+            ));
         }
         let warnings: Vec<&str> = rs
             .warnings
             .iter()
-            .filter(|w| w.rules.iter().any(|id| rule.requirements.contains(id) || id == &rule.id))
+            .filter(|w| {
+                w.rules
+                    .iter()
+                    .any(|id| rule.requirements.contains(id) || id == &rule.id)
+            })
             .map(|w| w.message.as_str())
             .collect();
         if !warnings.is_empty() {
@@ -996,7 +1121,9 @@ impl<'c> App<'c> {
             let verdict = if export::needs_service_tags(*t, rs) && self.tags.is_none() {
                 "needs the Service Tags file (--service-tags)".to_string()
             } else {
-                let opts = ExportOptions { service_tags: self.tags };
+                let opts = ExportOptions {
+                    service_tags: self.tags,
+                };
                 match t.render(rs, &opts) {
                     Err(e) => format!("cannot render: {e}"),
                     Ok(out) => match out.unexpressed.iter().find(|u| u.rule_id == rule.id) {
@@ -1061,7 +1188,9 @@ impl<'c> App<'c> {
                 self.region_filter.reset();
                 self.refilter_regions();
             }
-            Action::Select if self.choose_region_at(self.region_nav.cursor) => self.go_to(Step::Workspace),
+            Action::Select if self.choose_region_at(self.region_nav.cursor) => {
+                self.go_to(Step::Workspace)
+            }
             _ => {}
         }
     }
@@ -1081,7 +1210,10 @@ impl<'c> App<'c> {
             self.region_filter.reset();
             self.refilter_regions();
         }
-        self.say(Level::Info, format!("region: {}", self.catalog.regions[i].display_name));
+        self.say(
+            Level::Info,
+            format!("region: {}", self.catalog.regions[i].display_name),
+        );
         true
     }
 
@@ -1118,8 +1250,16 @@ impl<'c> App<'c> {
     }
 
     fn cycle_routes(&mut self, delta: isize) {
-        let modes = [None, Some(InboundRoutes::ServiceTags), Some(InboundRoutes::IpPrefixes), Some(InboundRoutes::None)];
-        let i = modes.iter().position(|m| *m == self.profile.inbound_routes).unwrap_or(0) as isize;
+        let modes = [
+            None,
+            Some(InboundRoutes::ServiceTags),
+            Some(InboundRoutes::IpPrefixes),
+            Some(InboundRoutes::None),
+        ];
+        let i = modes
+            .iter()
+            .position(|m| *m == self.profile.inbound_routes)
+            .unwrap_or(0) as isize;
         self.profile.inbound_routes = modes[(i + delta).rem_euclid(4) as usize];
         self.sync_fields();
         self.refresh();
@@ -1148,7 +1288,10 @@ impl<'c> App<'c> {
             // back to the value before the edit.
             let _ = Field::ALL[i].apply(&before, &mut self.profile);
             self.refresh();
-            self.say(Level::Warn, format!("{}: not changed: {reason}", Field::ALL[i].label()));
+            self.say(
+                Level::Warn,
+                format!("{}: not changed: {reason}", Field::ALL[i].label()),
+            );
         }
         self.field_inputs[i] = Input::new(Field::ALL[i].value_of(&self.profile));
     }
@@ -1176,21 +1319,32 @@ impl<'c> App<'c> {
     }
 
     pub fn toggle_feature_at(&mut self, row: usize) {
-        let Some(&i) = self.feature_rows.get(row) else { return };
+        let Some(&i) = self.feature_rows.get(row) else {
+            return;
+        };
         let id = self.catalog.features[i].id.clone();
         if self.profile.has_feature(&id) {
             let dropped = self.profile.unselect_feature(self.catalog, &id);
             if dropped.is_empty() {
                 self.say(Level::Info, format!("{id} off"));
             } else {
-                self.say(Level::Warn, format!("{id} off; also turned off what needs it: {}", dropped.join(", ")));
+                self.say(
+                    Level::Warn,
+                    format!(
+                        "{id} off; also turned off what needs it: {}",
+                        dropped.join(", ")
+                    ),
+                );
             }
         } else {
             let pulled = self.profile.select_feature(self.catalog, &id);
             if pulled.is_empty() {
                 self.say(Level::Info, format!("{id} on"));
             } else {
-                self.say(Level::Warn, format!("{id} on; it needs {}, turned on too", pulled.join(", ")));
+                self.say(
+                    Level::Warn,
+                    format!("{id} on; it needs {}, turned on too", pulled.join(", ")),
+                );
             }
         }
         self.sync_fields();
@@ -1208,19 +1362,29 @@ impl<'c> App<'c> {
             Action::Down => self.select_target(self.target_nav.cursor + 1, n, h),
             Action::Home => self.select_target(0, n, h),
             Action::End => self.select_target(n - 1, n, h),
-            Action::PageDown => self.export_scroll = (self.export_scroll + text_h.max(1)).min(max_scroll),
+            Action::PageDown => {
+                self.export_scroll = (self.export_scroll + text_h.max(1)).min(max_scroll)
+            }
             Action::PageUp => self.export_scroll = self.export_scroll.saturating_sub(text_h.max(1)),
             Action::Write => {
                 let t = export::targets()[self.target_nav.cursor];
                 if self.export_view.as_ref().is_some_and(|v| v.result.is_err()) {
-                    self.say(Level::Error, "this target has no output to write (see the message)");
+                    self.say(
+                        Level::Error,
+                        "this target has no output to write (see the message)",
+                    );
                 } else {
                     self.path_input = Input::new(format!("amlfw-{}.{}", t.id(), t.extension()));
                     self.modal = Modal::PathPrompt;
                 }
             }
             Action::Copy => {
-                if let Some(ExportView { result: Ok(e), target, .. }) = &self.export_view {
+                if let Some(ExportView {
+                    result: Ok(e),
+                    target,
+                    ..
+                }) = &self.export_view
+                {
                     return vec![Effect::Copy {
                         text: e.text.clone(),
                         target: export::targets()[*target].id(),
@@ -1287,7 +1451,11 @@ impl<'c> App<'c> {
             if let Some(action) = wheel {
                 let ctx = self.ctx();
                 let action = if self.step == Step::Export {
-                    if action == Action::Down { Action::PageDown } else { Action::PageUp }
+                    if action == Action::Down {
+                        Action::PageDown
+                    } else {
+                        Action::PageUp
+                    }
                 } else {
                     action
                 };
@@ -1325,13 +1493,15 @@ impl<'c> App<'c> {
                     if self.editing.is_some() {
                         self.finish_edit();
                     }
-                    self.field_nav.set(i, Field::ALL.len(), list.height as usize);
+                    self.field_nav
+                        .set(i, Field::ALL.len(), list.height as usize);
                 }
             }
             Step::Features => {
                 let i = self.feature_nav.offset + row;
                 if i < self.feature_rows.len() {
-                    self.feature_nav.set(i, self.feature_rows.len(), list.height as usize);
+                    self.feature_nav
+                        .set(i, self.feature_rows.len(), list.height as usize);
                     // A click on the check box ticks; elsewhere it only moves the cursor.
                     if x < list.x + 6 {
                         self.toggle_feature_at(i);

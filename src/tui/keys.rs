@@ -25,7 +25,10 @@ pub enum Ctx {
 impl Ctx {
     /// Contexts where printable characters are text, so single-letter globals are off.
     pub fn takes_text(self) -> bool {
-        matches!(self, Ctx::Region | Ctx::WorkspaceEdit | Ctx::FeatureFilter | Ctx::Prompt)
+        matches!(
+            self,
+            Ctx::Region | Ctx::WorkspaceEdit | Ctx::FeatureFilter | Ctx::Prompt
+        )
     }
 }
 
@@ -101,57 +104,387 @@ pub struct Binding {
 
 use Ctx::*;
 
-const LISTS: &[Ctx] = &[Region, Features, FeatureFilter, Export, Preview, Help, Detail];
+const LISTS: &[Ctx] = &[
+    Region,
+    Features,
+    FeatureFilter,
+    Export,
+    Preview,
+    Help,
+    Detail,
+];
 const NOT_TEXT: &[Ctx] = &[Cloud, Workspace, Features, Export, Preview];
 
 /// Every binding, in the order help lists them.
 pub static BINDINGS: &[Binding] = &[
-    Binding { keys: &[ctrl('c')], label: "^C", desc: "quit now", action: Action::ForceQuit, ctx: &[], footer: false },
-    Binding { keys: &[ch('q'), ctrl('q')], label: "q", desc: "quit (asks when choices are unsaved)", action: Action::Quit, ctx: NOT_TEXT, footer: true },
-    Binding { keys: &[ctrl('q')], label: "^Q", desc: "quit (asks when choices are unsaved)", action: Action::Quit, ctx: &[Region, WorkspaceEdit, FeatureFilter], footer: true },
-    Binding { keys: &[ch('?'), k(KeyCode::F(1))], label: "?", desc: "help: every key of this screen", action: Action::Help, ctx: &[Cloud, Region, Workspace, Features, Export, Preview], footer: true },
-    Binding { keys: &[k(KeyCode::Tab)], label: "Tab", desc: "next step", action: Action::NextStep, ctx: &[Cloud, Region, Workspace, Features, Export, Preview], footer: true },
-    Binding { keys: &[k(KeyCode::BackTab)], label: "S-Tab", desc: "previous step", action: Action::PrevStep, ctx: &[Cloud, Region, Workspace, Features, Export, Preview], footer: true },
-    Binding { keys: &[k(KeyCode::Up), ch('k')], label: "↑/k", desc: "move up", action: Action::Up, ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail], footer: false },
-    Binding { keys: &[k(KeyCode::Down), ch('j')], label: "↓/j", desc: "move down", action: Action::Down, ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail], footer: false },
-    Binding { keys: &[k(KeyCode::Up)], label: "↑", desc: "move up", action: Action::Up, ctx: &[Region, FeatureFilter], footer: false },
-    Binding { keys: &[k(KeyCode::Down)], label: "↓", desc: "move down", action: Action::Down, ctx: &[Region, FeatureFilter], footer: false },
-    Binding { keys: &[k(KeyCode::PageUp), ctrl('u')], label: "PgUp", desc: "page up (export: scroll the text)", action: Action::PageUp, ctx: LISTS, footer: false },
-    Binding { keys: &[k(KeyCode::PageDown), ctrl('d')], label: "PgDn", desc: "page down (export: scroll the text)", action: Action::PageDown, ctx: LISTS, footer: false },
-    Binding { keys: &[k(KeyCode::Home)], label: "Home", desc: "first item", action: Action::Home, ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail], footer: false },
-    Binding { keys: &[k(KeyCode::End)], label: "End", desc: "last item", action: Action::End, ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail], footer: false },
-    Binding { keys: &[k(KeyCode::Enter)], label: "Enter", desc: "choose the cloud and go on", action: Action::Select, ctx: &[Cloud], footer: true },
-    Binding { keys: &[ch(' ')], label: "Space", desc: "choose the cloud", action: Action::Toggle, ctx: &[Cloud], footer: false },
-    Binding { keys: &[k(KeyCode::Enter)], label: "Enter", desc: "choose the region and go on", action: Action::Select, ctx: &[Region], footer: true },
-    Binding { keys: &[k(KeyCode::Esc)], label: "Esc", desc: "clear the filter", action: Action::ClearFilter, ctx: &[Region], footer: true },
-    Binding { keys: &[k(KeyCode::Enter), ch('e')], label: "Enter", desc: "edit the field (or change the choice)", action: Action::Edit, ctx: &[Workspace], footer: true },
-    Binding { keys: &[ch(' '), k(KeyCode::Right), ch('l')], label: "Space/→", desc: "next choice (inbound routes)", action: Action::Right, ctx: &[Workspace], footer: false },
-    Binding { keys: &[k(KeyCode::Left), ch('h')], label: "←", desc: "previous choice (inbound routes)", action: Action::Left, ctx: &[Workspace], footer: false },
-    Binding { keys: &[k(KeyCode::Enter), k(KeyCode::Tab)], label: "Enter", desc: "keep the value", action: Action::Select, ctx: &[WorkspaceEdit], footer: true },
-    Binding { keys: &[k(KeyCode::Esc)], label: "Esc", desc: "undo this edit", action: Action::Back, ctx: &[WorkspaceEdit], footer: true },
-    Binding { keys: &[ch(' ')], label: "Space", desc: "tick / untick the feature", action: Action::Toggle, ctx: &[Features], footer: true },
-    Binding { keys: &[ch('/')], label: "/", desc: "filter the list", action: Action::Filter, ctx: &[Features], footer: true },
-    Binding { keys: &[k(KeyCode::Esc)], label: "Esc", desc: "clear the filter", action: Action::ClearFilter, ctx: &[Features], footer: false },
-    Binding { keys: &[k(KeyCode::Enter)], label: "Enter", desc: "keep the filter, back to the list", action: Action::Select, ctx: &[FeatureFilter], footer: true },
-    Binding { keys: &[k(KeyCode::Esc)], label: "Esc", desc: "clear the filter", action: Action::ClearFilter, ctx: &[FeatureFilter], footer: true },
-    Binding { keys: &[ch('w')], label: "w", desc: "write the export to a file", action: Action::Write, ctx: &[Export], footer: true },
-    Binding { keys: &[ch('y')], label: "y", desc: "copy the export to the clipboard", action: Action::Copy, ctx: &[Export], footer: true },
-    Binding { keys: &[ch('p'), ctrl('p')], label: "p", desc: "profiles: open, save as, delete", action: Action::Profiles, ctx: &[Cloud, Workspace, Features, Export, Preview], footer: true },
-    Binding { keys: &[ctrl('p')], label: "^P", desc: "profiles: open, save as, delete", action: Action::Profiles, ctx: &[Region, FeatureFilter], footer: false },
-    Binding { keys: &[k(KeyCode::Up), ch('k')], label: "↑/k", desc: "move up", action: Action::Up, ctx: &[Profiles], footer: false },
-    Binding { keys: &[k(KeyCode::Down), ch('j')], label: "↓/j", desc: "move down", action: Action::Down, ctx: &[Profiles], footer: false },
-    Binding { keys: &[k(KeyCode::Enter)], label: "Enter", desc: "open the profile", action: Action::Select, ctx: &[Profiles], footer: true },
-    Binding { keys: &[ch('s')], label: "s", desc: "save the current choices as...", action: Action::SaveAs, ctx: &[Profiles], footer: true },
-    Binding { keys: &[ch('d'), k(KeyCode::Delete)], label: "d", desc: "delete the profile (asks first)", action: Action::Delete, ctx: &[Profiles], footer: true },
-    Binding { keys: &[k(KeyCode::Esc), ch('q'), ch('p')], label: "Esc", desc: "close", action: Action::Back, ctx: &[Profiles], footer: true },
-    Binding { keys: &[ch('r')], label: "r", desc: "go to the rules preview", action: Action::FocusPreview, ctx: &[Cloud, Workspace, Features, Export], footer: true },
-    Binding { keys: &[k(KeyCode::Enter)], label: "Enter", desc: "open the rule's details", action: Action::Select, ctx: &[Preview], footer: true },
-    Binding { keys: &[k(KeyCode::Esc), ch('r')], label: "Esc", desc: "back to the step", action: Action::Back, ctx: &[Preview], footer: true },
-    Binding { keys: &[k(KeyCode::Esc), ch('q'), ch('?'), k(KeyCode::Enter)], label: "Esc", desc: "close", action: Action::Back, ctx: &[Help, Detail], footer: true },
-    Binding { keys: &[ch('y'), ch('Y')], label: "y", desc: "yes", action: Action::Yes, ctx: &[Confirm], footer: true },
-    Binding { keys: &[ch('n'), ch('N'), k(KeyCode::Esc)], label: "n/Esc", desc: "no", action: Action::No, ctx: &[Confirm], footer: true },
-    Binding { keys: &[k(KeyCode::Enter)], label: "Enter", desc: "done", action: Action::Select, ctx: &[Prompt], footer: true },
-    Binding { keys: &[k(KeyCode::Esc)], label: "Esc", desc: "cancel", action: Action::Back, ctx: &[Prompt], footer: true },
+    Binding {
+        keys: &[ctrl('c')],
+        label: "^C",
+        desc: "quit now",
+        action: Action::ForceQuit,
+        ctx: &[],
+        footer: false,
+    },
+    Binding {
+        keys: &[ch('q'), ctrl('q')],
+        label: "q",
+        desc: "quit (asks when choices are unsaved)",
+        action: Action::Quit,
+        ctx: NOT_TEXT,
+        footer: true,
+    },
+    Binding {
+        keys: &[ctrl('q')],
+        label: "^Q",
+        desc: "quit (asks when choices are unsaved)",
+        action: Action::Quit,
+        ctx: &[Region, WorkspaceEdit, FeatureFilter],
+        footer: true,
+    },
+    Binding {
+        keys: &[ch('?'), k(KeyCode::F(1))],
+        label: "?",
+        desc: "help: every key of this screen",
+        action: Action::Help,
+        ctx: &[Cloud, Region, Workspace, Features, Export, Preview],
+        footer: true,
+    },
+    Binding {
+        keys: &[k(KeyCode::Tab)],
+        label: "Tab",
+        desc: "next step",
+        action: Action::NextStep,
+        ctx: &[Cloud, Region, Workspace, Features, Export, Preview],
+        footer: true,
+    },
+    Binding {
+        keys: &[k(KeyCode::BackTab)],
+        label: "S-Tab",
+        desc: "previous step",
+        action: Action::PrevStep,
+        ctx: &[Cloud, Region, Workspace, Features, Export, Preview],
+        footer: true,
+    },
+    Binding {
+        keys: &[k(KeyCode::Up), ch('k')],
+        label: "↑/k",
+        desc: "move up",
+        action: Action::Up,
+        ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail],
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::Down), ch('j')],
+        label: "↓/j",
+        desc: "move down",
+        action: Action::Down,
+        ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail],
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::Up)],
+        label: "↑",
+        desc: "move up",
+        action: Action::Up,
+        ctx: &[Region, FeatureFilter],
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::Down)],
+        label: "↓",
+        desc: "move down",
+        action: Action::Down,
+        ctx: &[Region, FeatureFilter],
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::PageUp), ctrl('u')],
+        label: "PgUp",
+        desc: "page up (export: scroll the text)",
+        action: Action::PageUp,
+        ctx: LISTS,
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::PageDown), ctrl('d')],
+        label: "PgDn",
+        desc: "page down (export: scroll the text)",
+        action: Action::PageDown,
+        ctx: LISTS,
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::Home)],
+        label: "Home",
+        desc: "first item",
+        action: Action::Home,
+        ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail],
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::End)],
+        label: "End",
+        desc: "last item",
+        action: Action::End,
+        ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail],
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::Enter)],
+        label: "Enter",
+        desc: "choose the cloud and go on",
+        action: Action::Select,
+        ctx: &[Cloud],
+        footer: true,
+    },
+    Binding {
+        keys: &[ch(' ')],
+        label: "Space",
+        desc: "choose the cloud",
+        action: Action::Toggle,
+        ctx: &[Cloud],
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::Enter)],
+        label: "Enter",
+        desc: "choose the region and go on",
+        action: Action::Select,
+        ctx: &[Region],
+        footer: true,
+    },
+    Binding {
+        keys: &[k(KeyCode::Esc)],
+        label: "Esc",
+        desc: "clear the filter",
+        action: Action::ClearFilter,
+        ctx: &[Region],
+        footer: true,
+    },
+    Binding {
+        keys: &[k(KeyCode::Enter), ch('e')],
+        label: "Enter",
+        desc: "edit the field (or change the choice)",
+        action: Action::Edit,
+        ctx: &[Workspace],
+        footer: true,
+    },
+    Binding {
+        keys: &[ch(' '), k(KeyCode::Right), ch('l')],
+        label: "Space/→",
+        desc: "next choice (inbound routes)",
+        action: Action::Right,
+        ctx: &[Workspace],
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::Left), ch('h')],
+        label: "←",
+        desc: "previous choice (inbound routes)",
+        action: Action::Left,
+        ctx: &[Workspace],
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::Enter), k(KeyCode::Tab)],
+        label: "Enter",
+        desc: "keep the value",
+        action: Action::Select,
+        ctx: &[WorkspaceEdit],
+        footer: true,
+    },
+    Binding {
+        keys: &[k(KeyCode::Esc)],
+        label: "Esc",
+        desc: "undo this edit",
+        action: Action::Back,
+        ctx: &[WorkspaceEdit],
+        footer: true,
+    },
+    Binding {
+        keys: &[ch(' ')],
+        label: "Space",
+        desc: "tick / untick the feature",
+        action: Action::Toggle,
+        ctx: &[Features],
+        footer: true,
+    },
+    Binding {
+        keys: &[ch('/')],
+        label: "/",
+        desc: "filter the list",
+        action: Action::Filter,
+        ctx: &[Features],
+        footer: true,
+    },
+    Binding {
+        keys: &[k(KeyCode::Esc)],
+        label: "Esc",
+        desc: "clear the filter",
+        action: Action::ClearFilter,
+        ctx: &[Features],
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::Enter)],
+        label: "Enter",
+        desc: "keep the filter, back to the list",
+        action: Action::Select,
+        ctx: &[FeatureFilter],
+        footer: true,
+    },
+    Binding {
+        keys: &[k(KeyCode::Esc)],
+        label: "Esc",
+        desc: "clear the filter",
+        action: Action::ClearFilter,
+        ctx: &[FeatureFilter],
+        footer: true,
+    },
+    Binding {
+        keys: &[ch('w')],
+        label: "w",
+        desc: "write the export to a file",
+        action: Action::Write,
+        ctx: &[Export],
+        footer: true,
+    },
+    Binding {
+        keys: &[ch('y')],
+        label: "y",
+        desc: "copy the export to the clipboard",
+        action: Action::Copy,
+        ctx: &[Export],
+        footer: true,
+    },
+    Binding {
+        keys: &[ch('p'), ctrl('p')],
+        label: "p",
+        desc: "profiles: open, save as, delete",
+        action: Action::Profiles,
+        ctx: &[Cloud, Workspace, Features, Export, Preview],
+        footer: true,
+    },
+    Binding {
+        keys: &[ctrl('p')],
+        label: "^P",
+        desc: "profiles: open, save as, delete",
+        action: Action::Profiles,
+        ctx: &[Region, FeatureFilter],
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::Up), ch('k')],
+        label: "↑/k",
+        desc: "move up",
+        action: Action::Up,
+        ctx: &[Profiles],
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::Down), ch('j')],
+        label: "↓/j",
+        desc: "move down",
+        action: Action::Down,
+        ctx: &[Profiles],
+        footer: false,
+    },
+    Binding {
+        keys: &[k(KeyCode::Enter)],
+        label: "Enter",
+        desc: "open the profile",
+        action: Action::Select,
+        ctx: &[Profiles],
+        footer: true,
+    },
+    Binding {
+        keys: &[ch('s')],
+        label: "s",
+        desc: "save the current choices as...",
+        action: Action::SaveAs,
+        ctx: &[Profiles],
+        footer: true,
+    },
+    Binding {
+        keys: &[ch('d'), k(KeyCode::Delete)],
+        label: "d",
+        desc: "delete the profile (asks first)",
+        action: Action::Delete,
+        ctx: &[Profiles],
+        footer: true,
+    },
+    Binding {
+        keys: &[k(KeyCode::Esc), ch('q'), ch('p')],
+        label: "Esc",
+        desc: "close",
+        action: Action::Back,
+        ctx: &[Profiles],
+        footer: true,
+    },
+    Binding {
+        keys: &[ch('r')],
+        label: "r",
+        desc: "go to the rules preview",
+        action: Action::FocusPreview,
+        ctx: &[Cloud, Workspace, Features, Export],
+        footer: true,
+    },
+    Binding {
+        keys: &[k(KeyCode::Enter)],
+        label: "Enter",
+        desc: "open the rule's details",
+        action: Action::Select,
+        ctx: &[Preview],
+        footer: true,
+    },
+    Binding {
+        keys: &[k(KeyCode::Esc), ch('r')],
+        label: "Esc",
+        desc: "back to the step",
+        action: Action::Back,
+        ctx: &[Preview],
+        footer: true,
+    },
+    Binding {
+        keys: &[k(KeyCode::Esc), ch('q'), ch('?'), k(KeyCode::Enter)],
+        label: "Esc",
+        desc: "close",
+        action: Action::Back,
+        ctx: &[Help, Detail],
+        footer: true,
+    },
+    Binding {
+        keys: &[ch('y'), ch('Y')],
+        label: "y",
+        desc: "yes",
+        action: Action::Yes,
+        ctx: &[Confirm],
+        footer: true,
+    },
+    Binding {
+        keys: &[ch('n'), ch('N'), k(KeyCode::Esc)],
+        label: "n/Esc",
+        desc: "no",
+        action: Action::No,
+        ctx: &[Confirm],
+        footer: true,
+    },
+    Binding {
+        keys: &[k(KeyCode::Enter)],
+        label: "Enter",
+        desc: "done",
+        action: Action::Select,
+        ctx: &[Prompt],
+        footer: true,
+    },
+    Binding {
+        keys: &[k(KeyCode::Esc)],
+        label: "Esc",
+        desc: "cancel",
+        action: Action::Back,
+        ctx: &[Prompt],
+        footer: true,
+    },
 ];
 
 impl Binding {
@@ -195,7 +528,11 @@ pub fn markdown_table() -> String {
     }
     let mut out = String::from("| Keys | What | Where |\n|---|---|---|\n");
     for (keys, desc, wheres) in rows {
-        out.push_str(&format!("| {} | {desc} | {} |\n", keys.replace('|', "\\|"), wheres.join(", ")));
+        out.push_str(&format!(
+            "| {} | {desc} | {} |\n",
+            keys.replace('|', "\\|"),
+            wheres.join(", ")
+        ));
     }
     out.push_str("| Ctrl-C | quit now | everywhere |\n");
     out
@@ -244,7 +581,11 @@ pub fn action_for(ctx: Ctx, ev: &KeyEvent) -> Option<Action> {
         _ => ev.modifiers,
     };
     bindings(ctx)
-        .find(|b| b.keys.iter().any(|key| key.code == ev.code && key.mods == mods))
+        .find(|b| {
+            b.keys
+                .iter()
+                .any(|key| key.code == ev.code && key.mods == mods)
+        })
         .map(|b| b.action)
 }
 
@@ -258,10 +599,16 @@ mod tests {
 
     #[test]
     fn q_quits_except_where_it_is_text() {
-        assert_eq!(action_for(Ctx::Features, &key(KeyCode::Char('q'))), Some(Action::Quit));
+        assert_eq!(
+            action_for(Ctx::Features, &key(KeyCode::Char('q'))),
+            Some(Action::Quit)
+        );
         assert_eq!(action_for(Ctx::Region, &key(KeyCode::Char('q'))), None);
         assert_eq!(
-            action_for(Ctx::Region, &KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL)),
+            action_for(
+                Ctx::Region,
+                &KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL)
+            ),
             Some(Action::Quit)
         );
     }
@@ -269,7 +616,15 @@ mod tests {
     #[test]
     fn ctrl_c_works_in_every_context() {
         let ev = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        for ctx in [Ctx::Cloud, Ctx::Region, Ctx::WorkspaceEdit, Ctx::Help, Ctx::Confirm, Ctx::Prompt, Ctx::Profiles] {
+        for ctx in [
+            Ctx::Cloud,
+            Ctx::Region,
+            Ctx::WorkspaceEdit,
+            Ctx::Help,
+            Ctx::Confirm,
+            Ctx::Prompt,
+            Ctx::Profiles,
+        ] {
             assert_eq!(action_for(ctx, &ev), Some(Action::ForceQuit), "{ctx:?}");
         }
     }
@@ -277,9 +632,19 @@ mod tests {
     #[test]
     fn no_key_has_two_meanings_in_one_context() {
         let all = [
-            Ctx::Cloud, Ctx::Region, Ctx::Workspace, Ctx::WorkspaceEdit, Ctx::Features,
-            Ctx::FeatureFilter, Ctx::Export, Ctx::Preview, Ctx::Help, Ctx::Detail, Ctx::Confirm,
-            Ctx::Prompt, Ctx::Profiles,
+            Ctx::Cloud,
+            Ctx::Region,
+            Ctx::Workspace,
+            Ctx::WorkspaceEdit,
+            Ctx::Features,
+            Ctx::FeatureFilter,
+            Ctx::Export,
+            Ctx::Preview,
+            Ctx::Help,
+            Ctx::Detail,
+            Ctx::Confirm,
+            Ctx::Prompt,
+            Ctx::Profiles,
         ];
         for ctx in all {
             let mut seen: Vec<(Key, Action)> = Vec::new();

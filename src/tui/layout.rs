@@ -11,7 +11,7 @@ pub const MIN_HEIGHT: u16 = 18;
 /// From this width on, the rules preview sits beside the step instead of below it.
 pub const SIDE_BY_SIDE_WIDTH: u16 = 120;
 /// Width of the target list on the Export step.
-pub const TARGET_LIST_WIDTH: u16 = 24;
+pub const TARGET_LIST_WIDTH: u16 = 19;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -38,7 +38,11 @@ pub fn areas(w: u16, h: u16, step: Step) -> Areas {
     let footer = Rect::new(0, h.saturating_sub(1), w, 1);
     let body = Rect::new(0, 1, w, h.saturating_sub(3));
     let (main, preview) = if w >= SIDE_BY_SIDE_WIDTH {
-        let left = if step == Step::Export { body.width * 13 / 20 } else { body.width * 9 / 20 };
+        let left = if step == Step::Export {
+            body.width * 13 / 20
+        } else {
+            body.width * 9 / 20
+        };
         (
             Rect::new(body.x, body.y, left, body.height),
             Rect::new(body.x + left, body.y, body.width - left, body.height),

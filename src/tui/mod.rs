@@ -10,15 +10,20 @@ pub mod theme;
 pub mod view;
 
 use crate::catalog::Catalog;
+use crate::clipboard::{Clipboard, Mode as ClipboardMode};
 use crate::fsio::{write_atomic, WriteError};
 use crate::profile::Profile;
 use crate::servicetags::TagIndex;
-use crate::clipboard::{Clipboard, Mode as ClipboardMode};
 use crate::store::{Store, StoreError};
 use app::{App, Effect, Msg, ProfileRow};
-use crossterm::event::{self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event};
+use crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event,
+};
 use crossterm::execute;
-use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use std::io::{self, Write};
@@ -46,7 +51,12 @@ impl TerminalGuard {
     fn enter() -> io::Result<TerminalGuard> {
         enable_raw_mode()?;
         let guard = TerminalGuard;
-        execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste)?;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste
+        )?;
         Ok(guard)
     }
 }
@@ -104,13 +114,21 @@ impl Io<'_> {
     }
 
     fn list_profiles(&self) -> Result<Vec<ProfileRow>, String> {
-        let entries = self.store()?.list(self.catalog).map_err(|e| e.to_string())?;
+        let entries = self
+            .store()?
+            .list(self.catalog)
+            .map_err(|e| e.to_string())?;
         Ok(entries
             .into_iter()
             .map(|e| match e.profile {
                 Ok(p) => ProfileRow {
                     name: e.name,
-                    summary: format!("{} {}, {} features", p.cloud.id(), p.region, p.features.len()),
+                    summary: format!(
+                        "{} {}, {} features",
+                        p.cloud.id(),
+                        p.region,
+                        p.features.len()
+                    ),
                     ok: true,
                 },
                 Err(err) => ProfileRow {
@@ -131,7 +149,9 @@ impl Io<'_> {
             Ok(c) => Msg::Copied {
                 message: c.describe(text.len(), target),
             },
-            Err(e) => Msg::CopyFailed { message: e.to_string() },
+            Err(e) => Msg::CopyFailed {
+                message: e.to_string(),
+            },
         }
     }
 }
@@ -142,20 +162,32 @@ fn perform(io: &mut Io, effect: Effect) -> Option<Option<Msg>> {
         Effect::Quit => None,
         Effect::ListProfiles => Some(Some(Msg::ProfilesListed(io.list_profiles()))),
         Effect::LoadProfile { name } => {
-            let result = io.store().and_then(|s| s.load(&name, io.catalog).map_err(|e| e.to_string()));
+            let result = io
+                .store()
+                .and_then(|s| s.load(&name, io.catalog).map_err(|e| e.to_string()));
             Some(Some(Msg::ProfileLoaded { name, result }))
         }
-        Effect::SaveProfile { name, profile, overwrite } => {
+        Effect::SaveProfile {
+            name,
+            profile,
+            overwrite,
+        } => {
             let (result, exists) = match io.store().map(|s| s.save(&name, &profile, overwrite)) {
                 Ok(Ok(_)) => (Ok(()), false),
                 Ok(Err(e @ StoreError::Exists { .. })) => (Err(e.to_string()), true),
                 Ok(Err(e)) => (Err(e.to_string()), false),
                 Err(e) => (Err(e), false),
             };
-            Some(Some(Msg::ProfileSaved { name, result, exists }))
+            Some(Some(Msg::ProfileSaved {
+                name,
+                result,
+                exists,
+            }))
         }
         Effect::DeleteProfile { name } => {
-            let result = io.store().and_then(|s| s.delete(&name).map(|_| ()).map_err(|e| e.to_string()));
+            let result = io
+                .store()
+                .and_then(|s| s.delete(&name).map(|_| ()).map_err(|e| e.to_string()));
             Some(Some(Msg::ProfileDeleted { name, result }))
         }
         Effect::Write {
@@ -163,23 +195,25 @@ fn perform(io: &mut Io, effect: Effect) -> Option<Option<Msg>> {
             text,
             overwrite,
             target,
-        } => Some(Some(match write_atomic(&path, text.as_bytes(), overwrite) {
-            Ok(()) => Msg::Written {
-                path,
-                bytes: text.len(),
-                target,
+        } => Some(Some(
+            match write_atomic(&path, text.as_bytes(), overwrite) {
+                Ok(()) => Msg::Written {
+                    path,
+                    bytes: text.len(),
+                    target,
+                },
+                Err(e @ WriteError::Exists { .. }) => Msg::WriteFailed {
+                    path,
+                    message: e.to_string(),
+                    exists: true,
+                },
+                Err(e) => Msg::WriteFailed {
+                    path,
+                    message: e.to_string(),
+                    exists: false,
+                },
             },
-            Err(e @ WriteError::Exists { .. }) => Msg::WriteFailed {
-                path,
-                message: e.to_string(),
-                exists: true,
-            },
-            Err(e) => Msg::WriteFailed {
-                path,
-                message: e.to_string(),
-                exists: false,
-            },
-        })),
+        )),
         Effect::Copy { text, target } => Some(Some(io.copy(&text, target))),
     }
 }
@@ -196,7 +230,13 @@ pub struct Start<'c> {
 
 /// Runs the wizard until the user quits.
 pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
-    let Start { profile, profile_name, tags, store, clipboard } = start;
+    let Start {
+        profile,
+        profile_name,
+        tags,
+        store,
+        clipboard,
+    } = start;
     let mut io = Io {
         catalog,
         store,
@@ -209,7 +249,13 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
     let guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
-    let mut app = App::new(catalog, profile, tags, (size.width, size.height), theme::Theme::from_env());
+    let mut app = App::new(
+        catalog,
+        profile,
+        tags,
+        (size.width, size.height),
+        theme::Theme::from_env(),
+    );
     app.profile_name = profile_name;
     terminal.draw(|f| view::view(&app, f))?;
     if std::env::var_os("AMLFW_EXIT_AFTER_FIRST_FRAME").is_some() {

@@ -29,13 +29,22 @@ impl Theme {
         Style::default()
     }
     pub fn title(&self) -> Style {
-        self.pick(Style::default().fg(Color::Cyan).add_modifier(Modifier::BOLD))
+        self.pick(
+            Style::default()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
+        )
     }
     pub fn dim(&self) -> Style {
         self.pick(Style::default().fg(Color::DarkGray))
     }
     pub fn selected(&self) -> Style {
-        self.pick(Style::default().bg(Color::Blue).fg(Color::White).add_modifier(Modifier::BOLD))
+        self.pick(
+            Style::default()
+                .bg(Color::Blue)
+                .fg(Color::White)
+                .add_modifier(Modifier::BOLD),
+        )
     }
     pub fn focus_border(&self) -> Style {
         self.pick(Style::default().fg(Color::Yellow))
@@ -50,10 +59,19 @@ impl Theme {
         self.pick(Style::default().fg(Color::Yellow))
     }
     pub fn key(&self) -> Style {
-        self.pick(Style::default().fg(Color::Cyan).add_modifier(Modifier::BOLD))
+        self.pick(
+            Style::default()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
+        )
     }
     pub fn step_current(&self) -> Style {
-        self.pick(Style::default().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD))
+        self.pick(
+            Style::default()
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
+        )
     }
     pub fn step_done(&self) -> Style {
         self.pick(Style::default().fg(Color::Green))

@@ -34,7 +34,11 @@ pub fn view(app: &App, f: &mut Frame) {
     match &app.modal {
         Modal::None => {}
         Modal::Help { scroll } => help(app, f, area, *scroll),
-        Modal::Detail { title, lines, scroll } => detail(app, f, area, title, lines, *scroll),
+        Modal::Detail {
+            title,
+            lines,
+            scroll,
+        } => detail(app, f, area, title, lines, *scroll),
         Modal::ConfirmQuit => confirm(
             app,
             f,
@@ -59,9 +63,13 @@ pub fn view(app: &App, f: &mut Frame) {
             "Replace?",
             &format!("A profile named {name} exists. Replace it with the current choices?"),
         ),
-        Modal::ConfirmDeleteProfile { name } => {
-            confirm(app, f, area, "Delete?", &format!("Delete the saved profile {name}?"))
-        }
+        Modal::ConfirmDeleteProfile { name } => confirm(
+            app,
+            f,
+            area,
+            "Delete?",
+            &format!("Delete the saved profile {name}?"),
+        ),
     }
 }
 
@@ -70,19 +78,42 @@ fn profiles(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Clear, r);
     let mut lines = Vec::new();
     if app.profile_rows.is_empty() {
-        lines.push(Line::styled("No saved profiles yet: s saves the current choices.", app.theme.dim()));
+        lines.push(Line::styled(
+            "No saved profiles yet: s saves the current choices.",
+            app.theme.dim(),
+        ));
     }
-    for (i, row) in app.profile_rows.iter().enumerate().skip(app.profile_nav.offset).take(10) {
-        let style = if row.ok { app.theme.base() } else { app.theme.error() };
+    for (i, row) in app
+        .profile_rows
+        .iter()
+        .enumerate()
+        .skip(app.profile_nav.offset)
+        .take(10)
+    {
+        let style = if row.ok {
+            app.theme.base()
+        } else {
+            app.theme.error()
+        };
         lines.push(row_line(
             app,
             i == app.profile_nav.cursor,
             true,
-            vec![Span::styled(format!("{:<24} {}", truncate(&row.name, 24), row.summary), style)],
+            vec![Span::styled(
+                format!("{:<24} {}", truncate(&row.name, 24), row.summary),
+                style,
+            )],
         ));
     }
     let current = app.profile_name.as_deref().unwrap_or("(none)");
-    let title = format!("Profiles · current: {current}{}", if app.dirty() { " (unsaved changes)" } else { "" });
+    let title = format!(
+        "Profiles · current: {current}{}",
+        if app.dirty() {
+            " (unsaved changes)"
+        } else {
+            ""
+        }
+    );
     f.render_widget(Paragraph::new(lines).block(modal_block(app, &title)), r);
 }
 
@@ -92,12 +123,18 @@ fn name_prompt(app: &App, f: &mut Frame, area: Rect) {
     let lines = vec![
         Line::raw("Save the current choices as profile:"),
         Line::raw(app.name_input.value().to_string()),
-        Line::styled("letters, digits, - _ . (1-64) · Enter saves · Esc cancels", app.theme.dim()),
+        Line::styled(
+            "letters, digits, - _ . (1-64) · Enter saves · Esc cancels",
+            app.theme.dim(),
+        ),
     ];
     f.render_widget(Paragraph::new(lines).block(modal_block(app, "Save as")), r);
     let inner = layout::inner(r);
     let x = inner.x + app.name_input.visual_cursor() as u16;
-    f.set_cursor_position(Position::new(x.min(inner.right().saturating_sub(1)), inner.y + 1));
+    f.set_cursor_position(Position::new(
+        x.min(inner.right().saturating_sub(1)),
+        inner.y + 1,
+    ));
 }
 
 fn too_small(app: &App, f: &mut Frame, area: Rect) {
@@ -109,15 +146,25 @@ fn too_small(app: &App, f: &mut Frame, area: Rect) {
         area.height
     );
     let y = area.height / 2;
-    let p = Paragraph::new(vec![Line::from(text), Line::from("resize, or press q to quit")])
-        .style(app.theme.warn())
-        .wrap(Wrap { trim: true });
-    f.render_widget(p, Rect::new(0, y.saturating_sub(1), area.width, 2.min(area.height)));
+    let p = Paragraph::new(vec![
+        Line::from(text),
+        Line::from("resize, or press q to quit"),
+    ])
+    .style(app.theme.warn())
+    .wrap(Wrap { trim: true });
+    f.render_widget(
+        p,
+        Rect::new(0, y.saturating_sub(1), area.width, 2.min(area.height)),
+    );
 }
 
 /// The title: `amlfw`, the profile's name, and `*` while the choices differ from it.
 pub fn title_text(app: &App) -> String {
-    let name = app.profile_name.as_deref().map(|n| format!(" {}", truncate(n, 16))).unwrap_or_default();
+    let name = app
+        .profile_name
+        .as_deref()
+        .map(|n| format!(" {}", truncate(n, 16)))
+        .unwrap_or_default();
     format!("amlfw{name}{}", if app.dirty() { "*" } else { "" })
 }
 
@@ -150,7 +197,11 @@ fn step_bar(app: &App, f: &mut Frame, r: Rect) {
 
 fn panel<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
     let t = &app.theme;
-    let title = if focused && t.mono { format!("> {title}") } else { title };
+    let title = if focused && t.mono {
+        format!("> {title}")
+    } else {
+        title
+    };
     Block::default()
         .borders(Borders::ALL)
         .border_style(if focused { t.focus_border() } else { t.dim() })
@@ -174,7 +225,11 @@ fn cloud(app: &App, f: &mut Frame, r: Rect) {
     let list = layout::step_list(Step::Cloud, r);
     let mut lines = Vec::new();
     for (i, c) in Cloud::ALL.iter().enumerate() {
-        let mark = if *c == app.profile.cloud { "(*)" } else { "( )" };
+        let mark = if *c == app.profile.cloud {
+            "(*)"
+        } else {
+            "( )"
+        };
         lines.push(row_line(
             app,
             i == app.cloud_nav.cursor,
@@ -184,45 +239,81 @@ fn cloud(app: &App, f: &mut Frame, r: Rect) {
     }
     f.render_widget(Paragraph::new(lines), list);
     let inner = layout::inner(r);
-    let help_area = Rect::new(inner.x, list.y + list.height + 1, inner.width, inner.height.saturating_sub(list.height + 1));
+    let help_area = Rect::new(
+        inner.x,
+        list.y + list.height + 1,
+        inner.width,
+        inner.height.saturating_sub(list.height + 1),
+    );
     let help = match Cloud::ALL[app.cloud_nav.cursor] {
         Cloud::Public => "Azure public cloud: the global regions (azure.com, windows.net hosts).",
         Cloud::Usgov => "Azure Government: US government regions (azure.us, usgovcloudapi.net hosts).",
         Cloud::China => "Azure China 21Vianet: regions in China (azure.cn, chinacloudapi.cn hosts); no Front Door tag.",
     };
-    f.render_widget(Paragraph::new(help).style(app.theme.dim()).wrap(Wrap { trim: true }), help_area);
+    f.render_widget(
+        Paragraph::new(help)
+            .style(app.theme.dim())
+            .wrap(Wrap { trim: true }),
+        help_area,
+    );
 }
 
 fn region(app: &App, f: &mut Frame, r: Rect) {
     let focused = !app.preview_focus;
-    let title = format!("2. Region ({} of {})", app.region_rows.len(), app.catalog.regions_of(app.profile.cloud).count());
+    let title = format!(
+        "2. Region ({} of {})",
+        app.region_rows.len(),
+        app.catalog.regions_of(app.profile.cloud).count()
+    );
     f.render_widget(panel(app, title, focused), r);
     let inner = layout::inner(r);
     let filter = Rect::new(inner.x, inner.y, inner.width, 1);
     let value = app.region_filter.value();
     let prompt = "type to filter: ";
     f.render_widget(
-        Paragraph::new(Line::from(vec![Span::styled(prompt, app.theme.dim()), Span::raw(value)])),
+        Paragraph::new(Line::from(vec![
+            Span::styled(prompt, app.theme.dim()),
+            Span::raw(value),
+        ])),
         filter,
     );
     if focused && app.modal == Modal::None {
         let x = filter.x + prompt.len() as u16 + app.region_filter.visual_cursor() as u16;
-        f.set_cursor_position(Position::new(x.min(filter.right().saturating_sub(1)), filter.y));
+        f.set_cursor_position(Position::new(
+            x.min(filter.right().saturating_sub(1)),
+            filter.y,
+        ));
     }
     let list = layout::step_list(Step::Region, r);
     let mut lines = Vec::new();
-    for (row, &i) in app.region_rows.iter().enumerate().skip(app.region_nav.offset).take(list.height as usize) {
+    for (row, &i) in app
+        .region_rows
+        .iter()
+        .enumerate()
+        .skip(app.region_nav.offset)
+        .take(list.height as usize)
+    {
         let reg = &app.catalog.regions[i];
-        let mark = if reg.name == app.profile.region { "(*)" } else { "( )" };
+        let mark = if reg.name == app.profile.region {
+            "(*)"
+        } else {
+            "( )"
+        };
         lines.push(row_line(
             app,
             row == app.region_nav.cursor,
             focused,
-            vec![Span::raw(format!("{mark} {:<24} ", reg.display_name)), Span::styled(reg.name.clone(), app.theme.dim())],
+            vec![
+                Span::raw(format!("{mark} {:<24} ", reg.display_name)),
+                Span::styled(reg.name.clone(), app.theme.dim()),
+            ],
         ));
     }
     if app.region_rows.is_empty() {
-        lines.push(Line::styled("  no region matches (Esc clears the filter)", app.theme.warn()));
+        lines.push(Line::styled(
+            "  no region matches (Esc clears the filter)",
+            app.theme.warn(),
+        ));
     }
     f.render_widget(Paragraph::new(lines), list);
     let info = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
@@ -249,11 +340,20 @@ fn workspace(app: &App, f: &mut Frame, r: Rect) {
     let list = layout::step_list(Step::Workspace, r);
     let label_w = 20usize;
     let mut lines = Vec::new();
-    for (i, field) in Field::ALL.iter().enumerate().skip(app.field_nav.offset).take(list.height as usize) {
+    for (i, field) in Field::ALL
+        .iter()
+        .enumerate()
+        .skip(app.field_nav.offset)
+        .take(list.height as usize)
+    {
         let selected = i == app.field_nav.cursor;
         let editing = selected && app.editing.is_some();
         let value = app.field_inputs[i].value().to_string();
-        let shown = if value.is_empty() && !editing { "(none)".to_string() } else { value };
+        let shown = if value.is_empty() && !editing {
+            "(none)".to_string()
+        } else {
+            value
+        };
         let value_style = if editing {
             app.theme.base().add_modifier(Modifier::UNDERLINED)
         } else {
@@ -274,15 +374,25 @@ fn workspace(app: &App, f: &mut Frame, r: Rect) {
         if editing && app.modal == Modal::None {
             let row = (i - app.field_nav.offset) as u16;
             let x = list.x + 2 + label_w as u16 + 1 + app.field_inputs[i].visual_cursor() as u16;
-            f.set_cursor_position(Position::new(x.min(list.right().saturating_sub(1)), list.y + row));
+            f.set_cursor_position(Position::new(
+                x.min(list.right().saturating_sub(1)),
+                list.y + row,
+            ));
         }
     }
     f.render_widget(Paragraph::new(lines), list);
     let inner = layout::inner(r);
-    let help = Rect::new(inner.x, list.bottom(), inner.width, inner.bottom().saturating_sub(list.bottom()));
+    let help = Rect::new(
+        inner.x,
+        list.bottom(),
+        inner.width,
+        inner.bottom().saturating_sub(list.bottom()),
+    );
     let field = Field::ALL[app.field_nav.cursor];
     f.render_widget(
-        Paragraph::new(field.help()).style(app.theme.dim()).wrap(Wrap { trim: true }),
+        Paragraph::new(field.help())
+            .style(app.theme.dim())
+            .wrap(Wrap { trim: true }),
         help,
     );
 }
@@ -290,18 +400,31 @@ fn workspace(app: &App, f: &mut Frame, r: Rect) {
 fn features(app: &App, f: &mut Frame, r: Rect) {
     let focused = !app.preview_focus;
     let selected = app.profile.features.len();
-    f.render_widget(panel(app, format!("4. Features ({selected} selected)"), focused), r);
+    f.render_widget(
+        panel(app, format!("4. Features ({selected} selected)"), focused),
+        r,
+    );
     let inner = layout::inner(r);
     let filter = Rect::new(inner.x, inner.y, inner.width, 1);
     let value = app.feature_filter.value();
-    let prompt = if app.filtering_features { "filter: " } else { "/ to filter: " };
+    let prompt = if app.filtering_features {
+        "filter: "
+    } else {
+        "/ to filter: "
+    };
     f.render_widget(
-        Paragraph::new(Line::from(vec![Span::styled(prompt, app.theme.dim()), Span::raw(value)])),
+        Paragraph::new(Line::from(vec![
+            Span::styled(prompt, app.theme.dim()),
+            Span::raw(value),
+        ])),
         filter,
     );
     if app.filtering_features && app.modal == Modal::None {
         let x = filter.x + prompt.len() as u16 + app.feature_filter.visual_cursor() as u16;
-        f.set_cursor_position(Position::new(x.min(filter.right().saturating_sub(1)), filter.y));
+        f.set_cursor_position(Position::new(
+            x.min(filter.right().saturating_sub(1)),
+            filter.y,
+        ));
     }
     let list = layout::step_list(Step::Features, r);
     let mut lines = Vec::new();
@@ -314,7 +437,11 @@ fn features(app: &App, f: &mut Frame, r: Rect) {
             continue;
         }
         let on = app.profile.has_feature(&feat.id);
-        let group = if first_of_group || row == app.feature_nav.offset { feat.group.title() } else { "" };
+        let group = if first_of_group || row == app.feature_nav.offset {
+            feat.group.title()
+        } else {
+            ""
+        };
         lines.push(row_line(
             app,
             row == app.feature_nav.cursor,
@@ -328,17 +455,33 @@ fn features(app: &App, f: &mut Frame, r: Rect) {
         ));
     }
     if app.feature_rows.is_empty() {
-        lines.push(Line::styled("  no feature matches (Esc clears the filter)", app.theme.warn()));
+        lines.push(Line::styled(
+            "  no feature matches (Esc clears the filter)",
+            app.theme.warn(),
+        ));
     }
     f.render_widget(Paragraph::new(lines), list);
-    let help = Rect::new(inner.x, list.bottom(), inner.width, inner.bottom().saturating_sub(list.bottom()));
+    let help = Rect::new(
+        inner.x,
+        list.bottom(),
+        inner.width,
+        inner.bottom().saturating_sub(list.bottom()),
+    );
     if let Some(&i) = app.feature_rows.get(app.feature_nav.cursor) {
         let feat = &app.catalog.features[i];
-        let needs = if feat.requires.is_empty() { String::new() } else { format!(" Needs: {}.", feat.requires.join(", ")) };
+        let needs = if feat.requires.is_empty() {
+            String::new()
+        } else {
+            format!(" Needs: {}.", feat.requires.join(", "))
+        };
         let text = format!("{}: {}{needs}", feat.title, feat.help);
         f.render_widget(
             Paragraph::new(text)
-                .block(Block::default().borders(Borders::TOP).border_style(app.theme.dim()))
+                .block(
+                    Block::default()
+                        .borders(Borders::TOP)
+                        .border_style(app.theme.dim()),
+                )
                 .style(app.theme.dim())
                 .wrap(Wrap { trim: true }),
             help,
@@ -352,13 +495,33 @@ fn export_step(app: &App, f: &mut Frame, r: Rect) {
     let list = layout::step_list(Step::Export, r);
     let targets = export::targets();
     let mut lines = Vec::new();
-    for (i, t) in targets.iter().enumerate().skip(app.target_nav.offset).take(list.height as usize) {
-        lines.push(row_line(app, i == app.target_nav.cursor, focused, vec![Span::raw(t.id())]));
+    for (i, t) in targets
+        .iter()
+        .enumerate()
+        .skip(app.target_nav.offset)
+        .take(list.height as usize)
+    {
+        lines.push(row_line(
+            app,
+            i == app.target_nav.cursor,
+            focused,
+            vec![Span::raw(t.id())],
+        ));
     }
     f.render_widget(Paragraph::new(lines), list);
     let text_area = layout::export_text(r);
-    let sep = Rect::new(text_area.x.saturating_sub(1), text_area.y, 1, text_area.height);
-    f.render_widget(Block::default().borders(Borders::LEFT).border_style(app.theme.dim()), sep);
+    let sep = Rect::new(
+        text_area.x.saturating_sub(1),
+        text_area.y,
+        1,
+        text_area.height,
+    );
+    f.render_widget(
+        Block::default()
+            .borders(Borders::LEFT)
+            .border_style(app.theme.dim()),
+        sep,
+    );
     let target = targets[app.target_nav.cursor];
     let Some(v) = &app.export_view else { return };
     let head = match &v.result {
@@ -368,13 +531,25 @@ fn export_step(app: &App, f: &mut Frame, r: Rect) {
             target.extension(),
             v.line_count,
             e.text.len(),
-            if e.unexpressed.is_empty() { String::new() } else { format!(" · {} not covered", e.unexpressed.len()) }
+            if e.unexpressed.is_empty() {
+                String::new()
+            } else {
+                format!(" · {} not covered", e.unexpressed.len())
+            }
         ),
         Err(_) => format!("{} · no output", target.name()),
     };
     let head_area = Rect::new(text_area.x, text_area.y, text_area.width, 1);
-    f.render_widget(Paragraph::new(truncate(&head, text_area.width as usize)).style(app.theme.title()), head_area);
-    let body = Rect::new(text_area.x, text_area.y + 1, text_area.width, text_area.height.saturating_sub(1));
+    f.render_widget(
+        Paragraph::new(truncate(&head, text_area.width as usize)).style(app.theme.title()),
+        head_area,
+    );
+    let body = Rect::new(
+        text_area.x,
+        text_area.y + 1,
+        text_area.width,
+        text_area.height.saturating_sub(1),
+    );
     match &v.result {
         Ok(e) => {
             let lines: Vec<Line> = e
@@ -387,7 +562,9 @@ fn export_step(app: &App, f: &mut Frame, r: Rect) {
             f.render_widget(Paragraph::new(lines), body);
         }
         Err(msg) => f.render_widget(
-            Paragraph::new(msg.as_str()).style(app.theme.error()).wrap(Wrap { trim: true }),
+            Paragraph::new(msg.as_str())
+                .style(app.theme.error())
+                .wrap(Wrap { trim: true }),
             body,
         ),
     }
@@ -409,7 +586,9 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
         Ok(rs) => rs,
         Err(e) => {
             f.render_widget(
-                Paragraph::new(e.as_str()).block(panel(app, "Rules".into(), app.preview_focus)).style(t.error()),
+                Paragraph::new(e.as_str())
+                    .block(panel(app, "Rules".into(), app.preview_focus))
+                    .style(t.error()),
                 r,
             );
             return;
@@ -424,7 +603,11 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
         "Rules: {} ({}){}",
         rs.rules.len(),
         counts.join(", "),
-        if rs.warnings.is_empty() { String::new() } else { format!(" · {} warnings", rs.warnings.len()) }
+        if rs.warnings.is_empty() {
+            String::new()
+        } else {
+            format!(" · {} warnings", rs.warnings.len())
+        }
     );
     f.render_widget(panel(app, title, app.preview_focus), r);
     let inner = layout::inner(r);
@@ -444,7 +627,11 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
     };
     let head = Rect::new(inner.x, inner.y, inner.width, 1);
     f.render_widget(
-        Paragraph::new(format!("  {}", fmt_row("KIND", "DESTINATION", "PORTS", "FEATURES"))).style(t.dim()),
+        Paragraph::new(format!(
+            "  {}",
+            fmt_row("KIND", "DESTINATION", "PORTS", "FEATURES")
+        ))
+        .style(t.dim()),
         head,
     );
     let rows = layout::preview_rows(r, rs.warnings.len());
@@ -466,7 +653,12 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
                 app,
                 i == app.preview_nav.cursor && app.preview_focus,
                 app.preview_focus,
-                vec![Span::raw(fmt_row(kind_label(rule.kind), &dest, &rule.ports_label(), &rule.features_label()))],
+                vec![Span::raw(fmt_row(
+                    kind_label(rule.kind),
+                    &dest,
+                    &rule.ports_label(),
+                    &rule.features_label(),
+                ))],
             )
         })
         .collect();
@@ -475,11 +667,17 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
     if wl > 0 {
         let area = Rect::new(inner.x, rows.bottom(), inner.width, wl);
         let mut lines = vec![Line::styled(
-            format!("{} warnings (Enter on a rule shows its own; export headers list them all):", rs.warnings.len()),
+            format!(
+                "{} warnings (Enter on a rule shows its own; export headers list them all):",
+                rs.warnings.len()
+            ),
             t.warn(),
         )];
         for w in rs.warnings.iter().take(wl.saturating_sub(1) as usize) {
-            lines.push(Line::styled(format!("! {}", truncate(&w.message, inner.width as usize - 2)), t.warn()));
+            lines.push(Line::styled(
+                format!("! {}", truncate(&w.message, inner.width as usize - 2)),
+                t.warn(),
+            ));
         }
         f.render_widget(Paragraph::new(lines), area);
     }
@@ -505,8 +703,17 @@ fn footer(app: &App, f: &mut Frame, r: Rect) {
     let mut used = 0usize;
     for b in bindings(app.ctx()).filter(|b| b.footer) {
         let len = b.label.chars().count() + 1 + b.desc.chars().count() + 3;
-        let short = b.desc.split([' ', '(']).take(3).collect::<Vec<_>>().join(" ");
-        let desc = if used + len > r.width as usize { short } else { b.desc.to_string() };
+        let short = b
+            .desc
+            .split([' ', '('])
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let desc = if used + len > r.width as usize {
+            short
+        } else {
+            b.desc.to_string()
+        };
         let need = b.label.chars().count() + 1 + desc.chars().count() + 2;
         if used + need > r.width as usize {
             break;
@@ -521,7 +728,12 @@ fn footer(app: &App, f: &mut Frame, r: Rect) {
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
 }
 
 fn modal_block<'a>(app: &App, title: &str) -> Block<'a> {
@@ -534,7 +746,10 @@ fn modal_block<'a>(app: &App, title: &str) -> Block<'a> {
 /// The `?` overlay: every binding of the screen under it, from the same table as the footer.
 fn help(app: &App, f: &mut Frame, area: Rect, scroll: usize) {
     let ctx = app.screen_ctx();
-    let mut lines: Vec<Line> = vec![Line::styled(format!("Keys on this screen ({})", ctx_title(ctx)), app.theme.title())];
+    let mut lines: Vec<Line> = vec![Line::styled(
+        format!("Keys on this screen ({})", ctx_title(ctx)),
+        app.theme.title(),
+    )];
     for b in bindings(ctx) {
         let keys: Vec<String> = b.keys.iter().map(super::keys::key_name).collect();
         lines.push(Line::from(vec![
@@ -545,11 +760,19 @@ fn help(app: &App, f: &mut Frame, area: Rect, scroll: usize) {
     lines.push(Line::raw(""));
     lines.push(Line::styled("Mouse: click a step, a list item or a rule; click a rule again for its details; the wheel scrolls.", app.theme.dim()));
     lines.push(Line::styled("Esc closes this help.", app.theme.dim()));
-    let r = centered(area, area.width.saturating_sub(8).min(90), (lines.len() as u16 + 2).min(area.height.saturating_sub(2)));
-    let max = lines.len().saturating_sub(r.height.saturating_sub(2) as usize);
+    let r = centered(
+        area,
+        area.width.saturating_sub(8).min(90),
+        (lines.len() as u16 + 2).min(area.height.saturating_sub(2)),
+    );
+    let max = lines
+        .len()
+        .saturating_sub(r.height.saturating_sub(2) as usize);
     f.render_widget(Clear, r);
     f.render_widget(
-        Paragraph::new(lines).block(modal_block(app, "Help")).scroll((scroll.min(max) as u16, 0)),
+        Paragraph::new(lines)
+            .block(modal_block(app, "Help"))
+            .scroll((scroll.min(max) as u16, 0)),
         r,
     );
 }
@@ -573,7 +796,11 @@ fn ctx_title(ctx: Ctx) -> &'static str {
 }
 
 fn detail(app: &App, f: &mut Frame, area: Rect, title: &str, lines: &[String], scroll: usize) {
-    let r = centered(area, area.width.saturating_sub(6).min(110), area.height.saturating_sub(4));
+    let r = centered(
+        area,
+        area.width.saturating_sub(6).min(110),
+        area.height.saturating_sub(4),
+    );
     let text: Vec<Line> = lines.iter().map(|l| Line::raw(l.as_str())).collect();
     f.render_widget(Clear, r);
     let max = lines.len().saturating_sub(1);
@@ -592,9 +819,19 @@ fn confirm(app: &App, f: &mut Frame, area: Rect, title: &str, question: &str) {
     let lines = vec![
         Line::raw(question.to_string()),
         Line::raw(""),
-        Line::from(vec![Span::styled("y", app.theme.key()), Span::raw(" yes   "), Span::styled("n", app.theme.key()), Span::raw(" no")]),
+        Line::from(vec![
+            Span::styled("y", app.theme.key()),
+            Span::raw(" yes   "),
+            Span::styled("n", app.theme.key()),
+            Span::raw(" no"),
+        ]),
     ];
-    f.render_widget(Paragraph::new(lines).block(modal_block(app, title)).wrap(Wrap { trim: true }), r);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(modal_block(app, title))
+            .wrap(Wrap { trim: true }),
+        r,
+    );
 }
 
 fn path_prompt(app: &App, f: &mut Frame, area: Rect) {
@@ -604,12 +841,18 @@ fn path_prompt(app: &App, f: &mut Frame, area: Rect) {
     let lines = vec![
         Line::raw(format!("Write {} to file:", target.id())),
         Line::raw(app.path_input.value().to_string()),
-        Line::styled("Enter writes (asks before overwriting) · Esc cancels", app.theme.dim()),
+        Line::styled(
+            "Enter writes (asks before overwriting) · Esc cancels",
+            app.theme.dim(),
+        ),
     ];
     f.render_widget(Paragraph::new(lines).block(modal_block(app, "Write")), r);
     let inner = layout::inner(r);
     let x = inner.x + app.path_input.visual_cursor() as u16;
-    f.set_cursor_position(Position::new(x.min(inner.right().saturating_sub(1)), inner.y + 1));
+    f.set_cursor_position(Position::new(
+        x.min(inner.right().saturating_sub(1)),
+        inner.y + 1,
+    ));
 }
 
 /// Cuts `s` to `w` characters, marking the cut with `…`.

@@ -11,7 +11,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 pub fn catalog() -> &'static Catalog {
@@ -22,7 +24,8 @@ pub fn catalog() -> &'static Catalog {
 /// A validated profile from TOML text.
 pub fn profile(toml: &str) -> Profile {
     let mut p = Profile::from_toml(toml).unwrap_or_else(|e| panic!("bad test profile: {e}"));
-    p.validate(catalog()).unwrap_or_else(|e| panic!("invalid test profile: {e}"));
+    p.validate(catalog())
+        .unwrap_or_else(|e| panic!("invalid test profile: {e}"));
     p
 }
 
@@ -87,7 +90,10 @@ pub fn service_tags(cloud: amlfw::Cloud) -> &'static TagIndex {
     static C: OnceLock<TagIndex> = OnceLock::new();
     let (cell, file) = match cloud {
         amlfw::Cloud::Public => (&P, "servicetags/ServiceTags_Public.376.json"),
-        amlfw::Cloud::Usgov => (&G, "servicetags/ServiceTags_AzureGovernment_20260720.402.json"),
+        amlfw::Cloud::Usgov => (
+            &G,
+            "servicetags/ServiceTags_AzureGovernment_20260720.402.json",
+        ),
         amlfw::Cloud::China => (&C, "servicetags/ServiceTags_China_20260720.405.json"),
     };
     cell.get_or_init(|| {
@@ -173,7 +179,8 @@ impl jsonschema::Retrieve for LocalArmSchemas {
             .ok_or_else(|| format!("not an ARM schema URI: {s}"))?;
         let rest = rest.split('#').next().unwrap_or(rest);
         let path = fixture("arm-schemas/schemas").join(rest);
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(serde_json::from_str(&text)?)
     }
 }
@@ -181,9 +188,10 @@ impl jsonschema::Retrieve for LocalArmSchemas {
 fn arm_validator() -> &'static jsonschema::Validator {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
     V.get_or_init(|| {
-        let text =
-            std::fs::read_to_string(fixture("arm-schemas/schemas/2019-04-01/deploymentTemplate.json"))
-                .unwrap();
+        let text = std::fs::read_to_string(fixture(
+            "arm-schemas/schemas/2019-04-01/deploymentTemplate.json",
+        ))
+        .unwrap();
         let schema: Value = serde_json::from_str(&text).unwrap();
         jsonschema::options()
             .with_draft(jsonschema::Draft::Draft4)
@@ -204,14 +212,19 @@ fn deepest(e: &jsonschema::ValidationError<'_>) -> String {
         .into_iter()
         .max_by_key(|c| c.instance_path().as_str().len());
     match best {
-        Some(c) if c.instance_path().as_str().len() >= e.instance_path().as_str().len() => deepest(c),
+        Some(c) if c.instance_path().as_str().len() >= e.instance_path().as_str().len() => {
+            deepest(c)
+        }
         _ => format!("{} at {}", e, e.instance_path().as_str()),
     }
 }
 
 /// Validates an ARM template against the official schemas (offline).
 pub fn arm_validate(template: &Value) -> Result<(), String> {
-    let errors: Vec<String> = arm_validator().iter_errors(template).map(|e| deepest(&e)).collect();
+    let errors: Vec<String> = arm_validator()
+        .iter_errors(template)
+        .map(|e| deepest(&e))
+        .collect();
     if errors.is_empty() {
         Ok(())
     } else {
@@ -233,7 +246,9 @@ fn nrp_schema() -> &'static Value {
 fn resolve_ref<'a>(root: &'a Value, v: &'a Value) -> &'a Value {
     let mut v = v;
     while let Some(r) = v.get("$ref").and_then(Value::as_str) {
-        let Some(ptr) = r.split_once('#').map(|(_, p)| p) else { break };
+        let Some(ptr) = r.split_once('#').map(|(_, p)| p) else {
+            break;
+        };
         // Only refs inside the NRP file are followed; common definitions are leaves here.
         if !r.starts_with('#') && !r.contains("Microsoft.Network.NRP.json") {
             return &Value::Null;
@@ -257,7 +272,12 @@ fn allowed_properties<'a>(root: &'a Value, schema: &'a Value) -> Option<Vec<(&'a
         out.extend(props.iter().map(|(k, v)| (k.as_str(), v)));
     }
     for key in ["allOf", "oneOf", "anyOf"] {
-        for sub in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
+        for sub in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(more) = allowed_properties(root, sub) {
                 restricted = true;
                 out.extend(more);
@@ -269,12 +289,24 @@ fn allowed_properties<'a>(root: &'a Value, schema: &'a Value) -> Option<Vec<(&'a
 
 /// Every property name in `instance` that the schema does not know, as JSON paths. The NRP
 /// schemas allow extra properties, so a misspelt optional name would otherwise pass.
-fn unknown_properties_in(root: &Value, schema: &Value, instance: &Value, path: &str, out: &mut Vec<String>) {
+fn unknown_properties_in(
+    root: &Value,
+    schema: &Value,
+    instance: &Value,
+    path: &str,
+    out: &mut Vec<String>,
+) {
     match instance {
         Value::Object(map) => {
-            let Some(allowed) = allowed_properties(root, schema) else { return };
+            let Some(allowed) = allowed_properties(root, schema) else {
+                return;
+            };
             for (k, v) in map {
-                let subs: Vec<&Value> = allowed.iter().filter(|(n, _)| n == k).map(|(_, s)| *s).collect();
+                let subs: Vec<&Value> = allowed
+                    .iter()
+                    .filter(|(n, _)| n == k)
+                    .map(|(_, s)| *s)
+                    .collect();
                 if subs.is_empty() {
                     out.push(format!("{path}/{k}"));
                     continue;
@@ -297,7 +329,13 @@ fn unknown_properties_in(root: &Value, schema: &Value, instance: &Value, path: &
                 Some(s) => vec![s],
                 None => ["oneOf", "anyOf"]
                     .iter()
-                    .flat_map(|k| schema.get(*k).and_then(Value::as_array).into_iter().flatten())
+                    .flat_map(|k| {
+                        schema
+                            .get(*k)
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                    })
                     .filter_map(|s| resolve_ref(root, s).get("items"))
                     .collect(),
             };
@@ -322,14 +360,23 @@ pub fn arm_unknown_properties(template: &Value) -> Vec<String> {
     let root = nrp_schema();
     let defs = root["resourceDefinitions"].as_object().unwrap();
     let mut out = Vec::new();
-    for (i, res) in template["resources"].as_array().into_iter().flatten().enumerate() {
+    for (i, res) in template["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let ty = res["type"].as_str().unwrap_or_default();
         let name = match ty {
-            "Microsoft.Network/firewallPolicies/ruleCollectionGroups" => "firewallPolicies_ruleCollectionGroups",
+            "Microsoft.Network/firewallPolicies/ruleCollectionGroups" => {
+                "firewallPolicies_ruleCollectionGroups"
+            }
             "Microsoft.Network/firewallPolicies" => "firewallPolicies",
             "Microsoft.Network/azureFirewalls" => "azureFirewalls",
             "Microsoft.Network/networkSecurityGroups" => "networkSecurityGroups",
-            "Microsoft.Network/networkSecurityGroups/securityRules" => "networkSecurityGroups_securityRules",
+            "Microsoft.Network/networkSecurityGroups/securityRules" => {
+                "networkSecurityGroups_securityRules"
+            }
             "Microsoft.Network/routeTables" => "routeTables",
             "Microsoft.Network/routeTables/routes" => "routeTables_routes",
             other => {
@@ -339,7 +386,13 @@ pub fn arm_unknown_properties(template: &Value) -> Vec<String> {
         };
         let def = &defs[name];
         if let Some(props) = res.get("properties") {
-            unknown_properties_in(root, &def["properties"]["properties"], props, &format!("/resources/{i}/properties"), &mut out);
+            unknown_properties_in(
+                root,
+                &def["properties"]["properties"],
+                props,
+                &format!("/resources/{i}/properties"),
+                &mut out,
+            );
         }
     }
     out
@@ -352,7 +405,10 @@ pub fn assert_valid_arm(text: &str) {
         panic!("ARM schema validation failed:\n{e}");
     }
     let unknown = arm_unknown_properties(&v);
-    assert!(unknown.is_empty(), "properties unknown to the 2024-05-01 schema: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "properties unknown to the 2024-05-01 schema: {unknown:?}"
+    );
 }
 
 // ---- golden files -------------------------------------------------------------------------
@@ -360,14 +416,19 @@ pub fn assert_valid_arm(text: &str) {
 /// Compares `actual` with `tests/golden/<rel>`. With AMLFW_UPDATE_GOLDEN=1 the file is
 /// (re)written instead; review the diff by eye before committing.
 pub fn assert_golden(rel: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(rel);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(rel);
     if std::env::var_os("AMLFW_UPDATE_GOLDEN").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!("golden file {} is missing: run with AMLFW_UPDATE_GOLDEN=1 and review it", path.display())
+        panic!(
+            "golden file {} is missing: run with AMLFW_UPDATE_GOLDEN=1 and review it",
+            path.display()
+        )
     });
     if expected != actual {
         let line = expected

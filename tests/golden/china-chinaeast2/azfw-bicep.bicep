@@ -3,26 +3,59 @@
 // Guidance edition: 2021-09
 // Features: compute-instance, studio, aks, aks-monitor
 // Sources: (not given)
-// This Bicep file creates or replaces ONE rule collection group in an existing Firewall Policy. The group holds exactly the rules below: redeploying replaces its whole content, so use a group dedicated to these rules.
-// Deploy: az deployment group create --resource-group <policy's resource group> --template-file <this file> --parameters firewallPolicyName=<policy>
-// Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always on) covers this traffic.
-// Warning: The document writes this host as *blob.core.chinacloudapi.cn, without the dot after the asterisk, unlike the table and queue hosts beside it. *.blob.core.chinacloudapi.cn is emitted: the dotless form would also match unrelated domains that merely end in blob.core.chinacloudapi.cn.
-// Warning: A host name in an Azure Firewall network rule works only with the firewall's DNS proxy enabled (and the nodes using the firewall for DNS). The documented alternative is UDP 123 to any destination.
-// Warning: no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule (aks-net-dns); set aks_dns_servers if the VNet uses its own DNS
-// Warning: The AKS inference article (DAKS-2009) lists public-cloud host names only; Government/China equivalents of its router, registry, storage and token hosts are not documented, so those rules are not generated here.
-// Warning: The AKS article's China table writes this host as .data.mcr.microsoft.com (leading dot, no asterisk); the *.data.mcr.microsoft.com form of the other clouds' tables is emitted, which means the same subdomains.
-// Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as alternatives: either is enough. Both are emitted; keep the form your firewall supports.
-// Warning: The AKS article gives Azure Monitor host names for the public cloud only; in this cloud rely on the AzureMonitor service tag.
-// Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully supported"); use IP-prefix routes if the preview is not acceptable.
+// This Bicep file creates or replaces ONE rule collection group in an existing Firewall Policy. The
+//   group holds exactly the rules below: redeploying replaces its whole content, so use a group
+//   dedicated to these rules.
+// Deploy: az deployment group create --resource-group <policy's resource group> --template-file <this
+//   file> --parameters firewallPolicyName=<policy>
+// Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
+//   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
+//   on) covers this traffic.
+// Warning: The document writes this host as *blob.core.chinacloudapi.cn, without the dot after the
+//   asterisk, unlike the table and queue hosts beside it. *.blob.core.chinacloudapi.cn is emitted: the
+//   dotless form would also match unrelated domains that merely end in blob.core.chinacloudapi.cn.
+// Warning: A host name in an Azure Firewall network rule works only with the firewall's DNS proxy
+//   enabled (and the nodes using the firewall for DNS). The documented alternative is UDP 123 to any
+//   destination.
+// Warning: no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule (aks-net-dns);
+//   set aks_dns_servers if the VNet uses its own DNS
+// Warning: The AKS inference article (DAKS-2009) lists public-cloud host names only; Government/China
+//   equivalents of its router, registry, storage and token hosts are not documented, so those rules
+//   are not generated here.
+// Warning: The AKS article's China table writes this host as .data.mcr.microsoft.com (leading dot, no
+//   asterisk); the *.data.mcr.microsoft.com form of the other clouds' tables is emitted, which means
+//   the same subdomains.
+// Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
+//   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
+// Warning: The AKS article gives Azure Monitor host names for the public cloud only; in this cloud
+//   rely on the AzureMonitor service tag.
+// Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
+//   supported"); use IP-prefix routes if the preview is not acceptable.
 // Warning: A route table holds at most 25 routes that use service tags.
-// Warning: aks: Not generated, check by hand: (1) Pods or deployments that call the Kubernetes API server need one more network rule, TCP 443 to the API server's public IP, which is known only after the cluster exists (not needed for private clusters). (2) In Azure Firewall you can allow the AzureKubernetesService FQDN tag in an application rule instead of the AKS host rules; Microsoft keeps it current. (3) The Azure Machine Learning inference requirements matter for clusters using Azure CNI in an existing VNet (especially with custom DNS): your DNS must resolve every host listed, including the scoring endpoint name (<label>.<region>.cloudapp.azure.com unless you use a custom domain); with kubenet, Azure Machine Learning creates and configures the network itself. (4) Callers outside the VNet need an inbound NSG rule from their addresses to the scoring endpoint's IP. (5) Host names with <region> assume the AKS cluster is in the workspace region.
-// Warning: no source subnets given, so every rule allows ANY source (*). Pass --source CIDR (the subnets of the workspace's compute) to narrow them.
-// Warning: network rules with host names (ntp.ubuntu.com) work only with the firewall's DNS proxy enabled and the clients using the firewall as their DNS server.
-// Note: Azure Firewall evaluates network rules before application rules, whatever the collection priorities.
-// Not in this export: aml-nsg-batch (BatchNodeManagement): inbound rule: not an Azure Firewall rule; the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
-// Not in this export: aml-nsg-amlsvc (AzureMachineLearning): inbound rule: not an Azure Firewall rule; the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
-// Not in this export: aml-udr-tag-aml (AzureMachineLearning): route: not an Azure Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
-// Not in this export: aml-udr-tag-batch (BatchNodeManagement.ChinaEast2): route: not an Azure Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
+// Warning: aks: Not generated, check by hand: (1) Pods or deployments that call the Kubernetes API
+//   server need one more network rule, TCP 443 to the API server's public IP, which is known only
+//   after the cluster exists (not needed for private clusters). (2) In Azure Firewall you can allow
+//   the AzureKubernetesService FQDN tag in an application rule instead of the AKS host rules;
+//   Microsoft keeps it current. (3) The Azure Machine Learning inference requirements matter for
+//   clusters using Azure CNI in an existing VNet (especially with custom DNS): your DNS must resolve
+//   every host listed, including the scoring endpoint name (<label>.<region>.cloudapp.azure.com unless
+//   you use a custom domain); with kubenet, Azure Machine Learning creates and configures the network
+//   itself. (4) Callers outside the VNet need an inbound NSG rule from their addresses to the scoring
+//   endpoint's IP. (5) Host names with <region> assume the AKS cluster is in the workspace region.
+// Warning: no source subnets given, so every rule allows ANY source (*). Pass --source CIDR (the
+//   subnets of the workspace's compute) to narrow them.
+// Warning: network rules with host names (ntp.ubuntu.com) work only with the firewall's DNS proxy
+//   enabled and the clients using the firewall as their DNS server.
+// Note: Azure Firewall evaluates network rules before application rules, whatever the collection
+//   priorities.
+// Not in this export: aml-nsg-batch (BatchNodeManagement): inbound rule: not an Azure Firewall rule;
+//   the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
+// Not in this export: aml-nsg-amlsvc (AzureMachineLearning): inbound rule: not an Azure Firewall rule;
+//   the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
+// Not in this export: aml-udr-tag-aml (AzureMachineLearning): route: not an Azure Firewall rule; the
+//   route-table exports (udr-arm, udr-cli, udr-terraform) carry it
+// Not in this export: aml-udr-tag-batch (BatchNodeManagement.ChinaEast2): route: not an Azure Firewall
+//   rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
 
 @description('Name of the existing Firewall Policy (in the resource group of the deployment).')
 param firewallPolicyName string

@@ -5,27 +5,61 @@
 # Guidance edition: 2021-09
 # Features: compute-instance, studio, aks, aks-monitor
 # Sources: (not given)
-# This bash script creates ONE rule collection group in an existing Firewall Policy and adds the rules below, one command per rule. Creating the group replaces a group of the same name, so point GROUP at a group dedicated to these rules.
-# Needs Azure CLI with the azure-firewall extension (az extension add --name azure-firewall) and a login with rights on the policy.
-# Usage: RG=<policy's resource group> POLICY=<policy name> [GROUP=<group name>] [PRIORITY=<100-65000>] bash <this file>
-# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always on) covers this traffic.
-# Warning: The document writes this host as *blob.core.chinacloudapi.cn, without the dot after the asterisk, unlike the table and queue hosts beside it. *.blob.core.chinacloudapi.cn is emitted: the dotless form would also match unrelated domains that merely end in blob.core.chinacloudapi.cn.
-# Warning: A host name in an Azure Firewall network rule works only with the firewall's DNS proxy enabled (and the nodes using the firewall for DNS). The documented alternative is UDP 123 to any destination.
-# Warning: no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule (aks-net-dns); set aks_dns_servers if the VNet uses its own DNS
-# Warning: The AKS inference article (DAKS-2009) lists public-cloud host names only; Government/China equivalents of its router, registry, storage and token hosts are not documented, so those rules are not generated here.
-# Warning: The AKS article's China table writes this host as .data.mcr.microsoft.com (leading dot, no asterisk); the *.data.mcr.microsoft.com form of the other clouds' tables is emitted, which means the same subdomains.
-# Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as alternatives: either is enough. Both are emitted; keep the form your firewall supports.
-# Warning: The AKS article gives Azure Monitor host names for the public cloud only; in this cloud rely on the AzureMonitor service tag.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully supported"); use IP-prefix routes if the preview is not acceptable.
+# This bash script creates ONE rule collection group in an existing Firewall Policy and adds the rules
+#   below, one command per rule. Creating the group replaces a group of the same name, so point GROUP
+#   at a group dedicated to these rules.
+# Needs Azure CLI with the azure-firewall extension (az extension add --name azure-firewall) and a
+#   login with rights on the policy.
+# Usage: RG=<policy's resource group> POLICY=<policy name> [GROUP=<group name>] [PRIORITY=<100-65000>]
+#   bash <this file>
+# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
+#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
+#   on) covers this traffic.
+# Warning: The document writes this host as *blob.core.chinacloudapi.cn, without the dot after the
+#   asterisk, unlike the table and queue hosts beside it. *.blob.core.chinacloudapi.cn is emitted: the
+#   dotless form would also match unrelated domains that merely end in blob.core.chinacloudapi.cn.
+# Warning: A host name in an Azure Firewall network rule works only with the firewall's DNS proxy
+#   enabled (and the nodes using the firewall for DNS). The documented alternative is UDP 123 to any
+#   destination.
+# Warning: no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule (aks-net-dns);
+#   set aks_dns_servers if the VNet uses its own DNS
+# Warning: The AKS inference article (DAKS-2009) lists public-cloud host names only; Government/China
+#   equivalents of its router, registry, storage and token hosts are not documented, so those rules
+#   are not generated here.
+# Warning: The AKS article's China table writes this host as .data.mcr.microsoft.com (leading dot, no
+#   asterisk); the *.data.mcr.microsoft.com form of the other clouds' tables is emitted, which means
+#   the same subdomains.
+# Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
+#   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
+# Warning: The AKS article gives Azure Monitor host names for the public cloud only; in this cloud
+#   rely on the AzureMonitor service tag.
+# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
+#   supported"); use IP-prefix routes if the preview is not acceptable.
 # Warning: A route table holds at most 25 routes that use service tags.
-# Warning: aks: Not generated, check by hand: (1) Pods or deployments that call the Kubernetes API server need one more network rule, TCP 443 to the API server's public IP, which is known only after the cluster exists (not needed for private clusters). (2) In Azure Firewall you can allow the AzureKubernetesService FQDN tag in an application rule instead of the AKS host rules; Microsoft keeps it current. (3) The Azure Machine Learning inference requirements matter for clusters using Azure CNI in an existing VNet (especially with custom DNS): your DNS must resolve every host listed, including the scoring endpoint name (<label>.<region>.cloudapp.azure.com unless you use a custom domain); with kubenet, Azure Machine Learning creates and configures the network itself. (4) Callers outside the VNet need an inbound NSG rule from their addresses to the scoring endpoint's IP. (5) Host names with <region> assume the AKS cluster is in the workspace region.
-# Warning: no source subnets given, so every rule allows ANY source (*). Pass --source CIDR (the subnets of the workspace's compute) to narrow them.
-# Warning: network rules with host names (ntp.ubuntu.com) work only with the firewall's DNS proxy enabled and the clients using the firewall as their DNS server.
-# Note: Azure Firewall evaluates network rules before application rules, whatever the collection priorities.
-# Not in this export: aml-nsg-batch (BatchNodeManagement): inbound rule: not an Azure Firewall rule; the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
-# Not in this export: aml-nsg-amlsvc (AzureMachineLearning): inbound rule: not an Azure Firewall rule; the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
-# Not in this export: aml-udr-tag-aml (AzureMachineLearning): route: not an Azure Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
-# Not in this export: aml-udr-tag-batch (BatchNodeManagement.ChinaEast2): route: not an Azure Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
+# Warning: aks: Not generated, check by hand: (1) Pods or deployments that call the Kubernetes API
+#   server need one more network rule, TCP 443 to the API server's public IP, which is known only
+#   after the cluster exists (not needed for private clusters). (2) In Azure Firewall you can allow
+#   the AzureKubernetesService FQDN tag in an application rule instead of the AKS host rules;
+#   Microsoft keeps it current. (3) The Azure Machine Learning inference requirements matter for
+#   clusters using Azure CNI in an existing VNet (especially with custom DNS): your DNS must resolve
+#   every host listed, including the scoring endpoint name (<label>.<region>.cloudapp.azure.com unless
+#   you use a custom domain); with kubenet, Azure Machine Learning creates and configures the network
+#   itself. (4) Callers outside the VNet need an inbound NSG rule from their addresses to the scoring
+#   endpoint's IP. (5) Host names with <region> assume the AKS cluster is in the workspace region.
+# Warning: no source subnets given, so every rule allows ANY source (*). Pass --source CIDR (the
+#   subnets of the workspace's compute) to narrow them.
+# Warning: network rules with host names (ntp.ubuntu.com) work only with the firewall's DNS proxy
+#   enabled and the clients using the firewall as their DNS server.
+# Note: Azure Firewall evaluates network rules before application rules, whatever the collection
+#   priorities.
+# Not in this export: aml-nsg-batch (BatchNodeManagement): inbound rule: not an Azure Firewall rule;
+#   the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
+# Not in this export: aml-nsg-amlsvc (AzureMachineLearning): inbound rule: not an Azure Firewall rule;
+#   the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
+# Not in this export: aml-udr-tag-aml (AzureMachineLearning): route: not an Azure Firewall rule; the
+#   route-table exports (udr-arm, udr-cli, udr-terraform) carry it
+# Not in this export: aml-udr-tag-batch (BatchNodeManagement.ChinaEast2): route: not an Azure Firewall
+#   rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
 
 set -euo pipefail
 
@@ -91,7 +125,8 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-addresses AzureResourceManager \
   --destination-ports 443
 
-# Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw aml-tag-storage; features: always]
+# Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw
+#   aml-tag-storage; features: always]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -105,7 +140,8 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-addresses Storage.ChinaEast2 \
   --destination-ports 443
 
-# Secure tunnel between AKS nodes and the control plane (UDP 1194). [amlfw aks-net-tunnel-udp; features: aks]
+# Secure tunnel between AKS nodes and the control plane (UDP 1194). [amlfw aks-net-tunnel-udp;
+#   features: aks]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -119,7 +155,8 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-addresses AzureCloud.chinaeast2 \
   --destination-ports 1194
 
-# Secure tunnel between AKS nodes and the control plane (TCP 9000). [amlfw aks-net-tunnel-tcp; features: aks]
+# Secure tunnel between AKS nodes and the control plane (TCP 9000). [amlfw aks-net-tunnel-tcp;
+#   features: aks]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -133,7 +170,8 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-addresses AzureCloud.chinaeast2 \
   --destination-ports 9000
 
-# Secure tunnel between AKS nodes and the control plane in Azure China (TCP 22). [amlfw aks-net-tunnel-ssh; features: aks]
+# Secure tunnel between AKS nodes and the control plane in Azure China (TCP 22). [amlfw
+#   aks-net-tunnel-ssh; features: aks]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -147,7 +185,8 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-addresses AzureCloud.chinaeast2 \
   --destination-ports 22
 
-# Azure Container Registry, which INF-2010 requires when default outbound rules are removed. [amlfw aml-inf-tag-acr; features: aks]
+# Azure Container Registry, which INF-2010 requires when default outbound rules are removed. [amlfw
+#   aml-inf-tag-acr; features: aks]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -175,7 +214,8 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-addresses AzureMonitor \
   --destination-ports 443
 
-# Time synchronisation (NTP) for Linux nodes. [amlfw aks-net-ntp; features: aks] Host name in a network rule: needs the firewall's DNS proxy.
+# Time synchronisation (NTP) for Linux nodes. [amlfw aks-net-ntp; features: aks] Host name in a
+#   network rule: needs the firewall's DNS proxy.
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -204,7 +244,8 @@ az network firewall policy rule-collection-group collection add-filter-collectio
   --source-addresses '*' \
   --target-fqdns login.chinacloudapi.cn
 
-# Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features: always]
+# Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features:
+#   always]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -243,7 +284,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses '*' \
   --target-fqdns '*.ml.azure.cn'
 
-# Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features: compute-instance]
+# Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features:
+#   compute-instance]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -256,7 +298,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses '*' \
   --target-fqdns graph.chinacloudapi.cn
 
-# Blob storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-blob; features: compute-instance]
+# Blob storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-blob;
+#   features: compute-instance]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -269,7 +312,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses '*' \
   --target-fqdns '*.blob.core.chinacloudapi.cn'
 
-# Table storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-table; features: compute-instance]
+# Table storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-table;
+#   features: compute-instance]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -282,7 +326,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses '*' \
   --target-fqdns '*.table.core.chinacloudapi.cn'
 
-# Queue storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-queue; features: compute-instance]
+# Queue storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-queue;
+#   features: compute-instance]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -295,7 +340,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses '*' \
   --target-fqdns '*.queue.core.chinacloudapi.cn'
 
-# Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features: compute-instance, aks]
+# Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features:
+#   compute-instance, aks]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -308,7 +354,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses '*' \
   --target-fqdns viennaglobal.azurecr.io
 
-# Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw aml-fqdn-ci-net; features: compute-instance]
+# Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw
+#   aml-fqdn-ci-net; features: compute-instance]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -386,7 +433,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses '*' \
   --target-fqdns '*.data.mcr.microsoft.com'
 
-# Microsoft package repository for cached apt-get operations (Moby, PowerShell, Azure CLI). [amlfw aks-fqdn-pkg; features: aks]
+# Microsoft package repository for cached apt-get operations (Moby, PowerShell, Azure CLI). [amlfw
+#   aks-fqdn-pkg; features: aks]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \

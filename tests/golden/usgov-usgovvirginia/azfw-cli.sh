@@ -5,22 +5,43 @@
 # Guidance edition: 2021-09
 # Features: compute-cluster, compute-instance, attached-vm, custom-images, notebooks
 # Sources: 10.10.0.0/16
-# This bash script creates ONE rule collection group in an existing Firewall Policy and adds the rules below, one command per rule. Creating the group replaces a group of the same name, so point GROUP at a group dedicated to these rules.
-# Needs Azure CLI with the azure-firewall extension (az extension add --name azure-firewall) and a login with rights on the policy.
-# Usage: RG=<policy's resource group> POLICY=<policy name> [GROUP=<group name>] [PRIORITY=<100-65000>] bash <this file>
-# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always on) covers this traffic.
-# Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio access.
-# Warning: no container registry name given: using the wildcard host *.azurecr.us, which allows every account of that kind; set --acr-name to narrow it
-# Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network rule to the AzureContainerRegistry.<region> service tag (aml-tag-acr). This host rule comes from the previous revision (2021-07-29); proxies and host-based firewalls need it.
-# Warning: Not stated in these documents: Azure Container Registry serves image layers from storage (a blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the registry's data endpoint too.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully supported"); use IP-prefix routes if the preview is not acceptable.
+# This bash script creates ONE rule collection group in an existing Firewall Policy and adds the rules
+#   below, one command per rule. Creating the group replaces a group of the same name, so point GROUP
+#   at a group dedicated to these rules.
+# Needs Azure CLI with the azure-firewall extension (az extension add --name azure-firewall) and a
+#   login with rights on the policy.
+# Usage: RG=<policy's resource group> POLICY=<policy name> [GROUP=<group name>] [PRIORITY=<100-65000>]
+#   bash <this file>
+# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
+#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
+#   on) covers this traffic.
+# Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
+#   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
+#   access.
+# Warning: no container registry name given: using the wildcard host *.azurecr.us, which allows every
+#   account of that kind; set --acr-name to narrow it
+# Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network
+#   rule to the AzureContainerRegistry.<region> service tag (aml-tag-acr). This host rule comes from
+#   the previous revision (2021-07-29); proxies and host-based firewalls need it.
+# Warning: Not stated in these documents: Azure Container Registry serves image layers from storage (a
+#   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
+#   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
+#   registry's data endpoint too.
+# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
+#   supported"); use IP-prefix routes if the preview is not acceptable.
 # Warning: A route table holds at most 25 routes that use service tags.
-# Note: Azure Firewall evaluates network rules before application rules, whatever the collection priorities.
-# Not in this export: aml-nsg-batch (BatchNodeManagement): inbound rule: not an Azure Firewall rule; the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
-# Not in this export: aml-nsg-amlsvc (AzureMachineLearning): inbound rule: not an Azure Firewall rule; the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
-# Not in this export: aml-nsg-ssh (AzureMachineLearning): inbound rule: not an Azure Firewall rule; the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
-# Not in this export: aml-udr-tag-aml (AzureMachineLearning): route: not an Azure Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
-# Not in this export: aml-udr-tag-batch (BatchNodeManagement.USGovVirginia): route: not an Azure Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
+# Note: Azure Firewall evaluates network rules before application rules, whatever the collection
+#   priorities.
+# Not in this export: aml-nsg-batch (BatchNodeManagement): inbound rule: not an Azure Firewall rule;
+#   the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
+# Not in this export: aml-nsg-amlsvc (AzureMachineLearning): inbound rule: not an Azure Firewall rule;
+#   the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
+# Not in this export: aml-nsg-ssh (AzureMachineLearning): inbound rule: not an Azure Firewall rule;
+#   the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
+# Not in this export: aml-udr-tag-aml (AzureMachineLearning): route: not an Azure Firewall rule; the
+#   route-table exports (udr-arm, udr-cli, udr-terraform) carry it
+# Not in this export: aml-udr-tag-batch (BatchNodeManagement.USGovVirginia): route: not an Azure
+#   Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
 
 set -euo pipefail
 
@@ -86,7 +107,8 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-addresses AzureResourceManager \
   --destination-ports 443
 
-# Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw aml-tag-storage; features: always]
+# Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw
+#   aml-tag-storage; features: always]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -100,7 +122,8 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-addresses Storage.USGovVirginia \
   --destination-ports 443
 
-# Azure Front Door, the global entry point of Azure Machine Learning studio. [amlfw aml-tag-afd; features: always]
+# Azure Front Door, the global entry point of Azure Machine Learning studio. [amlfw aml-tag-afd;
+#   features: always]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -114,7 +137,8 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-addresses AzureFrontDoor.Frontend \
   --destination-ports 443
 
-# The workspace's container registry, which holds custom and modified Docker images. [amlfw aml-tag-acr; features: custom-images]
+# The workspace's container registry, which holds custom and modified Docker images. [amlfw
+#   aml-tag-acr; features: custom-images]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -143,7 +167,8 @@ az network firewall policy rule-collection-group collection add-filter-collectio
   --source-addresses 10.10.0.0/16 \
   --target-fqdns login.microsoftonline.us
 
-# Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features: always]
+# Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features:
+#   always]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -182,7 +207,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses 10.10.0.0/16 \
   --target-fqdns '*.ml.azure.us'
 
-# Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features: compute-cluster, compute-instance]
+# Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features:
+#   compute-cluster, compute-instance]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -195,7 +221,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses 10.10.0.0/16 \
   --target-fqdns graph.windows.net
 
-# Blob storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-blob; features: compute-cluster, compute-instance]
+# Blob storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-blob;
+#   features: compute-cluster, compute-instance]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -208,7 +235,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses 10.10.0.0/16 \
   --target-fqdns '*.blob.core.usgovcloudapi.net'
 
-# Table storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-table; features: compute-cluster, compute-instance]
+# Table storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-table;
+#   features: compute-cluster, compute-instance]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -221,7 +249,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses 10.10.0.0/16 \
   --target-fqdns '*.table.core.usgovcloudapi.net'
 
-# Queue storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-queue; features: compute-cluster, compute-instance]
+# Queue storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-queue;
+#   features: compute-cluster, compute-instance]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -234,7 +263,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses 10.10.0.0/16 \
   --target-fqdns '*.queue.core.usgovcloudapi.net'
 
-# Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features: compute-cluster, compute-instance]
+# Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features:
+#   compute-cluster, compute-instance]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -247,7 +277,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses 10.10.0.0/16 \
   --target-fqdns viennaglobal.azurecr.io
 
-# Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw aml-fqdn-ci-net; features: compute-instance]
+# Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw
+#   aml-fqdn-ci-net; features: compute-instance]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -273,7 +304,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses 10.10.0.0/16 \
   --target-fqdns '*.notebooks.usgovcloudapi.net'
 
-# File share of the workspace's default storage account, where notebook files live. [amlfw aml-fqdn-nb-file; features: notebooks]
+# File share of the workspace's default storage account, where notebook files live. [amlfw
+#   aml-fqdn-nb-file; features: notebooks]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -286,7 +318,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses 10.10.0.0/16 \
   --target-fqdns govstore01.file.core.usgovcloudapi.net
 
-# Data Lake (dfs) endpoint of the workspace's default storage account. [amlfw aml-fqdn-nb-dfs; features: notebooks]
+# Data Lake (dfs) endpoint of the workspace's default storage account. [amlfw aml-fqdn-nb-dfs;
+#   features: notebooks]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -299,7 +332,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses 10.10.0.0/16 \
   --target-fqdns govstore01.dfs.core.usgovcloudapi.net
 
-# Blob endpoint of the workspace's default storage account. [amlfw aml-fqdn-nb-blob; features: notebooks]
+# Blob endpoint of the workspace's default storage account. [amlfw aml-fqdn-nb-blob; features:
+#   notebooks]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -325,7 +359,8 @@ az network firewall policy rule-collection-group collection rule add \
   --source-addresses 10.10.0.0/16 \
   --target-fqdns graph.microsoft.us
 
-# The workspace's Azure Container Registry, by host name. [amlfw aml-fqdn-acr; features: custom-images]
+# The workspace's Azure Container Registry, by host name. [amlfw aml-fqdn-acr; features:
+#   custom-images]
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \

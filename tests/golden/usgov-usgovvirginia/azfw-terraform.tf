@@ -3,21 +3,40 @@
 # Guidance edition: 2021-09
 # Features: compute-cluster, compute-instance, attached-vm, custom-images, notebooks
 # Sources: 10.10.0.0/16
-# This Terraform file (azurerm provider 3.x/4.x, declared in your root module) manages ONE rule collection group in an existing Firewall Policy. Terraform owns the group's whole content: rules added to it by hand are removed on the next apply.
+# This Terraform file (azurerm provider 3.x/4.x, declared in your root module) manages ONE rule
+#   collection group in an existing Firewall Policy. Terraform owns the group's whole content: rules
+#   added to it by hand are removed on the next apply.
 # Set var.firewall_policy_id to the policy's resource ID.
-# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always on) covers this traffic.
-# Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio access.
-# Warning: no container registry name given: using the wildcard host *.azurecr.us, which allows every account of that kind; set --acr-name to narrow it
-# Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network rule to the AzureContainerRegistry.<region> service tag (aml-tag-acr). This host rule comes from the previous revision (2021-07-29); proxies and host-based firewalls need it.
-# Warning: Not stated in these documents: Azure Container Registry serves image layers from storage (a blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the registry's data endpoint too.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully supported"); use IP-prefix routes if the preview is not acceptable.
+# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
+#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
+#   on) covers this traffic.
+# Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
+#   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
+#   access.
+# Warning: no container registry name given: using the wildcard host *.azurecr.us, which allows every
+#   account of that kind; set --acr-name to narrow it
+# Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network
+#   rule to the AzureContainerRegistry.<region> service tag (aml-tag-acr). This host rule comes from
+#   the previous revision (2021-07-29); proxies and host-based firewalls need it.
+# Warning: Not stated in these documents: Azure Container Registry serves image layers from storage (a
+#   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
+#   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
+#   registry's data endpoint too.
+# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
+#   supported"); use IP-prefix routes if the preview is not acceptable.
 # Warning: A route table holds at most 25 routes that use service tags.
-# Note: Azure Firewall evaluates network rules before application rules, whatever the collection priorities.
-# Not in this export: aml-nsg-batch (BatchNodeManagement): inbound rule: not an Azure Firewall rule; the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
-# Not in this export: aml-nsg-amlsvc (AzureMachineLearning): inbound rule: not an Azure Firewall rule; the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
-# Not in this export: aml-nsg-ssh (AzureMachineLearning): inbound rule: not an Azure Firewall rule; the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
-# Not in this export: aml-udr-tag-aml (AzureMachineLearning): route: not an Azure Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
-# Not in this export: aml-udr-tag-batch (BatchNodeManagement.USGovVirginia): route: not an Azure Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
+# Note: Azure Firewall evaluates network rules before application rules, whatever the collection
+#   priorities.
+# Not in this export: aml-nsg-batch (BatchNodeManagement): inbound rule: not an Azure Firewall rule;
+#   the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
+# Not in this export: aml-nsg-amlsvc (AzureMachineLearning): inbound rule: not an Azure Firewall rule;
+#   the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
+# Not in this export: aml-nsg-ssh (AzureMachineLearning): inbound rule: not an Azure Firewall rule;
+#   the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
+# Not in this export: aml-udr-tag-aml (AzureMachineLearning): route: not an Azure Firewall rule; the
+#   route-table exports (udr-arm, udr-cli, udr-terraform) carry it
+# Not in this export: aml-udr-tag-batch (BatchNodeManagement.USGovVirginia): route: not an Azure
+#   Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
 
 variable "firewall_policy_id" {
   type        = string

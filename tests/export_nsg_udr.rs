@@ -1,0 +1,1074 @@
+//! NSG (`nsg-*`) and route-table (`udr-*`) exporters: schema validity, the real tools' own
+//! parsers (bash, shellcheck, az, terraform, python-hcl2, pycep), quoting of hostile values,
+//! FQDN accounting, IP-prefix routes against the Service Tags file, priorities, golden files.
+mod common;
+
+use amlfw::export::naming::is_valid_azure_name;
+use amlfw::export::{self, Export, ExportError, ExportOptions, TagsUse};
+use amlfw::{InboundRoutes, Kind, RuleSet};
+use ipnet::IpNet;
+use proptest::prelude::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const NSG: [&str; 4] = ["nsg-arm", "nsg-bicep", "nsg-terraform", "nsg-cli"];
+const UDR: [&str; 3] = ["udr-arm", "udr-cli", "udr-terraform"];
+
+/// Compute in every cloud with IP-prefix routes (so the Service Tags file is needed).
+fn ip_prefix_profiles() -> Vec<(&'static str, RuleSet)> {
+    [("public", "eastus2"), ("usgov", "usgovvirginia"), ("china", "chinaeast2")]
+        .into_iter()
+        .map(|(cloud, region)| {
+            let rs = common::rules(&format!(
+                "schema_version = 1\ncloud = \"{cloud}\"\nregion = \"{region}\"\nfeatures = [\"compute-cluster\", \"compute-instance\"]\ninbound_routes = \"ip-prefixes\"\n"
+            ));
+            (cloud, rs)
+        })
+        .collect()
+}
+
+fn all_profiles() -> Vec<(String, RuleSet)> {
+    let mut v: Vec<(String, RuleSet)> = common::per_cloud_profiles()
+        .into_iter()
+        .map(|(n, rs)| (n.to_string(), rs))
+        .collect();
+    v.extend(
+        ip_prefix_profiles()
+            .into_iter()
+            .map(|(n, rs)| (format!("{n}-ip-prefixes"), rs)),
+    );
+    v
+}
+
+fn render_opts(target: &str, rs: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
+    export::find(target).unwrap().render(rs, opts)
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("ARM output is JSON")
+}
+
+fn resources(doc: &Value) -> &Vec<Value> {
+    doc["resources"].as_array().expect("resources array")
+}
+
+// ---- ARM ---------------------------------------------------------------------------------
+
+#[test]
+fn arm_templates_validate_against_the_official_schemas() {
+    for (name, rs) in all_profiles() {
+        for (target, ty) in [
+            (
+                "nsg-arm",
+                "Microsoft.Network/networkSecurityGroups/securityRules",
+            ),
+            ("udr-arm", "Microsoft.Network/routeTables/routes"),
+        ] {
+            let out = common::render(target, &rs);
+            common::assert_valid_arm(&out.text);
+            let doc = json(&out.text);
+            for r in resources(&doc) {
+                assert_eq!(r["type"], ty, "{name} {target}");
+                assert_eq!(r["apiVersion"], "2024-05-01", "{name} {target}");
+            }
+        }
+    }
+}
+
+#[test]
+fn nsg_rules_have_unique_valid_names_and_priorities_and_the_right_sides() {
+    let rs = common::full_public();
+    let doc = json(&common::render("nsg-arm", &rs).text);
+    let mut names = BTreeSet::new();
+    let mut prios = BTreeSet::new();
+    for r in resources(&doc) {
+        let name = r["name"].as_str().unwrap();
+        let short = name.rsplit_once(", '").unwrap().1.trim_end_matches("')]");
+        assert!(is_valid_azure_name(short), "{short}");
+        assert!(names.insert(short.to_string()), "duplicate name {short}");
+        let p = &r["properties"];
+        let dir = p["direction"].as_str().unwrap().to_string();
+        let prio = p["priority"].as_u64().unwrap();
+        assert!((100..=4096).contains(&prio));
+        assert!(
+            prios.insert((dir.clone(), prio)),
+            "duplicate priority {dir} {prio}"
+        );
+        assert!(["Tcp", "Udp", "*"].contains(&p["protocol"].as_str().unwrap()));
+        assert!(p["description"].as_str().unwrap().chars().count() <= 140);
+        // The profile's sources are the subnet side; the tag is the remote side.
+        let local = if dir == "Inbound" {
+            "destinationAddressPrefixes"
+        } else {
+            "sourceAddressPrefixes"
+        };
+        assert_eq!(
+            p[local],
+            serde_json::json!(["10.0.1.0/24", "10.0.2.0/24"]),
+            "{short}"
+        );
+    }
+    let inbound: Vec<&Value> = resources(&doc)
+        .iter()
+        .filter(|r| r["properties"]["direction"] == "Inbound")
+        .collect();
+    let ports: BTreeSet<(String, String, String)> = inbound
+        .iter()
+        .map(|r| {
+            let p = &r["properties"];
+            (
+                p["sourceAddressPrefix"].as_str().unwrap().to_string(),
+                p["protocol"].as_str().unwrap().to_string(),
+                p["destinationPortRange"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for want in [
+        ("BatchNodeManagement", "Tcp", "29876-29877"),
+        ("AzureMachineLearning", "Tcp", "44224"),
+        ("AzureMachineLearning", "*", "22"),
+    ] {
+        assert!(
+            ports.contains(&(want.0.into(), want.1.into(), want.2.into())),
+            "{want:?} in {ports:?}"
+        );
+    }
+    // The AKS DNS server (an IP network rule) is expressible.
+    assert!(resources(&doc)
+        .iter()
+        .any(
+            |r| r["properties"]["destinationAddressPrefix"] == "10.0.0.4"
+                && r["properties"]["protocol"] == "Udp"
+                && r["properties"]["destinationPortRange"] == "53"
+        ));
+}
+
+#[test]
+fn without_sources_the_subnet_side_is_virtual_network() {
+    let rs = common::rules("schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = [\"compute-instance\"]\n");
+    let doc = json(&common::render("nsg-arm", &rs).text);
+    for r in resources(&doc) {
+        let p = &r["properties"];
+        let local = if p["direction"] == "Inbound" {
+            "destinationAddressPrefix"
+        } else {
+            "sourceAddressPrefix"
+        };
+        assert_eq!(p[local], "VirtualNetwork");
+    }
+}
+
+#[test]
+fn an_ip_rule_never_mixes_address_families() {
+    let mut rs = common::full_public();
+    let i = rs
+        .rules
+        .iter()
+        .position(|r| r.remote == "10.0.0.4")
+        .unwrap();
+    rs.rules[i].remote = "fd00::53".into();
+    let out = common::render("nsg-arm", &rs);
+    common::assert_valid_arm(&out.text);
+    let u = out
+        .unexpressed
+        .iter()
+        .find(|u| u.rule_id == rs.rules[i].id)
+        .expect("listed as not covered");
+    assert!(u.reason.contains("IP families"), "{}", u.reason);
+}
+
+#[test]
+fn arm_string_values_that_look_like_expressions_stay_literal() {
+    let mut rs = common::full_public();
+    let i = rs
+        .rules
+        .iter()
+        .position(|r| r.kind == Kind::Inbound)
+        .unwrap();
+    rs.rules[i].purpose = "[concat('a', 'b')]".into();
+    let doc = json(&common::render("nsg-arm", &rs).text);
+    let r = resources(&doc)
+        .iter()
+        .find(|r| r["comments"].as_str().unwrap().contains(&rs.rules[i].id))
+        .unwrap();
+    assert_eq!(r["properties"]["description"], "[[concat('a', 'b')]");
+}
+
+// ---- FQDN accounting ---------------------------------------------------------------------
+
+fn compute_profile() -> RuleSet {
+    common::rules(
+        "schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = [\"compute-cluster\", \"compute-instance\", \"notebooks\", \"vscode\"]\nstorage_account = \"amlstore01\"\n",
+    )
+}
+
+fn is_fqdn(rs: &RuleSet, id: &str) -> bool {
+    let r = rs.rule(id).unwrap();
+    r.kind == Kind::FqdnApp
+        || (r.kind == Kind::Network && r.remote.parse::<std::net::IpAddr>().is_err())
+}
+
+#[test]
+fn nsg_exports_name_every_fqdn_requirement_as_not_covered() {
+    let rs = compute_profile();
+    let fqdn: Vec<_> = rs.rules.iter().filter(|r| is_fqdn(&rs, &r.id)).collect();
+    assert!(fqdn.len() > 10, "the profile has host-name rules");
+    for target in NSG {
+        let out = common::render(target, &rs);
+        for r in &fqdn {
+            let line = format!("NOT covered: {} ({}):", r.remote, r.id);
+            assert!(out.text.contains(&line), "{target} does not list {line}");
+            assert!(
+                out.unexpressed.iter().any(|u| u.rule_id == r.id),
+                "{target}: {} not returned",
+                r.id
+            );
+        }
+        // The VS Code path requirement says only the host can be allowed.
+        assert!(out.text.contains("raw.githubusercontent.com"), "{target}");
+    }
+}
+
+#[test]
+fn covered_plus_not_covered_is_every_outbound_rule() {
+    let rs = compute_profile();
+    let out = common::render("nsg-arm", &rs);
+    let doc = json(&out.text);
+    let outbound: BTreeSet<String> = rs
+        .rules
+        .iter()
+        .filter(|r| r.direction() == amlfw::Direction::Outbound)
+        .map(|r| r.id.clone())
+        .collect();
+    let covered: BTreeSet<String> = resources(&doc)
+        .iter()
+        .filter(|r| r["properties"]["direction"] == "Outbound")
+        .map(|r| {
+            r["comments"]
+                .as_str()
+                .unwrap()
+                .split(':')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let not: BTreeSet<String> = doc["metadata"]["notCovered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["ruleId"].as_str().unwrap().to_string())
+        .filter(|id| outbound.contains(id))
+        .collect();
+    assert!(
+        covered.is_disjoint(&not),
+        "{:?}",
+        covered.intersection(&not).collect::<Vec<_>>()
+    );
+    assert_eq!(covered.len() + not.len(), outbound.len());
+    assert!(
+        not.iter().all(|id| is_fqdn(&rs, id)),
+        "only host names are left out: {not:?}"
+    );
+    let returned: BTreeSet<String> = out.unexpressed.iter().map(|u| u.rule_id.clone()).collect();
+    let listed: BTreeSet<String> = doc["metadata"]["notCovered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["ruleId"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        returned, listed,
+        "the template lists exactly what render returns"
+    );
+    // Routes are not covered by the NSG either; the udr-* targets write them.
+    for r in rs.of_kind(Kind::Route) {
+        assert!(listed.contains(&r.id));
+    }
+}
+
+#[test]
+fn udr_exports_leave_every_other_rule_unexpressed() {
+    let rs = compute_profile();
+    for target in UDR {
+        let out = common::render(target, &rs);
+        let not: BTreeSet<&str> = out.unexpressed.iter().map(|u| u.rule_id.as_str()).collect();
+        for r in &rs.rules {
+            assert_eq!(
+                not.contains(r.id.as_str()),
+                r.kind != Kind::Route,
+                "{target} {}",
+                r.id
+            );
+        }
+    }
+}
+
+// ---- routes ------------------------------------------------------------------------------
+
+#[test]
+fn service_tag_routes_are_one_per_tag_with_next_hop_internet() {
+    let rs = common::full_public();
+    assert_eq!(rs.settings.inbound_routes, InboundRoutes::ServiceTags);
+    let out = common::render("udr-arm", &rs);
+    let doc = json(&out.text);
+    let got: BTreeSet<&str> = resources(&doc)
+        .iter()
+        .map(|r| {
+            assert_eq!(r["properties"]["nextHopType"], "Internet");
+            r["properties"]["addressPrefix"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        got,
+        BTreeSet::from(["AzureMachineLearning", "BatchNodeManagement.EastUS2"])
+    );
+    for target in UDR {
+        let text = common::render(target, &rs).text;
+        assert!(
+            text.contains("PREVIEW feature when the guidance was written (2021"),
+            "{target}"
+        );
+        assert!(
+            text.contains("at most 25 routes that use a service tag"),
+            "{target}"
+        );
+        assert!(text.contains("changeNumber 376"), "{target}");
+    }
+}
+
+#[test]
+fn ip_prefix_routes_are_exactly_the_three_tags() {
+    let rs = &ip_prefix_profiles()[0].1;
+    let tags = common::service_tags(amlfw::Cloud::Public);
+    let names = [
+        "BatchNodeManagement.EastUS2",
+        "AzureMachineLearning.EastUS2",
+        "AzureMachineLearning.CentralUS",
+    ];
+    let route_tags: BTreeSet<&str> = rs.of_kind(Kind::Route).map(|r| r.remote.as_str()).collect();
+    assert_eq!(route_tags, BTreeSet::from(names));
+    let out = common::render("udr-arm", rs);
+    let doc = json(&out.text);
+    let routes: Vec<IpNet> = resources(&doc)
+        .iter()
+        .map(|r| {
+            r["properties"]["addressPrefix"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    // Computed from the raw file, not from the exporter's expansion.
+    let raw: Vec<IpNet> = names
+        .iter()
+        .flat_map(|n| tags.get(n).unwrap().prefixes.clone())
+        .collect();
+    for r in &routes {
+        assert!(
+            raw.iter().any(|p| p.contains(r)),
+            "route {r} is outside the three tags"
+        );
+    }
+    for p in &raw {
+        assert!(
+            routes.iter().any(|r| r.contains(p)),
+            "prefix {p} has no route"
+        );
+    }
+    let paired = &tags.get("AzureMachineLearning.CentralUS").unwrap().prefixes;
+    assert!(!paired.is_empty());
+    assert!(
+        paired.iter().all(|p| routes.iter().any(|r| r.contains(p))),
+        "paired region covered"
+    );
+    let distinct: BTreeSet<&IpNet> = routes.iter().collect();
+    assert_eq!(distinct.len(), routes.len(), "no duplicate prefixes");
+    assert!(routes.len() <= 400);
+    assert!(out
+        .text
+        .contains(&format!("This adds {} routes", routes.len())));
+}
+
+#[test]
+fn ip_prefix_routes_need_the_service_tags_file() {
+    let rs = &ip_prefix_profiles()[0].1;
+    for target in UDR {
+        let t = export::find(target).unwrap();
+        assert_eq!(t.tags_use(), TagsUse::ForIpRoutes);
+        assert!(export::needs_service_tags(t, rs));
+        match t.render(rs, &ExportOptions::default()) {
+            Err(ExportError::NeedsServiceTags { target: got, what }) => {
+                assert_eq!(got, target);
+                assert!(what.contains("AzureMachineLearning.CentralUS"), "{what}");
+            }
+            other => panic!("{target}: expected NeedsServiceTags, got {other:?}"),
+        }
+    }
+    for target in NSG {
+        assert_eq!(export::find(target).unwrap().tags_use(), TagsUse::No);
+    }
+}
+
+#[test]
+fn a_service_tags_file_of_another_cloud_is_refused() {
+    let rs = &ip_prefix_profiles()[0].1;
+    let opts = ExportOptions {
+        service_tags: Some(common::service_tags(amlfw::Cloud::China)),
+    };
+    let e = render_opts("udr-cli", rs, &opts).unwrap_err();
+    assert!(matches!(e, ExportError::ServiceTags(_)), "{e:?}");
+}
+
+#[test]
+fn route_limits_are_refused_not_truncated() {
+    // AzureCloud has thousands of prefixes: far more than the 400 routes a table holds.
+    let mut rs = ip_prefix_profiles()[0].1.clone();
+    let i = rs.rules.iter().position(|r| r.kind == Kind::Route).unwrap();
+    rs.rules[i].remote = "AzureCloud".into();
+    let e = render_opts(
+        "udr-arm",
+        &rs,
+        &ExportOptions {
+            service_tags: Some(common::service_tags(amlfw::Cloud::Public)),
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("400"), "{e}");
+    // More than 25 service-tag routes.
+    let mut rs = common::full_public();
+    let template = rs.of_kind(Kind::Route).next().unwrap().clone();
+    for n in 0..30 {
+        let mut r = template.clone();
+        r.id = format!("extra-{n}");
+        r.remote = format!("Storage.Region{n}");
+        rs.rules.push(r);
+    }
+    let e = render_opts("udr-cli", &rs, &ExportOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("25"), "{e}");
+}
+
+#[test]
+fn no_routes_when_the_profile_needs_none() {
+    let rs = common::rules("schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = [\"compute-instance\"]\ninbound_routes = \"none\"\n");
+    let out = common::render("udr-arm", &rs);
+    common::assert_valid_arm(&out.text);
+    assert!(resources(&json(&out.text)).is_empty());
+    assert!(out.text.contains("No routes"));
+}
+
+// ---- priorities --------------------------------------------------------------------------
+
+fn synthetic(kinds: &[bool], base: u32) -> RuleSet {
+    let mut rs = common::full_public();
+    let template = rs.rule("aml-tag-aml").unwrap().clone();
+    rs.settings.priority_base = base;
+    rs.rules = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, inbound)| {
+            let mut r = template.clone();
+            r.id = format!("r{i}");
+            r.kind = if *inbound {
+                Kind::Inbound
+            } else {
+                Kind::ServiceTag
+            };
+            r
+        })
+        .collect();
+    rs
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn priorities_are_unique_in_range_or_a_typed_error(
+        kinds in proptest::collection::vec(any::<bool>(), 0..=200),
+        base in 100u32..=4000,
+    ) {
+        let rs = synthetic(&kinds, base);
+        let n_in = kinds.iter().filter(|k| **k).count() as u32;
+        let n_out = kinds.len() as u32 - n_in;
+        let fits = |n: u32| n == 0 || base + n - 1 <= 4096;
+        match render_opts("nsg-arm", &rs, &ExportOptions::default()) {
+            Ok(out) => {
+                prop_assert!(fits(n_in) && fits(n_out));
+                let doc = json(&out.text);
+                let mut seen = BTreeSet::new();
+                for r in resources(&doc) {
+                    let p = &r["properties"];
+                    let prio = p["priority"].as_u64().unwrap();
+                    prop_assert!((100..=4096).contains(&prio));
+                    prop_assert!(seen.insert((p["direction"].to_string(), prio)));
+                }
+                prop_assert_eq!(seen.len(), kinds.len());
+            }
+            Err(ExportError::Priority(msg)) => {
+                prop_assert!(!(fits(n_in) && fits(n_out)), "refused a fitting set: {}", msg);
+            }
+            Err(e) => prop_assert!(false, "unexpected error {e:?}"),
+        }
+    }
+}
+
+// ---- shell scripts -----------------------------------------------------------------------
+
+#[test]
+fn scripts_pass_bash_n_and_shellcheck() {
+    let shellcheck = common::program("shellcheck");
+    if shellcheck.is_none() {
+        common::missing_validator("shellcheck");
+    }
+    for (name, rs) in all_profiles() {
+        for target in ["nsg-cli", "udr-cli"] {
+            let text = common::render(target, &rs).text;
+            assert!(text.starts_with("#!/usr/bin/env bash\n"));
+            assert!(text.contains("\nset -euo pipefail\n"));
+            let (_d, path) = common::temp_file("x.sh", &text);
+            let o = Command::new("bash").arg("-n").arg(&path).output().unwrap();
+            assert!(
+                o.status.success(),
+                "{name} {target}: bash -n: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            if let Some(sc) = &shellcheck {
+                let o = Command::new(sc)
+                    .args(["-s", "bash"])
+                    .arg(&path)
+                    .output()
+                    .unwrap();
+                assert!(
+                    o.status.success(),
+                    "{name} {target}: shellcheck:\n{}",
+                    String::from_utf8_lossy(&o.stdout)
+                );
+            }
+        }
+    }
+}
+
+/// A directory with a fake `az` that appends its argv to `$AZ_LOG` (count, then each
+/// argument, NUL-separated) and does nothing else.
+fn fake_az() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let az = d.path().join("az");
+    std::fs::write(
+        &az,
+        "#!/bin/sh\n{ printf '%s\\0' \"$#\"; for a in \"$@\"; do printf '%s\\0' \"$a\"; done; } >> \"$AZ_LOG\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    d
+}
+
+/// Runs a script with the fake az first on PATH, in a fresh working directory (also HOME).
+/// Returns the output, the recorded az calls, and the working directory.
+fn run_script(text: &str, env: &[(&str, &str)]) -> (Output, Vec<Vec<String>>, tempfile::TempDir) {
+    let fake = fake_az();
+    let work = tempfile::tempdir().unwrap();
+    let script = work.path().join("script.sh");
+    std::fs::write(&script, text).unwrap();
+    let log = fake.path().join("log");
+    let path = format!(
+        "{}:{}",
+        fake.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = Command::new("bash");
+    cmd.arg(&script)
+        .current_dir(work.path())
+        .env("PATH", path)
+        .env("HOME", work.path())
+        .env("AZ_LOG", &log)
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let calls = parse_log(&std::fs::read(&log).unwrap_or_default());
+    std::fs::remove_file(&script).unwrap();
+    (out, calls, work)
+}
+
+fn parse_log(bytes: &[u8]) -> Vec<Vec<String>> {
+    let mut fields = bytes
+        .split(|b| *b == 0)
+        .map(|f| String::from_utf8(f.to_vec()).unwrap());
+    let mut calls = Vec::new();
+    while let Some(n) = fields.next() {
+        if n.is_empty() {
+            break;
+        }
+        let n: usize = n.parse().unwrap();
+        calls.push((0..n).map(|_| fields.next().unwrap()).collect());
+    }
+    calls
+}
+
+fn env_for(target: &str) -> [(&'static str, &'static str); 3] {
+    let table = if target.starts_with("nsg") {
+        "NSG"
+    } else {
+        "TABLE"
+    };
+    [("RG", "rg-aml"), (table, "nsg-or-table"), ("UNUSED", "")]
+}
+
+#[test]
+fn scripts_stop_before_any_az_call_until_the_variables_are_set() {
+    let text = common::render("nsg-cli", &common::full_public()).text;
+    let (out, calls, _w) = run_script(&text, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(calls.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Set RG and NSG"));
+}
+
+/// The argument shape of an az call: flags kept, values reduced to a class, so one real az
+/// call checks each distinct shape.
+fn shape(argv: &[String]) -> Vec<String> {
+    argv.iter()
+        .map(|a| {
+            if let Some((flag, _)) = a.split_once('=').filter(|_| a.starts_with("--")) {
+                return format!("{flag}=");
+            }
+            if a.starts_with('-')
+                || [
+                    "Inbound", "Outbound", "Allow", "Tcp", "Udp", "*", "Internet",
+                ]
+                .contains(&a.as_str())
+            {
+                return a.clone();
+            }
+            match a
+                .parse::<IpNet>()
+                .ok()
+                .or_else(|| a.parse::<std::net::IpAddr>().ok().map(IpNet::from))
+            {
+                Some(IpNet::V4(_)) => "v4".into(),
+                Some(IpNet::V6(_)) => "v6".into(),
+                None if a.parse::<u32>().is_ok() => "n".into(),
+                None => "s".into(),
+            }
+        })
+        .collect()
+}
+
+fn az_parses(az: &Path, cfg: &Path, argv: &[String]) -> Result<(), String> {
+    let o = Command::new(az)
+        .args(argv)
+        .env("AZURE_CONFIG_DIR", cfg)
+        .env("AZURE_CORE_COLLECT_TELEMETRY", "false")
+        .env("AZURE_CORE_NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    match o.status.code() {
+        Some(1) if err.contains("az login") => Ok(()),
+        code => Err(format!("az {argv:?}\nexit {code:?}\n{err}")),
+    }
+}
+
+fn real_az() -> Option<PathBuf> {
+    let az = common::venv().join("bin/az");
+    az.is_file().then_some(az)
+}
+
+#[test]
+fn every_az_call_passes_azure_cli_argument_parsing() {
+    let Some(az) = real_az() else {
+        common::missing_validator("azure-cli");
+        return;
+    };
+    let mut hostile = hostile_rules();
+    hostile.rules.retain(|r| r.kind == Kind::Inbound);
+    // The hostile description (it starts with `--subscription=`) goes first, so its shape is
+    // the one checked: az must read it as the description, not as an option.
+    let cases = [
+        ("nsg-cli", hostile),
+        ("nsg-cli", common::full_public()),
+        ("udr-cli", common::full_public()),
+        ("udr-cli", ip_prefix_profiles()[0].1.clone()),
+    ];
+    let cfg = tempfile::tempdir().unwrap();
+    let mut seen = BTreeSet::new();
+    let start = std::time::Instant::now();
+    for (target, rs) in cases {
+        let (out, calls, _w) = run_script(&common::render(target, &rs).text, &env_for(target));
+        assert!(
+            out.status.success(),
+            "{target}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!calls.is_empty());
+        for argv in calls {
+            if seen.insert(shape(&argv)) {
+                az_parses(&az, cfg.path(), &argv).unwrap_or_else(|e| panic!("{target}: {e}"));
+            }
+        }
+    }
+    eprintln!(
+        "{} distinct az call shapes checked in {:?}",
+        seen.len(),
+        start.elapsed()
+    );
+}
+
+// ---- hostile values ----------------------------------------------------------------------
+
+/// Shell, HCL, Bicep and ARM metacharacters; `touch pwned` runs in the script's directory.
+/// The backslash is not last: pycep 0.7's string regex reads Bicep's `\\'` (an escaped
+/// backslash, then the closing quote) as an escaped quote, which real Bicep does not.
+const EVIL: &str = "x'\"$(touch pwned)`touch pwned`${HOME}%{x}\n; touch pwned #\\ end";
+
+fn hostile_rules() -> RuleSet {
+    let mut rs = common::full_public();
+    rs.settings.name_prefix = format!("p{EVIL}");
+    let tag = rs
+        .rules
+        .iter()
+        .position(|r| r.kind == Kind::ServiceTag)
+        .unwrap();
+    rs.rules[tag].remote = EVIL.into();
+    let route = rs.rules.iter().position(|r| r.kind == Kind::Route).unwrap();
+    rs.rules[route].remote = format!("--subscription={EVIL}");
+    let inbound = rs
+        .rules
+        .iter()
+        .position(|r| r.kind == Kind::Inbound)
+        .unwrap();
+    rs.rules[inbound].purpose = format!("--subscription=evil {EVIL}");
+    rs
+}
+
+fn value_after<'a>(argv: &'a [String], flag: &str) -> Option<&'a str> {
+    argv.iter()
+        .position(|a| a == flag)
+        .map(|i| argv[i + 1].as_str())
+}
+
+#[test]
+fn hostile_values_stay_inert_in_scripts() {
+    let rs = hostile_rules();
+    let evil_rg = format!("rg {EVIL}");
+    for target in ["nsg-cli", "udr-cli"] {
+        let out = common::render(target, &rs);
+        let table = if target == "nsg-cli" { "NSG" } else { "TABLE" };
+        let (run, calls, work) = run_script(&out.text, &[("RG", &evil_rg), (table, EVIL)]);
+        assert!(
+            run.status.success(),
+            "{target}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(
+            !work.path().join("pwned").exists(),
+            "{target}: a value was executed"
+        );
+        assert!(!calls.is_empty());
+        for argv in &calls {
+            // Variables reach az verbatim.
+            assert_eq!(value_after(argv, "-g"), Some(evil_rg.as_str()));
+            let n = value_after(argv, "-n").unwrap();
+            assert!(is_valid_azure_name(n), "{target}: name {n:?}");
+            // A remote that is not a tag or an address is never passed on: the hostile text
+            // only reaches az through the variables, the (sanitised) name and the description.
+            for a in argv.iter().filter(|a| a.contains("touch")) {
+                let ok = *a == evil_rg || a == EVIL || a == n || a.starts_with("--description=");
+                assert!(ok, "{target}: {a:?} passed on in {argv:?}");
+            }
+        }
+        let refused: Vec<_> = out
+            .unexpressed
+            .iter()
+            .filter(|u| u.reason.contains("neither a service tag"))
+            .collect();
+        assert_eq!(
+            refused.len(),
+            1,
+            "{target}: the hostile remote is listed as not covered: {refused:?}"
+        );
+        assert!(refused[0].remote.contains("touch pwned"));
+    }
+    // The purpose reaches the description verbatim, newlines folded to one line.
+    let (_run, calls, _w) = run_script(&common::render("nsg-cli", &rs).text, &env_for("nsg-cli"));
+    let want = format!(
+        "--description=--subscription=evil {}",
+        EVIL.replace('\n', " ")
+    );
+    assert!(
+        calls.iter().any(|argv| argv.contains(&want)),
+        "{want:?} not passed"
+    );
+}
+
+#[test]
+fn hostile_values_stay_inert_in_arm_bicep_and_terraform() {
+    let rs = hostile_rules();
+    let plain = common::full_public();
+    let inbound = rs.rules.iter().find(|r| r.kind == Kind::Inbound).unwrap();
+    for target in ["nsg-arm", "udr-arm"] {
+        let text = common::render(target, &rs).text;
+        common::assert_valid_arm(&text);
+        let n = resources(&json(&text)).len();
+        assert_eq!(
+            n + 1,
+            resources(&json(&common::render(target, &plain).text)).len(),
+            "{target}: one rule refused"
+        );
+    }
+    let doc = json(&common::render("nsg-arm", &rs).text);
+    let desc: Vec<&str> = resources(&doc)
+        .iter()
+        .map(|r| r["properties"]["description"].as_str().unwrap())
+        .collect();
+    assert!(
+        desc.contains(&format!("--subscription=evil {}", EVIL.replace('\n', " ")).as_str()),
+        "{:?}",
+        inbound.purpose
+    );
+    for target in ["nsg-terraform", "udr-terraform"] {
+        let text = common::render(target, &rs).text;
+        terraform_fmt_ok(target, &text);
+        if let Some(v) = hcl2(&text) {
+            let want = count_resources(&json(
+                &common::render(&target.replace("terraform", "arm"), &rs).text,
+            ));
+            assert_eq!(tf_resources(&v).len(), want, "{target}: no injected blocks");
+        }
+    }
+    if let Some(v) = bicep(&common::render("nsg-bicep", &rs).text) {
+        let want = count_resources(&doc) + 1;
+        assert_eq!(
+            v["resources"].as_object().unwrap().len(),
+            want,
+            "bicep: no injected resources"
+        );
+    }
+}
+
+fn count_resources(doc: &Value) -> usize {
+    resources(doc).len()
+}
+
+// ---- Terraform and Bicep -----------------------------------------------------------------
+
+fn terraform_fmt_ok(label: &str, text: &str) {
+    let Some(tf) = common::program("terraform") else {
+        common::missing_validator("terraform");
+        return;
+    };
+    let mut child = Command::new(tf)
+        .args(["fmt", "-check", "-"])
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        o.status.success(),
+        "{label}: terraform fmt -check failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn python(module: &str, code: &str, input: &str) -> Option<Value> {
+    let Some(py) = common::venv_python_with(module) else {
+        common::missing_validator(module);
+        return None;
+    };
+    let mut child = Command::new(py)
+        .args(["-c", code])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        o.status.success(),
+        "{module} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    Some(serde_json::from_slice(&o.stdout).unwrap())
+}
+
+fn hcl2(text: &str) -> Option<Value> {
+    python(
+        "hcl2",
+        "import hcl2,json,sys; print(json.dumps(hcl2.load(sys.stdin)))",
+        text,
+    )
+}
+
+fn bicep(text: &str) -> Option<Value> {
+    python(
+        "pycep",
+        "import json,sys\nfrom pycep import BicepParser\nprint(json.dumps(BicepParser().parse(text=sys.stdin.read()), default=str))",
+        text,
+    )
+}
+
+/// python-hcl2 keeps the quotes of strings and labels.
+fn unquote(v: &Value) -> String {
+    v.as_str().unwrap_or_default().trim_matches('"').to_string()
+}
+
+/// (type, attributes) of every resource block.
+fn tf_resources(v: &Value) -> Vec<(String, serde_json::Map<String, Value>)> {
+    let mut out = Vec::new();
+    for block in v["resource"].as_array().into_iter().flatten() {
+        for (ty, labelled) in block.as_object().unwrap() {
+            for (_label, attrs) in labelled.as_object().unwrap() {
+                out.push((
+                    ty.trim_matches('"').to_string(),
+                    attrs.as_object().unwrap().clone(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn terraform_is_formatted_and_parses_into_the_expected_resources() {
+    for (name, rs) in all_profiles() {
+        let tags = common::service_tags(rs.settings.cloud);
+        for (target, ty) in [
+            ("nsg-terraform", "azurerm_network_security_rule"),
+            ("udr-terraform", "azurerm_route"),
+        ] {
+            let text = common::render(target, &rs).text;
+            terraform_fmt_ok(&format!("{name} {target}"), &text);
+            let Some(v) = hcl2(&text) else { return };
+            let vars: Vec<String> = v["variable"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|b| {
+                    b.as_object()
+                        .unwrap()
+                        .keys()
+                        .map(|k| k.trim_matches('"').to_string())
+                })
+                .collect();
+            assert!(
+                vars.contains(&"resource_group_name".to_string()),
+                "{vars:?}"
+            );
+            for (got, attrs) in tf_resources(&v) {
+                assert_eq!(got, ty);
+                assert_eq!(attrs["resource_group_name"], "${var.resource_group_name}");
+                if ty == "azurerm_route" {
+                    assert_eq!(unquote(&attrs["next_hop_type"]), "Internet");
+                    assert_eq!(attrs["route_table_name"], "${var.route_table_name}");
+                } else {
+                    check_tf_prefix_attributes(&attrs, tags);
+                }
+            }
+        }
+    }
+}
+
+/// Service tags only in the singular attributes; the plural ones hold CIDRs.
+fn check_tf_prefix_attributes(
+    attrs: &serde_json::Map<String, Value>,
+    tags: &amlfw::servicetags::TagIndex,
+) {
+    for side in ["source", "destination"] {
+        let one = attrs.get(&format!("{side}_address_prefix"));
+        let many = attrs.get(&format!("{side}_address_prefixes"));
+        assert!(
+            one.is_some() ^ many.is_some(),
+            "exactly one of the {side} attributes: {attrs:?}"
+        );
+        if let Some(list) = many {
+            for p in list.as_array().unwrap() {
+                let p = unquote(p);
+                assert!(
+                    p.parse::<IpNet>().is_ok() || p.parse::<std::net::IpAddr>().is_ok(),
+                    "{p} in {side}_address_prefixes"
+                );
+            }
+        }
+        if let Some(v) = one {
+            let v = unquote(v);
+            let ok = v == "VirtualNetwork"
+                || tags.contains(&v)
+                || v.parse::<IpNet>().is_ok()
+                || v.parse::<std::net::IpAddr>().is_ok();
+            assert!(
+                ok,
+                "{v} in {side}_address_prefix is neither a known tag nor an address"
+            );
+        }
+    }
+    assert!(["Tcp", "Udp", "*"].contains(&unquote(&attrs["protocol"]).as_str()));
+    assert_eq!(
+        attrs["network_security_group_name"],
+        "${var.network_security_group_name}"
+    );
+}
+
+#[test]
+fn bicep_parses_into_security_rules_of_an_existing_nsg() {
+    for (name, rs) in all_profiles() {
+        let text = common::render("nsg-bicep", &rs).text;
+        let Some(v) = bicep(&text) else { return };
+        assert!(v["parameters"]["nsgName"].is_object(), "{name}");
+        let res = v["resources"].as_object().unwrap();
+        assert_eq!(
+            res["nsg"]["type"],
+            "Microsoft.Network/networkSecurityGroups"
+        );
+        assert_eq!(res["nsg"]["existing"], true);
+        let arm = json(&common::render("nsg-arm", &rs).text);
+        assert_eq!(res.len(), count_resources(&arm) + 1, "{name}");
+        for (sym, r) in res.iter().filter(|(k, _)| *k != "nsg") {
+            assert_eq!(
+                r["type"], "Microsoft.Network/networkSecurityGroups/securityRules",
+                "{sym}"
+            );
+            assert_eq!(r["api_version"], "2024-05-01", "{sym}");
+            assert_eq!(r["config"]["parent"], "nsg", "{sym}");
+            let prio = r["config"]["properties"]["priority"].as_u64().unwrap();
+            assert!((100..=4096).contains(&prio));
+        }
+    }
+}
+
+// ---- determinism and golden files --------------------------------------------------------
+
+#[test]
+fn output_is_deterministic_and_matches_the_golden_files() {
+    for (name, rs) in common::per_cloud_profiles() {
+        for target in NSG.iter().chain(UDR.iter()) {
+            let a = common::render(target, &rs).text;
+            let b = common::render(target, &rs.clone()).text;
+            assert_eq!(a, b, "{name} {target}");
+            let ext = export::find(target).unwrap().extension();
+            common::assert_golden(&format!("{name}/{target}.{ext}"), &a);
+        }
+    }
+}

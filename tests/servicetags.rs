@@ -1,0 +1,436 @@
+//! Service Tags expansion, checked independently of `ipnet`'s aggregation: every prefix
+//! becomes an integer interval, raw and aggregated interval lists are merged and compared,
+//! and the aggregated list must be minimal. Bad files go through the real binary.
+mod common;
+
+use amlfw::servicetags::{Prefixes, TagIndex};
+use amlfw::Cloud;
+use assert_cmd::Command;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use proptest::prelude::*;
+
+// ---- an independent model: prefixes as integer intervals ------------------------------------
+
+/// `[start, end]` of a prefix, with its bit width (32 or 128) and length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Iv {
+    start: u128,
+    end: u128,
+}
+
+fn interval(n: &IpNet) -> (u32, Iv, u8) {
+    let (bits, addr): (u32, u128) = match n {
+        IpNet::V4(n) => (32, u32::from(n.addr()).into()),
+        IpNet::V6(n) => (128, u128::from(n.addr())),
+    };
+    let host_bits = bits - u32::from(n.prefix_len());
+    let size_minus_1: u128 = if host_bits == 128 {
+        u128::MAX
+    } else {
+        (1u128 << host_bits) - 1
+    };
+    let start = addr & !size_minus_1;
+    (
+        bits,
+        Iv {
+            start,
+            end: start + size_minus_1,
+        },
+        n.prefix_len(),
+    )
+}
+
+/// Sorted, merged (overlapping or touching) intervals: the set of addresses, canonically.
+fn merged(mut v: Vec<Iv>) -> Vec<Iv> {
+    v.sort();
+    let mut out: Vec<Iv> = Vec::new();
+    for iv in v {
+        match out.last_mut() {
+            Some(last) if last.end.checked_add(1).is_none_or(|next| iv.start <= next) => {
+                last.end = last.end.max(iv.end);
+            }
+            _ => out.push(iv),
+        }
+    }
+    out
+}
+
+fn family(nets: &[IpNet], bits: u32) -> Vec<Iv> {
+    nets.iter()
+        .map(interval)
+        .filter(|(b, _, _)| *b == bits)
+        .map(|(_, iv, _)| iv)
+        .collect()
+}
+
+/// Aggregated prefixes cover exactly the raw addresses, are canonical, sorted, disjoint and
+/// minimal: no two neighbours are aligned siblings of one length (they would merge).
+fn assert_exact_and_minimal(label: &str, raw: &[IpNet], agg: &Prefixes) {
+    let out: Vec<IpNet> = agg.iter().collect();
+    for bits in [32, 128] {
+        assert_eq!(
+            merged(family(raw, bits)),
+            merged(family(&out, bits)),
+            "{label}: /{bits} address sets differ"
+        );
+    }
+    for n in &out {
+        assert_eq!(*n, n.trunc(), "{label}: {n} has host bits");
+    }
+    for (a, b) in agg
+        .v4
+        .iter()
+        .map(|n| IpNet::V4(*n))
+        .zip(agg.v4.iter().skip(1).map(|n| IpNet::V4(*n)))
+        .chain(
+            agg.v6
+                .iter()
+                .map(|n| IpNet::V6(*n))
+                .zip(agg.v6.iter().skip(1).map(|n| IpNet::V6(*n))),
+        )
+    {
+        let ((bits, x, lx), (_, y, ly)) = (interval(&a), interval(&b));
+        assert!(
+            x.end < y.start,
+            "{label}: {a} and {b} overlap or are out of order"
+        );
+        if lx == ly && lx > 0 {
+            let parent_size_minus_1 = (x.end - x.start) * 2 + 1;
+            let aligned = x.start & parent_size_minus_1 == 0;
+            assert!(
+                !(aligned && x.end + 1 == y.start),
+                "{label}: {a} and {b} should merge into one /{} (of {bits} bits)",
+                lx - 1
+            );
+        }
+    }
+}
+
+fn raw_of(t: &TagIndex, names: &[&str]) -> Vec<IpNet> {
+    names
+        .iter()
+        .flat_map(|n| {
+            t.get(n)
+                .unwrap_or_else(|| panic!("no tag {n}"))
+                .prefixes
+                .clone()
+        })
+        .collect()
+}
+
+#[test]
+fn real_public_tags_aggregate_exactly_and_minimally() {
+    let t = common::service_tags(Cloud::Public);
+    for names in [
+        &["AzureMachineLearning"][..],
+        &["Storage.EastUS2"],
+        &["AzureCloud.eastus2"],
+        &[
+            "AzureMachineLearning",
+            "Storage.EastUS2",
+            "AzureCloud.eastus2",
+        ],
+    ] {
+        let raw = raw_of(t, names);
+        let agg = t.expand(names.iter().copied()).unwrap();
+        assert!(!agg.v4.is_empty() && !agg.v6.is_empty(), "{names:?}");
+        assert!(agg.len() <= raw.len());
+        assert_exact_and_minimal(&names.join("+"), &raw, &agg);
+    }
+}
+
+#[test]
+fn the_checker_itself_catches_mistakes() {
+    let raw: Vec<IpNet> = ["10.0.0.0/25", "10.0.0.128/25"]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let not_merged = Prefixes {
+        v4: vec![
+            "10.0.0.0/25".parse().unwrap(),
+            "10.0.0.128/25".parse().unwrap(),
+        ],
+        v6: vec![],
+    };
+    assert!(std::panic::catch_unwind(|| assert_exact_and_minimal("x", &raw, &not_merged)).is_err());
+    let too_big = Prefixes {
+        v4: vec!["10.0.0.0/23".parse().unwrap()],
+        v6: vec![],
+    };
+    assert!(std::panic::catch_unwind(|| assert_exact_and_minimal("x", &raw, &too_big)).is_err());
+    // Adjacent but not siblings: 10.0.1.0/24 + 10.0.2.0/24 cannot merge.
+    let raw: Vec<IpNet> = ["10.0.1.0/24", "10.0.2.0/24"]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let ok = Prefixes {
+        v4: raw
+            .iter()
+            .map(|n| {
+                if let IpNet::V4(n) = n {
+                    *n
+                } else {
+                    unreachable!()
+                }
+            })
+            .collect(),
+        v6: vec![],
+    };
+    assert_exact_and_minimal("x", &raw, &ok);
+}
+
+// ---- random prefix sets ------------------------------------------------------------------
+
+/// IPv4 prefixes, mostly clustered in 10.0.0.0/16 so that overlaps and neighbours are common.
+fn v4() -> impl Strategy<Value = Ipv4Net> {
+    prop_oneof![
+        4 => (0u32..256, 16u8..=26).prop_map(|(x, l)| Ipv4Net::new((0x0A00_0000 + (x << 8)).into(), l).unwrap().trunc()),
+        1 => (any::<u32>(), 0u8..=32).prop_map(|(a, l)| Ipv4Net::new(a.into(), l).unwrap().trunc()),
+    ]
+}
+
+fn v6() -> impl Strategy<Value = Ipv6Net> {
+    let base = u128::from("2001:db8::".parse::<std::net::Ipv6Addr>().unwrap());
+    prop_oneof![
+        4 => (0u128..256, 52u8..=66).prop_map(move |(x, l)| Ipv6Net::new((base + (x << 64)).into(), l).unwrap().trunc()),
+        1 => (any::<u128>(), 0u8..=128).prop_map(|(a, l)| Ipv6Net::new(a.into(), l).unwrap().trunc()),
+    ]
+}
+
+/// A Service Tags file with two tags.
+fn file(a: &[IpNet], b: &[IpNet]) -> String {
+    let list = |v: &[IpNet]| {
+        v.iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    format!(
+        r#"{{"changeNumber": 1, "cloud": "Public", "values": [
+          {{"name": "A", "id": "A", "properties": {{"addressPrefixes": [{}]}}}},
+          {{"name": "B", "id": "B", "properties": {{"addressPrefixes": [{}]}}}}]}}"#,
+        list(a),
+        list(b)
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn random_prefix_sets_aggregate_exactly_and_minimally(
+        a4 in prop::collection::vec(v4(), 0..40),
+        a6 in prop::collection::vec(v6(), 0..40),
+        b4 in prop::collection::vec(v4(), 0..10),
+    ) {
+        let a: Vec<IpNet> = a4.iter().map(|n| IpNet::V4(*n)).chain(a6.iter().map(|n| IpNet::V6(*n))).collect();
+        let b: Vec<IpNet> = b4.iter().map(|n| IpNet::V4(*n)).collect();
+        let t = TagIndex::from_json(&file(&a, &b)).unwrap();
+        assert_exact_and_minimal("A", &a, &t.expand(["A"]).unwrap());
+        let both: Vec<IpNet> = a.iter().chain(&b).copied().collect();
+        assert_exact_and_minimal("A+B", &both, &t.expand(["a", "B"]).unwrap());
+    }
+}
+
+// ---- through the binary -----------------------------------------------------------------------
+
+fn amlfw() -> Command {
+    Command::cargo_bin("amlfw").unwrap()
+}
+
+fn public_file() -> std::path::PathBuf {
+    common::fixture("servicetags/ServiceTags_Public.376.json")
+}
+
+/// Runs, expects exit 2, no panic, nothing on stdout, and each needle in stderr.
+fn fails_with(args: &[&str], needles: &[&str]) -> String {
+    let out = amlfw().args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.stdout.is_empty(), "{args:?}: stdout not empty");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: {n:?} not in: {err}");
+    }
+    err
+}
+
+#[test]
+fn tags_command_prints_aggregated_prefixes() {
+    let f = public_file();
+    let out = amlfw()
+        .args([
+            "tags",
+            "--service-tags",
+            f.to_str().unwrap(),
+            "--tag",
+            "AzureMachineLearning",
+            "--tag",
+            "storage.eastus2",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let nets: Vec<IpNet> = text
+        .lines()
+        .map(|l| l.parse().unwrap_or_else(|_| panic!("not a prefix: {l:?}")))
+        .collect();
+    let t = common::service_tags(Cloud::Public);
+    let want = t
+        .expand(["AzureMachineLearning", "Storage.EastUS2"])
+        .unwrap();
+    assert_eq!(nets, want.iter().collect::<Vec<_>>());
+    assert_exact_and_minimal(
+        "cli",
+        &raw_of(t, &["AzureMachineLearning", "Storage.EastUS2"]),
+        &want,
+    );
+}
+
+#[test]
+fn a_missing_tag_is_named() {
+    let f = public_file();
+    fails_with(
+        &[
+            "tags",
+            "--service-tags",
+            f.to_str().unwrap(),
+            "--tag",
+            "AzureMachineLearning",
+            "--tag",
+            "Storage.Atlantis",
+        ],
+        &[
+            "Storage.Atlantis",
+            "not in the Service Tags file",
+            "changeNumber 376",
+        ],
+    );
+}
+
+#[test]
+fn bad_files_are_clear_errors_with_positions() {
+    let real = std::fs::read(public_file()).unwrap();
+    let cases: [(&str, Vec<u8>, &[&str]); 3] = [
+        (
+            "empty.json",
+            Vec::new(),
+            &[
+                "not a valid Service Tags file",
+                "line 1, column 0",
+                "ends too early",
+            ],
+        ),
+        (
+            "cut.json",
+            real[..1000].to_vec(),
+            &[
+                "not a valid Service Tags file",
+                "line ",
+                "column ",
+                "ends too early",
+            ],
+        ),
+        (
+            "html.json",
+            b"<html>Access denied</html>\n".to_vec(),
+            &["not a valid Service Tags file", "line 1, column 1"],
+        ),
+    ];
+    for (name, bytes, needles) in cases {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join(name);
+        std::fs::write(&p, &bytes).unwrap();
+        let path = p.to_str().unwrap();
+        let mut with_path = needles.to_vec();
+        with_path.push(path);
+        fails_with(
+            &[
+                "tags",
+                "--service-tags",
+                path,
+                "--tag",
+                "AzureMachineLearning",
+            ],
+            &with_path,
+        );
+        fails_with(
+            &[
+                "export",
+                "--region",
+                "eastus2",
+                "--target",
+                "iptables",
+                "--service-tags",
+                path,
+            ],
+            &with_path,
+        );
+    }
+    fails_with(
+        &[
+            "tags",
+            "--service-tags",
+            "/nonexistent/ServiceTags.json",
+            "--tag",
+            "X",
+        ],
+        &[
+            "cannot read Service Tags file",
+            "/nonexistent/ServiceTags.json",
+        ],
+    );
+}
+
+#[test]
+fn a_file_of_another_cloud_is_refused() {
+    let china = common::fixture("servicetags/ServiceTags_China_20260720.405.json");
+    for target in ["iptables", "nftables", "json"] {
+        fails_with(
+            &[
+                "export",
+                "--region",
+                "eastus2",
+                "--target",
+                target,
+                "--service-tags",
+                china.to_str().unwrap(),
+            ],
+            &["cloud 'China'", "public", "right cloud"],
+        );
+    }
+}
+
+#[test]
+fn exports_with_the_file_name_its_change_number() {
+    let f = public_file();
+    let out = amlfw()
+        .args([
+            "export",
+            "--region",
+            "eastus2",
+            "--target",
+            "nftables",
+            "--service-tags",
+            f.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text
+        .lines()
+        .take(10)
+        .any(|l| l == "# Service Tags file: cloud Public, changeNumber 376"));
+    // What nftables cannot express is also said on stderr.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NOT covered by nftables"));
+}
