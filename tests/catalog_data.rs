@@ -62,7 +62,13 @@ fn every_paired_region_exists_in_the_same_cloud() {
         if let Some(p) = &r.paired {
             pairs += 1;
             let pair = catalog.find_region(r.cloud, p);
-            assert!(pair.is_some(), "{} {}: paired region {p} not in {}", r.cloud, r.name, r.cloud);
+            assert!(
+                pair.is_some(),
+                "{} {}: paired region {p} not in {}",
+                r.cloud,
+                r.name,
+                r.cloud
+            );
         }
     }
     assert!(pairs > 40, "only {pairs} pairs");
@@ -71,8 +77,20 @@ fn every_paired_region_exists_in_the_same_cloud() {
 #[test]
 fn every_cloud_has_regions_and_the_documented_example_pair() {
     let c = common::catalog();
-    assert_eq!(c.find_region(Cloud::Public, "eastus2").unwrap().paired.as_deref(), Some("centralus"));
-    assert_eq!(c.find_region(Cloud::Public, "France Central").unwrap().tag_region.as_deref(), Some("centralfrance"));
+    assert_eq!(
+        c.find_region(Cloud::Public, "eastus2")
+            .unwrap()
+            .paired
+            .as_deref(),
+        Some("centralus")
+    );
+    assert_eq!(
+        c.find_region(Cloud::Public, "France Central")
+            .unwrap()
+            .tag_region
+            .as_deref(),
+        Some("centralfrance")
+    );
     assert!(c.regions_of(Cloud::Usgov).count() >= 5);
     assert!(c.regions_of(Cloud::China).count() >= 6);
     // Regions with no ARM name in the data are left out.
@@ -92,7 +110,11 @@ fn a_region_without_regional_tags_falls_back_to_global_tags_with_a_warning() {
 fn every_requirement_names_a_document_section_and_purpose() {
     let c = common::catalog();
     for r in &c.requirements {
-        assert!(!r.refs.is_empty() && r.refs.iter().all(|x| !x.section.trim().is_empty()), "{}", r.id);
+        assert!(
+            !r.refs.is_empty() && r.refs.iter().all(|x| !x.section.trim().is_empty()),
+            "{}",
+            r.id
+        );
         assert!(r.purpose.len() > 10, "{}: purpose too short", r.id);
     }
 }

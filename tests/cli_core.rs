@@ -18,31 +18,73 @@ fn bad_input(args: &[&str], needles: &[&str]) {
     for n in needles {
         assert!(err.contains(n), "args {args:?}: stderr lacks {n:?}: {err}");
     }
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty(), "nothing on stdout on error");
 }
 
 #[test]
 fn unknown_region_suggests_the_closest_names() {
-    bad_input(&["rules", "--region", "eastus3"], &["eastus3", "closest", "eastus2"]);
-    bad_input(&["rules", "--cloud", "china", "--region", "eastus2"], &["eastus2", "china"]);
+    bad_input(
+        &["rules", "--region", "eastus3"],
+        &["eastus3", "closest", "eastus2"],
+    );
+    bad_input(
+        &["rules", "--cloud", "china", "--region", "eastus2"],
+        &["eastus2", "china"],
+    );
 }
 
 #[test]
 fn bad_values_name_the_flag_the_value_and_the_rule() {
     bad_input(
-        &["rules", "--region", "eastus2", "--storage-account", "My-Storage"],
+        &[
+            "rules",
+            "--region",
+            "eastus2",
+            "--storage-account",
+            "My-Storage",
+        ],
         &["--storage-account", "My-Storage", "3-24 lowercase"],
     );
-    bad_input(&["rules", "--region", "eastus2", "--acr-name", "acr"], &["--acr-name", "'acr'", "5-50"]);
-    bad_input(&["rules", "--region", "eastus2", "--source", "10.0.0.0/33"], &["--source", "10.0.0.0/33", "CIDR"]);
-    bad_input(&["rules", "--region", "eastus2", "--source", "10.0.0.5/24"], &["host bits", "10.0.0.0/24"]);
-    bad_input(&["rules", "--region", "eastus2", "--feature", "gpu"], &["--feature", "'gpu'", "amlfw features"]);
-    bad_input(&["rules", "--region", "eastus2", "--aks-dns-server", "dns1"], &["--aks-dns-server", "dns1"]);
-    bad_input(&["rules", "--region", "eastus2", "--name-prefix", "a b"], &["--name-prefix", "letter"]);
-    bad_input(&["rules", "--region", "eastus2", "--priority-base", "5000"], &["--priority-base", "4000"]);
-    bad_input(&["rules", "--region", "eastus2", "--cloud", "mars"], &["mars", "public, usgov, china"]);
-    bad_input(&["rules", "--region", "eastus2", "--inbound-routes", "bgp"], &["bgp", "ip-prefixes"]);
+    bad_input(
+        &["rules", "--region", "eastus2", "--acr-name", "acr"],
+        &["--acr-name", "'acr'", "5-50"],
+    );
+    bad_input(
+        &["rules", "--region", "eastus2", "--source", "10.0.0.0/33"],
+        &["--source", "10.0.0.0/33", "CIDR"],
+    );
+    bad_input(
+        &["rules", "--region", "eastus2", "--source", "10.0.0.5/24"],
+        &["host bits", "10.0.0.0/24"],
+    );
+    bad_input(
+        &["rules", "--region", "eastus2", "--feature", "gpu"],
+        &["--feature", "'gpu'", "amlfw features"],
+    );
+    bad_input(
+        &["rules", "--region", "eastus2", "--aks-dns-server", "dns1"],
+        &["--aks-dns-server", "dns1"],
+    );
+    bad_input(
+        &["rules", "--region", "eastus2", "--name-prefix", "a b"],
+        &["--name-prefix", "letter"],
+    );
+    bad_input(
+        &["rules", "--region", "eastus2", "--priority-base", "5000"],
+        &["--priority-base", "4000"],
+    );
+    bad_input(
+        &["rules", "--region", "eastus2", "--cloud", "mars"],
+        &["mars", "public, usgov, china"],
+    );
+    bad_input(
+        &["rules", "--region", "eastus2", "--inbound-routes", "bgp"],
+        &["bgp", "ip-prefixes"],
+    );
     bad_input(&["rules"], &["no region", "--region"]);
 }
 
@@ -52,30 +94,53 @@ fn profile_file(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
 
 #[test]
 fn profile_file_errors_name_the_file_and_line() {
-    let (_d, p) = profile_file("schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nstorage_acount = \"x\"\n");
+    let (_d, p) = profile_file(
+        "schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nstorage_acount = \"x\"\n",
+    );
     let path = p.to_str().unwrap();
-    bad_input(&["rules", "--profile-file", path], &[path, "storage_acount", "line 4"]);
+    bad_input(
+        &["rules", "--profile-file", path],
+        &[path, "storage_acount", "line 4"],
+    );
 
     let (_d, p) = profile_file("schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\n\nstorage_account = \"BAD\"\n");
     let path = p.to_str().unwrap();
-    bad_input(&["rules", "--profile-file", path], &[&format!("{path}:5:"), "storage_account", "BAD"]);
+    bad_input(
+        &["rules", "--profile-file", path],
+        &[&format!("{path}:5:"), "storage_account", "BAD"],
+    );
 
     let (_d, p) = profile_file("schema_version = 1\ncloud = \"public\"\nregion = \"atlantis\"\n");
-    bad_input(&["rules", "--profile-file", p.to_str().unwrap()], &[":3:", "atlantis", "closest"]);
+    bad_input(
+        &["rules", "--profile-file", p.to_str().unwrap()],
+        &[":3:", "atlantis", "closest"],
+    );
 
     let (_d, p) = profile_file("schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = [\"studio\", \"studoi\"]\n");
-    bad_input(&["rules", "--profile-file", p.to_str().unwrap()], &[":4:", "studoi"]);
+    bad_input(
+        &["rules", "--profile-file", p.to_str().unwrap()],
+        &[":4:", "studoi"],
+    );
 
     let (_d, p) = profile_file("schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nsources = [\"10.1.0.0/16\", \"x\"]\n");
-    bad_input(&["rules", "--profile-file", p.to_str().unwrap()], &[":4:", "sources", "'x'"]);
+    bad_input(
+        &["rules", "--profile-file", p.to_str().unwrap()],
+        &[":4:", "sources", "'x'"],
+    );
 
     let (_d, p) = profile_file("schema_version = 9\ncloud = \"public\"\nregion = \"eastus2\"\n");
-    bad_input(&["rules", "--profile-file", p.to_str().unwrap()], &["schema_version 9", "upgrade amlfw"]);
+    bad_input(
+        &["rules", "--profile-file", p.to_str().unwrap()],
+        &["schema_version 9", "upgrade amlfw"],
+    );
 
     let (_d, p) = profile_file("schema_version = 1\ncloud = \"public\"\nregion = [\n");
     bad_input(&["rules", "--profile-file", p.to_str().unwrap()], &["line"]);
 
-    bad_input(&["rules", "--profile-file", "/nonexistent/p.toml"], &["/nonexistent/p.toml"]);
+    bad_input(
+        &["rules", "--profile-file", "/nonexistent/p.toml"],
+        &["/nonexistent/p.toml"],
+    );
 }
 
 #[test]
@@ -84,7 +149,17 @@ fn flags_override_the_profile_file() {
         "schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = [\"studio\"]\n",
     );
     let out = amlfw()
-        .args(["rules", "--format", "json", "--profile-file", p.to_str().unwrap(), "--region", "westeurope", "--feature", "r"])
+        .args([
+            "rules",
+            "--format",
+            "json",
+            "--profile-file",
+            p.to_str().unwrap(),
+            "--region",
+            "westeurope",
+            "--feature",
+            "r",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -97,29 +172,55 @@ fn flags_override_the_profile_file() {
 fn json_output_has_the_documented_fields() {
     let out = amlfw()
         .args([
-            "rules", "--format", "json", "--region", "East US 2", "--feature",
-            "compute-instance,notebooks,aks", "--source", "10.0.1.0/24",
+            "rules",
+            "--format",
+            "json",
+            "--region",
+            "East US 2",
+            "--feature",
+            "compute-instance,notebooks,aks",
+            "--source",
+            "10.0.1.0/24",
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["cloud"], "public");
     assert_eq!(v["region"], "eastus2");
-    assert!(v["warnings"].as_array().unwrap().iter().all(|w| w["message"].is_string()));
+    assert!(v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|w| w["message"].is_string()));
     let rules = v["rules"].as_array().unwrap();
     assert!(rules.len() > 30);
     for r in rules {
         for field in [
-            "id", "kind", "direction", "protocol", "ports", "source", "destination", "features",
-            "purpose", "reference",
+            "id",
+            "kind",
+            "direction",
+            "protocol",
+            "ports",
+            "source",
+            "destination",
+            "features",
+            "purpose",
+            "reference",
         ] {
             assert!(r.get(field).is_some(), "rule {} lacks {field}", r["id"]);
         }
         assert!(!r["reference"].as_array().unwrap().is_empty());
     }
     let storage = rules.iter().find(|r| r["id"] == "aml-tag-storage").unwrap();
-    assert_eq!(storage["destination"], serde_json::json!(["Storage.EastUS2"]));
+    assert_eq!(
+        storage["destination"],
+        serde_json::json!(["Storage.EastUS2"])
+    );
     assert_eq!(storage["source"], serde_json::json!(["10.0.1.0/24"]));
     assert_eq!(storage["protocol"], "tcp");
     assert_eq!(storage["ports"], serde_json::json!(["443"]));
@@ -127,14 +228,24 @@ fn json_output_has_the_documented_fields() {
 
 #[test]
 fn table_output_fits_100_columns_and_counts_kinds() {
-    let mut args = vec!["rules", "--region", "eastus2", "--storage-account", "amlstore01"];
+    let mut args = vec![
+        "rules",
+        "--region",
+        "eastus2",
+        "--storage-account",
+        "amlstore01",
+    ];
     let all = common::all_features_but_private().join(",");
     args.extend(["--feature", &all]);
     let out = amlfw().args(&args).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     for line in text.lines() {
-        assert!(line.chars().count() <= 100, "too wide ({}): {line}", line.chars().count());
+        assert!(
+            line.chars().count() <= 100,
+            "too wide ({}): {line}",
+            line.chars().count()
+        );
     }
     assert!(text.contains("*.instances.azureml.ms"));
     assert!(text.lines().last().unwrap().contains("tag "));
@@ -142,24 +253,48 @@ fn table_output_fits_100_columns_and_counts_kinds() {
 
 #[test]
 fn csv_output_parses() {
-    let out = amlfw().args(["rules", "--format", "csv", "--region", "eastus2"]).output().unwrap();
+    let out = amlfw()
+        .args(["rules", "--format", "csv", "--region", "eastus2"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let mut rdr = csv::Reader::from_reader(out.stdout.as_slice());
     assert_eq!(rdr.headers().unwrap().get(0), Some("id"));
     let ids: Vec<String> = rdr.records().map(|r| r.unwrap()[0].to_string()).collect();
-    let json = amlfw().args(["rules", "--format", "json", "--region", "eastus2"]).output().unwrap();
+    let json = amlfw()
+        .args(["rules", "--format", "json", "--region", "eastus2"])
+        .output()
+        .unwrap();
     let v: Value = serde_json::from_slice(&json.stdout).unwrap();
-    let json_ids: Vec<&str> = v["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let json_ids: Vec<&str> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, json_ids);
 }
 
 #[test]
 fn listings_work() {
-    amlfw().arg("features").assert().success().stdout(predicate::str::contains("aks-gpu").and(predicate::str::contains("needs aks")));
-    amlfw().args(["regions", "--cloud", "usgov"]).assert().success().stdout(
-        predicate::str::contains("usgovvirginia").and(predicate::str::contains("eastus2").not()),
-    );
-    amlfw().arg("targets").assert().success().stdout(predicate::str::contains("csv"));
+    amlfw()
+        .arg("features")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("aks-gpu").and(predicate::str::contains("needs aks")));
+    amlfw()
+        .args(["regions", "--cloud", "usgov"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("usgovvirginia")
+                .and(predicate::str::contains("eastus2").not()),
+        );
+    amlfw()
+        .arg("targets")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("csv"));
 }
 
 #[test]

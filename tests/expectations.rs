@@ -17,7 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 fn resolve_toml(text: &str) -> RuleSet {
     let catalog = Catalog::builtin();
-    let mut p = Profile::from_toml(text).unwrap_or_else(|e| panic!("profile does not parse: {e}\n{text}"));
+    let mut p =
+        Profile::from_toml(text).unwrap_or_else(|e| panic!("profile does not parse: {e}\n{text}"));
     p.validate(&catalog)
         .unwrap_or_else(|e| panic!("profile does not validate: {e}\n{text}"));
     resolve(&catalog, &p).expect("resolve")
@@ -60,14 +61,25 @@ fn assert_same_pairs(label: &str, rs: &RuleSet, rows: &[Row]) {
     let missing: Vec<_> = want.difference(&got).collect();
     let extra: Vec<_> = got.difference(&want).collect();
     if !missing.is_empty() || !extra.is_empty() {
-        let mut msg = format!("{label}: resolved (kind, remote) set differs from the hand-written table\n");
-        msg.push_str(&format!("  MISSING from the resolved rules ({}):\n", missing.len()));
+        let mut msg =
+            format!("{label}: resolved (kind, remote) set differs from the hand-written table\n");
+        msg.push_str(&format!(
+            "  MISSING from the resolved rules ({}):\n",
+            missing.len()
+        ));
         for (k, r) in &missing {
             msg.push_str(&format!("    {k:<12} {r}\n"));
         }
-        msg.push_str(&format!("  EXTRA in the resolved rules ({}):\n", extra.len()));
+        msg.push_str(&format!(
+            "  EXTRA in the resolved rules ({}):\n",
+            extra.len()
+        ));
         for (k, r) in &extra {
-            let rule = rs.rules.iter().find(|x| x.kind.id() == k && &x.remote == r).unwrap();
+            let rule = rs
+                .rules
+                .iter()
+                .find(|x| x.kind.id() == k && &x.remote == r)
+                .unwrap();
             msg.push_str(&format!(
                 "    {k:<12} {r}   [{}] features: {}\n",
                 rule.ports_label(),
@@ -90,10 +102,17 @@ fn assert_ports(label: &str, rs: &RuleSet, rows: &[Row]) {
             continue; // reported by the destination test
         }
         if got != want {
-            bad.push(format!("    {:<12} {remote}: expected {want:?}, got {got:?}", kind.id()));
+            bad.push(format!(
+                "    {:<12} {remote}: expected {want:?}, got {got:?}",
+                kind.id()
+            ));
         }
     }
-    assert!(bad.is_empty(), "{label}: ports differ from the documents:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{label}: ports differ from the documents:\n{}",
+        bad.join("\n")
+    );
 }
 
 /// The merge rule: one rule per (kind, destination, ports).
@@ -102,7 +121,9 @@ fn assert_merged(label: &str, rs: &RuleSet) {
     for r in &rs.rules {
         let mut ports: Vec<String> = r.ports.iter().map(|p| p.to_string()).collect();
         ports.sort();
-        *seen.entry((r.kind, r.remote.to_ascii_lowercase(), ports)).or_default() += 1;
+        *seen
+            .entry((r.kind, r.remote.to_ascii_lowercase(), ports))
+            .or_default() += 1;
     }
     let dups: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
     assert!(dups.is_empty(), "{label}: rules not merged: {dups:?}");
@@ -165,7 +186,11 @@ const PUBLIC_ALL: &[Row] = &[
     (F, "viennaglobal.azurecr.io", "https:443"),
     // compute instance
     (F, "*.instances.azureml.net", "https:443"),
-    (F, "*.instances.azureml.ms", "https:443 https:8787 https:18881"),
+    (
+        F,
+        "*.instances.azureml.ms",
+        "https:443 https:8787 https:18881",
+    ),
     // custom-images (+ AKS inference §5 AML-INF-ACR)
     (F, "amlacr01.azurecr.io", "https:443"),
     // microsoft-images + AKS (seed §AKS, notes §4.2, §5)
@@ -175,7 +200,11 @@ const PUBLIC_ALL: &[Row] = &[
     // diagnostics (app-rule table: http + https); dc.services.visualstudio.com also from
     // aks-monitor and aks-policy (https:443)
     (F, "dc.applicationinsights.azure.com", "https:443 http:80"),
-    (F, "dc.applicationinsights.microsoft.com", "https:443 http:80"),
+    (
+        F,
+        "dc.applicationinsights.microsoft.com",
+        "https:443 http:80",
+    ),
     (F, "dc.services.visualstudio.com", "https:443 http:80"),
     // packages (app-rule table: http + https)
     (F, "anaconda.com", "https:443 http:80"),
@@ -269,9 +298,9 @@ const USGOV: &[Row] = &[
     (R, "BatchNodeManagement.USGovVirginia", "?"),
     // General Azure hosts, Government column
     (F, "login.microsoftonline.us", "https:443"),
-    (F, "management.azure.us", "https:443"),          // "Azure portal"
+    (F, "management.azure.us", "https:443"), // "Azure portal"
     (F, "management.usgovcloudapi.net", "https:443"), // ARM
-    (F, "*.ml.azure.us", "https:443"),                // API
+    (F, "*.ml.azure.us", "https:443"),       // API
     // notebooks, Government column (no *.aznbcontent.net: empty cell)
     (F, "*.notebooks.usgovcloudapi.net", "https:443"),
     (F, "govstore01.file.core.usgovcloudapi.net", "https:443"),
@@ -339,7 +368,9 @@ features = ["studio", "compute-instance"]
     assert_same_pairs("china/chinaeast2", &rs, CHINA);
     assert_ports("china/chinaeast2", &rs, CHINA);
     assert!(
-        !rs.rules.iter().any(|r| r.remote.starts_with("AzureFrontDoor")),
+        !rs.rules
+            .iter()
+            .any(|r| r.remote.starts_with("AzureFrontDoor")),
         "Front Door is not needed in Azure China"
     );
 }
@@ -359,15 +390,22 @@ features = ["aks"]
         set(&["udp:1194", "tcp:9000", "tcp:22"])
     );
     assert!(
-        rs.rules.iter().any(|r| r.remote == "*.hcp.chinaeast2.cx.prod.service.azk8s.cn"),
+        rs.rules
+            .iter()
+            .any(|r| r.remote == "*.hcp.chinaeast2.cx.prod.service.azk8s.cn"),
         "China API server host (notes §4.2) missing"
     );
     assert!(
-        rs.rules.iter().any(|r| r.remote == "*.tun.chinaeast2.cx.prod.service.azk8s.cn"),
+        rs.rules
+            .iter()
+            .any(|r| r.remote == "*.tun.chinaeast2.cx.prod.service.azk8s.cn"),
         "China tunnel host (notes §4.2 AKS-FQDN-TUN) missing"
     );
     // no custom DNS servers -> no UDP 53 rule
-    assert!(!rs.rules.iter().any(|r| r.ports.iter().any(|p| p.to_string() == "udp:53")));
+    assert!(!rs
+        .rules
+        .iter()
+        .any(|r| r.ports.iter().any(|p| p.to_string() == "udp:53")));
 }
 
 // ---- 4. ports spot checks --------------------------------------------------------------
@@ -376,10 +414,19 @@ features = ["aks"]
 fn ports_spot_checks() {
     let rs = resolve_toml(&full_public_profile(ALL_FEATURES));
     let check = |kind: Kind, remote: &str, want: &[&str]| {
-        assert_eq!(ports_of(&rs, kind, remote), set(want), "{} {remote}", kind.id());
+        assert_eq!(
+            ports_of(&rs, kind, remote),
+            set(want),
+            "{} {remote}",
+            kind.id()
+        );
     };
     check(Kind::ServiceTag, "AzureActiveDirectory", &["tcp:*"]);
-    check(Kind::FqdnApp, "*.instances.azureml.ms", &["https:443", "https:8787", "https:18881"]);
+    check(
+        Kind::FqdnApp,
+        "*.instances.azureml.ms",
+        &["https:443", "https:8787", "https:18881"],
+    );
     check(Kind::FqdnApp, "anaconda.com", &["http:80", "https:443"]);
     check(Kind::FqdnApp, "*.anaconda.org", &["http:80", "https:443"]);
     check(Kind::FqdnApp, "pypi.org", &["http:80", "https:443"]);
@@ -391,13 +438,19 @@ fn ports_spot_checks() {
     // Microsoft host tables: https only
     check(Kind::FqdnApp, "*.azureml.ms", &["https:443"]);
     // *.instances.azureml.ms is one rule carrying all three ports
-    let ci: Vec<_> = rs.rules.iter().filter(|r| r.remote == "*.instances.azureml.ms").collect();
+    let ci: Vec<_> = rs
+        .rules
+        .iter()
+        .filter(|r| r.remote == "*.instances.azureml.ms")
+        .collect();
     assert_eq!(ci.len(), 1, "{ci:?}");
     // the VS Code websocket path is kept as a path on the host rule
     let ws = rs
         .rules
         .iter()
-        .find(|r| r.remote == "raw.githubusercontent.com" && r.features.iter().any(|f| f == "vscode"))
+        .find(|r| {
+            r.remote == "raw.githubusercontent.com" && r.features.iter().any(|f| f == "vscode")
+        })
         .expect("vscode raw.githubusercontent.com rule");
     let path = ws.path.as_deref().unwrap_or("");
     assert!(path.contains("vscode-tools-for-ai"), "path = {path:?}");
@@ -415,32 +468,65 @@ features = ["custom-images", "microsoft-images", "aks"]
 acr_name = "amlacr01"
 "#,
     );
-    let mcr: Vec<_> = rs.rules.iter().filter(|r| r.remote == "mcr.microsoft.com").collect();
+    let mcr: Vec<_> = rs
+        .rules
+        .iter()
+        .filter(|r| r.remote == "mcr.microsoft.com")
+        .collect();
     assert_eq!(mcr.len(), 1, "mcr.microsoft.com must be one rule: {mcr:?}");
     for f in ["microsoft-images", "aks"] {
-        assert!(mcr[0].features.iter().any(|x| x == f), "mcr features {:?} lack {f}", mcr[0].features);
+        assert!(
+            mcr[0].features.iter().any(|x| x == f),
+            "mcr features {:?} lack {f}",
+            mcr[0].features
+        );
     }
     let acr: Vec<_> = rs
         .rules
         .iter()
-        .filter(|r| r.remote.eq_ignore_ascii_case("AzureContainerRegistry.EastUS2"))
+        .filter(|r| {
+            r.remote
+                .eq_ignore_ascii_case("AzureContainerRegistry.EastUS2")
+        })
         .collect();
-    assert_eq!(acr.len(), 1, "AzureContainerRegistry.EastUS2 must be one rule: {acr:?}");
+    assert_eq!(
+        acr.len(),
+        1,
+        "AzureContainerRegistry.EastUS2 must be one rule: {acr:?}"
+    );
     assert_eq!(acr[0].kind, Kind::ServiceTag);
     for f in ["custom-images", "aks"] {
-        assert!(acr[0].features.iter().any(|x| x == f), "ACR tag features {:?} lack {f}", acr[0].features);
+        assert!(
+            acr[0].features.iter().any(|x| x == f),
+            "ACR tag features {:?} lack {f}",
+            acr[0].features
+        );
     }
     assert_merged("custom-images+microsoft-images+aks", &rs);
 }
 
 #[test]
 fn full_profiles_have_no_unmerged_duplicates() {
-    assert_merged("public all", &resolve_toml(&full_public_profile(ALL_FEATURES)));
+    assert_merged(
+        "public all",
+        &resolve_toml(&full_public_profile(ALL_FEATURES)),
+    );
     let features = ALL_FEATURES.replace("\"aks-private\",", "");
-    assert_merged("public all but aks-private", &resolve_toml(&full_public_profile(&features)));
+    assert_merged(
+        "public all but aks-private",
+        &resolve_toml(&full_public_profile(&features)),
+    );
     let rs = resolve_toml(&full_public_profile(ALL_FEATURES));
-    let mgmt: Vec<_> = rs.rules.iter().filter(|r| r.remote == "management.azure.com").collect();
-    assert_eq!(mgmt.len(), 1, "portal + ARM + AKS management.azure.com must merge: {mgmt:?}");
+    let mgmt: Vec<_> = rs
+        .rules
+        .iter()
+        .filter(|r| r.remote == "management.azure.com")
+        .collect();
+    assert_eq!(
+        mgmt.len(),
+        1,
+        "portal + ARM + AKS management.azure.com must merge: {mgmt:?}"
+    );
 }
 
 // ---- 6. storage wildcard; IP-prefix routes ---------------------------------------------
@@ -479,8 +565,16 @@ features = ["notebooks"]
         .collect();
     assert_same_pairs("public notebooks without storage", &rs, &rows);
     assert_ports("public notebooks without storage", &rs, &rows);
-    let w: Vec<_> = rs.warnings.iter().filter(|w| w.code == "storage-wildcard").collect();
-    assert!(!w.is_empty(), "expected a storage-wildcard warning, got {:?}", rs.warnings);
+    let w: Vec<_> = rs
+        .warnings
+        .iter()
+        .filter(|w| w.code == "storage-wildcard")
+        .collect();
+    assert!(
+        !w.is_empty(),
+        "expected a storage-wildcard warning, got {:?}",
+        rs.warnings
+    );
 }
 
 #[test]
@@ -503,7 +597,11 @@ inbound_routes = "ip-prefixes"
     .into();
     assert_eq!(routes, want);
     for r in rs.of_kind(Kind::Route) {
-        assert!(r.expand_prefixes, "{} should expand to address prefixes", r.remote);
+        assert!(
+            r.expand_prefixes,
+            "{} should expand to address prefixes",
+            r.remote
+        );
         assert_eq!(r.next_hop.as_deref(), Some("Internet"), "{}", r.remote);
     }
     // the rest of compute is unchanged by the routing mode
@@ -537,8 +635,9 @@ features = ["compute-cluster"]
 "#,
     );
     let routes: BTreeSet<String> = rs.of_kind(Kind::Route).map(|r| r.remote.clone()).collect();
-    let want: BTreeSet<String> =
-        ["AzureMachineLearning", "BatchNodeManagement.EastUS2"].map(String::from).into();
+    let want: BTreeSet<String> = ["AzureMachineLearning", "BatchNodeManagement.EastUS2"]
+        .map(String::from)
+        .into();
     assert_eq!(routes, want);
     for r in rs.of_kind(Kind::Route) {
         assert_eq!(r.next_hop.as_deref(), Some("Internet"), "{}", r.remote);
