@@ -9,6 +9,8 @@ use thiserror::Error;
 pub enum WriteError {
     #[error("{path} already exists (use --force to write over it)")]
     Exists { path: PathBuf },
+    #[error("{path} is read-only: not replaced (make it writable first, if you mean to)")]
+    ReadOnly { path: PathBuf },
     #[error("cannot write {path}: the directory {dir} does not exist")]
     NoDirectory { path: PathBuf, dir: PathBuf },
     #[error("cannot write {path}: {source}")]
@@ -41,6 +43,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), Wr
     if !overwrite && path.exists() {
         return Err(WriteError::Exists {
             path: path.to_path_buf(),
+        });
+    }
+    // A rename would replace a read-only file without complaint (root ignores modes even for
+    // open()); honour the read-only bit like cp and shell redirection do for other users.
+    if fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().readonly()) {
+        return Err(WriteError::ReadOnly {
+            path: path.to_path_buf(),
+        });
+    }
+    if path.is_dir() {
+        return Err(WriteError::Io {
+            path: path.to_path_buf(),
+            source: io::Error::new(io::ErrorKind::IsADirectory, "it is a directory"),
         });
     }
     let mut builder = tempfile::Builder::new();
@@ -122,6 +137,23 @@ mod tests {
             fs::metadata(&p).unwrap().permissions().mode() & 0o777,
             0o750
         );
+    }
+
+    #[test]
+    fn read_only_files_and_directories_are_not_replaced() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("ro.txt");
+        fs::write(&p, b"keep").unwrap();
+        let mut perm = fs::metadata(&p).unwrap().permissions();
+        perm.set_readonly(true);
+        fs::set_permissions(&p, perm).unwrap();
+        assert!(matches!(
+            write_atomic(&p, b"x", true),
+            Err(WriteError::ReadOnly { .. })
+        ));
+        assert_eq!(fs::read(&p).unwrap(), b"keep");
+        let e = write_atomic(d.path(), b"x", true).unwrap_err().to_string();
+        assert!(e.contains("directory"), "{e}");
     }
 
     #[test]

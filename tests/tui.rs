@@ -553,3 +553,46 @@ fn the_readme_keys_table_is_generated_from_the_key_table() {
         "README.md's keys table is stale: run AMLFW_UPDATE_GOLDEN=1 cargo test --test tui readme"
     );
 }
+
+#[test]
+fn hostile_values_typed_or_pasted_into_fields_never_reach_the_profile() {
+    let hostile = [
+        "a'b",
+        "a\"b",
+        "$(touch /tmp/x)",
+        "`id`",
+        "${HOME}",
+        "a;b",
+        "a|b",
+        "--x",
+        "réseau",
+        "\u{202E}x",
+        "../x",
+        "a\\b",
+    ];
+    let long = "a".repeat(10 * 1024);
+    let mut a = default_app();
+    a.go_to(Step::Workspace);
+    let before = a.profile.clone();
+    for field in 0..amlfw::tui::app::Field::ALL.len() {
+        if amlfw::tui::app::Field::ALL[field] == amlfw::tui::app::Field::InboundRoutes {
+            continue; // a choice, not text
+        }
+        a.field_nav.cursor = field;
+        for value in hostile.iter().copied().chain([long.as_str(), "a\nb\0c"]) {
+            key(&mut a, KeyCode::Enter); // edit
+                                         // Clear the field, then paste the value.
+            for _ in 0..12 {
+                key(&mut a, KeyCode::Backspace);
+            }
+            a.update(Msg::Paste(value.to_string()));
+            key(&mut a, KeyCode::Enter); // keep: refused, so the old value stays
+            assert_eq!(a.profile, before, "field {field} took {value:?}");
+        }
+    }
+    let s = screen(&a);
+    assert!(
+        !s.contains('\u{202E}'),
+        "no bidi override reaches the screen"
+    );
+}

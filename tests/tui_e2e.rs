@@ -85,6 +85,18 @@ impl Tui {
     /// Starts `amlfw ARGS` in a `cols`x`rows` pseudo-terminal, in `cwd`, with its config
     /// directory at `config_dir`.
     fn spawn(args: &[&str], cols: u16, rows: u16, cwd: &Path, config_dir: &Path) -> Tui {
+        Tui::spawn_env(args, &[], cols, rows, cwd, config_dir)
+    }
+
+    /// `spawn` with extra environment variables.
+    fn spawn_env(
+        args: &[&str],
+        env: &[(&str, &str)],
+        cols: u16,
+        rows: u16,
+        cwd: &Path,
+        config_dir: &Path,
+    ) -> Tui {
         let pair = native_pty_system()
             .openpty(pty_size(cols, rows))
             .expect("open a pseudo-terminal");
@@ -94,8 +106,16 @@ impl Tui {
         cmd.env("TERM", "xterm-256color");
         cmd.env("AMLFW_CONFIG_DIR", config_dir);
         // Nothing from the test runner's environment should change what is drawn.
-        for var in ["NO_COLOR", "COLORTERM", "AMLFW_EXIT_AFTER_FIRST_FRAME"] {
+        for var in [
+            "NO_COLOR",
+            "COLORTERM",
+            "AMLFW_EXIT_AFTER_FIRST_FRAME",
+            "AMLFW_DEBUG_PANIC",
+        ] {
             cmd.env_remove(var);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
         }
         let lflag_before = lflag(pair.master.as_ref());
         let child = pair
@@ -660,4 +680,77 @@ fn too_small_terminal_recovers_after_a_resize() {
     let status = t.wait_exit();
     assert!(status.success(), "q should exit 0, got {status:?}");
     t.assert_restored();
+}
+
+/// A panic restores the terminal first and prints its message once, on the main screen, with
+/// no terminal sequences after it that could move the cursor back over it.
+#[test]
+fn a_panic_restores_the_terminal_and_prints_its_message_once() {
+    let cwd = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut t = Tui::spawn_env(
+        &[],
+        &[("AMLFW_DEBUG_PANIC", "1")],
+        100,
+        30,
+        cwd.path(),
+        config.path(),
+    );
+    let status = t.wait_exit();
+    assert!(!status.success(), "a panic exits non-zero");
+    let out = t.out.lock().unwrap();
+    let raw = String::from_utf8_lossy(&out.raw).to_string();
+    let leave = raw.rfind("\x1b[?1049l").expect("left the alternate screen");
+    let message = "panicking on purpose after the first frame";
+    assert_eq!(
+        raw.matches(message).count(),
+        1,
+        "message printed once: {}",
+        raw.escape_debug()
+    );
+    let after = &raw[leave..];
+    assert!(
+        after.contains(message),
+        "the message comes after leaving the alternate screen"
+    );
+    assert_eq!(
+        raw.matches("\x1b[?1049l").count(),
+        1,
+        "the terminal is restored exactly once"
+    );
+    assert!(
+        !after.contains("\x1b[?1049h"),
+        "nothing re-enters the alternate screen"
+    );
+    assert!(!out.parser.screen().alternate_screen());
+    drop(out);
+    if let (Some(before), Some(now)) = (t.lflag_before, t.lflag_now()) {
+        assert_eq!(
+            now & (ICANON | ECHO | ISIG),
+            before & (ICANON | ECHO | ISIG),
+            "raw mode is off again"
+        );
+    }
+}
+
+/// SIGTERM (kill) and SIGHUP (a closed SSH session) restore the terminal and exit 128+signal.
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    for (sig, code) in [("TERM", 143), ("HUP", 129)] {
+        let cwd = tempfile::tempdir().unwrap();
+        let config = tempfile::tempdir().unwrap();
+        let mut t = Tui::spawn(&[], 100, 30, cwd.path(), config.path());
+        t.wait_for(&["[1. Cloud]"]);
+        t.assert_raw_mode_now();
+        let pid = t.child.process_id().expect("child pid");
+        let ok = std::process::Command::new("kill")
+            .args([format!("-{sig}"), pid.to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{sig}");
+        let status = t.wait_exit();
+        assert_eq!(status.exit_code(), code, "SIG{sig}: {status:?}");
+        t.assert_restored();
+    }
 }

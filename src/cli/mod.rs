@@ -93,12 +93,8 @@ pub fn build_profile(
         p.region = r.clone();
     }
     if !sel.features.is_empty() {
-        p.features = sel
-            .features
-            .iter()
-            .map(|f| f.trim().to_string())
-            .filter(|f| !f.is_empty())
-            .collect();
+        // Empty ids ("--feature ''", "a,,b") are refused by validation like any unknown id.
+        p.features = sel.features.iter().map(|f| f.trim().to_string()).collect();
     }
     if let Some(s) = &sel.storage_account {
         p.storage_account = Some(s.clone());
@@ -235,15 +231,18 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
                     u.reason
                 );
             }
-            if copy {
-                profiles::copy_export(&out.text, exporter.id(), clipboard)?;
-            }
+            // Write first: a refused or failed write must not leave a copy behind it.
             match output.as_deref() {
-                None => stdout_write(&out.text),
-                Some(p) if p == Path::new("-") => stdout_write(&out.text),
+                Some(p) if p.as_os_str().is_empty() => {
+                    return Err(CliError::usage("-o needs a file name (or - for stdout)"))
+                }
+                None => stdout_write(&out.text)?,
+                Some(p) if p == Path::new("-") => stdout_write(&out.text)?,
                 Some(path) => {
                     write_atomic(path, out.text.as_bytes(), force).map_err(|e| match e {
-                        WriteError::Exists { .. } => CliError::usage(e.to_string()),
+                        WriteError::Exists { .. } | WriteError::ReadOnly { .. } => {
+                            CliError::usage(e.to_string())
+                        }
                         _ => CliError::failure(e.to_string()),
                     })?;
                     eprintln!(
@@ -252,9 +251,12 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
                         out.text.len(),
                         exporter.id()
                     );
-                    Ok(())
                 }
             }
+            if copy {
+                profiles::copy_export(&out.text, exporter.id(), clipboard)?;
+            }
+            Ok(())
         }
         Command::Tags { service_tags, tags } => {
             let index = load_service_tags(&service_tags)?;

@@ -757,7 +757,12 @@ impl<'c> App<'c> {
     }
 
     fn on_paste(&mut self, text: &str) {
-        let text = crate::export::text::one_line(text);
+        // Line breaks become spaces (a pasted column of CIDRs becomes a list); everything else
+        // arrives as pasted, so validation sees - and refuses - exactly what the user pasted.
+        let text: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         let ev = |c: char| {
             Event::Key(KeyEvent::new(
                 crossterm::event::KeyCode::Char(c),

@@ -27,11 +27,20 @@ use crossterm::terminal::{
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+/// Whether the wizard has the terminal in raw mode on the alternate screen.
+static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
+
 /// Puts the terminal back: cursor shown, mouse and paste modes off, main screen, cooked mode.
-/// Safe to call more than once and from a panic hook or a signal handler thread.
+/// Runs once however many exit paths call it (panic hook, then the guard while unwinding; a
+/// signal): leaving the alternate screen twice would restore the saved cursor position again
+/// and could move the cursor back over a panic message already printed.
 pub fn restore_terminal() {
+    if !TERMINAL_TAKEN.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let mut out = io::stdout();
     let _ = execute!(
         out,
@@ -50,6 +59,7 @@ struct TerminalGuard;
 impl TerminalGuard {
     fn enter() -> io::Result<TerminalGuard> {
         enable_raw_mode()?;
+        TERMINAL_TAKEN.store(true, Ordering::SeqCst);
         let guard = TerminalGuard;
         execute!(
             io::stdout(),
@@ -258,6 +268,11 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
     );
     app.profile_name = profile_name;
     terminal.draw(|f| view::view(&app, f))?;
+    // Diagnostic switch: proves (in tests, or on a user's terminal) that a panic restores the
+    // terminal and prints its message once, on the main screen.
+    if std::env::var_os("AMLFW_DEBUG_PANIC").is_some() {
+        panic!("AMLFW_DEBUG_PANIC is set: panicking on purpose after the first frame");
+    }
     if std::env::var_os("AMLFW_EXIT_AFTER_FIRST_FRAME").is_some() {
         let elapsed = started.elapsed();
         drop(guard);
