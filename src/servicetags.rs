@@ -72,6 +72,21 @@ pub struct Prefixes {
 }
 
 impl Prefixes {
+    /// Any networks, split by family and aggregated (host bits cleared first).
+    pub fn from_nets<'a>(nets: impl IntoIterator<Item = &'a IpNet>) -> Prefixes {
+        let (mut v4, mut v6) = (Vec::new(), Vec::new());
+        for n in nets {
+            match n.trunc() {
+                IpNet::V4(n) => v4.push(n),
+                IpNet::V6(n) => v6.push(n),
+            }
+        }
+        Prefixes {
+            v4: Ipv4Net::aggregate(&v4),
+            v6: Ipv6Net::aggregate(&v6),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.v4.len() + self.v6.len()
     }

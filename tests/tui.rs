@@ -409,14 +409,16 @@ fn snapshots_of_every_step_at_80x24_and_160x48() {
 
 #[test]
 fn snapshots_of_overlays_and_small_screens() {
-    let mut a = at_step(Step::Features, 80, 24);
-    key(&mut a, KeyCode::Char('?'));
-    insta::assert_snapshot!("help_80x24", screen(&a));
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut a = at_step(Step::Features, w, h);
+        key(&mut a, KeyCode::Char('?'));
+        insta::assert_snapshot!(format!("help_{w}x{h}"), screen(&a));
 
-    let mut a = at_step(Step::Cloud, 160, 48);
-    key(&mut a, KeyCode::Char('r'));
-    key(&mut a, KeyCode::Enter);
-    insta::assert_snapshot!("detail_160x48", screen(&a));
+        let mut a = at_step(Step::Cloud, w, h);
+        key(&mut a, KeyCode::Char('r'));
+        key(&mut a, KeyCode::Enter);
+        insta::assert_snapshot!(format!("detail_{w}x{h}"), screen(&a));
+    }
 
     let a = at_step(Step::Cloud, 50, 12);
     let s = screen(&a);
@@ -594,5 +596,123 @@ fn hostile_values_typed_or_pasted_into_fields_never_reach_the_profile() {
     assert!(
         !s.contains('\u{202E}'),
         "no bidi override reaches the screen"
+    );
+}
+
+#[test]
+fn profile_picker_opens_saves_and_deletes_through_effects() {
+    use amlfw::tui::app::ProfileRow;
+    let mut a = default_app();
+    a.go_to(Step::Features);
+    assert_eq!(key(&mut a, KeyCode::Char('p')), vec![Effect::ListProfiles]);
+    assert_eq!(a.modal, Modal::Profiles);
+    let row = |n: &str, ok: bool| ProfileRow {
+        name: n.into(),
+        summary: "public eastus2, 1 features".into(),
+        ok,
+    };
+    a.update(Msg::ProfilesListed(Ok(vec![
+        row("broken", false),
+        row("prod", true),
+    ])));
+    // A corrupt profile cannot be opened; the picker says why.
+    key(&mut a, KeyCode::Enter);
+    assert!(a.status.as_ref().unwrap().text.contains("cannot be opened"));
+    key(&mut a, KeyCode::Down);
+    assert_eq!(
+        key(&mut a, KeyCode::Enter),
+        vec![Effect::LoadProfile {
+            name: "prod".into()
+        }]
+    );
+    let mut loaded = Profile::new(Cloud::China, "chinaeast2");
+    loaded.features = vec!["studio".into()];
+    a.update(Msg::ProfileLoaded {
+        name: "prod".into(),
+        result: Ok(loaded.clone()),
+    });
+    assert_eq!(a.profile, loaded);
+    assert!(!a.dirty());
+    assert!(screen(&a).starts_with("amlfw prod "), "{}", screen(&a));
+    // Change something: the title says so; save as the same name asks before replacing.
+    a.go_to(Step::Features);
+    key(&mut a, KeyCode::Char(' '));
+    assert!(a.dirty() && screen(&a).starts_with("amlfw prod* "));
+    key(&mut a, KeyCode::Char('p'));
+    key(&mut a, KeyCode::Char('s'));
+    assert_eq!(a.modal, Modal::NamePrompt);
+    assert_eq!(a.name_input.value(), "prod");
+    let effects = key(&mut a, KeyCode::Enter);
+    assert!(
+        matches!(&effects[0], Effect::SaveProfile { name, overwrite: false, .. } if name == "prod")
+    );
+    a.update(Msg::ProfileSaved {
+        name: "prod".into(),
+        result: Err("exists".into()),
+        exists: true,
+    });
+    assert!(matches!(a.modal, Modal::ConfirmReplaceProfile { .. }));
+    let effects = key(&mut a, KeyCode::Char('y'));
+    assert!(matches!(
+        &effects[0],
+        Effect::SaveProfile {
+            overwrite: true,
+            ..
+        }
+    ));
+    a.update(Msg::ProfileSaved {
+        name: "prod".into(),
+        result: Ok(()),
+        exists: false,
+    });
+    assert!(!a.dirty());
+    // A bad name is refused before anything is written.
+    key(&mut a, KeyCode::Char('p'));
+    key(&mut a, KeyCode::Char('s'));
+    key(&mut a, KeyCode::Home);
+    a.update(Msg::Paste("../".into()));
+    assert!(key(&mut a, KeyCode::Enter).is_empty());
+    assert!(a
+        .status
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("not a valid profile name"));
+    // Delete asks first.
+    key(&mut a, KeyCode::Esc);
+    a.update(Msg::ProfilesListed(Ok(vec![row("prod", true)])));
+    key(&mut a, KeyCode::Char('d'));
+    assert!(matches!(a.modal, Modal::ConfirmDeleteProfile { .. }));
+    assert_eq!(
+        key(&mut a, KeyCode::Char('y')),
+        vec![Effect::DeleteProfile {
+            name: "prod".into()
+        }]
+    );
+}
+
+#[test]
+fn the_end_of_a_long_rule_detail_is_reachable_on_a_small_screen() {
+    let mut a = at_step(Step::Cloud, 80, 24);
+    key(&mut a, KeyCode::Char('r'));
+    key(&mut a, KeyCode::Enter);
+    key(&mut a, KeyCode::End);
+    let s = screen(&a);
+    // The overlay's bottom border is the last line starting with "└" inside the panel; the
+    // row just above it must hold the last line of the detail (no blank over-scroll).
+    let lines: Vec<&str> = s.lines().collect();
+    let bottom = lines
+        .iter()
+        .rposition(|l| l.contains("└────") && l.contains("┘"))
+        .unwrap();
+    let above = lines[..bottom]
+        .iter()
+        .rev()
+        .find(|l| l.contains('│'))
+        .unwrap();
+    // The detail ends with squid's reason, wrapped: its last words are on that row.
+    assert!(
+        above.contains("--service-tags)"),
+        "the end sits at the bottom after End:\n{s}"
     );
 }

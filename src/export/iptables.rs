@@ -15,7 +15,7 @@ use super::{
 use crate::model::{Kind, PortRange, PortSpec, Protocol};
 use crate::rules::{Rule, RuleSet};
 use crate::servicetags::Prefixes;
-use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use ipnet::IpNet;
 use std::net::IpAddr;
 
 /// The targets of this module.
@@ -307,26 +307,7 @@ fn locals(sources: &[IpNet]) -> (Local, Local) {
     if sources.is_empty() {
         return (Local::Any, Local::Any);
     }
-    let v4: Vec<Ipv4Net> = sources
-        .iter()
-        .filter_map(|n| {
-            if let IpNet::V4(n) = n {
-                Some(n.trunc())
-            } else {
-                None
-            }
-        })
-        .collect();
-    let v6: Vec<Ipv6Net> = sources
-        .iter()
-        .filter_map(|n| {
-            if let IpNet::V6(n) = n {
-                Some(n.trunc())
-            } else {
-                None
-            }
-        })
-        .collect();
+    let p = Prefixes::from_nets(sources);
     let wrap = |v: Vec<IpNet>| {
         if v.is_empty() {
             Local::Closed
@@ -335,8 +316,8 @@ fn locals(sources: &[IpNet]) -> (Local, Local) {
         }
     };
     (
-        wrap(Ipv4Net::aggregate(&v4).into_iter().map(IpNet::V4).collect()),
-        wrap(Ipv6Net::aggregate(&v6).into_iter().map(IpNet::V6).collect()),
+        wrap(p.v4.into_iter().map(IpNet::V4).collect()),
+        wrap(p.v6.into_iter().map(IpNet::V6).collect()),
     )
 }
 

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::model::{Kind, PortRange, Protocol};
 use crate::rules::{Rule, RuleSet};
-use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use crate::servicetags::Prefixes;
 
 /// The targets of this module.
 pub static TARGETS: &[&dyn Exporter] = &[&Squid];
@@ -192,30 +192,9 @@ fn sources_acl(rules: &RuleSet, names: &AclNames) -> Option<(String, String)> {
     if s.is_empty() {
         return None;
     }
-    let v4: Vec<Ipv4Net> = s
-        .iter()
-        .filter_map(|n| {
-            if let IpNet::V4(n) = n {
-                Some(n.trunc())
-            } else {
-                None
-            }
-        })
-        .collect();
-    let v6: Vec<Ipv6Net> = s
-        .iter()
-        .filter_map(|n| {
-            if let IpNet::V6(n) = n {
-                Some(n.trunc())
-            } else {
-                None
-            }
-        })
-        .collect();
-    let nets: Vec<String> = Ipv4Net::aggregate(&v4)
+    let nets: Vec<String> = Prefixes::from_nets(s)
         .iter()
         .map(|n| n.to_string())
-        .chain(Ipv6Net::aggregate(&v6).iter().map(|n| n.to_string()))
         .collect();
     let name = names.fixed("src_nets");
     Some((name.clone(), format!("acl {name} src {}", nets.join(" "))))

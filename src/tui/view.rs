@@ -803,11 +803,13 @@ fn detail(app: &App, f: &mut Frame, area: Rect, title: &str, lines: &[String], s
     );
     let text: Vec<Line> = lines.iter().map(|l| Line::raw(l.as_str())).collect();
     f.render_widget(Clear, r);
-    let max = lines.len().saturating_sub(1);
+    let p = Paragraph::new(text).wrap(Wrap { trim: false });
+    // The paragraph scrolls by wrapped rows: count them exactly so End shows the last line at
+    // the bottom, not blank rows after it.
+    let rows = p.line_count(r.width.saturating_sub(2));
+    let max = rows.saturating_sub(r.height.saturating_sub(2) as usize);
     f.render_widget(
-        Paragraph::new(text)
-            .block(modal_block(app, title))
-            .wrap(Wrap { trim: false })
+        p.block(modal_block(app, title))
             .scroll((scroll.min(max) as u16, 0)),
         r,
     );
