@@ -5,11 +5,10 @@ mod common;
 use amlfw::export::naming::{azure_name, is_valid_azure_name};
 use amlfw::rules::RuleSet;
 use amlfw::{Kind, PortRange, PortSpec, Protocol};
+use common::{Field, Pick};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const TARGETS: [&str; 5] = [
     "azfw-policy-arm",
@@ -190,9 +189,7 @@ fn arm_rule(rule: &Value, proto_key: &str) -> Parsed {
 }
 
 fn policy_rules(t: &Value) -> Vec<Parsed> {
-    let res = &t["resources"][0];
-    assert_eq!(res["type"], GROUP_TYPE);
-    assert_eq!(res["apiVersion"], "2024-05-01");
+    let res = &common::arm_resources_of(t, GROUP_TYPE, "azfw-policy-arm")[0];
     let mut out = Vec::new();
     for c in res["properties"]["ruleCollections"].as_array().unwrap() {
         assert_eq!(
@@ -215,9 +212,8 @@ fn policy_rules(t: &Value) -> Vec<Parsed> {
 }
 
 fn classic_rules(t: &Value) -> Vec<Parsed> {
-    let res = &t["resources"][0];
-    assert_eq!(res["type"], "Microsoft.Network/azureFirewalls");
-    assert_eq!(res["apiVersion"], "2024-05-01");
+    let ty = "Microsoft.Network/azureFirewalls";
+    let res = &common::arm_resources_of(t, ty, "azfw-classic-arm")[0];
     let mut out = Vec::new();
     for key in ["networkRuleCollections", "applicationRuleCollections"] {
         for c in res["properties"][key].as_array().unwrap() {
@@ -233,7 +229,7 @@ fn classic_rules(t: &Value) -> Vec<Parsed> {
 }
 
 fn arm_priorities(t: &Value) -> Vec<u64> {
-    let res = &t["resources"][0];
+    let res = &common::arm_resources(t)[0];
     let mut out: Vec<u64> = Vec::new();
     if let Some(cs) = res["properties"]["ruleCollections"].as_array() {
         out.extend(cs.iter().map(|c| c["priority"].as_u64().unwrap()));
@@ -254,63 +250,6 @@ fn arm_priorities(t: &Value) -> Vec<u64> {
     out
 }
 
-// ---- external tools ---------------------------------------------------------------------------
-
-/// Runs `program args` with `input` on stdin; (success, stdout, stderr).
-fn run_with_stdin(program: &Path, args: &[&str], input: &str) -> (bool, String, String) {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn terraform_fmt_ok(text: &str) -> Option<()> {
-    let Some(tf) = common::program("terraform") else {
-        common::missing_validator("terraform");
-        return None;
-    };
-    let (ok, out, err) = run_with_stdin(&tf, &["fmt", "-check", "-"], text);
-    assert!(ok, "terraform fmt -check failed:\n{out}\n{err}\n{text}");
-    Some(())
-}
-
-fn hcl2_json(text: &str) -> Option<Value> {
-    let Some(py) = common::venv_python_with("hcl2") else {
-        common::missing_validator("python-hcl2");
-        return None;
-    };
-    let code = "import hcl2,json,sys; print(json.dumps(hcl2.load(sys.stdin)))";
-    let (ok, out, err) = run_with_stdin(&py, &["-c", code], text);
-    assert!(ok, "python-hcl2 could not parse the output:\n{err}");
-    Some(serde_json::from_str(&out).unwrap())
-}
-
-fn pycep_json(text: &str) -> Option<Value> {
-    let Some(py) = common::venv_python_with("pycep") else {
-        common::missing_validator("pycep-parser");
-        return None;
-    };
-    let code = "from pycep import BicepParser; import json,sys; print(json.dumps(BicepParser().parse(text=sys.stdin.read()), default=str))";
-    let (ok, out, err) = run_with_stdin(&py, &["-c", code], text);
-    assert!(ok, "pycep could not parse the output:\n{err}");
-    Some(serde_json::from_str(&out).unwrap())
-}
-
 // ---- HCL (python-hcl2 keeps string tokens as written) -----------------------------------------
 
 /// A quoted HCL string token back to its value: the JSON escapes hcl_string uses, and the
@@ -324,14 +263,6 @@ fn hcl_value(token: &str) -> String {
     serde_json::from_str(&format!("\"{unescaped}\"")).unwrap_or_else(|e| panic!("{token}: {e}"))
 }
 
-fn hcl_strs(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| hcl_value(s.as_str().unwrap()))
-        .collect()
-}
-
 /// The `azurerm_firewall_policy_rule_collection_group` body (after checking the type).
 fn tf_group(doc: &Value) -> &Value {
     let res = doc["resource"].as_array().expect("a resource block");
@@ -340,43 +271,6 @@ fn tf_group(doc: &Value) -> &Value {
     let (ty, labelled) = by_type.iter().next().unwrap();
     assert_eq!(hcl_value(ty), TF_TYPE);
     labelled.as_object().unwrap().values().next().unwrap()
-}
-
-fn tf_rule(r: &Value, app: bool) -> Parsed {
-    let (field, dest) = if app {
-        ("fqdns", hcl_strs(&r["destination_fqdns"]))
-    } else if let Some(f) = r.get("destination_fqdns") {
-        ("fqdns", hcl_strs(f))
-    } else {
-        ("addresses", hcl_strs(&r["destination_addresses"]))
-    };
-    let protocols = if app {
-        r["protocols"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| format!("{}:{}", hcl_value(p["type"].as_str().unwrap()), p["port"]))
-            .collect()
-    } else {
-        hcl_strs(&r["protocols"])
-    };
-    let ports = if app {
-        vec![]
-    } else {
-        hcl_strs(&r["destination_ports"])
-    };
-    Parsed {
-        name: hcl_value(r["name"].as_str().unwrap()),
-        description: hcl_value(r["description"].as_str().unwrap()),
-        row: Row {
-            app,
-            field: field.into(),
-            dest: dest[0].clone(),
-            protocols: sorted(protocols),
-            ports: sorted(ports),
-            sources: hcl_strs(&r["source_addresses"]),
-        },
-    }
 }
 
 fn tf_rules(doc: &Value) -> Vec<Parsed> {
@@ -397,7 +291,7 @@ fn tf_rules(doc: &Value) -> Vec<Parsed> {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .map(|r| tf_rule(r, app)),
+                    .map(|r| TF.rule(r, app)),
             );
         }
     }
@@ -430,14 +324,6 @@ fn bicep_value(raw: &str) -> String {
     out
 }
 
-fn bicep_strs(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| bicep_value(s.as_str().unwrap()))
-        .collect()
-}
-
 fn bicep_group(doc: &Value) -> &Value {
     let res = doc["resources"].as_object().unwrap();
     let groups: Vec<&Value> = res.values().filter(|r| r["type"] == GROUP_TYPE).collect();
@@ -447,44 +333,6 @@ fn bicep_group(doc: &Value) -> &Value {
     assert_eq!(policy["type"], "Microsoft.Network/firewallPolicies");
     assert_eq!(policy["existing"], true);
     groups[0]
-}
-
-fn bicep_rule(r: &Value) -> Parsed {
-    let app = r["ruleType"] == "ApplicationRule";
-    let (field, dest) = if app {
-        ("fqdns", bicep_strs(&r["targetFqdns"]))
-    } else if let Some(f) = r.get("destinationFqdns") {
-        ("fqdns", bicep_strs(f))
-    } else {
-        ("addresses", bicep_strs(&r["destinationAddresses"]))
-    };
-    let protocols = if app {
-        r["protocols"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| format!("{}:{}", p["protocolType"].as_str().unwrap(), p["port"]))
-            .collect()
-    } else {
-        bicep_strs(&r["ipProtocols"])
-    };
-    let ports = if app {
-        vec![]
-    } else {
-        bicep_strs(&r["destinationPorts"])
-    };
-    Parsed {
-        name: bicep_value(r["name"].as_str().unwrap()),
-        description: bicep_value(r["description"].as_str().unwrap()),
-        row: Row {
-            app,
-            field: field.into(),
-            dest: dest[0].clone(),
-            protocols: sorted(protocols),
-            ports: sorted(ports),
-            sources: bicep_strs(&r["sourceAddresses"]),
-        },
-    }
 }
 
 fn bicep_rules(doc: &Value) -> Vec<Parsed> {
@@ -497,66 +345,116 @@ fn bicep_rules(doc: &Value) -> Vec<Parsed> {
             "FirewallPolicyFilterRuleCollection"
         );
         assert_eq!(c["action"]["type"], "Allow");
-        out.extend(c["rules"].as_array().unwrap().iter().map(bicep_rule));
+        let rules = c["rules"].as_array().unwrap().iter();
+        out.extend(rules.map(|r| BICEP.rule(r, r["ruleType"] == "ApplicationRule")));
     }
     out
 }
 
+// ---- Terraform and Bicep rules ----------------------------------------------------------------
+
+/// How a Terraform or Bicep rule spells its fields, and how one of its strings is decoded.
+struct Syntax {
+    decode: fn(&str) -> String,
+    /// Application rules' destination hosts.
+    target_fqdns: &'static str,
+    /// Network rules' destination hosts or addresses.
+    fqdns: &'static str,
+    addresses: &'static str,
+    /// Network rules' protocols and ports.
+    protocols: &'static str,
+    ports: &'static str,
+    sources: &'static str,
+    /// The type of an application rule's protocol (next to its `port`).
+    protocol_type: &'static str,
+}
+
+const TF: Syntax = Syntax {
+    decode: hcl_value,
+    target_fqdns: "destination_fqdns",
+    fqdns: "destination_fqdns",
+    addresses: "destination_addresses",
+    protocols: "protocols",
+    ports: "destination_ports",
+    sources: "source_addresses",
+    protocol_type: "type",
+};
+
+const BICEP: Syntax = Syntax {
+    decode: bicep_value,
+    target_fqdns: "targetFqdns",
+    fqdns: "destinationFqdns",
+    addresses: "destinationAddresses",
+    protocols: "ipProtocols",
+    ports: "destinationPorts",
+    sources: "sourceAddresses",
+    protocol_type: "protocolType",
+};
+
+impl Syntax {
+    fn str(&self, v: &Value) -> String {
+        (self.decode)(v.as_str().unwrap())
+    }
+
+    fn strs(&self, v: &Value) -> Vec<String> {
+        v.as_array().unwrap().iter().map(|s| self.str(s)).collect()
+    }
+
+    /// (field, destinations) of a rule.
+    fn destination(&self, r: &Value, app: bool) -> (&'static str, Vec<String>) {
+        if app {
+            ("fqdns", self.strs(&r[self.target_fqdns]))
+        } else if let Some(f) = r.get(self.fqdns) {
+            ("fqdns", self.strs(f))
+        } else {
+            ("addresses", self.strs(&r[self.addresses]))
+        }
+    }
+
+    /// `Type:port` of each protocol of an application rule.
+    fn app_protocols(&self, r: &Value) -> Vec<String> {
+        let protocols = r["protocols"].as_array().unwrap().iter();
+        protocols
+            .map(|p| format!("{}:{}", self.str(&p[self.protocol_type]), p["port"]))
+            .collect()
+    }
+
+    /// One rule read back (`app`: an application rule).
+    fn rule(&self, r: &Value, app: bool) -> Parsed {
+        let (field, dest) = self.destination(r, app);
+        let (protocols, ports) = if app {
+            (self.app_protocols(r), vec![])
+        } else {
+            (self.strs(&r[self.protocols]), self.strs(&r[self.ports]))
+        };
+        Parsed {
+            name: self.str(&r["name"]),
+            description: self.str(&r["description"]),
+            row: Row {
+                app,
+                field: field.into(),
+                dest: dest[0].clone(),
+                protocols: sorted(protocols),
+                ports: sorted(ports),
+                sources: self.strs(&r[self.sources]),
+            },
+        }
+    }
+}
+
 // ---- az CLI: run the script with a fake az that records its argv -----------------------------
 
-const FAKE_AZ: &str =
-    "#!/usr/bin/env bash\n{ printf '%s\\0' \"$#\"; printf '%s\\0' \"$@\"; } >> \"$AZ_LOG\"\n";
-
-/// Runs the script with `az` recording every call; returns the argv of each call.
+/// Runs the script with `az` recording every call (RG and POLICY set); asserts that it
+/// succeeded and returns the argv of each call.
 fn run_cli(script: &str) -> Vec<Vec<String>> {
-    let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
-    let az = bin.join("az");
-    std::fs::write(&az, FAKE_AZ).unwrap();
-    Command::new("chmod").arg("+x").arg(&az).status().unwrap();
-    let log = dir.path().join("az.log");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
+    let env = [("RG", "rg-test"), ("POLICY", "policy-test")];
+    let (out, calls, _work) = common::run_script_with_fake_az(script, &env);
+    assert!(
+        out.status.success(),
+        "the script failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
     );
-    let (ok, out, err) = {
-        let mut c = Command::new("bash");
-        c.arg("-s")
-            .env("PATH", path)
-            .env("AZ_LOG", &log)
-            .env("RG", "rg-test")
-            .env("POLICY", "policy-test");
-        let mut child = c
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(script.as_bytes())
-            .unwrap();
-        let o = child.wait_with_output().unwrap();
-        (
-            o.status.success(),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
-    };
-    assert!(ok, "the script failed:\n{out}\n{err}");
-    let raw = std::fs::read(&log).unwrap();
-    let mut fields = raw
-        .split(|b| *b == 0)
-        .map(|f| String::from_utf8(f.to_vec()).unwrap());
-    let mut calls = Vec::new();
-    while let Some(n) = fields.next().filter(|n| !n.is_empty()) {
-        let n: usize = n.parse().unwrap();
-        calls.push(fields.by_ref().take(n).collect());
-    }
     calls
 }
 
@@ -640,10 +538,10 @@ fn f_group(create: &[String]) -> Vec<String> {
 /// The rules of an output, read back with the target's parser; None when a parser is missing.
 fn parse(target: &str, text: &str) -> Option<Vec<Parsed>> {
     match target {
-        "azfw-policy-arm" => Some(policy_rules(&serde_json::from_str(text).unwrap())),
-        "azfw-classic-arm" => Some(classic_rules(&serde_json::from_str(text).unwrap())),
-        "azfw-terraform" => hcl2_json(text).map(|d| tf_rules(&d)),
-        "azfw-bicep" => pycep_json(text).map(|d| bicep_rules(&d)),
+        "azfw-policy-arm" => Some(policy_rules(&common::arm_json(text))),
+        "azfw-classic-arm" => Some(classic_rules(&common::arm_json(text))),
+        "azfw-terraform" => common::hcl2_json(text).map(|d| tf_rules(&d)),
+        "azfw-bicep" => common::pycep_json(text).map(|d| bicep_rules(&d)),
         "azfw-cli" => Some(cli_rules(&run_cli(text))),
         other => panic!("{other}"),
     }
@@ -680,7 +578,7 @@ fn arm_outputs_validate_against_the_schemas() {
 #[test]
 fn arm_validation_would_catch_wrong_casing_and_names() {
     let rs = common::full_public();
-    let mut policy: Value = serde_json::from_str(&text("azfw-policy-arm", &rs)).unwrap();
+    let mut policy: Value = common::arm_json(&text("azfw-policy-arm", &rs));
     common::arm_validate(&policy).unwrap();
     policy["resources"][0]["properties"]["ruleCollections"][0]["rules"][0]["ipProtocols"] =
         serde_json::json!(["tcp"]);
@@ -689,7 +587,7 @@ fn arm_validation_would_catch_wrong_casing_and_names() {
         "ipProtocols 'tcp' must fail the schema"
     );
 
-    let mut classic: Value = serde_json::from_str(&text("azfw-classic-arm", &rs)).unwrap();
+    let mut classic: Value = common::arm_json(&text("azfw-classic-arm", &rs));
     let rule = &mut classic["resources"][0]["properties"]["networkRuleCollections"][0]
         ["properties"]["rules"][0];
     rule["protocols"] = serde_json::json!(["tcp"]);
@@ -698,7 +596,7 @@ fn arm_validation_would_catch_wrong_casing_and_names() {
         "protocols 'tcp' must fail the schema"
     );
 
-    let mut app: Value = serde_json::from_str(&text("azfw-policy-arm", &rs)).unwrap();
+    let mut app: Value = common::arm_json(&text("azfw-policy-arm", &rs));
     app["resources"][0]["properties"]["ruleCollections"][1]["rules"][0]["targetFqdn"] =
         serde_json::json!(["x"]);
     assert_eq!(common::arm_unknown_properties(&app).len(), 1);
@@ -787,7 +685,7 @@ fn outputs_are_deterministic() {
 fn priorities_are_in_range_and_distinct() {
     for (name, rs) in common::per_cloud_profiles() {
         for target in ["azfw-policy-arm", "azfw-classic-arm"] {
-            let t: Value = serde_json::from_str(&text(target, &rs)).unwrap();
+            let t: Value = common::arm_json(&text(target, &rs));
             let p = arm_priorities(&t);
             assert!(!p.is_empty());
             assert!(
@@ -825,7 +723,7 @@ fn headers_carry_the_profile_and_warnings() {
     assert!(bash.contains("\nset -euo pipefail\n"));
     assert!(text("azfw-bicep", &rs).starts_with("// Generated by amlfw"));
     assert!(text("azfw-terraform", &rs).starts_with("# Generated by amlfw"));
-    let arm: Value = serde_json::from_str(&text("azfw-policy-arm", &rs)).unwrap();
+    let arm: Value = common::arm_json(&text("azfw-policy-arm", &rs));
     assert!(arm["metadata"]["header"][0]
         .as_str()
         .unwrap()
@@ -849,18 +747,14 @@ fn no_sources_means_any_source_with_a_warning() {
 #[test]
 fn mixed_transports_split_and_paths_are_flagged() {
     let mut rs = common::full_public();
-    let tag = rs
-        .rules
-        .iter_mut()
-        .find(|r| r.kind == Kind::ServiceTag)
-        .unwrap();
+    let tag = common::first_rule(&mut rs, Pick::Kind(Kind::ServiceTag));
     tag.ports = vec![
         PortSpec::new(Protocol::Tcp, PortRange::Single(443)),
         PortSpec::new(Protocol::Tcp, PortRange::Range(8787, 8788)),
         PortSpec::new(Protocol::Udp, PortRange::Single(5831)),
     ];
     let id = tag.id.clone();
-    let t: Value = serde_json::from_str(&text("azfw-policy-arm", &rs)).unwrap();
+    let t: Value = common::arm_json(&text("azfw-policy-arm", &rs));
     let parsed = policy_rules(&t);
     let mine: Vec<&Parsed> = parsed
         .iter()
@@ -886,10 +780,12 @@ fn mixed_transports_split_and_paths_are_flagged() {
 fn terraform_passes_fmt_and_parses() {
     for (name, rs) in common::per_cloud_profiles() {
         let t = text("azfw-terraform", &rs);
-        if terraform_fmt_ok(&t).is_none() {
+        if !common::terraform_fmt_ok(name, &t) {
             return;
         }
-        let Some(doc) = hcl2_json(&t) else { return };
+        let Some(doc) = common::hcl2_json(&t) else {
+            return;
+        };
         let vars: BTreeSet<String> = doc["variable"]
             .as_array()
             .unwrap()
@@ -932,7 +828,9 @@ fn bicep_parses_with_pycep() {
     for (name, rs) in common::per_cloud_profiles() {
         let t = text("azfw-bicep", &rs);
         assert!(t.contains("resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionGroups@2024-05-01'"));
-        let Some(doc) = pycep_json(&t) else { return };
+        let Some(doc) = common::pycep_json(&t) else {
+            return;
+        };
         let params = doc["parameters"].as_object().unwrap();
         assert_eq!(params["firewallPolicyName"]["type"], "string");
         assert_eq!(params["ruleCollectionGroupPriority"]["type"], "int");
@@ -951,38 +849,19 @@ fn bicep_parses_with_pycep() {
 #[test]
 fn cli_script_passes_bash_n_and_shellcheck() {
     for (name, rs) in common::per_cloud_profiles() {
-        let t = text("azfw-cli", &rs);
-        let (_d, path) = common::temp_file("azfw.sh", &t);
-        let st = Command::new("bash").arg("-n").arg(&path).status().unwrap();
-        assert!(st.success(), "{name}: bash -n");
-        let Some(sc) = common::program("shellcheck") else {
-            common::missing_validator("shellcheck");
-            return;
-        };
-        let out = Command::new(sc).arg(&path).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{name}: shellcheck:\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        common::assert_bash_script_ok(name, &text("azfw-cli", &rs));
     }
 }
 
 #[test]
 fn cli_script_refuses_to_run_without_rg_and_policy() {
     let t = text("azfw-cli", &common::full_public());
-    let mut child = Command::new("bash")
-        .arg("-s")
+    let mut bash = Command::new("bash");
+    bash.arg("-s")
         .env_remove("RG")
         .env_remove("POLICY")
-        .env("PATH", "/nonexistent:/usr/bin:/bin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(t.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+        .env("PATH", "/nonexistent:/usr/bin:/bin");
+    let out = common::run_with_stdin(&mut bash, &t);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("set RG"));
 }
@@ -1005,20 +884,15 @@ fn hostile() -> Hostile {
     let c = canary.display();
     let evil =
         format!("a b'c\"d $(touch {c}) `touch {c}` ${{HOME}} %{{if x}} \\ \nline2\r\t; rm -rf / #");
-    let mut rs = common::full_public();
-    rs.settings.name_prefix = format!("pre'fix $(touch {c})");
     let remote = format!("{evil}.example.com");
     let purpose = format!("purpose {evil}");
-    rs.rules
-        .iter_mut()
-        .find(|r| r.kind == Kind::FqdnApp)
-        .unwrap()
-        .remote = remote.clone();
-    rs.rules
-        .iter_mut()
-        .find(|r| r.kind == Kind::ServiceTag)
-        .unwrap()
-        .purpose = purpose.clone();
+    let rs = common::hostile_full_public(
+        &format!("pre'fix $(touch {c})"),
+        &[
+            (Pick::Kind(Kind::FqdnApp), Field::Remote, &remote),
+            (Pick::Kind(Kind::ServiceTag), Field::Purpose, &purpose),
+        ],
+    );
     Hostile {
         rs,
         canary,
@@ -1047,21 +921,7 @@ fn assert_hostile_preserved(target: &str, h: &Hostile, parsed: &[Parsed]) {
 fn hostile_values_stay_inert_in_the_cli_script() {
     let h = hostile();
     let t = text("azfw-cli", &h.rs);
-    let (_d, path) = common::temp_file("azfw.sh", &t);
-    assert!(Command::new("bash")
-        .arg("-n")
-        .arg(&path)
-        .status()
-        .unwrap()
-        .success());
-    if let Some(sc) = common::program("shellcheck") {
-        let out = Command::new(sc).arg(&path).output().unwrap();
-        assert!(
-            out.status.success(),
-            "shellcheck:\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-    }
+    common::assert_bash_script_ok("azfw-cli", &t);
     let calls = run_cli(&t);
     assert!(!h.canary.exists(), "a command substitution ran");
     let parsed = cli_rules(&calls);
@@ -1074,10 +934,12 @@ fn hostile_values_stay_inert_in_the_cli_script() {
 fn hostile_values_stay_inert_in_terraform() {
     let h = hostile();
     let t = text("azfw-terraform", &h.rs);
-    if terraform_fmt_ok(&t).is_none() {
+    if !common::terraform_fmt_ok("azfw-terraform", &t) {
         return;
     }
-    let Some(doc) = hcl2_json(&t) else { return };
+    let Some(doc) = common::hcl2_json(&t) else {
+        return;
+    };
     assert_hostile_preserved("azfw-terraform", &h, &tf_rules(&doc));
 }
 
@@ -1085,7 +947,9 @@ fn hostile_values_stay_inert_in_terraform() {
 fn hostile_values_stay_inert_in_bicep() {
     let h = hostile();
     let t = text("azfw-bicep", &h.rs);
-    let Some(doc) = pycep_json(&t) else { return };
+    let Some(doc) = common::pycep_json(&t) else {
+        return;
+    };
     assert_hostile_preserved("azfw-bicep", &h, &bicep_rules(&doc));
 }
 

@@ -5,11 +5,12 @@ mod common;
 
 use amlfw::export::iptables::split_families;
 use amlfw::export::tabular::{endpoints, remote_is_tag, JsonRuleSet, CSV_HEADER};
-use amlfw::export::{self, ExportError, ExportOptions};
+use amlfw::export::{self, ExportError};
 use amlfw::rules::RuleSet;
 use amlfw::servicetags::TagError;
 use amlfw::{Cloud, Kind};
 use assert_cmd::Command as Bin;
+use common::{Field, Pick};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -453,10 +454,7 @@ fn nftables_sets_per_tag_and_family() {
 fn ip_targets_need_the_service_tags_file() {
     let rs = common::full_public();
     for t in ["iptables", "nftables"] {
-        let e = export::find(t)
-            .unwrap()
-            .render(&rs, &ExportOptions::default())
-            .unwrap_err();
+        let e = common::try_render(t, &rs, None).unwrap_err();
         assert!(
             matches!(e, ExportError::NeedsServiceTags { .. }),
             "{t}: {e}"
@@ -465,15 +463,7 @@ fn ip_targets_need_the_service_tags_file() {
     }
     // A file of another cloud is refused too.
     let china = common::service_tags(Cloud::China);
-    let e = export::find("nftables")
-        .unwrap()
-        .render(
-            &rs,
-            &ExportOptions {
-                service_tags: Some(china),
-            },
-        )
-        .unwrap_err();
+    let e = common::try_render("nftables", &rs, Some(china)).unwrap_err();
     assert!(
         matches!(e, ExportError::ServiceTags(TagError::WrongCloud { .. })),
         "{e}"
@@ -554,11 +544,7 @@ fn expected_row(
 }
 
 fn check_csv(label: &str, rs: &RuleSet, tags: Option<&amlfw::servicetags::TagIndex>) {
-    let text = export::find("csv")
-        .unwrap()
-        .render(rs, &ExportOptions { service_tags: tags })
-        .unwrap()
-        .text;
+    let text = common::try_render("csv", rs, tags).unwrap().text;
     let mut rd = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(text.as_bytes());
@@ -602,14 +588,8 @@ fn json_parses_back_into_the_model() {
                 );
             }
         }
-        let plain: JsonRuleSet = serde_json::from_str(
-            &export::find("json")
-                .unwrap()
-                .render(&rs, &ExportOptions::default())
-                .unwrap()
-                .text,
-        )
-        .unwrap();
+        let plain = common::try_render("json", &rs, None).unwrap().text;
+        let plain: JsonRuleSet = serde_json::from_str(&plain).unwrap();
         assert!(
             plain.rules.iter().all(|r| r.prefixes.is_none())
                 && plain.service_tags_change_number.is_none()
@@ -655,8 +635,21 @@ const EVIL: &str = "x\n-A INPUT -j ACCEPT\nCOMMIT\n}\ntable ip evil {\nhttp_acce
 
 /// A rule set whose purpose, remote and name prefix carry newlines, quotes, `$(...)`, NUL.
 fn hostile() -> RuleSet {
-    let mut rs = common::full_public();
-    rs.settings.name_prefix = format!("aml{EVIL}");
+    let mut rs = common::hostile_full_public(
+        &format!("aml{EVIL}"),
+        &[
+            (
+                Pick::Remote("*.pytorch.org"),
+                Field::Remote,
+                &format!("evil.example.com{EVIL}"),
+            ),
+            (
+                Pick::Remote("10.0.0.4"),
+                Field::Remote,
+                &format!("10.0.0.4{EVIL}"),
+            ),
+        ],
+    );
     for r in &mut rs.rules {
         r.purpose = format!("{}{EVIL}", r.purpose);
     }
@@ -667,18 +660,6 @@ fn hostile() -> RuleSet {
         "y".repeat(20_000),
         "z ".repeat(6000)
     );
-    let host = rs
-        .rules
-        .iter_mut()
-        .find(|r| r.remote == "*.pytorch.org")
-        .unwrap();
-    host.remote = format!("evil.example.com{EVIL}");
-    let net = rs
-        .rules
-        .iter_mut()
-        .find(|r| r.remote == "10.0.0.4")
-        .unwrap();
-    net.remote = format!("10.0.0.4{EVIL}");
     rs
 }
 
@@ -749,18 +730,9 @@ fn hostile_values_stay_inert() {
 #[test]
 fn a_hostile_tag_name_is_a_typed_error() {
     let mut rs = common::full_public();
-    rs.rules
-        .iter_mut()
-        .find(|r| r.kind == Kind::ServiceTag)
-        .unwrap()
-        .remote = format!("Storage{EVIL}");
+    common::first_rule(&mut rs, Pick::Kind(Kind::ServiceTag)).remote = format!("Storage{EVIL}");
     for t in ["iptables", "nftables"] {
-        let e = export::find(t).unwrap().render(
-            &rs,
-            &ExportOptions {
-                service_tags: Some(common::service_tags(Cloud::Public)),
-            },
-        );
+        let e = common::try_render(t, &rs, Some(common::service_tags(Cloud::Public)));
         assert!(
             matches!(
                 e,

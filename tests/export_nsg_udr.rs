@@ -4,14 +4,15 @@
 mod common;
 
 use amlfw::export::naming::is_valid_azure_name;
-use amlfw::export::{self, Export, ExportError, ExportOptions, TagsUse};
+use amlfw::export::{self, ExportError, ExportOptions, TagsUse};
 use amlfw::{InboundRoutes, Kind, RuleSet};
+use common::{Field, Pick};
 use ipnet::IpNet;
 use proptest::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 const NSG: [&str; 4] = ["nsg-arm", "nsg-bicep", "nsg-terraform", "nsg-cli"];
 const UDR: [&str; 3] = ["udr-arm", "udr-cli", "udr-terraform"];
@@ -42,18 +43,6 @@ fn all_profiles() -> Vec<(String, RuleSet)> {
     v
 }
 
-fn render_opts(target: &str, rs: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
-    export::find(target).unwrap().render(rs, opts)
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).expect("ARM output is JSON")
-}
-
-fn resources(doc: &Value) -> &Vec<Value> {
-    doc["resources"].as_array().expect("resources array")
-}
-
 // ---- ARM ---------------------------------------------------------------------------------
 
 #[test]
@@ -68,11 +57,8 @@ fn arm_templates_validate_against_the_official_schemas() {
         ] {
             let out = common::render(target, &rs);
             common::assert_valid_arm(&out.text);
-            let doc = json(&out.text);
-            for r in resources(&doc) {
-                assert_eq!(r["type"], ty, "{name} {target}");
-                assert_eq!(r["apiVersion"], "2024-05-01", "{name} {target}");
-            }
+            let doc = common::arm_json(&out.text);
+            common::arm_resources_of(&doc, ty, &format!("{name} {target}"));
         }
     }
 }
@@ -80,10 +66,10 @@ fn arm_templates_validate_against_the_official_schemas() {
 #[test]
 fn nsg_rules_have_unique_valid_names_and_priorities_and_the_right_sides() {
     let rs = common::full_public();
-    let doc = json(&common::render("nsg-arm", &rs).text);
+    let doc = common::arm_json(&common::render("nsg-arm", &rs).text);
     let mut names = BTreeSet::new();
     let mut prios = BTreeSet::new();
-    for r in resources(&doc) {
+    for r in common::arm_resources(&doc) {
         let name = r["name"].as_str().unwrap();
         let short = name.rsplit_once(", '").unwrap().1.trim_end_matches("')]");
         assert!(is_valid_azure_name(short), "{short}");
@@ -110,7 +96,7 @@ fn nsg_rules_have_unique_valid_names_and_priorities_and_the_right_sides() {
             "{short}"
         );
     }
-    let inbound: Vec<&Value> = resources(&doc)
+    let inbound: Vec<&Value> = common::arm_resources(&doc)
         .iter()
         .filter(|r| r["properties"]["direction"] == "Inbound")
         .collect();
@@ -136,20 +122,18 @@ fn nsg_rules_have_unique_valid_names_and_priorities_and_the_right_sides() {
         );
     }
     // The AKS DNS server (an IP network rule) is expressible.
-    assert!(resources(&doc)
-        .iter()
-        .any(
-            |r| r["properties"]["destinationAddressPrefix"] == "10.0.0.4"
-                && r["properties"]["protocol"] == "Udp"
-                && r["properties"]["destinationPortRange"] == "53"
-        ));
+    assert!(common::arm_resources(&doc).iter().any(|r| r["properties"]
+        ["destinationAddressPrefix"]
+        == "10.0.0.4"
+        && r["properties"]["protocol"] == "Udp"
+        && r["properties"]["destinationPortRange"] == "53"));
 }
 
 #[test]
 fn without_sources_the_subnet_side_is_virtual_network() {
     let rs = common::rules("schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = [\"compute-instance\"]\n");
-    let doc = json(&common::render("nsg-arm", &rs).text);
-    for r in resources(&doc) {
+    let doc = common::arm_json(&common::render("nsg-arm", &rs).text);
+    for r in common::arm_resources(&doc) {
         let p = &r["properties"];
         let local = if p["direction"] == "Inbound" {
             "destinationAddressPrefix"
@@ -163,18 +147,15 @@ fn without_sources_the_subnet_side_is_virtual_network() {
 #[test]
 fn an_ip_rule_never_mixes_address_families() {
     let mut rs = common::full_public();
-    let i = rs
-        .rules
-        .iter()
-        .position(|r| r.remote == "10.0.0.4")
-        .unwrap();
-    rs.rules[i].remote = "fd00::53".into();
+    let dns = common::first_rule(&mut rs, Pick::Remote("10.0.0.4"));
+    dns.remote = "fd00::53".into();
+    let id = dns.id.clone();
     let out = common::render("nsg-arm", &rs);
     common::assert_valid_arm(&out.text);
     let u = out
         .unexpressed
         .iter()
-        .find(|u| u.rule_id == rs.rules[i].id)
+        .find(|u| u.rule_id == id)
         .expect("listed as not covered");
     assert!(u.reason.contains("IP families"), "{}", u.reason);
 }
@@ -182,16 +163,13 @@ fn an_ip_rule_never_mixes_address_families() {
 #[test]
 fn arm_string_values_that_look_like_expressions_stay_literal() {
     let mut rs = common::full_public();
-    let i = rs
-        .rules
+    let inbound = common::first_rule(&mut rs, Pick::Kind(Kind::Inbound));
+    inbound.purpose = "[concat('a', 'b')]".into();
+    let id = inbound.id.clone();
+    let doc = common::arm_json(&common::render("nsg-arm", &rs).text);
+    let r = common::arm_resources(&doc)
         .iter()
-        .position(|r| r.kind == Kind::Inbound)
-        .unwrap();
-    rs.rules[i].purpose = "[concat('a', 'b')]".into();
-    let doc = json(&common::render("nsg-arm", &rs).text);
-    let r = resources(&doc)
-        .iter()
-        .find(|r| r["comments"].as_str().unwrap().contains(&rs.rules[i].id))
+        .find(|r| r["comments"].as_str().unwrap().contains(&id))
         .unwrap();
     assert_eq!(r["properties"]["description"], "[[concat('a', 'b')]");
 }
@@ -235,14 +213,14 @@ fn nsg_exports_name_every_fqdn_requirement_as_not_covered() {
 fn covered_plus_not_covered_is_every_outbound_rule() {
     let rs = compute_profile();
     let out = common::render("nsg-arm", &rs);
-    let doc = json(&out.text);
+    let doc = common::arm_json(&out.text);
     let outbound: BTreeSet<String> = rs
         .rules
         .iter()
         .filter(|r| r.direction() == amlfw::Direction::Outbound)
         .map(|r| r.id.clone())
         .collect();
-    let covered: BTreeSet<String> = resources(&doc)
+    let covered: BTreeSet<String> = common::arm_resources(&doc)
         .iter()
         .filter(|r| r["properties"]["direction"] == "Outbound")
         .map(|r| {
@@ -313,8 +291,8 @@ fn service_tag_routes_are_one_per_tag_with_next_hop_internet() {
     let rs = common::full_public();
     assert_eq!(rs.settings.inbound_routes, InboundRoutes::ServiceTags);
     let out = common::render("udr-arm", &rs);
-    let doc = json(&out.text);
-    let got: BTreeSet<&str> = resources(&doc)
+    let doc = common::arm_json(&out.text);
+    let got: BTreeSet<&str> = common::arm_resources(&doc)
         .iter()
         .map(|r| {
             assert_eq!(r["properties"]["nextHopType"], "Internet");
@@ -351,8 +329,8 @@ fn ip_prefix_routes_are_exactly_the_three_tags() {
     let route_tags: BTreeSet<&str> = rs.of_kind(Kind::Route).map(|r| r.remote.as_str()).collect();
     assert_eq!(route_tags, BTreeSet::from(names));
     let out = common::render("udr-arm", rs);
-    let doc = json(&out.text);
-    let routes: Vec<IpNet> = resources(&doc)
+    let doc = common::arm_json(&out.text);
+    let routes: Vec<IpNet> = common::arm_resources(&doc)
         .iter()
         .map(|r| {
             r["properties"]["addressPrefix"]
@@ -363,10 +341,7 @@ fn ip_prefix_routes_are_exactly_the_three_tags() {
         })
         .collect();
     // Computed from the raw file, not from the exporter's expansion.
-    let raw: Vec<IpNet> = names
-        .iter()
-        .flat_map(|n| tags.get(n).unwrap().prefixes.clone())
-        .collect();
+    let raw = common::raw_prefixes(tags, &names);
     for r in &routes {
         assert!(
             raw.iter().any(|p| p.contains(r)),
@@ -416,10 +391,8 @@ fn ip_prefix_routes_need_the_service_tags_file() {
 #[test]
 fn a_service_tags_file_of_another_cloud_is_refused() {
     let rs = &ip_prefix_profiles()[0].1;
-    let opts = ExportOptions {
-        service_tags: Some(common::service_tags(amlfw::Cloud::China)),
-    };
-    let e = render_opts("udr-cli", rs, &opts).unwrap_err();
+    let china = common::service_tags(amlfw::Cloud::China);
+    let e = common::try_render("udr-cli", rs, Some(china)).unwrap_err();
     assert!(matches!(e, ExportError::ServiceTags(_)), "{e:?}");
 }
 
@@ -427,16 +400,9 @@ fn a_service_tags_file_of_another_cloud_is_refused() {
 fn route_limits_are_refused_not_truncated() {
     // AzureCloud has thousands of prefixes: far more than the 400 routes a table holds.
     let mut rs = ip_prefix_profiles()[0].1.clone();
-    let i = rs.rules.iter().position(|r| r.kind == Kind::Route).unwrap();
-    rs.rules[i].remote = "AzureCloud".into();
-    let e = render_opts(
-        "udr-arm",
-        &rs,
-        &ExportOptions {
-            service_tags: Some(common::service_tags(amlfw::Cloud::Public)),
-        },
-    )
-    .unwrap_err();
+    common::first_rule(&mut rs, Pick::Kind(Kind::Route)).remote = "AzureCloud".into();
+    let tags = common::service_tags(amlfw::Cloud::Public);
+    let e = common::try_render("udr-arm", &rs, Some(tags)).unwrap_err();
     assert!(e.to_string().contains("400"), "{e}");
     // More than 25 service-tag routes.
     let mut rs = common::full_public();
@@ -447,7 +413,7 @@ fn route_limits_are_refused_not_truncated() {
         r.remote = format!("Storage.Region{n}");
         rs.rules.push(r);
     }
-    let e = render_opts("udr-cli", &rs, &ExportOptions::default()).unwrap_err();
+    let e = common::try_render("udr-cli", &rs, None).unwrap_err();
     assert!(e.to_string().contains("25"), "{e}");
 }
 
@@ -456,7 +422,7 @@ fn no_routes_when_the_profile_needs_none() {
     let rs = common::rules("schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = [\"compute-instance\"]\ninbound_routes = \"none\"\n");
     let out = common::render("udr-arm", &rs);
     common::assert_valid_arm(&out.text);
-    assert!(resources(&json(&out.text)).is_empty());
+    assert!(common::arm_resources(&common::arm_json(&out.text)).is_empty());
     assert!(out.text.contains("No routes"));
 }
 
@@ -495,12 +461,12 @@ proptest! {
         let n_in = kinds.iter().filter(|k| **k).count() as u32;
         let n_out = kinds.len() as u32 - n_in;
         let fits = |n: u32| n == 0 || base + n - 1 <= 4096;
-        match render_opts("nsg-arm", &rs, &ExportOptions::default()) {
+        match common::try_render("nsg-arm", &rs, None) {
             Ok(out) => {
                 prop_assert!(fits(n_in) && fits(n_out));
-                let doc = json(&out.text);
+                let doc = common::arm_json(&out.text);
                 let mut seen = BTreeSet::new();
-                for r in resources(&doc) {
+                for r in common::arm_resources(&doc) {
                     let p = &r["properties"];
                     let prio = p["priority"].as_u64().unwrap();
                     prop_assert!((100..=4096).contains(&prio));
@@ -520,95 +486,14 @@ proptest! {
 
 #[test]
 fn scripts_pass_bash_n_and_shellcheck() {
-    let shellcheck = common::program("shellcheck");
-    if shellcheck.is_none() {
-        common::missing_validator("shellcheck");
-    }
     for (name, rs) in all_profiles() {
         for target in ["nsg-cli", "udr-cli"] {
             let text = common::render(target, &rs).text;
             assert!(text.starts_with("#!/usr/bin/env bash\n"));
             assert!(text.contains("\nset -euo pipefail\n"));
-            let (_d, path) = common::temp_file("x.sh", &text);
-            let o = Command::new("bash").arg("-n").arg(&path).output().unwrap();
-            assert!(
-                o.status.success(),
-                "{name} {target}: bash -n: {}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-            if let Some(sc) = &shellcheck {
-                let o = Command::new(sc)
-                    .args(["-s", "bash"])
-                    .arg(&path)
-                    .output()
-                    .unwrap();
-                assert!(
-                    o.status.success(),
-                    "{name} {target}: shellcheck:\n{}",
-                    String::from_utf8_lossy(&o.stdout)
-                );
-            }
+            common::assert_bash_script_ok(&format!("{name} {target}"), &text);
         }
     }
-}
-
-/// A directory with a fake `az` that appends its argv to `$AZ_LOG` (count, then each
-/// argument, NUL-separated) and does nothing else.
-fn fake_az() -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    let az = d.path().join("az");
-    std::fs::write(
-        &az,
-        "#!/bin/sh\n{ printf '%s\\0' \"$#\"; for a in \"$@\"; do printf '%s\\0' \"$a\"; done; } >> \"$AZ_LOG\"\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
-    d
-}
-
-/// Runs a script with the fake az first on PATH, in a fresh working directory (also HOME).
-/// Returns the output, the recorded az calls, and the working directory.
-fn run_script(text: &str, env: &[(&str, &str)]) -> (Output, Vec<Vec<String>>, tempfile::TempDir) {
-    let fake = fake_az();
-    let work = tempfile::tempdir().unwrap();
-    let script = work.path().join("script.sh");
-    std::fs::write(&script, text).unwrap();
-    let log = fake.path().join("log");
-    let path = format!(
-        "{}:{}",
-        fake.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let mut cmd = Command::new("bash");
-    cmd.arg(&script)
-        .current_dir(work.path())
-        .env("PATH", path)
-        .env("HOME", work.path())
-        .env("AZ_LOG", &log)
-        .stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    let calls = parse_log(&std::fs::read(&log).unwrap_or_default());
-    std::fs::remove_file(&script).unwrap();
-    (out, calls, work)
-}
-
-fn parse_log(bytes: &[u8]) -> Vec<Vec<String>> {
-    let mut fields = bytes
-        .split(|b| *b == 0)
-        .map(|f| String::from_utf8(f.to_vec()).unwrap());
-    let mut calls = Vec::new();
-    while let Some(n) = fields.next() {
-        if n.is_empty() {
-            break;
-        }
-        let n: usize = n.parse().unwrap();
-        calls.push((0..n).map(|_| fields.next().unwrap()).collect());
-    }
-    calls
 }
 
 fn env_for(target: &str) -> [(&'static str, &'static str); 3] {
@@ -623,7 +508,7 @@ fn env_for(target: &str) -> [(&'static str, &'static str); 3] {
 #[test]
 fn scripts_stop_before_any_az_call_until_the_variables_are_set() {
     let text = common::render("nsg-cli", &common::full_public()).text;
-    let (out, calls, _w) = run_script(&text, &[]);
+    let (out, calls, _w) = common::run_script_with_fake_az(&text, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(calls.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Set RG and NSG"));
@@ -700,7 +585,8 @@ fn every_az_call_passes_azure_cli_argument_parsing() {
     let mut seen = BTreeSet::new();
     let start = std::time::Instant::now();
     for (target, rs) in cases {
-        let (out, calls, _w) = run_script(&common::render(target, &rs).text, &env_for(target));
+        let (out, calls, _w) =
+            common::run_script_with_fake_az(&common::render(target, &rs).text, &env_for(target));
         assert!(
             out.status.success(),
             "{target}: {}",
@@ -728,23 +614,22 @@ fn every_az_call_passes_azure_cli_argument_parsing() {
 const EVIL: &str = "x'\"$(touch pwned)`touch pwned`${HOME}%{x}\n; touch pwned #\\ end";
 
 fn hostile_rules() -> RuleSet {
-    let mut rs = common::full_public();
-    rs.settings.name_prefix = format!("p{EVIL}");
-    let tag = rs
-        .rules
-        .iter()
-        .position(|r| r.kind == Kind::ServiceTag)
-        .unwrap();
-    rs.rules[tag].remote = EVIL.into();
-    let route = rs.rules.iter().position(|r| r.kind == Kind::Route).unwrap();
-    rs.rules[route].remote = format!("--subscription={EVIL}");
-    let inbound = rs
-        .rules
-        .iter()
-        .position(|r| r.kind == Kind::Inbound)
-        .unwrap();
-    rs.rules[inbound].purpose = format!("--subscription=evil {EVIL}");
-    rs
+    common::hostile_full_public(
+        &format!("p{EVIL}"),
+        &[
+            (Pick::Kind(Kind::ServiceTag), Field::Remote, EVIL),
+            (
+                Pick::Kind(Kind::Route),
+                Field::Remote,
+                &format!("--subscription={EVIL}"),
+            ),
+            (
+                Pick::Kind(Kind::Inbound),
+                Field::Purpose,
+                &format!("--subscription=evil {EVIL}"),
+            ),
+        ],
+    )
 }
 
 fn value_after<'a>(argv: &'a [String], flag: &str) -> Option<&'a str> {
@@ -760,7 +645,8 @@ fn hostile_values_stay_inert_in_scripts() {
     for target in ["nsg-cli", "udr-cli"] {
         let out = common::render(target, &rs);
         let table = if target == "nsg-cli" { "NSG" } else { "TABLE" };
-        let (run, calls, work) = run_script(&out.text, &[("RG", &evil_rg), (table, EVIL)]);
+        let (run, calls, work) =
+            common::run_script_with_fake_az(&out.text, &[("RG", &evil_rg), (table, EVIL)]);
         assert!(
             run.status.success(),
             "{target}: {}",
@@ -796,7 +682,8 @@ fn hostile_values_stay_inert_in_scripts() {
         assert!(refused[0].remote.contains("touch pwned"));
     }
     // The purpose reaches the description verbatim, newlines folded to one line.
-    let (_run, calls, _w) = run_script(&common::render("nsg-cli", &rs).text, &env_for("nsg-cli"));
+    let (_run, calls, _w) =
+        common::run_script_with_fake_az(&common::render("nsg-cli", &rs).text, &env_for("nsg-cli"));
     let want = format!(
         "--description=--subscription=evil {}",
         EVIL.replace('\n', " ")
@@ -815,15 +702,15 @@ fn hostile_values_stay_inert_in_arm_bicep_and_terraform() {
     for target in ["nsg-arm", "udr-arm"] {
         let text = common::render(target, &rs).text;
         common::assert_valid_arm(&text);
-        let n = resources(&json(&text)).len();
+        let n = common::arm_resources(&common::arm_json(&text)).len();
         assert_eq!(
             n + 1,
-            resources(&json(&common::render(target, &plain).text)).len(),
+            common::arm_resources(&common::arm_json(&common::render(target, &plain).text)).len(),
             "{target}: one rule refused"
         );
     }
-    let doc = json(&common::render("nsg-arm", &rs).text);
-    let desc: Vec<&str> = resources(&doc)
+    let doc = common::arm_json(&common::render("nsg-arm", &rs).text);
+    let desc: Vec<&str> = common::arm_resources(&doc)
         .iter()
         .map(|r| r["properties"]["description"].as_str().unwrap())
         .collect();
@@ -834,16 +721,15 @@ fn hostile_values_stay_inert_in_arm_bicep_and_terraform() {
     );
     for target in ["nsg-terraform", "udr-terraform"] {
         let text = common::render(target, &rs).text;
-        terraform_fmt_ok(target, &text);
-        if let Some(v) = hcl2(&text) {
-            let want = count_resources(&json(
-                &common::render(&target.replace("terraform", "arm"), &rs).text,
-            ));
+        common::terraform_fmt_ok(target, &text);
+        if let Some(v) = common::hcl2_json(&text) {
+            let arm = common::render(&target.replace("terraform", "arm"), &rs).text;
+            let want = common::arm_resources(&common::arm_json(&arm)).len();
             assert_eq!(tf_resources(&v).len(), want, "{target}: no injected blocks");
         }
     }
-    if let Some(v) = bicep(&common::render("nsg-bicep", &rs).text) {
-        let want = count_resources(&doc) + 1;
+    if let Some(v) = common::pycep_json(&common::render("nsg-bicep", &rs).text) {
+        let want = common::arm_resources(&doc).len() + 1;
         assert_eq!(
             v["resources"].as_object().unwrap().len(),
             want,
@@ -852,83 +738,7 @@ fn hostile_values_stay_inert_in_arm_bicep_and_terraform() {
     }
 }
 
-fn count_resources(doc: &Value) -> usize {
-    resources(doc).len()
-}
-
 // ---- Terraform and Bicep -----------------------------------------------------------------
-
-fn terraform_fmt_ok(label: &str, text: &str) {
-    let Some(tf) = common::program("terraform") else {
-        common::missing_validator("terraform");
-        return;
-    };
-    let mut child = Command::new(tf)
-        .args(["fmt", "-check", "-"])
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "{label}: terraform fmt -check failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn python(module: &str, code: &str, input: &str) -> Option<Value> {
-    let Some(py) = common::venv_python_with(module) else {
-        common::missing_validator(module);
-        return None;
-    };
-    let mut child = Command::new(py)
-        .args(["-c", code])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "{module} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    Some(serde_json::from_slice(&o.stdout).unwrap())
-}
-
-fn hcl2(text: &str) -> Option<Value> {
-    python(
-        "hcl2",
-        "import hcl2,json,sys; print(json.dumps(hcl2.load(sys.stdin)))",
-        text,
-    )
-}
-
-fn bicep(text: &str) -> Option<Value> {
-    python(
-        "pycep",
-        "import json,sys\nfrom pycep import BicepParser\nprint(json.dumps(BicepParser().parse(text=sys.stdin.read()), default=str))",
-        text,
-    )
-}
 
 /// python-hcl2 keeps the quotes of strings and labels.
 fn unquote(v: &Value) -> String {
@@ -960,8 +770,10 @@ fn terraform_is_formatted_and_parses_into_the_expected_resources() {
             ("udr-terraform", "azurerm_route"),
         ] {
             let text = common::render(target, &rs).text;
-            terraform_fmt_ok(&format!("{name} {target}"), &text);
-            let Some(v) = hcl2(&text) else { return };
+            common::terraform_fmt_ok(&format!("{name} {target}"), &text);
+            let Some(v) = common::hcl2_json(&text) else {
+                return;
+            };
             let vars: Vec<String> = v["variable"]
                 .as_array()
                 .unwrap()
@@ -1035,7 +847,9 @@ fn check_tf_prefix_attributes(
 fn bicep_parses_into_security_rules_of_an_existing_nsg() {
     for (name, rs) in all_profiles() {
         let text = common::render("nsg-bicep", &rs).text;
-        let Some(v) = bicep(&text) else { return };
+        let Some(v) = common::pycep_json(&text) else {
+            return;
+        };
         assert!(v["parameters"]["nsgName"].is_object(), "{name}");
         let res = v["resources"].as_object().unwrap();
         assert_eq!(
@@ -1043,8 +857,8 @@ fn bicep_parses_into_security_rules_of_an_existing_nsg() {
             "Microsoft.Network/networkSecurityGroups"
         );
         assert_eq!(res["nsg"]["existing"], true);
-        let arm = json(&common::render("nsg-arm", &rs).text);
-        assert_eq!(res.len(), count_resources(&arm) + 1, "{name}");
+        let arm = common::arm_json(&common::render("nsg-arm", &rs).text);
+        assert_eq!(res.len(), common::arm_resources(&arm).len() + 1, "{name}");
         for (sym, r) in res.iter().filter(|(k, _)| *k != "nsg") {
             assert_eq!(
                 r["type"], "Microsoft.Network/networkSecurityGroups/securityRules",

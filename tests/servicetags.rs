@@ -106,18 +106,6 @@ fn assert_exact_and_minimal(label: &str, raw: &[IpNet], agg: &Prefixes) {
     }
 }
 
-fn raw_of(t: &TagIndex, names: &[&str]) -> Vec<IpNet> {
-    names
-        .iter()
-        .flat_map(|n| {
-            t.get(n)
-                .unwrap_or_else(|| panic!("no tag {n}"))
-                .prefixes
-                .clone()
-        })
-        .collect()
-}
-
 #[test]
 fn real_public_tags_aggregate_exactly_and_minimally() {
     let t = common::service_tags(Cloud::Public);
@@ -131,7 +119,7 @@ fn real_public_tags_aggregate_exactly_and_minimally() {
             "AzureCloud.eastus2",
         ],
     ] {
-        let raw = raw_of(t, names);
+        let raw = common::raw_prefixes(t, names);
         let agg = t.expand(names.iter().copied()).unwrap();
         assert!(!agg.v4.is_empty() && !agg.v6.is_empty(), "{names:?}");
         assert!(agg.len() <= raw.len());
@@ -234,17 +222,17 @@ proptest! {
 
 // ---- through the binary -----------------------------------------------------------------------
 
-fn amlfw() -> Command {
-    Command::cargo_bin("amlfw").unwrap()
-}
-
 fn public_file() -> std::path::PathBuf {
     common::fixture("servicetags/ServiceTags_Public.376.json")
 }
 
 /// Runs, expects exit 2, no panic, nothing on stdout, and each needle in stderr.
 fn fails_with(args: &[&str], needles: &[&str]) -> String {
-    let out = amlfw().args(args).output().unwrap();
+    let out = Command::cargo_bin("amlfw")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -258,23 +246,15 @@ fn fails_with(args: &[&str], needles: &[&str]) -> String {
 #[test]
 fn tags_command_prints_aggregated_prefixes() {
     let f = public_file();
-    let out = amlfw()
-        .args([
-            "tags",
-            "--service-tags",
-            f.to_str().unwrap(),
-            "--tag",
-            "AzureMachineLearning",
-            "--tag",
-            "storage.eastus2",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = common::amlfw_ok(&[
+        "tags",
+        "--service-tags",
+        f.to_str().unwrap(),
+        "--tag",
+        "AzureMachineLearning",
+        "--tag",
+        "storage.eastus2",
+    ]);
     let text = String::from_utf8(out.stdout).unwrap();
     let nets: Vec<IpNet> = text
         .lines()
@@ -287,7 +267,7 @@ fn tags_command_prints_aggregated_prefixes() {
     assert_eq!(nets, want.iter().collect::<Vec<_>>());
     assert_exact_and_minimal(
         "cli",
-        &raw_of(t, &["AzureMachineLearning", "Storage.EastUS2"]),
+        &common::raw_prefixes(t, &["AzureMachineLearning", "Storage.EastUS2"]),
         &want,
     );
 }
@@ -409,23 +389,15 @@ fn a_file_of_another_cloud_is_refused() {
 #[test]
 fn exports_with_the_file_name_its_change_number() {
     let f = public_file();
-    let out = amlfw()
-        .args([
-            "export",
-            "--region",
-            "eastus2",
-            "--target",
-            "nftables",
-            "--service-tags",
-            f.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = common::amlfw_ok(&[
+        "export",
+        "--region",
+        "eastus2",
+        "--target",
+        "nftables",
+        "--service-tags",
+        f.to_str().unwrap(),
+    ]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text
         .lines()

@@ -1,13 +1,15 @@
 //! Shared test helpers: fixtures, profiles, external validators and ARM schema checks.
 #![allow(dead_code)]
 
-use amlfw::export::{self, ExportOptions};
+use amlfw::export::{self, Export, ExportError, ExportOptions};
 use amlfw::rules::RuleSet;
 use amlfw::servicetags::TagIndex;
-use amlfw::{resolve, Catalog, Profile};
+use amlfw::{resolve, Catalog, Kind, Profile, Rule};
+use ipnet::IpNet;
 use serde_json::Value;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 pub fn fixture(rel: &str) -> PathBuf {
@@ -101,15 +103,92 @@ pub fn service_tags(cloud: amlfw::Cloud) -> &'static TagIndex {
     })
 }
 
-/// Renders `target` for a rule set (with the matching Service Tags file when it needs one).
-pub fn render(target: &str, rs: &RuleSet) -> export::Export {
+/// The raw prefixes of the named tags as the Service Tags file lists them (not aggregated,
+/// so tests can check the exporters' own expansion against them). Panics on an unknown tag.
+pub fn raw_prefixes(tags: &TagIndex, names: &[&str]) -> Vec<IpNet> {
+    names
+        .iter()
+        .flat_map(|n| {
+            tags.get(n)
+                .unwrap_or_else(|| panic!("no tag {n}"))
+                .prefixes
+                .clone()
+        })
+        .collect()
+}
+
+/// Renders `target` with the given Service Tags file (or none), keeping the error.
+pub fn try_render(
+    target: &str,
+    rs: &RuleSet,
+    service_tags: Option<&TagIndex>,
+) -> Result<Export, ExportError> {
     let t = export::find(target).unwrap_or_else(|| panic!("no target {target}"));
-    let tags = service_tags(rs.settings.cloud);
-    let opts = ExportOptions {
-        service_tags: Some(tags),
-    };
-    t.render(rs, &opts)
+    t.render(rs, &ExportOptions { service_tags })
+}
+
+/// Renders `target` for a rule set (with the matching Service Tags file when it needs one).
+pub fn render(target: &str, rs: &RuleSet) -> Export {
+    try_render(target, rs, Some(service_tags(rs.settings.cloud)))
         .unwrap_or_else(|e| panic!("{target} failed: {e}"))
+}
+
+/// Runs the amlfw binary with `args`; asserts that it succeeded (showing its stderr).
+pub fn amlfw_ok(args: &[&str]) -> Output {
+    let out = assert_cmd::Command::cargo_bin("amlfw")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "amlfw {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+// ---- hostile values ---------------------------------------------------------------------
+
+/// Which rule a test edits: the first of a kind, or the first with this remote.
+#[derive(Debug, Clone, Copy)]
+pub enum Pick<'a> {
+    Kind(Kind),
+    Remote(&'a str),
+}
+
+/// The part of a rule a hostile value goes into.
+#[derive(Debug, Clone, Copy)]
+pub enum Field {
+    Remote,
+    Purpose,
+}
+
+/// The first rule `pick` selects, to edit; panics naming the pick when there is none.
+pub fn first_rule<'r>(rs: &'r mut RuleSet, pick: Pick<'_>) -> &'r mut Rule {
+    rs.rules
+        .iter_mut()
+        .find(|r| match pick {
+            Pick::Kind(k) => r.kind == k,
+            Pick::Remote(remote) => r.remote == remote,
+        })
+        .unwrap_or_else(|| panic!("no rule {pick:?} in the rule set"))
+}
+
+/// `full_public()` carrying hostile values: the name prefix `name_prefix`, and each
+/// `(pick, field, value)` written into the first rule picked. Each exporter's hostile-value
+/// tests build their rule set with it.
+pub fn hostile_full_public(name_prefix: &str, edits: &[(Pick<'_>, Field, &str)]) -> RuleSet {
+    let mut rs = full_public();
+    rs.settings.name_prefix = name_prefix.into();
+    for (pick, field, value) in edits {
+        let r = first_rule(&mut rs, *pick);
+        match field {
+            Field::Remote => r.remote = (*value).into(),
+            Field::Purpose => r.purpose = (*value).into(),
+        }
+    }
+    rs
 }
 
 // ---- external validators --------------------------------------------------------------
@@ -162,7 +241,185 @@ pub fn temp_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
     (d, p)
 }
 
+/// Runs `cmd` with `input` on its stdin and collects its exit status, stdout and stderr.
+pub fn run_with_stdin(cmd: &mut Command, input: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
+/// Checks that `terraform fmt -check` accepts `text` as written (no user CLI config).
+/// Returns false when terraform is missing: that goes through missing_validator, which
+/// panics under AMLFW_REQUIRE_VALIDATORS and otherwise reports the skip.
+pub fn terraform_fmt_ok(label: &str, text: &str) -> bool {
+    let Some(tf) = program("terraform") else {
+        missing_validator("terraform");
+        return false;
+    };
+    let mut cmd = Command::new(tf);
+    cmd.args(["fmt", "-check", "-"])
+        .env("TF_CLI_CONFIG_FILE", "/dev/null");
+    let o = run_with_stdin(&mut cmd, text);
+    assert!(
+        o.status.success(),
+        "{label}: terraform fmt -check failed:\n{}\n{}\n{text}",
+        lossy(&o.stdout),
+        lossy(&o.stderr)
+    );
+    true
+}
+
+/// Runs `code` (a `python -c` program that reads `text` on stdin and prints JSON) with the
+/// venv's python, which must import `module`; `validator` names it in messages. None when
+/// the module is missing (via missing_validator: a failure under AMLFW_REQUIRE_VALIDATORS).
+fn venv_python_json(module: &str, validator: &str, code: &str, text: &str) -> Option<Value> {
+    let Some(py) = venv_python_with(module) else {
+        missing_validator(validator);
+        return None;
+    };
+    let o = run_with_stdin(Command::new(py).args(["-c", code]), text);
+    assert!(
+        o.status.success(),
+        "{validator} could not parse the output:\n{}",
+        lossy(&o.stderr)
+    );
+    let doc = serde_json::from_slice(&o.stdout);
+    Some(doc.unwrap_or_else(|e| panic!("{validator} printed no JSON: {e}")))
+}
+
+/// `text` parsed by python-hcl2, as JSON (string tokens keep their quotes and escapes).
+/// None when python-hcl2 is missing (see venv_python_json for the skip rule).
+pub fn hcl2_json(text: &str) -> Option<Value> {
+    let code = "import hcl2,json,sys; print(json.dumps(hcl2.load(sys.stdin)))";
+    venv_python_json("hcl2", "python-hcl2", code, text)
+}
+
+/// `text` parsed by pycep-parser, as JSON (string contents kept as written).
+/// None when pycep-parser is missing (see venv_python_json for the skip rule).
+pub fn pycep_json(text: &str) -> Option<Value> {
+    let code = "from pycep import BicepParser; import json,sys; print(json.dumps(BicepParser().parse(text=sys.stdin.read()), default=str))";
+    venv_python_json("pycep", "pycep-parser", code, text)
+}
+
+// ---- shell scripts -----------------------------------------------------------------------
+
+/// Checks a bash script: `bash -n` must accept it, and `shellcheck -s bash` must report
+/// nothing. shellcheck missing -> missing_validator (a failure under
+/// AMLFW_REQUIRE_VALIDATORS); the bash -n check runs regardless.
+pub fn assert_bash_script_ok(label: &str, text: &str) {
+    let (_d, path) = temp_file("script.sh", text);
+    let o = Command::new("bash").arg("-n").arg(&path).output().unwrap();
+    assert!(o.status.success(), "{label}: bash -n: {}", lossy(&o.stderr));
+    let Some(sc) = program("shellcheck") else {
+        missing_validator("shellcheck");
+        return;
+    };
+    let o = Command::new(sc)
+        .args(["-s", "bash"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{label}: shellcheck:\n{}",
+        lossy(&o.stdout)
+    );
+}
+
+/// A fake `az` that appends its argv to `$AZ_LOG` (the count, then each argument, each
+/// NUL-terminated) and does nothing else.
+const FAKE_AZ: &str = "#!/bin/sh\n{ printf '%s\\0' \"$#\"; for a in \"$@\"; do printf '%s\\0' \"$a\"; done; } >> \"$AZ_LOG\"\n";
+
+/// A directory holding only the fake `az`.
+fn fake_az_dir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let az = d.path().join("az");
+    std::fs::write(&az, FAKE_AZ).unwrap();
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    d
+}
+
+/// Runs `bash script` with the fake `az` first on PATH and `env` set, in a fresh working
+/// directory (also HOME), stdin empty. Returns the output, the argv of each az call in
+/// order, and the working directory (kept so a test can look for files the script made).
+pub fn run_script_with_fake_az(
+    script: &str,
+    env: &[(&str, &str)],
+) -> (Output, Vec<Vec<String>>, tempfile::TempDir) {
+    let fake = fake_az_dir();
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("script.sh");
+    std::fs::write(&file, script).unwrap();
+    let log = fake.path().join("log");
+    let path = format!(
+        "{}:{}",
+        fake.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = Command::new("bash");
+    cmd.arg(&file)
+        .current_dir(work.path())
+        .env("PATH", path)
+        .env("HOME", work.path())
+        .env("AZ_LOG", &log)
+        .stdin(Stdio::null())
+        .envs(env.iter().copied());
+    let out = cmd.output().unwrap();
+    let calls = parse_az_log(&std::fs::read(&log).unwrap_or_default());
+    std::fs::remove_file(&file).unwrap();
+    (out, calls, work)
+}
+
+/// The fake az's log back to one argv per call.
+fn parse_az_log(bytes: &[u8]) -> Vec<Vec<String>> {
+    let mut fields = bytes
+        .split(|b| *b == 0)
+        .map(|f| String::from_utf8(f.to_vec()).unwrap());
+    let mut calls = Vec::new();
+    while let Some(n) = fields.next().filter(|n| !n.is_empty()) {
+        let n: usize = n.parse().unwrap();
+        calls.push((0..n).map(|_| fields.next().unwrap()).collect());
+    }
+    calls
+}
+
 // ---- ARM templates ----------------------------------------------------------------------
+
+/// An exporter's ARM template text as JSON.
+pub fn arm_json(text: &str) -> Value {
+    serde_json::from_str(text).expect("ARM output is JSON")
+}
+
+/// The `resources` of an ARM template.
+pub fn arm_resources(doc: &Value) -> &[Value] {
+    doc["resources"].as_array().expect("resources array")
+}
+
+/// The `resources` of an ARM template, each checked to be of type `ty` at API version
+/// 2024-05-01.
+pub fn arm_resources_of<'a>(doc: &'a Value, ty: &str, label: &str) -> &'a [Value] {
+    let res = arm_resources(doc);
+    for r in res {
+        assert_eq!(r["type"], ty, "{label}");
+        assert_eq!(r["apiVersion"], "2024-05-01", "{label}");
+    }
+    res
+}
 
 const ARM_PREFIX: &str = "https://schema.management.azure.com/schemas/";
 
@@ -400,7 +657,7 @@ pub fn arm_unknown_properties(template: &Value) -> Vec<String> {
 
 /// Both ARM checks; panics with the findings.
 pub fn assert_valid_arm(text: &str) {
-    let v: Value = serde_json::from_str(text).expect("ARM output is JSON");
+    let v = arm_json(text);
     if let Err(e) = arm_validate(&v) {
         panic!("ARM schema validation failed:\n{e}");
     }
