@@ -138,7 +138,7 @@ pub fn targets_table() -> String {
         .map(|t| {
             vec![
                 t.id().to_string(),
-                format!("{}: {}", t.family().title(), t.name()),
+                t.name().to_string(),
                 t.extension().to_string(),
                 format!("CAN: {}. CANNOT: {}.", t.can(), t.cannot()),
             ]
