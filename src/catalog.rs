@@ -608,9 +608,10 @@ impl Catalog {
 
     /// Finds a region of `cloud` by ARM name or display name, ignoring case and spaces.
     pub fn find_region(&self, cloud: Cloud, name: &str) -> Option<&Region> {
+        // Compared without building the squashed strings: resolve calls this on every keystroke.
         let key = squash(name);
         self.regions_of(cloud)
-            .find(|r| squash(&r.name) == key || squash(&r.display_name) == key)
+            .find(|r| squashed_eq(&r.name, &key) || squashed_eq(&r.display_name, &key))
     }
 
     /// Up to three region names of `cloud` closest to `name`, for "did you mean" messages.
@@ -715,6 +716,14 @@ fn check_placeholders(value: &str) -> Result<(), String> {
         rest = &rest[start + end + 1..];
     }
     Ok(())
+}
+
+/// `squash(s) == key`, without allocating.
+fn squashed_eq(s: &str, key: &str) -> bool {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
+        .flat_map(char::to_lowercase)
+        .eq(key.chars())
 }
 
 fn squash(s: &str) -> String {

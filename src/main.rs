@@ -44,15 +44,23 @@ fn wizard(
 
 fn main() {
     let parsed = Cli::parse();
-    let catalog = amlfw::Catalog::builtin();
     let result = match parsed.command {
-        Some(command) => cli::run(command, &catalog),
-        None => wizard(
-            &parsed.selection,
-            parsed.service_tags.as_deref(),
-            parsed.clipboard,
-            &catalog,
-        ),
+        // `tags` needs no catalog; answering it first saves the catalog's parse on every call.
+        Some(cli::args::Command::Tags { service_tags, tags }) => {
+            cli::print_tags(&service_tags, &tags)
+        }
+        command => {
+            let catalog = amlfw::Catalog::builtin();
+            match command {
+                Some(command) => cli::run(command, &catalog),
+                None => wizard(
+                    &parsed.selection,
+                    parsed.service_tags.as_deref(),
+                    parsed.clipboard,
+                    &catalog,
+                ),
+            }
+        }
     };
     if let Err(e) = result {
         eprintln!("amlfw: {}", e.message);

@@ -9,7 +9,7 @@ use crate::model::{Cloud, Direction, InboundRoutes, Kind, PortSpec};
 use crate::profile::Profile;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::hash_map::{Entry, HashMap};
 use std::net::IpAddr;
 
 /// Where a rule comes from, with the document's title and revision spelled out.
@@ -138,8 +138,14 @@ pub enum ResolveError {
 }
 
 /// Rules with the same key are one rule: kind, destination (case-insensitive), ports, URL path
-/// and next hop.
-type MergeKey = (Kind, String, Vec<PortSpec>, Option<String>, Option<String>);
+/// and next hop (the last two borrowed from the catalog: no allocation for them).
+type MergeKey<'a> = (
+    Kind,
+    String,
+    Vec<PortSpec>,
+    Option<&'a str>,
+    Option<&'a str>,
+);
 
 struct Context<'a> {
     region: &'a Region,
@@ -161,6 +167,10 @@ enum Missing {
 fn substitute(template: &str, kind: Kind, ctx: &Context) -> Result<String, Missing> {
     let is_tag = matches!(kind, Kind::ServiceTag | Kind::Inbound | Kind::Route);
     let mut out = template.to_string();
+    // Most remotes have no placeholder: one byte search instead of five substring searches.
+    if !out.contains('<') {
+        return Ok(out);
+    }
     if out.contains("<region>") {
         let v = if is_tag {
             ctx.region
@@ -211,8 +221,9 @@ struct Warnings {
 }
 
 impl Warnings {
-    fn add(&mut self, code: &str, message: String, rule: Option<&str>) {
-        if let Some(w) = self.list.iter_mut().find(|w| w.message == message) {
+    /// `message` is only copied when it is new (notes repeat for every rule they concern).
+    fn add(&mut self, code: &str, message: impl AsRef<str> + Into<String>, rule: Option<&str>) {
+        if let Some(w) = self.list.iter_mut().find(|w| w.message == message.as_ref()) {
             if let Some(r) = rule {
                 if !w.rules.iter().any(|x| x == r) {
                     w.rules.push(r.to_string());
@@ -222,7 +233,7 @@ impl Warnings {
         }
         self.list.push(Warning {
             code: code.to_string(),
-            message,
+            message: message.into(),
             rules: rule.map(|r| vec![r.to_string()]).unwrap_or_default(),
         });
     }
@@ -302,8 +313,10 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
     };
 
     // (rule, catalog position of its first requirement)
-    let mut rules: Vec<(Rule, usize)> = Vec::new();
-    let mut index: BTreeMap<MergeKey, usize> = BTreeMap::new();
+    let mut rules: Vec<(Rule, usize)> = Vec::with_capacity(catalog.requirements.len());
+    // Hashed, one look-up per candidate (the ordering of the rules comes from the sort below).
+    let mut index: HashMap<MergeKey<'_>, usize> =
+        HashMap::with_capacity(catalog.requirements.len());
 
     for (pos, req) in catalog.requirements.iter().enumerate() {
         let Some(template) = req.remote.get(cloud) else {
@@ -321,9 +334,10 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                 continue;
             }
         }
-        let req_features: Vec<String> = req.features.iter().filter(|f| has(f)).cloned().collect();
+        let mut req_features: Vec<String> =
+            req.features.iter().filter(|f| has(f)).cloned().collect();
 
-        let remotes: Vec<String> = if template.contains("<dns>") {
+        let remotes: Vec<String> = if template.contains('<') && template.contains("<dns>") {
             if dns_servers.is_empty() {
                 warnings.add(
                     "dns-default",
@@ -397,19 +411,16 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
             }
         };
 
-        let references: Vec<Reference> = req
-            .refs
-            .iter()
-            .map(|r| {
-                let doc = catalog.document(&r.doc);
-                Reference {
-                    doc: r.doc.clone(),
-                    title: doc.map(|d| d.title.clone()).unwrap_or_default(),
-                    revision: doc.map(|d| d.revision.clone()).unwrap_or_default(),
-                    section: r.section.clone(),
-                }
-            })
-            .collect();
+        // Built only for a new rule; a merge compares (doc, section), which fix the rest.
+        let reference = |r: &crate::catalog::Reference| {
+            let doc = catalog.document(&r.doc);
+            Reference {
+                doc: r.doc.clone(),
+                title: doc.map(|d| d.title.clone()).unwrap_or_default(),
+                revision: doc.map(|d| d.revision.clone()).unwrap_or_default(),
+                section: r.section.clone(),
+            }
+        };
 
         let many = remotes.len() > 1;
         for (i, remote) in remotes.into_iter().enumerate() {
@@ -419,7 +430,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                 req.id.clone()
             };
             for w in req.warnings.iter().filter(|w| w.applies_to(cloud)) {
-                warnings.add("note", w.text.clone(), Some(&id));
+                warnings.add("note", w.text.as_str(), Some(&id));
             }
             let mut ports = req.ports.clone();
             ports.sort();
@@ -427,11 +438,18 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
             let key = (
                 req.kind,
                 remote.to_ascii_lowercase(),
-                ports.clone(),
-                req.path.clone(),
-                req.next_hop.clone(),
+                ports,
+                req.path.as_deref(),
+                req.next_hop.as_deref(),
             );
-            if let Some(&at) = index.get(&key) {
+            let slot = match index.entry(key) {
+                Entry::Occupied(e) => Some(*e.get()),
+                Entry::Vacant(e) => {
+                    e.insert(rules.len());
+                    None
+                }
+            };
+            if let Some(at) = slot {
                 let (rule, _) = &mut rules[at];
                 rule.requirements.push(id);
                 rule.always |= req.always;
@@ -440,14 +458,17 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                         rule.features.push(f.clone());
                     }
                 }
-                for r in &references {
-                    if !rule.references.contains(r) {
-                        rule.references.push(r.clone());
+                for r in &req.refs {
+                    if !rule
+                        .references
+                        .iter()
+                        .any(|x| x.doc == r.doc && x.section == r.section)
+                    {
+                        rule.references.push(reference(r));
                     }
                 }
                 continue;
             }
-            index.insert(key, rules.len());
             rules.push((
                 Rule {
                     id: id.clone(),
@@ -458,10 +479,15 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                     path: req.path.clone(),
                     next_hop: req.next_hop.clone(),
                     expand_prefixes: req.inbound_routes == Some(InboundRoutes::IpPrefixes),
-                    features: req_features.clone(),
+                    // One remote (the usual case): the list moves into the rule.
+                    features: if many {
+                        req_features.clone()
+                    } else {
+                        std::mem::take(&mut req_features)
+                    },
                     always: req.always,
                     purpose: req.purpose.clone(),
-                    references: references.clone(),
+                    references: req.refs.iter().map(reference).collect(),
                     doc_spelling: req.doc_spelling.clone(),
                 },
                 pos,

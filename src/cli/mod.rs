@@ -258,23 +258,27 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Tags { service_tags, tags } => {
-            let index = load_service_tags(&service_tags)?;
-            let p = index
-                .expand(tags.iter().map(String::as_str))
-                .map_err(|e| CliError::usage(format!("{}: {e}", service_tags.display())))?;
-            let mut text = String::with_capacity(p.len() * 20);
-            for n in p.iter() {
-                text.push_str(&n.to_string());
-                text.push('\n');
-            }
-            stdout_write(&text)
-        }
+        Command::Tags { service_tags, tags } => print_tags(&service_tags, &tags),
         Command::Profile { action } => profiles::run(action, catalog),
         Command::Targets => stdout_write(&table::targets_table()),
         Command::Features => stdout_write(&table::features_list(catalog, 100)),
         Command::Regions { cloud } => stdout_write(&table::regions_table(catalog, cloud)),
     }
+}
+
+/// `amlfw tags`: the aggregated prefixes of the tags, one per line. It needs no catalog, so
+/// `main` calls it before building one (it is the command timed against jq + aggregate6).
+pub fn print_tags(service_tags: &Path, tags: &[String]) -> Result<(), CliError> {
+    let index = load_service_tags(service_tags)?;
+    let p = index
+        .expand(tags.iter().map(String::as_str))
+        .map_err(|e| CliError::usage(format!("{}: {e}", service_tags.display())))?;
+    let mut text = String::with_capacity(p.len() * 20);
+    for n in p.iter() {
+        amlfw::servicetags::push_net(&mut text, &n);
+        text.push('\n');
+    }
+    stdout_write(&text)
 }
 
 fn render(e: &dyn Exporter, rs: &RuleSet, opts: &ExportOptions) -> Result<String, CliError> {

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::model::{Kind, PortRange, PortSpec, Protocol};
 use crate::rules::{Rule, RuleSet};
-use crate::servicetags::Prefixes;
+use crate::servicetags::{push_net, Prefixes};
 use ipnet::IpNet;
 use std::net::IpAddr;
 
@@ -142,10 +142,25 @@ impl Fam {
         }
     }
 
+    pub fn count(self, p: &Prefixes) -> usize {
+        match self {
+            Fam::V4 => p.v4.len(),
+            Fam::V6 => p.v6.len(),
+        }
+    }
+
+    /// This family's prefixes of `p`.
+    pub fn nets(self, p: &Prefixes) -> Vec<IpNet> {
+        match self {
+            Fam::V4 => p.v4.iter().map(|n| IpNet::V4(*n)).collect(),
+            Fam::V6 => p.v6.iter().map(|n| IpNet::V6(*n)).collect(),
+        }
+    }
+
     pub fn prefixes(self, p: &Prefixes) -> Vec<String> {
         match self {
-            Fam::V4 => p.v4.iter().map(|n| n.to_string()).collect(),
-            Fam::V6 => p.v6.iter().map(|n| n.to_string()).collect(),
+            Fam::V4 => p.v4_strings(),
+            Fam::V6 => p.v6_strings(),
         }
     }
 }
@@ -413,27 +428,51 @@ fn ipt_l4(m: &L4) -> Vec<String> {
 /// The `-A` lines of one rule in one family.
 fn ipt_rule(t: &mut String, chain: &str, ip: &IpRule, local: &Local, fam: Fam, inbound: bool) {
     t.push_str(&comments("#", &[ip.comment()]));
-    let remotes = fam.prefixes(&ip.prefixes);
+    // The prefixes as text, in one buffer: no string per prefix (a big tag has thousands).
+    let mut text = String::with_capacity(fam.count(&ip.prefixes) * 20);
+    let mut ends = Vec::with_capacity(fam.count(&ip.prefixes));
+    for net in fam.nets(&ip.prefixes) {
+        push_net(&mut text, &net);
+        ends.push(text.len());
+    }
+    let remotes: Vec<&str> = ends
+        .iter()
+        .scan(0, |start, &end| {
+            let s = &text[*start..end];
+            *start = end;
+            Some(s)
+        })
+        .collect();
     if remotes.is_empty() {
         t.push_str(&comments(
             "#",
             &[format!("  (no {} prefixes)", fam.label())],
         ));
     }
-    let id = safe_id(&ip.rule.id);
+    // One line per (local, remote, port match): thousands for a big tag, so the fixed parts
+    // are built once and each line is plain appends.
+    let tail = format!(" -m comment --comment {} -j ACCEPT\n", safe_id(&ip.rule.id));
+    let l4 = ipt_l4_all(&ip.l4);
+    let head = format!("-A {chain}");
     for l in local.each() {
         for r in &remotes {
             let (src, dst) = if inbound {
-                (Some(r.as_str()), l.as_deref())
+                (Some(*r), l.as_deref())
             } else {
-                (l.as_deref(), Some(r.as_str()))
+                (l.as_deref(), Some(*r))
             };
-            for m in ipt_l4_all(&ip.l4) {
-                let s = src.map(|s| format!(" -s {s}")).unwrap_or_default();
-                let d = dst.map(|d| format!(" -d {d}")).unwrap_or_default();
-                t.push_str(&format!(
-                    "-A {chain}{s}{d}{m} -m comment --comment {id} -j ACCEPT\n"
-                ));
+            for m in &l4 {
+                t.push_str(&head);
+                if let Some(s) = src {
+                    t.push_str(" -s ");
+                    t.push_str(s);
+                }
+                if let Some(d) = dst {
+                    t.push_str(" -d ");
+                    t.push_str(d);
+                }
+                t.push_str(m);
+                t.push_str(&tail);
             }
         }
     }
@@ -443,8 +482,8 @@ fn ipt_l4_all(l4: &[L4]) -> Vec<String> {
     l4.iter().flat_map(ipt_l4).collect()
 }
 
-/// One family's part, markers included.
-fn ipt_part(plan: &IpPlan, fam: Fam, out: &str, inb: &str) -> String {
+/// One family's part, markers included, appended to `t`.
+fn ipt_part(t: &mut String, plan: &IpPlan, fam: Fam, out: &str, inb: &str) {
     let (begin, end) = match fam {
         Fam::V4 => (V4_BEGIN, V4_END),
         Fam::V6 => (V6_BEGIN, V6_END),
@@ -454,10 +493,10 @@ fn ipt_part(plan: &IpPlan, fam: Fam, out: &str, inb: &str) -> String {
     } else {
         "ip6tables-restore"
     };
-    let mut t = format!(
+    t.push_str(&format!(
         "{begin}\n# {} part: {tool} --noflush\n*filter\n:{out} - [0:0]\n:{inb} - [0:0]\n",
         fam.label()
-    );
+    ));
     let local = plan.local(fam);
     if *local == Local::Closed {
         t.push_str(&comments("#", &[format!(
@@ -467,15 +506,22 @@ fn ipt_part(plan: &IpPlan, fam: Fam, out: &str, inb: &str) -> String {
             fam.label()
         )]));
     } else {
+        // About 128 bytes a line: reserved once instead of growing a megabyte by doubling.
+        let lines: usize = plan
+            .outbound
+            .iter()
+            .chain(&plan.inbound)
+            .map(|ip| fam.count(&ip.prefixes) * ip.l4.len())
+            .sum();
+        t.reserve(lines * local.each().len().max(1) * 128);
         for ip in &plan.outbound {
-            ipt_rule(&mut t, out, ip, local, fam, false);
+            ipt_rule(t, out, ip, local, fam, false);
         }
         for ip in &plan.inbound {
-            ipt_rule(&mut t, inb, ip, local, fam, true);
+            ipt_rule(t, inb, ip, local, fam, true);
         }
     }
     t.push_str(&format!("COMMIT\n{end}\n"));
-    t
 }
 
 /// The sources for the usage notes.
@@ -523,8 +569,8 @@ impl Exporter for Iptables {
         head.extend(usage(&out, &inb, &sources_label(rules)));
         head.extend(not_covered_lines(self.id(), &plan.unexpressed));
         let mut t = comments("#", &head);
-        t.push_str(&ipt_part(&plan, Fam::V4, &out, &inb));
-        t.push_str(&ipt_part(&plan, Fam::V6, &out, &inb));
+        ipt_part(&mut t, &plan, Fam::V4, &out, &inb);
+        ipt_part(&mut t, &plan, Fam::V6, &out, &inb);
         Ok(Export {
             text: t,
             unexpressed: plan.unexpressed,

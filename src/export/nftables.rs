@@ -190,8 +190,11 @@ fn set_full(s: &NftSet) -> String {
         s.name,
         set_type(s.fam)
     );
+    t.reserve(s.elements.iter().map(|e| e.len() + 5).sum());
     for e in &s.elements {
-        t.push_str(&format!("\t\t\t{e},\n"));
+        t.push_str("\t\t\t");
+        t.push_str(e);
+        t.push_str(",\n");
     }
     t.push_str("\t\t}\n\t}\n");
     t

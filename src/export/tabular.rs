@@ -5,7 +5,7 @@ use super::text::{csv_field, md_cell};
 use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse};
 use crate::model::{Direction, Kind};
 use crate::rules::{Reference, Rule, RuleSet, Settings, Warning};
-use crate::servicetags::TagIndex;
+use crate::servicetags::{push_net, TagIndex};
 use serde::{Deserialize, Serialize};
 
 /// The generic targets of this module.
@@ -100,8 +100,8 @@ fn prefixes_of(rule: &Rule, tags: Option<&TagIndex>) -> Result<Option<JsonPrefix
     }
     let p = tags.expand([rule.remote.as_str()])?;
     Ok(Some(JsonPrefixes {
-        ipv4: p.v4.iter().map(|n| n.to_string()).collect(),
-        ipv6: p.v6.iter().map(|n| n.to_string()).collect(),
+        ipv4: p.v4_strings(),
+        ipv6: p.v6_strings(),
     }))
 }
 
@@ -241,22 +241,23 @@ impl Exporter for Csv {
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         check_cloud(rules, opts)?;
-        let doc = JsonRuleSet::build(rules, opts.service_tags)?;
+        // The prefixes go straight from the file into the field: one string per rule, not one
+        // per prefix (a big tag has thousands).
+        let doc = JsonRuleSet::build(rules, None)?;
         let mut text = CSV_HEADER.join(",");
         text.push_str("\r\n");
-        for r in &doc.rules {
-            let prefixes = r
-                .prefixes
-                .as_ref()
-                .map(|p| {
-                    p.ipv4
-                        .iter()
-                        .chain(&p.ipv6)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .unwrap_or_default();
+        for (r, rule) in doc.rules.iter().zip(&rules.rules) {
+            let mut prefixes = String::new();
+            if let Some(tags) = opts.service_tags.filter(|_| remote_is_tag(rule)) {
+                let p = tags.expand([rule.remote.as_str()])?;
+                prefixes.reserve(p.len() * 20);
+                for (i, n) in p.iter().enumerate() {
+                    if i > 0 {
+                        prefixes.push(' ');
+                    }
+                    push_net(&mut prefixes, &n);
+                }
+            }
             let reference = r
                 .reference
                 .iter()
@@ -316,7 +317,18 @@ impl Exporter for Markdown {
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         check_cloud(rules, opts)?;
-        let doc = JsonRuleSet::build(rules, opts.service_tags)?;
+        // Only the number of prefixes is shown: counted, not written out as text.
+        let doc = JsonRuleSet::build(rules, None)?;
+        let counts = rules
+            .rules
+            .iter()
+            .map(|r| match opts.service_tags {
+                Some(tags) if remote_is_tag(r) => {
+                    tags.expand([r.remote.as_str()]).map(|p| Some(p.len()))
+                }
+                _ => Ok(None),
+            })
+            .collect::<Result<Vec<Option<usize>>, _>>()?;
         let s = &rules.settings;
         let mut t = format!(
             "# Network rules for Azure Machine Learning: {} / {}\n\n",
@@ -331,7 +343,12 @@ impl Exporter for Markdown {
         }
         let with_prefixes = opts.service_tags.is_some();
         for kind in Kind::ALL {
-            let rows: Vec<&JsonRule> = doc.rules.iter().filter(|r| r.kind == kind).collect();
+            let rows: Vec<(&JsonRule, Option<usize>)> = doc
+                .rules
+                .iter()
+                .zip(counts.iter().copied())
+                .filter(|(r, _)| r.kind == kind)
+                .collect();
             if rows.is_empty() {
                 continue;
             }
@@ -347,7 +364,7 @@ impl Exporter for Markdown {
             t.push('\n');
             t.push_str(&rule);
             t.push('\n');
-            for r in rows {
+            for (r, n) in rows {
                 let mut dest = r.destination.join(", ");
                 if let Some(p) = &r.path {
                     dest.push_str(&format!(" (path {p})"));
@@ -376,7 +393,6 @@ impl Exporter for Markdown {
                     md_cell(&reference)
                 ));
                 if with_prefixes {
-                    let n = r.prefixes.as_ref().map(|p| p.ipv4.len() + p.ipv6.len());
                     t.push_str(&format!(
                         " {} |",
                         n.map(|n| format!("{n} prefixes")).unwrap_or_default()

@@ -7,6 +7,10 @@
 /// code after the comment marker. Bidirectional-override characters are dropped too, so the
 /// comment reads the way it is parsed.
 pub fn one_line(s: &str) -> String {
+    // Almost every line is clean already: copied whole rather than character by character.
+    if !s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return s.to_string();
+    }
     s.chars()
         .filter(|c| !is_bidi_control(*c))
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -44,32 +48,42 @@ pub fn comment_block(marker: &str, lines: &[String]) -> String {
 /// Greedy word wrap; continuation lines are indented two more spaces than the first, and a
 /// word longer than the width is cut.
 pub fn wrap(s: &str, width: usize) -> Vec<String> {
-    let indent: String = s.chars().take_while(|c| *c == ' ').collect();
+    let indent_len = s.len() - s.trim_start_matches(' ').len();
+    let indent = &s[..indent_len];
     let cont = format!("{indent}  ");
     let mut out: Vec<String> = Vec::new();
-    let mut cur = indent.clone();
+    let mut cur = indent.to_string();
+    // The current line's length in characters, and whether it holds only white space. Kept
+    // up to date rather than recounted for every word: exports wrap thousands of words.
+    let (mut used, mut fresh) = (indent_len, true);
     for word in s.split(' ').filter(|w| !w.is_empty()) {
-        let mut word: Vec<char> = word.chars().collect();
+        let mut word = word;
+        let mut chars = word.chars().count();
         loop {
-            let used = cur.chars().count();
-            let fresh = cur.trim().is_empty();
             // A fresh line always takes at least one character, so the loop ends.
             let room = match width.saturating_sub(used + usize::from(!fresh)) {
                 0 if fresh => 1,
                 r => r,
             };
-            if word.len() <= room {
+            if chars <= room {
                 if !fresh {
                     cur.push(' ');
+                    used += 1;
                 }
-                cur.extend(word);
+                cur.push_str(word);
+                used += chars;
+                fresh = fresh && word.chars().all(char::is_whitespace);
                 break;
             }
             if fresh {
                 // Too long even on its own line: cut it.
-                cur.extend(word.drain(..room));
+                let cut = word.char_indices().nth(room).map_or(word.len(), |(i, _)| i);
+                cur.push_str(&word[..cut]);
+                word = &word[cut..];
+                chars -= room;
             }
             out.push(std::mem::replace(&mut cur, cont.clone()));
+            (used, fresh) = (indent_len + 2, true);
         }
     }
     if !cur.trim().is_empty() || out.is_empty() {
@@ -159,7 +173,7 @@ pub fn bicep_string(s: &str) -> String {
 /// space, or starts like a spreadsheet formula; quotes are doubled. The value itself is never
 /// altered, so the CSV round-trips exactly.
 pub fn csv_field(s: &str) -> String {
-    let needs = s.contains([',', '"', '\r', '\n'])
+    let needs = s.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
         || s.starts_with(' ')
         || s.ends_with(' ')
         || s.starts_with(['=', '+', '-', '@']);

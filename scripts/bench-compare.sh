@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Whole-process measurements of amlfw on this machine, in one run (see docs/performance.md):
+#   1. `amlfw tags` against `jq ... | aggregate6` for the same tags (hyperfine), after checking
+#      that both print the same SET of prefixes; prints the ratio.
+#   2. Time to the wizard's first frame: the release binary with AMLFW_EXIT_AFTER_FIRST_FRAME=1
+#      in a pseudo-terminal, several runs, median of the "first frame after X ms" it prints.
+#   3. Peak memory (/usr/bin/time -v) of `amlfw tags` and of `amlfw export --target nftables`
+#      for the largest profile, both with the public Service Tags file loaded.
+# Ends with a summary table: budget, measured, met?
+#
+# Usage: bash scripts/bench-compare.sh
+# Environment (all optional):
+#   AMLFW_BIN      use this amlfw binary instead of building the release one
+#   BENCH_RUNS     hyperfine runs per command (default 5; jq + aggregate6 takes seconds)
+#   FRAME_RUNS     wizard starts for the first-frame median (default 15)
+#   BENCH_VENV     virtualenv for aggregate6 (default /var/cache/amlfw-ci/bench-venv)
+#   BENCH_STRICT   1: exit 1 when a budget is missed (a prefix mismatch always exits 1)
+# Every run count is fixed, so the script stops by itself (a few minutes on 2 cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS="${BENCH_RUNS:-5}"
+FRAME_RUNS="${FRAME_RUNS:-15}"
+VENV="${BENCH_VENV:-/var/cache/amlfw-ci/bench-venv}"
+TAGS_FILE="tests/fixtures/servicetags/ServiceTags_Public.376.json"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+say() { printf '\n== %s\n' "$*"; }
+die() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
+
+# ---- tools ---------------------------------------------------------------------------------
+say "tools"
+missing=()
+for pair in jq:jq hyperfine:hyperfine script:bsdutils; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
+done
+[ -x /usr/bin/time ] || missing+=(time)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing from Debian: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! "$VENV/bin/python" -c 'import aggregate6' 2>/dev/null || [ ! -x "$VENV/bin/aggregate6" ]; then
+  echo "installing aggregate6 from PyPI into $VENV"
+  mkdir -p "$(dirname "$VENV")"
+  /usr/bin/env python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check aggregate6
+fi
+AGGREGATE6="$VENV/bin/aggregate6"
+echo "jq $(jq --version), $(hyperfine --version), aggregate6 $("$AGGREGATE6" -V 2>&1 | head -1)"
+
+# ---- the binary ----------------------------------------------------------------------------
+if [ -n "${AMLFW_BIN:-}" ]; then
+  BIN="$AMLFW_BIN"
+else
+  say "cargo build --release (this takes a while the first time)"
+  BIN="$(cargo build --release --bin amlfw --message-format=json 2>/dev/null \
+    | jq -r 'select(.reason == "compiler-artifact" and .executable != null) | .executable' | tail -1)"
+fi
+[ -x "$BIN" ] || die "no amlfw binary (set AMLFW_BIN or check cargo build --release)"
+echo "binary: $BIN"
+
+# ---- the machine ---------------------------------------------------------------------------
+CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+MACHINE="$(nproc) cores, ${CPU:-unknown CPU}, $(date -u '+%Y-%m-%d %H:%M UTC')"
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $MACHINE; load average $LOAD_BEFORE"
+
+# ---- 1. amlfw tags vs jq | aggregate6 ------------------------------------------------------
+say "amlfw tags vs jq | aggregate6 ($RUNS runs each)"
+# The big set: AzureCloud and every tag of East US 2, spelled as in the file.
+mapfile -t BIG < <(jq -r '.values[].name | select(. == "AzureCloud" or (ascii_downcase | endswith(".eastus2")))' "$TAGS_FILE")
+[ "${#BIG[@]}" -gt 10 ] || die "the big tag set is unexpectedly small (${#BIG[@]} tags)"
+SET_NAMES=("AzureMachineLearning" "Storage.EastUS2" "AzureCloud.eastus2" "big")
+
+ratios=()
+rows=()
+for set in "${SET_NAMES[@]}"; do
+  if [ "$set" = big ]; then
+    tags=("${BIG[@]}")
+    label="AzureCloud + all *.EastUS2 (${#BIG[@]} tags)"
+  else
+    tags=("$set")
+    label="$set"
+  fi
+  names_json="$(printf '%s\n' "${tags[@]}" | jq -R . | jq -sc .)"
+  amlfw_cmd="$(printf '%q ' "$BIN" tags --service-tags "$TAGS_FILE")"
+  for t in "${tags[@]}"; do amlfw_cmd+="--tag $(printf '%q' "$t") "; done
+  jq_cmd="jq -r --argjson names $(printf '%q' "$names_json") \
+'.values[] | select(.name as \$n | \$names | index(\$n)) | .properties.addressPrefixes[]' \
+$(printf '%q' "$TAGS_FILE") | $(printf '%q' "$AGGREGATE6")"
+
+  # Same set of prefixes? Both print one prefix per line; aggregate6 writes /32 and /128
+  # explicitly and sorts IPv4 before IPv6, like amlfw, but the order is not compared.
+  sh -c "$amlfw_cmd" | sort >"$WORK/amlfw.txt"
+  sh -c "$jq_cmd" | sort >"$WORK/jq.txt"
+  if ! cmp -s "$WORK/amlfw.txt" "$WORK/jq.txt"; then
+    echo "prefix sets differ for $label:" >&2
+    diff "$WORK/amlfw.txt" "$WORK/jq.txt" | head -20 >&2 || true
+    die "amlfw tags and jq | aggregate6 disagree for $label"
+  fi
+  n="$(wc -l <"$WORK/amlfw.txt")"
+  echo "$label: same $n prefixes"
+
+  hyperfine --style basic --warmup 1 --runs "$RUNS" --export-json "$WORK/h.json" \
+    -n amlfw "$amlfw_cmd" -n "jq+aggregate6" "$jq_cmd" >"$WORK/hyperfine.txt" 2>&1 \
+    || { cat "$WORK/hyperfine.txt"; die "hyperfine failed for $label"; }
+  read -r a j < <(jq -r '[.results[].median] | map(. * 1000) | @tsv' "$WORK/h.json")
+  ratio="$(awk -v a="$a" -v j="$j" 'BEGIN { printf "%.1f", j / a }')"
+  printf '  amlfw %.1f ms, jq + aggregate6 %.1f ms (medians): %sx\n' "$a" "$j" "$ratio"
+  ratios+=("$ratio")
+  rows+=("$(printf 'tags: %s (%s prefixes)|amlfw %.1f ms, jq+aggregate6 %.1f ms|%sx|>= 10x' "$label" "$n" "$a" "$j" "$ratio")")
+done
+
+# ---- 2. time to first frame ----------------------------------------------------------------
+say "time to the wizard's first frame ($FRAME_RUNS runs in a pseudo-terminal, 200x60)"
+frame_runs() { # extra amlfw arguments...
+  local i out ms t0 t1 args=""
+  [ "$#" -gt 0 ] && args="$(printf '%q ' "$@")"
+  : >"$WORK/frames.txt"
+  : >"$WORK/walls.txt"
+  for ((i = 0; i < FRAME_RUNS; i++)); do
+    t0="$(date +%s%N)"
+    # A fresh HOME: no saved profiles or config of the person running this.
+    out="$(script -qfec "stty cols 200 rows 60; env HOME=$(printf '%q' "$WORK/home") XDG_CONFIG_HOME= XDG_DATA_HOME= TERM=xterm-256color AMLFW_EXIT_AFTER_FIRST_FRAME=1 $(printf '%q' "$BIN") $args" /dev/null </dev/null 2>&1 | tr -d '\r')"
+    t1="$(date +%s%N)"
+    ms="$(grep -ao 'first frame after [0-9.]* ms' <<<"$out" | awk '{print $4}' | tail -1)"
+    [ -n "$ms" ] || { printf '%s\n' "$out" | tail -5 >&2; die "the wizard printed no 'first frame after' line"; }
+    echo "$ms" >>"$WORK/frames.txt"
+    echo $(((t1 - t0) / 1000)) | awk '{printf "%.3f\n", $1 / 1000}' >>"$WORK/walls.txt"
+  done
+}
+median() { sort -n "$1" | awk '{v[NR] = $1} END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+mkdir -p "$WORK/home"
+frame_runs
+FRAME="$(median "$WORK/frames.txt")"
+FRAME_WALL="$(median "$WORK/walls.txt")"
+echo "in-binary first frame: median $FRAME ms (runs: $(sort -n "$WORK/frames.txt" | paste -sd' '))"
+echo "whole process in the pty (start to exit, script(1) included): median $FRAME_WALL ms"
+frame_runs --service-tags "$TAGS_FILE"
+FRAME_TAGS="$(median "$WORK/frames.txt")"
+FRAME_TAGS_WALL="$(median "$WORK/walls.txt")"
+echo "with --service-tags (read before the clock starts): in-binary median $FRAME_TAGS ms, whole process $FRAME_TAGS_WALL ms"
+
+# ---- 3. peak memory ------------------------------------------------------------------------
+say "peak memory (/usr/bin/time -v)"
+mapfile -t FEATURES < <("$BIN" features | awk '/^  [a-z0-9][a-z0-9-]*  / {print $1}' | grep -vx aks-private)
+[ "${#FEATURES[@]}" -gt 5 ] || die "could not read the feature ids from 'amlfw features'"
+LARGEST=(--cloud public --region eastus2 --storage-account amlstore01 --acr-name amlacr01
+  --source 10.0.1.0/24 --source 10.0.2.0/24 --aks-dns-server 10.0.0.4)
+for f in "${FEATURES[@]}"; do LARGEST+=(--feature "$f"); done
+peak_mb() { # command...
+  /usr/bin/time -v "$@" >"$WORK/out.txt" 2>"$WORK/time.txt" || { cat "$WORK/time.txt" >&2; die "$* failed"; }
+  awk -F: '/Maximum resident set size/ {printf "%.1f\n", $2 / 1024}' "$WORK/time.txt"
+}
+MEM_TAGS="$(peak_mb "$BIN" tags --service-tags "$TAGS_FILE" --tag AzureCloud)"
+echo "amlfw tags --tag AzureCloud: $MEM_TAGS MB"
+MEM_NFT="$(peak_mb "$BIN" export --target nftables --service-tags "$TAGS_FILE" "${LARGEST[@]}")"
+echo "amlfw export --target nftables (largest profile, ${#FEATURES[@]} features): $MEM_NFT MB ($(wc -c <"$WORK/out.txt") bytes out)"
+
+# ---- summary -------------------------------------------------------------------------------
+met() { awk -v v="$1" -v op="$2" -v b="$3" 'BEGIN { ok = (op == "<") ? (v < b) : (v >= b); print ok ? "yes" : "NO" }'; }
+missed=0
+row() { # what|measured|value op budget
+  local what="$1" measured="$2" value="$3" op="$4" budget="$5" unit="$6" m
+  m="$(met "$value" "$op" "$budget")"
+  [ "$m" = yes ] || missed=1
+  printf '| %-58s | %-40s | %-9s | %-4s |\n' "$what" "$measured" "$op $budget$unit" "$m"
+}
+say "summary"
+echo "machine: $MACHINE"
+echo "load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs share these cores)"
+echo
+printf '| %-58s | %-40s | %-9s | %-4s |\n' "measurement (median)" "measured" "budget" "met?"
+printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..60})" "$(printf -- '-%.0s' {1..42})" "$(printf -- '-%.0s' {1..11})" "------"
+for i in "${!rows[@]}"; do
+  IFS='|' read -r what measured ratio _ <<<"${rows[$i]}"
+  row "$what" "$measured" "${ratios[$i]}" ">=" 10 x
+done
+row "time to first frame (in-binary)" "$FRAME ms (process in pty: $FRAME_WALL ms)" "$FRAME" "<" 30 " ms"
+row "time to first frame with --service-tags (in-binary)" "$FRAME_TAGS ms (process: $FRAME_TAGS_WALL ms)" "$FRAME_TAGS" "<" 30 " ms"
+row "peak memory: amlfw tags, public file loaded" "$MEM_TAGS MB" "$MEM_TAGS" "<" 60 " MB"
+row "peak memory: amlfw export nftables, largest profile + file" "$MEM_NFT MB" "$MEM_NFT" "<" 60 " MB"
+echo
+echo "In-process budgets (resolve, frame, exports, loading the file): cargo bench --bench perf"
+if [ "$missed" = 1 ] && [ "${BENCH_STRICT:-0}" = 1 ]; then
+  die "a budget was missed (BENCH_STRICT=1)"
+fi
