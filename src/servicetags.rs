@@ -177,6 +177,16 @@ pub struct TagIndex {
 impl TagIndex {
     /// Parses the JSON text of a Service Tags file.
     pub fn from_json(text: &str) -> Result<TagIndex, TagError> {
+        TagIndex::from_json_keeping(text, |_| true)
+    }
+
+    /// Like `from_json`, but keeps (and parses the prefixes of) only the tags whose name `keep`
+    /// accepts. The whole file is still read as JSON, so a malformed file is still refused;
+    /// a bad prefix in a tag that was not asked for is not looked at. `amlfw tags` uses it.
+    pub fn from_json_keeping(
+        text: &str,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<TagIndex, TagError> {
         let raw: RawFile = serde_json::from_str(text).map_err(|e| TagError::Parse {
             line: e.line(),
             column: e.column(),
@@ -188,7 +198,7 @@ impl TagIndex {
             },
         })?;
         let mut tags = HashMap::with_capacity(raw.values.len());
-        for v in raw.values {
+        for v in raw.values.into_iter().filter(|v| keep(&v.name)) {
             let mut prefixes = Vec::with_capacity(v.properties.address_prefixes.len());
             for Text(p) in &v.properties.address_prefixes {
                 let net = p.parse::<IpNet>().ok().ok_or_else(|| TagError::BadPrefix {
@@ -434,6 +444,22 @@ mod tests {
         assert_eq!(v4, ["10.0.0.0/23", "192.0.2.0/24"]);
         let v6: Vec<String> = p.v6.iter().map(|n| n.to_string()).collect();
         assert_eq!(v6, ["2001:db8::/32"]);
+    }
+
+    #[test]
+    fn keeping_only_some_tags_skips_the_others_prefixes() {
+        let bad = SMALL.replace("192.0.2.0/24", "not-a-prefix");
+        assert!(TagIndex::from_json(&bad).is_err());
+        let t = TagIndex::from_json_keeping(&bad, |n| n.eq_ignore_ascii_case("storage.eastus2"))
+            .unwrap();
+        assert_eq!(t.len(), 1);
+        assert!(t.expand(["Storage.EastUS2"]).is_ok());
+        assert!(matches!(
+            t.expand(["AzureMachineLearning"]),
+            Err(TagError::MissingTag { .. })
+        ));
+        // A malformed file is still refused.
+        assert!(TagIndex::from_json_keeping(&SMALL[..40], |_| false).is_err());
     }
 
     #[test]
