@@ -8,6 +8,7 @@
 use crate::model::{Cloud, InboundRoutes, Kind, PortSpec};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use thiserror::Error;
 
 pub const BUILTIN_CATALOG: &str = include_str!("../assets/catalog.toml");
@@ -192,10 +193,14 @@ pub struct Requirement {
     pub inbound_routes: Option<InboundRoutes>,
     /// For routes: the next hop type (e.g. `Internet`).
     pub next_hop: Option<String>,
-    pub purpose: String,
+    /// Shared with every rule made from it (resolve runs on every keystroke; copying the text
+    /// each time was most of its cost).
+    pub purpose: Arc<str>,
     pub refs: Vec<Reference>,
+    /// `refs` with the documents' titles and revisions, built once at load.
+    pub references: Vec<Arc<crate::rules::Reference>>,
     /// How the document spells the destination where it differs from the real name.
-    pub doc_spelling: Option<String>,
+    pub doc_spelling: Option<Arc<str>>,
     pub warnings: Vec<EntryWarning>,
     /// First edition of the guidance that has the requirement.
     pub since: Option<String>,
@@ -532,9 +537,22 @@ impl Catalog {
                 unless: r.unless,
                 inbound_routes: r.inbound_routes,
                 next_hop: r.next_hop,
-                purpose: r.purpose,
+                purpose: r.purpose.into(),
+                references: r
+                    .refs
+                    .iter()
+                    .map(|rf| {
+                        let doc = documents.iter().find(|d| d.key == rf.doc);
+                        Arc::new(crate::rules::Reference {
+                            doc: rf.doc.clone(),
+                            title: doc.map(|d| d.title.clone()).unwrap_or_default(),
+                            revision: doc.map(|d| d.revision.clone()).unwrap_or_default(),
+                            section: rf.section.clone(),
+                        })
+                    })
+                    .collect(),
                 refs: r.refs,
-                doc_spelling: r.doc_spelling,
+                doc_spelling: r.doc_spelling.map(Into::into),
                 warnings: r.warnings,
                 since: r.since,
                 until: r.until,

@@ -11,6 +11,7 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::collections::hash_map::{Entry, HashMap};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Where a rule comes from, with the document's title and revision spelled out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,9 +50,10 @@ pub struct Rule {
     /// Features that need the rule, in catalog order; empty when it is always needed.
     pub features: Vec<String>,
     pub always: bool,
-    pub purpose: String,
-    pub references: Vec<Reference>,
-    pub doc_spelling: Option<String>,
+    /// Text shared with the catalog (not copied per rule).
+    pub purpose: Arc<str>,
+    pub references: Vec<Arc<Reference>>,
+    pub doc_spelling: Option<Arc<str>>,
 }
 
 impl Rule {
@@ -411,17 +413,6 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
             }
         };
 
-        // Built only for a new rule; a merge compares (doc, section), which fix the rest.
-        let reference = |r: &crate::catalog::Reference| {
-            let doc = catalog.document(&r.doc);
-            Reference {
-                doc: r.doc.clone(),
-                title: doc.map(|d| d.title.clone()).unwrap_or_default(),
-                revision: doc.map(|d| d.revision.clone()).unwrap_or_default(),
-                section: r.section.clone(),
-            }
-        };
-
         let many = remotes.len() > 1;
         for (i, remote) in remotes.into_iter().enumerate() {
             let id = if many {
@@ -458,13 +449,9 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                         rule.features.push(f.clone());
                     }
                 }
-                for r in &req.refs {
-                    if !rule
-                        .references
-                        .iter()
-                        .any(|x| x.doc == r.doc && x.section == r.section)
-                    {
-                        rule.references.push(reference(r));
+                for r in &req.references {
+                    if !rule.references.contains(r) {
+                        rule.references.push(Arc::clone(r));
                     }
                 }
                 continue;
@@ -487,7 +474,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                     },
                     always: req.always,
                     purpose: req.purpose.clone(),
-                    references: req.refs.iter().map(reference).collect(),
+                    references: req.references.clone(),
                     doc_spelling: req.doc_spelling.clone(),
                 },
                 pos,

@@ -532,7 +532,7 @@ fn expected_row(
         r.path.clone().unwrap_or_default(),
         r.next_hop.clone().unwrap_or_default(),
         r.features.join(" "),
-        r.purpose.clone(),
+        r.purpose.to_string(),
         r.references
             .iter()
             .map(|x| x.short())
@@ -651,7 +651,7 @@ fn hostile() -> RuleSet {
         ],
     );
     for r in &mut rs.rules {
-        r.purpose = format!("{}{EVIL}", r.purpose);
+        r.purpose = format!("{}{EVIL}", r.purpose).into();
     }
     // iptables-restore and Squid read a line of more than 10239 / 8191 bytes as two lines.
     let long = &mut rs.rules[1];
@@ -659,7 +659,8 @@ fn hostile() -> RuleSet {
         "{}\n-A INPUT -j ACCEPT {} http_access allow all",
         "y".repeat(20_000),
         "z ".repeat(6000)
-    );
+    )
+    .into();
     rs
 }
 

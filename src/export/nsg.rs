@@ -210,7 +210,7 @@ fn sec_rules(rule: &Rule, remote: &str, local: Vec<String>, rs: &RuleSet) -> Vec
             destinations: destinations.clone(),
             ports,
             description: description(rule),
-            purpose: rule.purpose.clone(),
+            purpose: rule.purpose.to_string(),
         })
         .collect()
 }

@@ -139,9 +139,9 @@ impl JsonRuleSet {
                 expand_prefixes: r.expand_prefixes,
                 features: r.features.clone(),
                 always: r.always,
-                purpose: r.purpose.clone(),
-                reference: r.references.clone(),
-                doc_spelling: r.doc_spelling.clone(),
+                purpose: r.purpose.to_string(),
+                reference: r.references.iter().map(|x| (**x).clone()).collect(),
+                doc_spelling: r.doc_spelling.as_deref().map(String::from),
                 prefixes: prefixes_of(r, tags)?,
             });
         }
