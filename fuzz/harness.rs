@@ -1,0 +1,162 @@
+//! The fuzz harnesses, shared by the cargo-fuzz targets (fuzz/fuzz_targets/*.rs) and the
+//! regression test that replays kept inputs on stable (tests/fuzz_regressions.rs). Each
+//! `harness` must never panic, whatever the bytes.
+// Each fuzz target uses one of the three harnesses; the others are unused in its binary.
+#![allow(dead_code)]
+
+// The binary's clap grammar, compiled in unchanged (a path relative to this file's directory).
+#[allow(dead_code)]
+#[path = "../src/cli/args.rs"]
+mod args;
+
+pub mod profile_toml {
+    //! Profile TOML -> validate -> resolve -> render every target, plus the TOML round trip and
+    //! `store::parse`.
+    use amlfw::export::{self, ExportOptions};
+    use amlfw::{Catalog, Profile};
+    use std::path::Path;
+    use std::sync::OnceLock;
+
+    fn catalog() -> &'static Catalog {
+        static C: OnceLock<Catalog> = OnceLock::new();
+        C.get_or_init(Catalog::builtin)
+    }
+
+    fn round_trip(p: &Profile) {
+        let text = p.to_toml();
+        match Profile::from_toml(&text) {
+            Ok(back) => assert_eq!(&back, p, "round trip changed the profile; TOML:\n{text}"),
+            Err(e) => panic!("to_toml wrote TOML that from_toml refuses: {e}\nTOML:\n{text}"),
+        }
+    }
+
+    pub fn harness(data: &[u8]) {
+        let Ok(s) = std::str::from_utf8(data) else {
+            return;
+        };
+        let catalog = catalog();
+
+        if let Err(e) = amlfw::store::parse(Path::new("f.toml"), s, catalog) {
+            let _ = e.to_string();
+        }
+
+        let mut p = match Profile::from_toml(s) {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = (e.to_string(), e.field());
+                return;
+            }
+        };
+        round_trip(&p);
+        if let Err(e) = p.validate(catalog) {
+            let _ = e.to_string();
+            return;
+        }
+        round_trip(&p);
+        let rs = match amlfw::resolve(catalog, &p) {
+            Ok(rs) => rs,
+            Err(e) => {
+                let _ = e.to_string();
+                return;
+            }
+        };
+        let opts = ExportOptions::default();
+        for t in export::targets() {
+            match t.render(&rs, &opts) {
+                Ok(out) => {
+                    let _ = out.text.len();
+                }
+                Err(e) => {
+                    let _ = e.to_string();
+                }
+            }
+        }
+    }
+}
+
+pub mod service_tags {
+    //! Service Tags JSON -> index -> cloud checks, names, expansion (and a missing tag).
+    use amlfw::servicetags::{TagError, TagIndex};
+    use amlfw::Cloud;
+
+    const MISSING: &str = "AmlfwFuzzNoSuchTag";
+
+    pub fn harness(data: &[u8]) {
+        let Ok(s) = std::str::from_utf8(data) else {
+            return;
+        };
+        let idx = match TagIndex::from_json(s) {
+            Ok(idx) => idx,
+            Err(e) => {
+                let _ = e.to_string();
+                return;
+            }
+        };
+        for cloud in Cloud::ALL {
+            if let Err(e) = idx.check_cloud(cloud) {
+                let _ = e.to_string();
+            }
+        }
+        let names = idx.names();
+        assert_eq!(names.len(), idx.len());
+        for n in &names {
+            assert!(
+                idx.contains(n),
+                "names() lists {n:?} but contains() denies it"
+            );
+        }
+        for n in names.iter().take(4) {
+            let _ = idx.expand([*n]).expect("a listed name expands");
+        }
+        let _ = idx
+            .expand(names.iter().take(4).copied())
+            .expect("listed names expand");
+        let _ = idx
+            .expand(names.iter().copied())
+            .expect("listed names expand");
+        if !idx.contains(MISSING) {
+            match idx.expand(names.iter().take(2).copied().chain([MISSING])) {
+                Err(e @ TagError::MissingTag { .. }) => {
+                    let _ = e.to_string();
+                }
+                other => panic!("expanding a missing tag gave {other:?}"),
+            }
+        }
+    }
+}
+
+pub mod cli_args {
+    //! The binary's clap grammar: bytes split on NUL are the arguments.
+
+    use super::args;
+    use clap::Parser;
+    use std::ffi::OsString;
+
+    fn os(bytes: &[u8]) -> OsString {
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            OsString::from_vec(bytes.to_vec())
+        }
+        #[cfg(not(unix))]
+        {
+            OsString::from(String::from_utf8_lossy(bytes).into_owned())
+        }
+    }
+
+    pub fn harness(data: &[u8]) {
+        let argv: Vec<OsString> = std::iter::once(OsString::from("amlfw"))
+            .chain(data.split(|b| *b == 0).filter(|_| !data.is_empty()).map(os))
+            .collect();
+        match args::Cli::try_parse_from(argv) {
+            Ok(cli) => {
+                let _ = format!("{cli:?}");
+            }
+            Err(e) => {
+                let _ = e.to_string();
+                let _ = e.render().to_string();
+                let _ = e.kind();
+            }
+        }
+    }
+}
