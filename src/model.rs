@@ -109,6 +109,17 @@ impl Kind {
         }
     }
 
+    /// A short label for tables: `tag`, `network`, `fqdn`, `inbound`, `route`.
+    pub fn short(self) -> &'static str {
+        match self {
+            Kind::ServiceTag => "tag",
+            Kind::Network => "network",
+            Kind::FqdnApp => "fqdn",
+            Kind::Inbound => "inbound",
+            Kind::Route => "route",
+        }
+    }
+
     pub fn direction(self) -> Direction {
         match self {
             Kind::Inbound => Direction::Inbound,

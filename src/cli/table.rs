@@ -71,16 +71,6 @@ fn columns(header: &[&str], rows: &[Vec<String>], widths: &[usize]) -> String {
     out
 }
 
-fn short_kind(k: Kind) -> &'static str {
-    match k {
-        Kind::ServiceTag => "tag",
-        Kind::Network => "network",
-        Kind::FqdnApp => "fqdn",
-        Kind::Inbound => "inbound",
-        Kind::Route => "route",
-    }
-}
-
 /// The rules as a table that fits `width` columns, with counts per kind.
 pub fn rules_table(rs: &RuleSet, width: usize) -> String {
     let s = &rs.settings;
@@ -107,7 +97,7 @@ pub fn rules_table(rs: &RuleSet, width: usize) -> String {
                 dest.push_str(&format!(" -> {h}"));
             }
             vec![
-                short_kind(r.kind).to_string(),
+                r.kind.short().to_string(),
                 dest,
                 r.ports_label(),
                 r.features_label(),
@@ -126,7 +116,7 @@ pub fn rules_table(rs: &RuleSet, width: usize) -> String {
         .iter()
         .map(|k| (k, rs.count(*k)))
         .filter(|(_, n)| *n > 0)
-        .map(|(k, n)| format!("{} {n}", short_kind(*k)))
+        .map(|(k, n)| format!("{} {n}", k.short()))
         .collect();
     out.push_str(&format!("\n{}\n", counts.join(", ")));
     out

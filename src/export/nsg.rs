@@ -374,17 +374,15 @@ impl Exporter for NsgArm {
             resources.push(arm_rule(r, prev));
             prev = Some(&r.name);
         }
-        let doc = json!({
-            "$schema": ARM_SCHEMA,
-            "contentVersion": "1.0.0.0",
-            "metadata": arm_metadata(&plan.header, &plan.unexpressed),
-            "parameters": {
-                "nsgName": arm_param("Name of the EXISTING network security group the rules are added to (in the deployment's resource group).")
-            },
-            "resources": resources,
-        });
+        let text = arm_document(
+            &plan.header,
+            &plan.unexpressed,
+            "nsgName",
+            "Name of the EXISTING network security group the rules are added to (in the deployment's resource group).",
+            resources,
+        );
         Ok(Export {
-            text: arm_text(&doc),
+            text,
             unexpressed: plan.unexpressed,
         })
     }
@@ -475,6 +473,25 @@ pub(super) fn arm_metadata(header: &[String], not: &[Unexpressed]) -> Value {
         "notes": header,
         "notCovered": not,
     })
+}
+
+/// The whole template for child resources of an existing parent: one string parameter naming
+/// the parent, the header as metadata, the resources.
+pub(super) fn arm_document(
+    header: &[String],
+    not: &[Unexpressed],
+    parent_param: &str,
+    parent_description: &str,
+    resources: Vec<Value>,
+) -> String {
+    let doc = json!({
+        "$schema": ARM_SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "metadata": arm_metadata(header, not),
+        "parameters": { parent_param: arm_param(parent_description) },
+        "resources": resources,
+    });
+    arm_text(&doc)
 }
 
 pub(super) fn arm_text(doc: &Value) -> String {

@@ -17,8 +17,8 @@
 
 use super::naming::azure_name;
 use super::nsg::{
-    address, arm_child, arm_metadata, arm_param, arm_text, is_service_tag, name_with_suffix,
-    script_preamble, symbols, tf_block, tf_variable, unique_names, API_VERSION, ARM_SCHEMA,
+    address, arm_child, arm_document, is_service_tag, name_with_suffix, script_preamble, symbols,
+    tf_block, tf_variable, unique_names, API_VERSION,
 };
 use super::text::{comment_block, hcl_string, sh_quote};
 use super::{
@@ -348,17 +348,15 @@ impl Exporter for UdrArm {
             ));
             prev = Some(&r.name);
         }
-        let doc = json!({
-            "$schema": ARM_SCHEMA,
-            "contentVersion": "1.0.0.0",
-            "metadata": arm_metadata(&plan.header, &plan.unexpressed),
-            "parameters": {
-                "routeTableName": arm_param("Name of the EXISTING route table (associated with the compute subnet) the routes are added to.")
-            },
-            "resources": resources,
-        });
+        let text = arm_document(
+            &plan.header,
+            &plan.unexpressed,
+            "routeTableName",
+            "Name of the EXISTING route table (associated with the compute subnet) the routes are added to.",
+            resources,
+        );
         Ok(Export {
-            text: arm_text(&doc),
+            text,
             unexpressed: plan.unexpressed,
         })
     }

@@ -570,16 +570,6 @@ fn export_step(app: &App, f: &mut Frame, r: Rect) {
     }
 }
 
-fn kind_label(k: Kind) -> &'static str {
-    match k {
-        Kind::ServiceTag => "tag",
-        Kind::Network => "network",
-        Kind::FqdnApp => "fqdn",
-        Kind::Inbound => "inbound",
-        Kind::Route => "route",
-    }
-}
-
 fn preview(app: &App, f: &mut Frame, r: Rect) {
     let t = &app.theme;
     let rs = match &app.rules {
@@ -597,7 +587,7 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
     let counts: Vec<String> = Kind::ALL
         .iter()
         .filter(|k| rs.count(**k) > 0)
-        .map(|k| format!("{} {}", kind_label(*k), rs.count(*k)))
+        .map(|k| format!("{} {}", k.short(), rs.count(*k)))
         .collect();
     let title = format!(
         "Rules: {} ({}){}",
@@ -654,7 +644,7 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
                 i == app.preview_nav.cursor && app.preview_focus,
                 app.preview_focus,
                 vec![Span::raw(fmt_row(
-                    kind_label(rule.kind),
+                    rule.kind.short(),
                     &dest,
                     &rule.ports_label(),
                     &rule.features_label(),
