@@ -6,6 +6,7 @@
 //! so a bad edit to the data fails at load time with the entry and field named, never later.
 
 use crate::model::{Cloud, InboundRoutes, Kind, PortSpec};
+use crate::shared::SharedStr;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -13,6 +14,9 @@ use thiserror::Error;
 
 pub const BUILTIN_CATALOG: &str = include_str!("../assets/catalog.toml");
 pub const BUILTIN_REGIONS: &str = include_str!("../assets/regions.toml");
+
+/// Features a catalog may have (resolve keeps sets of them as bits of a `u64`).
+pub const MAX_FEATURES: usize = 64;
 
 /// Placeholders a destination may contain, substituted by `resolve`.
 pub const PLACEHOLDERS: [&str; 6] = [
@@ -43,17 +47,22 @@ pub enum CatalogError {
 /// A value given per cloud; `None` means "not needed in that cloud".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PerCloud {
-    pub public: Option<String>,
-    pub usgov: Option<String>,
-    pub china: Option<String>,
+    pub public: Option<SharedStr>,
+    pub usgov: Option<SharedStr>,
+    pub china: Option<SharedStr>,
 }
 
 impl PerCloud {
     pub fn get(&self, cloud: Cloud) -> Option<&str> {
+        self.get_shared(cloud).map(SharedStr::as_str)
+    }
+
+    /// The value itself, for rules that share it instead of copying it.
+    pub fn get_shared(&self, cloud: Cloud) -> Option<&SharedStr> {
         match cloud {
-            Cloud::Public => self.public.as_deref(),
-            Cloud::Usgov => self.usgov.as_deref(),
-            Cloud::China => self.china.as_deref(),
+            Cloud::Public => self.public.as_ref(),
+            Cloud::Usgov => self.usgov.as_ref(),
+            Cloud::China => self.china.as_ref(),
         }
         .filter(|s| !s.is_empty())
     }
@@ -82,7 +91,7 @@ struct RawPerCloud {
 
 impl From<RawPerCloud> for PerCloud {
     fn from(r: RawPerCloud) -> Self {
-        let pick = |v: Option<String>| v.or_else(|| r.all.clone());
+        let pick = |v: Option<String>| v.or_else(|| r.all.clone()).map(SharedStr::from);
         PerCloud {
             public: pick(r.public),
             usgov: pick(r.usgov),
@@ -173,18 +182,28 @@ impl EntryWarning {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
-    pub id: String,
+    /// Shared with the rules made from it, like every text below that a rule carries.
+    pub id: SharedStr,
     pub kind: Kind,
     /// The remote end: the destination of outbound rules and routes, the source of inbound
     /// rules. `None` for a cloud means the requirement does not exist there.
     pub remote: PerCloud,
     /// Used instead of `remote` when a placeholder in it has no value (e.g. no storage account).
     pub fallback: PerCloud,
-    pub ports: Vec<PortSpec>,
+    /// In the catalog's order.
+    pub ports: Arc<[PortSpec]>,
+    /// `ports` sorted, without duplicates: what `resolve` merges rules on.
+    pub(crate) merge_ports: Box<[PortSpec]>,
     /// A URL path the document restricts the host to (FQDN rules can only allow the host).
-    pub path: Option<String>,
+    pub path: Option<SharedStr>,
     /// Required when any of these features is selected...
     pub features: Vec<String>,
+    /// `features` and `unless` as bits of `Catalog::features` positions: resolve tests them
+    /// for every requirement on every keystroke.
+    pub(crate) feature_mask: u64,
+    pub(crate) unless_mask: u64,
+    /// The remote has `<dns>`: one rule per DNS server.
+    pub(crate) per_dns_server: bool,
     /// ...or always.
     pub always: bool,
     /// Not required when any of these features is selected.
@@ -192,7 +211,7 @@ pub struct Requirement {
     /// For routes: the inbound routes mode that produces this route.
     pub inbound_routes: Option<InboundRoutes>,
     /// For routes: the next hop type (e.g. `Internet`).
-    pub next_hop: Option<String>,
+    pub next_hop: Option<SharedStr>,
     /// Shared with every rule made from it (resolve runs on every keystroke; copying the text
     /// each time was most of its cost).
     pub purpose: Arc<str>,
@@ -229,6 +248,10 @@ pub struct Catalog {
     pub features: Vec<Feature>,
     pub requirements: Vec<Requirement>,
     pub regions: Vec<Region>,
+    /// The ids of `features`, shared with every rule set that lists them.
+    pub(crate) feature_ids: Vec<SharedStr>,
+    /// What each of `features` requires, as bits of positions in `features`.
+    pub(crate) requires_masks: Vec<u64>,
 }
 
 // ---- raw TOML shapes -------------------------------------------------------------------
@@ -410,6 +433,22 @@ impl Catalog {
             })
             .collect();
         unique(cf, "feature", features.iter().map(|f| f.id.as_str()))?;
+        if features.len() > MAX_FEATURES {
+            return Err(invalid(
+                cf,
+                "feature",
+                format!(
+                    "{} features; this build handles at most {MAX_FEATURES}",
+                    features.len()
+                ),
+            ));
+        }
+        let feature_mask = |ids: &[String]| -> u64 {
+            ids.iter()
+                .filter_map(|id| features.iter().position(|f| &f.id == id))
+                .fold(0, |m, i| m | 1 << i)
+        };
+        let requires_masks: Vec<u64> = features.iter().map(|f| feature_mask(&f.requires)).collect();
         let feature_ids: BTreeSet<&str> = features.iter().map(|f| f.id.as_str()).collect();
         for f in &features {
             if !is_kebab_id(&f.id) {
@@ -525,18 +564,26 @@ impl Catalog {
             if r.purpose.trim().is_empty() {
                 return Err(err("`purpose` is empty".into()));
             }
+            let per_dns_server = remote.values().any(|(_, v)| v.contains("<dns>"));
+            let mut merge_ports = r.ports.clone();
+            merge_ports.sort();
+            merge_ports.dedup();
             requirements.push(Requirement {
-                id: r.id,
+                id: r.id.into(),
                 kind: r.kind,
                 remote,
                 fallback,
-                ports: r.ports,
-                path: r.path,
+                ports: r.ports.into(),
+                merge_ports: merge_ports.into(),
+                path: r.path.map(Into::into),
+                per_dns_server,
+                feature_mask: feature_mask(&r.features),
+                unless_mask: feature_mask(&r.unless),
                 features: r.features,
                 always: r.always,
                 unless: r.unless,
                 inbound_routes: r.inbound_routes,
-                next_hop: r.next_hop,
+                next_hop: r.next_hop.map(Into::into),
                 purpose: r.purpose.into(),
                 references: r
                     .refs
@@ -558,11 +605,7 @@ impl Catalog {
                 until: r.until,
             });
         }
-        unique(
-            cf,
-            "requirement",
-            requirements.iter().map(|r| r.id.as_str()),
-        )?;
+        unique(cf, "requirement", requirements.iter().map(|r| &*r.id))?;
 
         let rf = regions_file;
         let regions: Vec<Region> = raw_regions
@@ -598,6 +641,8 @@ impl Catalog {
         Ok(Catalog {
             editions,
             documents,
+            feature_ids: features.iter().map(|f| f.id.as_str().into()).collect(),
+            requires_masks,
             features,
             requirements,
             regions,
@@ -626,7 +671,11 @@ impl Catalog {
 
     /// Finds a region of `cloud` by ARM name or display name, ignoring case and spaces.
     pub fn find_region(&self, cloud: Cloud, name: &str) -> Option<&Region> {
-        // Compared without building the squashed strings: resolve calls this on every keystroke.
+        // resolve calls this on every keystroke with a validated (ARM) name: look for that
+        // first, and compare without building the squashed strings otherwise.
+        if let Some(r) = self.regions_of(cloud).find(|r| r.name == name) {
+            return Some(r);
+        }
         let key = squash(name);
         self.regions_of(cloud)
             .find(|r| squashed_eq(&r.name, &key) || squashed_eq(&r.display_name, &key))
@@ -655,20 +704,37 @@ impl Catalog {
 
     /// Every feature `ids` needs, transitively, `ids` included, in catalog order.
     pub fn with_dependencies<'a>(&'a self, ids: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
-        let mut wanted: BTreeSet<&str> = BTreeSet::new();
-        let mut stack: Vec<&str> = ids.into_iter().collect();
-        while let Some(id) = stack.pop() {
-            if wanted.insert(id) {
-                if let Some(f) = self.feature(id) {
-                    stack.extend(f.requires.iter().map(String::as_str));
-                }
-            }
-        }
+        let mask = self.with_dependencies_mask(self.mask_of(ids));
         self.features
             .iter()
-            .map(|f| f.id.as_str())
-            .filter(|id| wanted.contains(id))
+            .enumerate()
+            .filter(|(i, _)| mask & 1 << i != 0)
+            .map(|(_, f)| f.id.as_str())
             .collect()
+    }
+
+    /// The features `ids` names, as bits of their positions in `features` (unknown ids are
+    /// left out).
+    pub(crate) fn mask_of<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> u64 {
+        ids.into_iter()
+            .filter_map(|id| self.features.iter().position(|f| f.id == id))
+            .fold(0, |mask, i| mask | 1 << i)
+    }
+
+    /// `mask` with every feature its features need, transitively.
+    pub(crate) fn with_dependencies_mask(&self, mut mask: u64) -> u64 {
+        loop {
+            let grown = self
+                .requires_masks
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & 1 << i != 0)
+                .fold(mask, |m, (_, needs)| m | needs);
+            if grown == mask {
+                return mask;
+            }
+            mask = grown;
+        }
     }
 
     /// Features that need `id` directly or transitively (to untick them with it).
@@ -782,6 +848,46 @@ mod tests {
         let c = Catalog::builtin();
         assert!(!c.requirements.is_empty());
         assert!(c.regions.len() > 70);
+    }
+
+    #[test]
+    fn more_features_than_resolve_can_hold_are_refused() {
+        let mut text = String::from("schema_version = 1\n[[edition]]\nid = \"e\"\ntitle = \"t\"\n");
+        for i in 0..=MAX_FEATURES {
+            text.push_str(&format!(
+                "[[feature]]\nid = \"f{i}\"\ntitle = \"F\"\ngroup = \"compute\"\nrequires = []\nhelp = \"h\"\n"
+            ));
+        }
+        let err = Catalog::from_toml(&text, BUILTIN_REGIONS, "c.toml", "r.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("65 features") && err.contains("at most 64"),
+            "{err}"
+        );
+        // One fewer loads.
+        let cut = text.rfind("[[feature]]").unwrap();
+        Catalog::from_toml(&text[..cut], BUILTIN_REGIONS, "c.toml", "r.toml").unwrap();
+    }
+
+    #[test]
+    fn dependencies_are_transitive_and_in_catalog_order() {
+        let c = Catalog::builtin();
+        for f in &c.features {
+            let with = c.with_dependencies([f.id.as_str()]);
+            assert!(with.contains(&f.id.as_str()));
+            for needed in &f.requires {
+                for n in c.with_dependencies([needed.as_str()]) {
+                    assert!(with.contains(&n), "{}: {n} missing from {with:?}", f.id);
+                }
+            }
+            let positions: Vec<usize> = with
+                .iter()
+                .map(|id| c.features.iter().position(|x| x.id == *id).unwrap())
+                .collect();
+            assert!(positions.windows(2).all(|w| w[0] < w[1]), "{with:?}");
+        }
+        assert!(c.with_dependencies(["no-such-feature"]).is_empty());
     }
 
     #[test]

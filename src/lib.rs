@@ -12,6 +12,7 @@ pub mod model;
 pub mod profile;
 pub mod rules;
 pub mod servicetags;
+pub mod shared;
 pub mod store;
 pub mod tui;
 
@@ -19,6 +20,7 @@ pub use catalog::Catalog;
 pub use model::{Cloud, Direction, InboundRoutes, Kind, PortRange, PortSpec, Protocol};
 pub use profile::Profile;
 pub use rules::{resolve, Rule, RuleSet, Warning};
+pub use shared::SharedStr;
 
 /// The tool's version, written into every export's header.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -7,9 +7,11 @@
 use crate::catalog::{Catalog, Region, Requirement};
 use crate::model::{Cloud, Direction, InboundRoutes, Kind, PortSpec};
 use crate::profile::Profile;
+use crate::shared::SharedStr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::collections::hash_map::{Entry, HashMap};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -29,28 +31,29 @@ impl Reference {
 }
 
 /// One concrete rule.
+///
+/// The texts that come from the catalog are shared with it (`SharedStr`, `Arc`), not copied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     /// Stable id: the first requirement's id (plus a suffix where one requirement yields
     /// several rules, e.g. one per DNS server).
-    pub id: String,
+    pub id: SharedStr,
     /// Every catalog requirement merged into this rule.
-    pub requirements: Vec<String>,
+    pub requirements: Vec<SharedStr>,
     pub kind: Kind,
     /// The remote end: destination of outbound rules and routes, source of inbound rules.
     /// A service tag, a host name (wildcards allowed), or an IP address.
-    pub remote: String,
-    pub ports: Vec<PortSpec>,
+    pub remote: SharedStr,
+    pub ports: Arc<[PortSpec]>,
     /// URL path the documents restrict the host to (only the host can be allowed).
-    pub path: Option<String>,
+    pub path: Option<SharedStr>,
     /// Route next hop type.
-    pub next_hop: Option<String>,
+    pub next_hop: Option<SharedStr>,
     /// Route in ip-prefixes mode: one route per address prefix of the `remote` tag.
     pub expand_prefixes: bool,
     /// Features that need the rule, in catalog order; empty when it is always needed.
-    pub features: Vec<String>,
+    pub features: Vec<SharedStr>,
     pub always: bool,
-    /// Text shared with the catalog (not copied per rule).
     pub purpose: Arc<str>,
     pub references: Vec<Arc<Reference>>,
     pub doc_spelling: Option<Arc<str>>,
@@ -103,7 +106,7 @@ pub struct Settings {
     pub paired: Option<Region>,
     pub edition: String,
     /// Effective features (with dependencies), in catalog order.
-    pub features: Vec<String>,
+    pub features: Vec<SharedStr>,
     /// CIDRs the traffic comes from; empty = the whole virtual network.
     pub sources: Vec<IpNet>,
     pub inbound_routes: InboundRoutes,
@@ -128,7 +131,7 @@ impl RuleSet {
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.id == id)
+        self.rules.iter().find(|r| &*r.id == id)
     }
 }
 
@@ -139,15 +142,97 @@ pub enum ResolveError {
     UnknownRegion { cloud: Cloud, region: String },
 }
 
-/// Rules with the same key are one rule: kind, destination (case-insensitive), ports, URL path
-/// and next hop (the last two borrowed from the catalog: no allocation for them).
-type MergeKey<'a> = (
-    Kind,
-    String,
-    Vec<PortSpec>,
-    Option<&'a str>,
-    Option<&'a str>,
-);
+/// Rules with the same key are one rule: kind, remote (ignoring ASCII case), ports (sorted),
+/// URL path and next hop. Everything in it is borrowed or shared: no allocation per rule.
+#[derive(PartialEq, Eq, Hash)]
+struct MergeKey<'a> {
+    kind: Kind,
+    remote: Caseless,
+    ports: &'a [PortSpec],
+    path: Option<&'a str>,
+    next_hop: Option<&'a str>,
+}
+
+/// A remote compared and hashed ignoring ASCII case (`Storage.EastUS2` = `storage.eastus2`).
+struct Caseless(SharedStr);
+
+impl PartialEq for Caseless {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
+}
+
+impl Eq for Caseless {}
+
+impl Hash for Caseless {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for b in self.0.bytes() {
+            state.write_u8(b.to_ascii_lowercase());
+        }
+        // Ends the string, as `str`'s own `Hash` does, so adjacent fields cannot run together.
+        state.write_u8(0xff);
+    }
+}
+
+/// A multiply-rotate hash (the scheme of rustc's FxHash) for the merge index. Its keys are a
+/// few dozen short values from the catalog and a validated profile, so SipHash's resistance to
+/// chosen keys buys nothing, and it was an eighth of resolve's instructions.
+#[derive(Default)]
+struct QuickHasher(u64);
+
+impl QuickHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for QuickHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u16(&mut self, n: u16) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type MergeIndex<'a> = HashMap<MergeKey<'a>, usize, BuildHasherDefault<QuickHasher>>;
+
+/// A rule while resolve builds it: the catalog position of its first requirement (the sort
+/// key) and its features as bits of catalog positions (turned into names once, at the end).
+struct Building {
+    rule: Rule,
+    pos: usize,
+    features: u64,
+}
 
 struct Context<'a> {
     region: &'a Region,
@@ -166,54 +251,74 @@ enum Missing {
     Pair,
 }
 
-fn substitute(template: &str, kind: Kind, ctx: &Context) -> Result<String, Missing> {
+/// Fills the placeholders of `template` in one pass. Most remotes have none: those are
+/// shared with the catalog after one byte search.
+fn substitute(
+    template: &SharedStr,
+    kind: Kind,
+    ctx: &Context,
+    dns: Option<&str>,
+) -> Result<SharedStr, Missing> {
+    let Some(first) = template.find('<') else {
+        return Ok(template.clone());
+    };
     let is_tag = matches!(kind, Kind::ServiceTag | Kind::Inbound | Kind::Route);
-    let mut out = template.to_string();
-    // Most remotes have no placeholder: one byte search instead of five substring searches.
-    if !out.contains('<') {
-        return Ok(out);
-    }
-    if out.contains("<region>") {
-        let v = if is_tag {
-            ctx.region
+    let mut out = String::with_capacity(template.len() + 24);
+    out.push_str(&template[..first]);
+    let mut rest = &template[first..];
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        // The catalog's placeholders were checked at load; anything else is kept as it is.
+        let end = rest[start..]
+            .find('>')
+            .map_or(rest.len(), |e| start + e + 1);
+        let value = match &rest[start..end] {
+            "<region>" if is_tag => ctx
+                .region
                 .tag_suffix
                 .as_deref()
-                .ok_or(Missing::RegionalTag)?
-        } else {
-            ctx.region.name.as_str()
+                .ok_or(Missing::RegionalTag)?,
+            "<region>" => ctx.region.name.as_str(),
+            "<tag-region>" => ctx
+                .region
+                .tag_region
+                .as_deref()
+                .ok_or(Missing::RegionalTag)?,
+            "<paired>" => {
+                let p = ctx.paired.ok_or(Missing::Pair)?;
+                if is_tag {
+                    p.tag_suffix.as_deref().ok_or(Missing::RegionalTag)?
+                } else {
+                    p.name.as_str()
+                }
+            }
+            "<storage>" => ctx.storage.ok_or(Missing::Value("<storage>"))?,
+            "<acr>" => ctx.acr.ok_or(Missing::Value("<acr>"))?,
+            "<dns>" => dns.ok_or(Missing::Value("<dns>"))?,
+            other => other,
         };
-        out = out.replace("<region>", v);
+        out.push_str(value);
+        rest = &rest[end..];
     }
-    if out.contains("<tag-region>") {
-        let v = ctx
-            .region
-            .tag_region
-            .as_deref()
-            .ok_or(Missing::RegionalTag)?;
-        out = out.replace("<tag-region>", v);
-    }
-    if out.contains("<paired>") {
-        let p = ctx.paired.ok_or(Missing::Pair)?;
-        let v = if is_tag {
-            p.tag_suffix.as_deref().ok_or(Missing::RegionalTag)?
-        } else {
-            p.name.as_str()
-        };
-        out = out.replace("<paired>", v);
-    }
-    if out.contains("<storage>") {
-        out = out.replace("<storage>", ctx.storage.ok_or(Missing::Value("<storage>"))?);
-    }
-    if out.contains("<acr>") {
-        out = out.replace("<acr>", ctx.acr.ok_or(Missing::Value("<acr>"))?);
-    }
-    Ok(out)
+    out.push_str(rest);
+    Ok(out.into())
+}
+
+/// The positions of the bits set in `mask`, lowest first.
+fn bits(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let i = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            i
+        })
+    })
 }
 
 /// Strips a regional suffix from a tag: `Storage.<region>` -> `Storage`.
-fn global_tag(template: &str) -> Option<String> {
+fn global_tag(template: &str) -> Option<SharedStr> {
     let (base, suffix) = template.split_once('.')?;
-    suffix.starts_with('<').then(|| base.to_string())
+    suffix.starts_with('<').then(|| base.into())
 }
 
 /// Collects warnings, merging equal messages and the rules they concern.
@@ -258,31 +363,24 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
         .and_then(|p| catalog.find_region(cloud, p));
     let mut warnings = Warnings::default();
 
-    let chosen: Vec<&str> = profile
-        .features
-        .iter()
-        .map(String::as_str)
-        .filter(|f| catalog.feature(f).is_some())
-        .collect();
-    let features = catalog.with_dependencies(chosen.iter().copied());
-    for f in &features {
-        if !chosen.contains(f) {
-            let needed_by: Vec<&str> = chosen
-                .iter()
-                .copied()
-                .filter(|c| catalog.with_dependencies([*c]).contains(f))
-                .collect();
-            warnings.add(
-                "feature-added",
-                format!(
-                    "feature '{f}' added because {} needs it",
-                    needed_by.join(", ")
-                ),
-                None,
-            );
-        }
+    // Feature sets are bits of catalog positions (at most 64 features, checked at load).
+    let chosen = catalog.mask_of(profile.features.iter().map(String::as_str));
+    let has = catalog.with_dependencies_mask(chosen);
+    for added in bits(has & !chosen) {
+        let needed_by: Vec<&str> = bits(chosen)
+            .filter(|&c| catalog.with_dependencies_mask(1 << c) & 1 << added != 0)
+            .map(|c| catalog.features[c].id.as_str())
+            .collect();
+        warnings.add(
+            "feature-added",
+            format!(
+                "feature '{}' added because {} needs it",
+                catalog.features[added].id,
+                needed_by.join(", ")
+            ),
+            None,
+        );
     }
-    let has = |id: &str| features.contains(&id);
 
     let edition = profile
         .edition
@@ -306,7 +404,12 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
     };
 
     let inbound_routes = profile.effective_inbound_routes();
-    let dns_servers: Vec<IpAddr> = profile.parsed_dns_servers();
+    let dns_servers: Vec<String> = profile
+        .parsed_dns_servers()
+        .iter()
+        .map(IpAddr::to_string)
+        .collect();
+    let dns_choices: Vec<Option<&str>> = dns_servers.iter().map(|s| Some(s.as_str())).collect();
     let ctx = Context {
         region,
         paired,
@@ -314,21 +417,22 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
         acr: profile.acr_name.as_deref(),
     };
 
-    // (rule, catalog position of its first requirement)
-    let mut rules: Vec<(Rule, usize)> = Vec::with_capacity(catalog.requirements.len());
+    let mut rules: Vec<Building> = Vec::with_capacity(catalog.requirements.len());
     // Hashed, one look-up per candidate (the ordering of the rules comes from the sort below).
-    let mut index: HashMap<MergeKey<'_>, usize> =
-        HashMap::with_capacity(catalog.requirements.len());
+    let mut index = MergeIndex::with_capacity_and_hasher(
+        catalog.requirements.len(),
+        BuildHasherDefault::default(),
+    );
 
     for (pos, req) in catalog.requirements.iter().enumerate() {
-        let Some(template) = req.remote.get(cloud) else {
+        let Some(template) = req.remote.get_shared(cloud) else {
             continue;
         };
         if !in_edition(req) {
             continue;
         }
-        let wanted = req.always || req.features.iter().any(|f| has(f));
-        if !wanted || req.unless.iter().any(|f| has(f)) {
+        let wanted = req.always || req.feature_mask & has != 0;
+        if !wanted || req.unless_mask & has != 0 {
             continue;
         }
         if let Some(mode) = req.inbound_routes {
@@ -336,29 +440,30 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                 continue;
             }
         }
-        let mut req_features: Vec<String> =
-            req.features.iter().filter(|f| has(f)).cloned().collect();
 
-        let remotes: Vec<String> = if template.contains('<') && template.contains("<dns>") {
-            if dns_servers.is_empty() {
-                warnings.add(
-                    "dns-default",
-                    format!(
-                        "no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule ({}); set aks_dns_servers if the VNet uses its own DNS",
-                        req.id
-                    ),
-                    None,
-                );
-                continue;
-            }
-            dns_servers
-                .iter()
-                .map(|ip| template.replace("<dns>", &ip.to_string()))
-                .collect()
+        if req.per_dns_server && dns_servers.is_empty() {
+            warnings.add(
+                "dns-default",
+                format!(
+                    "no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule ({}); set aks_dns_servers if the VNet uses its own DNS",
+                    req.id
+                ),
+                None,
+            );
+            continue;
+        }
+        // One rule per DNS server for `<dns>`, else one.
+        let choices: &[Option<&str>] = if req.per_dns_server {
+            &dns_choices
         } else {
-            match substitute(template, req.kind, &ctx) {
-                Ok(v) => vec![v],
-                Err(Missing::Value(ph)) => match req.fallback.get(cloud) {
+            &[None]
+        };
+        let count = choices.len();
+        let features = req.feature_mask & has;
+        for (i, &dns) in choices.iter().enumerate() {
+            let remote = match substitute(template, req.kind, &ctx, dns) {
+                Ok(v) => v,
+                Err(Missing::Value(ph)) => match req.fallback.get_shared(cloud) {
                     Some(fb) => {
                         let what = match ph {
                             "<storage>" => {
@@ -374,7 +479,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                             ),
                             Some(&req.id),
                         );
-                        vec![fb.to_string()]
+                        fb.clone()
                     }
                     None => {
                         warnings.add(
@@ -395,7 +500,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                             ),
                             Some(&req.id),
                         );
-                        vec![g]
+                        g
                     }
                     None => continue,
                 },
@@ -410,97 +515,88 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                     );
                     continue;
                 }
-            }
-        };
-
-        let many = remotes.len() > 1;
-        for (i, remote) in remotes.into_iter().enumerate() {
-            let id = if many {
-                format!("{}-{}", req.id, i + 1)
+            };
+            let id: SharedStr = if count > 1 {
+                format!("{}-{}", req.id, i + 1).into()
             } else {
                 req.id.clone()
             };
             for w in req.warnings.iter().filter(|w| w.applies_to(cloud)) {
                 warnings.add("note", w.text.as_str(), Some(&id));
             }
-            let mut ports = req.ports.clone();
-            ports.sort();
-            ports.dedup();
-            let key = (
-                req.kind,
-                remote.to_ascii_lowercase(),
-                ports,
-                req.path.as_deref(),
-                req.next_hop.as_deref(),
-            );
-            let slot = match index.entry(key) {
-                Entry::Occupied(e) => Some(*e.get()),
+            let key = MergeKey {
+                kind: req.kind,
+                remote: Caseless(remote.clone()),
+                ports: &req.merge_ports,
+                path: req.path.as_deref(),
+                next_hop: req.next_hop.as_deref(),
+            };
+            match index.entry(key) {
+                Entry::Occupied(e) => {
+                    let b = &mut rules[*e.get()];
+                    b.rule.requirements.push(id);
+                    b.rule.always |= req.always;
+                    b.features |= features;
+                    for r in &req.references {
+                        if !b.rule.references.contains(r) {
+                            b.rule.references.push(Arc::clone(r));
+                        }
+                    }
+                }
                 Entry::Vacant(e) => {
                     e.insert(rules.len());
-                    None
+                    rules.push(Building {
+                        rule: Rule {
+                            id: id.clone(),
+                            requirements: vec![id],
+                            kind: req.kind,
+                            remote,
+                            ports: Arc::clone(&req.ports),
+                            path: req.path.clone(),
+                            next_hop: req.next_hop.clone(),
+                            expand_prefixes: req.inbound_routes == Some(InboundRoutes::IpPrefixes),
+                            features: Vec::new(),
+                            always: req.always,
+                            purpose: Arc::clone(&req.purpose),
+                            references: req.references.clone(),
+                            doc_spelling: req.doc_spelling.clone(),
+                        },
+                        pos,
+                        features,
+                    });
                 }
-            };
-            if let Some(at) = slot {
-                let (rule, _) = &mut rules[at];
-                rule.requirements.push(id);
-                rule.always |= req.always;
-                for f in &req_features {
-                    if !rule.features.contains(f) {
-                        rule.features.push(f.clone());
-                    }
-                }
-                for r in &req.references {
-                    if !rule.references.contains(r) {
-                        rule.references.push(Arc::clone(r));
-                    }
-                }
-                continue;
             }
-            rules.push((
-                Rule {
-                    id: id.clone(),
-                    requirements: vec![id],
-                    kind: req.kind,
-                    remote,
-                    ports: req.ports.clone(),
-                    path: req.path.clone(),
-                    next_hop: req.next_hop.clone(),
-                    expand_prefixes: req.inbound_routes == Some(InboundRoutes::IpPrefixes),
-                    // One remote (the usual case): the list moves into the rule.
-                    features: if many {
-                        req_features.clone()
-                    } else {
-                        std::mem::take(&mut req_features)
-                    },
-                    always: req.always,
-                    purpose: req.purpose.clone(),
-                    references: req.references.clone(),
-                    doc_spelling: req.doc_spelling.clone(),
-                },
-                pos,
-            ));
         }
     }
 
-    for f in &features {
-        if let Some(g) = catalog.feature(f).and_then(|f| f.guidance.as_ref()) {
-            warnings.add("guidance", format!("{f}: {g}"), None);
+    for i in bits(has) {
+        let f = &catalog.features[i];
+        if let Some(g) = &f.guidance {
+            warnings.add("guidance", format!("{}: {g}", f.id), None);
         }
     }
 
-    let feature_pos = |id: &str| catalog.features.iter().position(|f| f.id == id);
-    let mut rules: Vec<Rule> = {
-        rules.sort_by(|(a, pa), (b, pb)| {
-            a.kind
-                .cmp(&b.kind)
-                .then(pa.cmp(pb))
-                .then_with(|| a.remote.cmp(&b.remote))
-        });
-        rules.into_iter().map(|(r, _)| r).collect()
+    // Sorted through indices: a rule is a few hundred bytes, and moving them around in the
+    // sort cost more than the comparisons.
+    let mut order: Vec<usize> = (0..rules.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (&rules[a], &rules[b]);
+        (a.rule.kind, a.pos)
+            .cmp(&(b.rule.kind, b.pos))
+            .then_with(|| a.rule.remote.cmp(&b.rule.remote))
+    });
+    let shared_features = |mask: u64| -> Vec<SharedStr> {
+        bits(mask).map(|i| catalog.feature_ids[i].clone()).collect()
     };
-    for r in &mut rules {
-        r.features.sort_by_key(|f| feature_pos(f));
-    }
+    let mut slots: Vec<Option<Building>> = rules.into_iter().map(Some).collect();
+    let rules: Vec<Rule> = order
+        .into_iter()
+        .filter_map(|i| slots[i].take())
+        .map(|b| Rule {
+            features: shared_features(b.features),
+            ..b.rule
+        })
+        .collect();
 
     Ok(RuleSet {
         settings: Settings {
@@ -508,7 +604,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
             region: region.clone(),
             paired: paired.cloned(),
             edition,
-            features: features.iter().map(|s| s.to_string()).collect(),
+            features: shared_features(has),
             sources: profile.parsed_sources(),
             inbound_routes,
             name_prefix: profile.name_prefix().to_string(),
@@ -517,4 +613,239 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
         rules,
         warnings: warnings.list,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::BUILTIN_REGIONS;
+    use std::collections::HashSet;
+
+    /// A small catalog: features `base` <- `a`, `b`; requirements that merge or must not.
+    const CATALOG: &str = r#"
+schema_version = 1
+
+[[edition]]
+id = "e1"
+title = "Only edition"
+
+[[document]]
+key = "D"
+title = "Doc"
+path = "doc.md"
+revision = "2021"
+
+[[document]]
+key = "E"
+title = "Other doc"
+path = "other.md"
+revision = "2021"
+
+[[feature]]
+id = "base"
+title = "Base"
+group = "compute"
+requires = []
+help = "base"
+
+[[feature]]
+id = "a"
+title = "A"
+group = "compute"
+requires = ["base"]
+help = "a"
+
+[[feature]]
+id = "b"
+title = "B"
+group = "compute"
+requires = ["base"]
+help = "b"
+
+[[requirement]]
+id = "upper"
+kind = "service-tag"
+destination = { all = "Storage.<region>" }
+ports = ["tcp:443", "tcp:80"]
+features = ["b"]
+purpose = "Regional storage, spelled as in the file."
+refs = [{ doc = "D", section = "one" }]
+
+[[requirement]]
+id = "lower"
+kind = "service-tag"
+destination = { all = "storage.EASTUS2" }
+ports = ["tcp:80", "tcp:443", "tcp:443"]
+features = ["a"]
+purpose = "The same rule, spelled and ordered differently."
+refs = [{ doc = "D", section = "one" }, { doc = "E", section = "two" }]
+
+[[requirement]]
+id = "other-ports"
+kind = "service-tag"
+destination = { all = "Storage.EastUS2" }
+ports = ["tcp:8080"]
+features = ["a"]
+purpose = "Same remote, other ports: a rule of its own."
+refs = [{ doc = "D", section = "three" }]
+
+[[requirement]]
+id = "dns"
+kind = "network"
+destination = { all = "<dns>" }
+ports = ["udp:53"]
+features = ["base"]
+purpose = "One rule per DNS server."
+refs = [{ doc = "D", section = "four" }]
+"#;
+
+    fn catalog() -> Catalog {
+        Catalog::from_toml(CATALOG, BUILTIN_REGIONS, "test.toml", "regions.toml")
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn profile(features: &[&str], dns: &[&str]) -> Profile {
+        let mut p = Profile::new(Cloud::Public, "eastus2");
+        p.features = features.iter().map(|f| f.to_string()).collect();
+        p.aks_dns_servers = dns.iter().map(|d| d.to_string()).collect();
+        p
+    }
+
+    #[test]
+    fn rules_merge_ignoring_case_and_port_order() {
+        let c = catalog();
+        let rs = resolve(&c, &profile(&["a", "b"], &["10.0.0.4"])).unwrap();
+        let storage: Vec<&Rule> = rs
+            .rules
+            .iter()
+            .filter(|r| r.remote.eq_ignore_ascii_case("storage.eastus2"))
+            .collect();
+        assert_eq!(storage.len(), 2, "{storage:#?}");
+        let merged = storage.iter().find(|r| r.ports.len() == 2).unwrap();
+        // The first requirement in catalog order names the rule and keeps its spelling and ports.
+        assert_eq!(merged.id, "upper");
+        assert_eq!(merged.remote, "Storage.EastUS2");
+        assert_eq!(
+            merged
+                .ports
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>(),
+            ["tcp:443", "tcp:80"]
+        );
+        assert_eq!(merged.requirements, ["upper", "lower"]);
+        // Features in catalog order, whatever order the requirements came in.
+        assert_eq!(merged.features, ["a", "b"]);
+        // References of both, each once.
+        let refs: Vec<String> = merged.references.iter().map(|r| r.short()).collect();
+        assert_eq!(refs, ["D (2021) > one", "E (2021) > two"]);
+        let other = storage.iter().find(|r| r.ports.len() == 1).unwrap();
+        assert_eq!(other.id, "other-ports");
+        assert_eq!(other.requirements, ["other-ports"]);
+    }
+
+    #[test]
+    fn one_rule_per_dns_server_numbered_in_profile_order_sorted_by_address() {
+        let c = catalog();
+        let rs = resolve(&c, &profile(&["base"], &["10.0.0.5", "10.0.0.10"])).unwrap();
+        let dns: Vec<(&str, &str)> = rs
+            .of_kind(Kind::Network)
+            .map(|r| (r.id.as_str(), r.remote.as_str()))
+            .collect();
+        assert_eq!(dns, [("dns-2", "10.0.0.10"), ("dns-1", "10.0.0.5")]);
+        // None given: no rule, and a warning that says why.
+        let rs = resolve(&c, &profile(&["base"], &[])).unwrap();
+        assert_eq!(rs.count(Kind::Network), 0);
+        assert!(rs.warnings.iter().any(|w| w.code == "dns-default"));
+    }
+
+    #[test]
+    fn dependencies_are_added_with_a_warning_naming_who_needs_them() {
+        let c = catalog();
+        let rs = resolve(&c, &profile(&["b", "a", "no-such-feature"], &[])).unwrap();
+        assert_eq!(rs.settings.features, ["base", "a", "b"]);
+        let added: Vec<&str> = rs
+            .warnings
+            .iter()
+            .filter(|w| w.code == "feature-added")
+            .map(|w| w.message.as_str())
+            .collect();
+        assert_eq!(added, ["feature 'base' added because a, b needs it"]);
+        let rs = resolve(&c, &profile(&["base"], &[])).unwrap();
+        assert!(rs.warnings.iter().all(|w| w.code != "feature-added"));
+        assert_eq!(rs.settings.features, ["base"]);
+    }
+
+    #[test]
+    fn placeholders_are_filled_in_one_pass() {
+        let c = Catalog::builtin();
+        let region = c.find_region(Cloud::Public, "eastus2").unwrap();
+        let paired = c.find_region(Cloud::Public, "centralus");
+        let ctx = Context {
+            region,
+            paired,
+            storage: Some("acct"),
+            acr: None,
+        };
+        let fill = |t: &str, kind: Kind, dns: Option<&str>| {
+            substitute(&SharedStr::from(t), kind, &ctx, dns).map(|s| s.to_string())
+        };
+        assert_eq!(
+            fill("<storage>.blob.core.windows.net", Kind::FqdnApp, None).ok(),
+            Some("acct.blob.core.windows.net".into())
+        );
+        assert_eq!(
+            fill("Storage.<region>", Kind::ServiceTag, None).ok(),
+            Some("Storage.EastUS2".into())
+        );
+        assert_eq!(
+            fill("x.<region>.example", Kind::FqdnApp, None).ok(),
+            Some("x.eastus2.example".into())
+        );
+        assert_eq!(
+            fill("Sql.<paired>", Kind::ServiceTag, None).ok(),
+            Some("Sql.CentralUS".into())
+        );
+        assert_eq!(
+            fill("<dns>", Kind::Network, Some("10.0.0.4")).ok(),
+            Some("10.0.0.4".into())
+        );
+        assert!(matches!(
+            fill("<acr>.azurecr.io", Kind::FqdnApp, None),
+            Err(Missing::Value("<acr>"))
+        ));
+        // Without a placeholder the catalog's text itself is shared, not copied.
+        let plain = SharedStr::from("AzureMachineLearning");
+        let out = substitute(&plain, Kind::ServiceTag, &ctx, None)
+            .ok()
+            .unwrap();
+        assert!(std::ptr::eq(plain.as_str(), out.as_str()));
+    }
+
+    #[test]
+    fn the_merge_key_hashes_case_insensitively() {
+        let key = |remote: &str, ports: &'static [PortSpec]| MergeKey {
+            kind: Kind::ServiceTag,
+            remote: Caseless(remote.into()),
+            ports,
+            path: None,
+            next_hop: None,
+        };
+        let p443: &'static [PortSpec] = Box::leak(vec!["tcp:443".parse().unwrap()].into());
+        let p80: &'static [PortSpec] = Box::leak(vec!["tcp:80".parse().unwrap()].into());
+        let mut set: HashSet<MergeKey, BuildHasherDefault<QuickHasher>> = HashSet::default();
+        assert!(set.insert(key("Storage.EastUS2", p443)));
+        assert!(!set.insert(key("STORAGE.eastus2", p443)));
+        assert!(set.insert(key("Storage.EastUS2", p80)));
+        assert!(set.insert(key("Storage.EastUS", p443)));
+        assert!(set.insert(key("Storage.EastUS2x", p443)));
+        assert_eq!(set.len(), 4);
+    }
+
+    #[test]
+    fn bits_lists_set_positions() {
+        assert_eq!(bits(0).collect::<Vec<_>>(), Vec::<usize>::new());
+        assert_eq!(bits(0b1010_0001).collect::<Vec<_>>(), [0, 5, 7]);
+        assert_eq!(bits(1 << 63).collect::<Vec<_>>(), [63]);
+    }
 }

@@ -19,7 +19,7 @@ fn every_producible_tag(cloud: Cloud) -> BTreeSet<(String, String)> {
                 p.inbound_routes = Some(mode);
                 let rs = resolve(catalog, &p).unwrap();
                 for r in rs.rules.iter().filter(|r| remote_is_tag(r)) {
-                    out.insert((region.name.clone(), r.remote.clone()));
+                    out.insert((region.name.clone(), r.remote.to_string()));
                 }
             }
         }

@@ -28,7 +28,7 @@ fn resolve_toml(text: &str) -> RuleSet {
 fn pairs(rs: &RuleSet) -> BTreeSet<(String, String)> {
     rs.rules
         .iter()
-        .map(|r| (r.kind.id().to_string(), r.remote.clone()))
+        .map(|r| (r.kind.id().to_string(), r.remote.to_string()))
         .collect()
 }
 
@@ -587,7 +587,10 @@ features = ["compute-cluster"]
 inbound_routes = "ip-prefixes"
 "#,
     );
-    let routes: BTreeSet<String> = rs.of_kind(Kind::Route).map(|r| r.remote.clone()).collect();
+    let routes: BTreeSet<String> = rs
+        .of_kind(Kind::Route)
+        .map(|r| r.remote.to_string())
+        .collect();
     let want: BTreeSet<String> = [
         "AzureMachineLearning.EastUS2",
         "AzureMachineLearning.CentralUS", // paired region of East US 2 (UDR-0826 example)
@@ -634,7 +637,10 @@ region = "eastus2"
 features = ["compute-cluster"]
 "#,
     );
-    let routes: BTreeSet<String> = rs.of_kind(Kind::Route).map(|r| r.remote.clone()).collect();
+    let routes: BTreeSet<String> = rs
+        .of_kind(Kind::Route)
+        .map(|r| r.remote.to_string())
+        .collect();
     let want: BTreeSet<String> = ["AzureMachineLearning", "BatchNodeManagement.EastUS2"]
         .map(String::from)
         .into();

@@ -91,7 +91,7 @@ fn network_rows(r: &amlfw::Rule, sources: &[String]) -> Vec<Row> {
             Row {
                 app: false,
                 field: field.into(),
-                dest: r.remote.clone(),
+                dest: r.remote.to_string(),
                 protocols: vec![proto.into()],
                 ports,
                 sources: sources.to_vec(),
@@ -120,7 +120,7 @@ fn app_row(r: &amlfw::Rule, sources: &[String]) -> Row {
     Row {
         app: true,
         field: "fqdns".into(),
-        dest: r.remote.clone(),
+        dest: r.remote.to_string(),
         protocols,
         ports: vec![],
         sources: sources.to_vec(),
@@ -748,11 +748,12 @@ fn no_sources_means_any_source_with_a_warning() {
 fn mixed_transports_split_and_paths_are_flagged() {
     let mut rs = common::full_public();
     let tag = common::first_rule(&mut rs, Pick::Kind(Kind::ServiceTag));
-    tag.ports = vec![
+    tag.ports = [
         PortSpec::new(Protocol::Tcp, PortRange::Single(443)),
         PortSpec::new(Protocol::Tcp, PortRange::Range(8787, 8788)),
         PortSpec::new(Protocol::Udp, PortRange::Single(5831)),
-    ];
+    ]
+    .into();
     let id = tag.id.clone();
     let t: Value = common::arm_json(&text("azfw-policy-arm", &rs));
     let parsed = policy_rules(&t);
@@ -768,7 +769,7 @@ fn mixed_transports_split_and_paths_are_flagged() {
     let path_rule = rs.rules.iter().find(|r| r.path.is_some()).unwrap();
     let p = parsed
         .iter()
-        .find(|p| p.row.dest == path_rule.remote && p.description.contains(&path_rule.id))
+        .find(|p| p.row.dest == path_rule.remote && p.description.contains(path_rule.id.as_str()))
         .unwrap();
     assert!(
         p.description.contains("Premium")

@@ -502,7 +502,7 @@ fn expected_row(
 ) -> Vec<String> {
     let (src, dst) = endpoints(r, &rs.settings);
     let mut protocols: Vec<&str> = Vec::new();
-    for p in &r.ports {
+    for p in r.ports.iter() {
         if !protocols.contains(&p.protocol.id()) {
             protocols.push(p.protocol.id());
         }
@@ -518,7 +518,7 @@ fn expected_row(
         _ => String::new(),
     };
     vec![
-        r.id.clone(),
+        r.id.to_string(),
         r.kind.id().into(),
         r.direction().id().into(),
         protocols.join(","),
@@ -529,8 +529,8 @@ fn expected_row(
             .join(" "),
         src.join(" "),
         dst.join(" "),
-        r.path.clone().unwrap_or_default(),
-        r.next_hop.clone().unwrap_or_default(),
+        r.path.as_deref().unwrap_or_default().to_string(),
+        r.next_hop.as_deref().unwrap_or_default().to_string(),
         r.features.join(" "),
         r.purpose.to_string(),
         r.references
@@ -731,7 +731,8 @@ fn hostile_values_stay_inert() {
 #[test]
 fn a_hostile_tag_name_is_a_typed_error() {
     let mut rs = common::full_public();
-    common::first_rule(&mut rs, Pick::Kind(Kind::ServiceTag)).remote = format!("Storage{EVIL}");
+    common::first_rule(&mut rs, Pick::Kind(Kind::ServiceTag)).remote =
+        format!("Storage{EVIL}").into();
     for t in ["iptables", "nftables"] {
         let e = common::try_render(t, &rs, Some(common::service_tags(Cloud::Public)));
         assert!(

@@ -169,7 +169,7 @@ fn arm_string_values_that_look_like_expressions_stay_literal() {
     let doc = common::arm_json(&common::render("nsg-arm", &rs).text);
     let r = common::arm_resources(&doc)
         .iter()
-        .find(|r| r["comments"].as_str().unwrap().contains(&id))
+        .find(|r| r["comments"].as_str().unwrap().contains(id.as_str()))
         .unwrap();
     assert_eq!(r["properties"]["description"], "[[concat('a', 'b')]");
 }
@@ -218,7 +218,7 @@ fn covered_plus_not_covered_is_every_outbound_rule() {
         .rules
         .iter()
         .filter(|r| r.direction() == amlfw::Direction::Outbound)
-        .map(|r| r.id.clone())
+        .map(|r| r.id.to_string())
         .collect();
     let covered: BTreeSet<String> = common::arm_resources(&doc)
         .iter()
@@ -263,7 +263,7 @@ fn covered_plus_not_covered_is_every_outbound_rule() {
     );
     // Routes are not covered by the NSG either; the udr-* targets write them.
     for r in rs.of_kind(Kind::Route) {
-        assert!(listed.contains(&r.id));
+        assert!(listed.contains(r.id.as_str()));
     }
 }
 
@@ -409,8 +409,8 @@ fn route_limits_are_refused_not_truncated() {
     let template = rs.of_kind(Kind::Route).next().unwrap().clone();
     for n in 0..30 {
         let mut r = template.clone();
-        r.id = format!("extra-{n}");
-        r.remote = format!("Storage.Region{n}");
+        r.id = format!("extra-{n}").into();
+        r.remote = format!("Storage.Region{n}").into();
         rs.rules.push(r);
     }
     let e = common::try_render("udr-cli", &rs, None).unwrap_err();
@@ -437,7 +437,7 @@ fn synthetic(kinds: &[bool], base: u32) -> RuleSet {
         .enumerate()
         .map(|(i, inbound)| {
             let mut r = template.clone();
-            r.id = format!("r{i}");
+            r.id = format!("r{i}").into();
             r.kind = if *inbound {
                 Kind::Inbound
             } else {

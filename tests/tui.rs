@@ -56,7 +56,7 @@ fn ids(a: &App) -> Vec<String> {
         .unwrap()
         .rules
         .iter()
-        .map(|r| r.remote.clone())
+        .map(|r| r.remote.to_string())
         .collect()
 }
 

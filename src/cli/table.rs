@@ -86,7 +86,7 @@ pub fn rules_table(rs: &RuleSet, width: usize) -> String {
         .rules
         .iter()
         .map(|r| {
-            let mut dest = r.remote.clone();
+            let mut dest = r.remote.to_string();
             if let Some(p) = &r.path {
                 dest.push_str(&format!(" (path {p})"));
             }

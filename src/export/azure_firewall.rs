@@ -140,8 +140,8 @@ fn build_plan(rs: &RuleSet, target: &dyn Exporter) -> Result<Plan, ExportError> 
         };
         if let Err(reason) = outcome {
             unexpressed.push(Unexpressed {
-                rule_id: r.id.clone(),
-                remote: r.remote.clone(),
+                rule_id: r.id.to_string(),
+                remote: r.remote.to_string(),
                 reason,
             });
         }
@@ -239,7 +239,7 @@ fn network_rules(r: &Rule, prefix: &str, names: &mut Names) -> Result<Vec<Networ
                 description,
                 protocol,
                 field,
-                destination: r.remote.clone(),
+                destination: r.remote.to_string(),
                 ports,
             }
         })
@@ -280,7 +280,7 @@ fn app_rule(r: &Rule, prefix: &str, names: &mut Names) -> Result<AppRule, String
         name: names.take(&[prefix, &r.id]),
         description: describe(r),
         protocols,
-        fqdn: r.remote.clone(),
+        fqdn: r.remote.to_string(),
     })
 }
 

@@ -233,8 +233,8 @@ pub fn plan<'a>(
     };
     for r in &rules.rules {
         let not = |reason: String| Unexpressed {
-            rule_id: r.id.clone(),
-            remote: r.remote.clone(),
+            rule_id: r.id.to_string(),
+            remote: r.remote.to_string(),
             reason,
         };
         let expanded = match r.kind {

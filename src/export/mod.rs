@@ -193,8 +193,8 @@ pub fn unexpressed_non_fqdn(
         .iter()
         .filter(|r| r.kind != crate::model::Kind::FqdnApp)
         .map(|r| Unexpressed {
-            rule_id: r.id.clone(),
-            remote: r.remote.clone(),
+            rule_id: r.id.to_string(),
+            remote: r.remote.to_string(),
             reason: reason_for(r),
         })
         .collect()

@@ -88,8 +88,8 @@ fn plan(rs: &RuleSet, target: &dyn Exporter, shape: &[&str]) -> Result<Plan, Exp
                 }
             }
             Err(reason) => unexpressed.push(Unexpressed {
-                rule_id: rule.id.clone(),
-                remote: rule.remote.clone(),
+                rule_id: rule.id.to_string(),
+                remote: rule.remote.to_string(),
                 reason,
             }),
         }
@@ -136,7 +136,7 @@ fn nsg_remote(rule: &Rule) -> Result<String, String> {
             rule.remote
         )),
         Kind::ServiceTag | Kind::Inbound => address(&rule.remote)
-            .or_else(|| is_service_tag(&rule.remote).then(|| rule.remote.clone()))
+            .or_else(|| is_service_tag(&rule.remote).then(|| rule.remote.to_string()))
             .ok_or_else(|| format!(
                 "'{}' is neither a service tag nor an IP address or CIDR: refusing to write it into an NSG rule",
                 rule.remote
@@ -197,7 +197,7 @@ fn sec_rules(rule: &Rule, remote: &str, local: Vec<String>, rs: &RuleSet) -> Vec
     groups
         .into_iter()
         .map(|(protocol, ports)| SecRule {
-            rule_id: rule.id.clone(),
+            rule_id: rule.id.to_string(),
             name: if split {
                 name_with_suffix(&[prefix, &rule.id], protocol_label(protocol))
             } else {
@@ -263,7 +263,7 @@ fn port_groups(ports: &[PortSpec]) -> Vec<(&'static str, Vec<String>)> {
 fn description(rule: &Rule) -> String {
     let text = one_line(&rule.purpose).trim().to_string();
     let text = if text.is_empty() {
-        rule.id.clone()
+        rule.id.to_string()
     } else {
         text
     };

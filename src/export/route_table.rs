@@ -83,8 +83,8 @@ fn plan(
         };
         if let Err(reason) = made? {
             unexpressed.push(Unexpressed {
-                rule_id: rule.id.clone(),
-                remote: rule.remote.clone(),
+                rule_id: rule.id.to_string(),
+                remote: rule.remote.to_string(),
                 reason,
             });
         }
@@ -159,7 +159,7 @@ fn tag_route(
     if let (Some(t), true) = (tags, address(&rule.remote).is_none()) {
         t.expand([rule.remote.as_str()])?;
     }
-    let prefix_value = address(&rule.remote).unwrap_or_else(|| rule.remote.clone());
+    let prefix_value = address(&rule.remote).unwrap_or_else(|| rule.remote.to_string());
     // Azure refuses two routes with one address prefix; the earlier route covers this rule.
     if out
         .iter()
@@ -168,7 +168,7 @@ fn tag_route(
         return Ok(Ok(()));
     }
     out.push(Route {
-        rule_id: rule.id.clone(),
+        rule_id: rule.id.to_string(),
         name: azure_name(&[prefix, &rule.id]),
         prefix: prefix_value,
         next_hop: hop,
@@ -193,7 +193,7 @@ fn prefix_routes(
             continue;
         }
         out.push(Route {
-            rule_id: rule.id.clone(),
+            rule_id: rule.id.to_string(),
             name: name_with_suffix(&[prefix, &rule.id], &p),
             prefix: p,
             next_hop: hop,

@@ -69,8 +69,8 @@ fn entries<'a>(rules: &'a RuleSet, not: &mut Vec<Unexpressed>) -> Vec<Entry<'a>>
     let mut out = Vec::new();
     for r in rules.of_kind(Kind::FqdnApp) {
         let un = |reason: String| Unexpressed {
-            rule_id: r.id.clone(),
-            remote: r.remote.clone(),
+            rule_id: r.id.to_string(),
+            remote: r.remote.to_string(),
             reason,
         };
         let Some(domain) = squid_domain(&r.remote) else {
@@ -80,7 +80,7 @@ fn entries<'a>(rules: &'a RuleSet, not: &mut Vec<Unexpressed>) -> Vec<Entry<'a>>
             continue;
         };
         let (mut tunnel, mut plain) = (Vec::new(), Vec::new());
-        for p in &r.ports {
+        for p in r.ports.iter() {
             let list = match p.protocol {
                 Protocol::Https => &mut tunnel,
                 Protocol::Http => &mut plain,

@@ -82,9 +82,9 @@ pub fn local_side(s: &Settings) -> Vec<String> {
 /// (source, destination) of a rule, as lists.
 pub fn endpoints(rule: &Rule, s: &Settings) -> (Vec<String>, Vec<String>) {
     match rule.kind.direction() {
-        Direction::Outbound => (local_side(s), vec![rule.remote.clone()]),
-        Direction::Inbound => (vec![rule.remote.clone()], local_side(s)),
-        Direction::Route => (Vec::new(), vec![rule.remote.clone()]),
+        Direction::Outbound => (local_side(s), vec![rule.remote.to_string()]),
+        Direction::Inbound => (vec![rule.remote.to_string()], local_side(s)),
+        Direction::Route => (Vec::new(), vec![rule.remote.to_string()]),
     }
 }
 
@@ -119,14 +119,14 @@ impl JsonRuleSet {
         for r in &rules.rules {
             let (source, destination) = endpoints(r, s);
             let mut protocols: Vec<&str> = Vec::new();
-            for p in &r.ports {
+            for p in r.ports.iter() {
                 if !protocols.contains(&p.protocol.id()) {
                     protocols.push(p.protocol.id());
                 }
             }
             out.push(JsonRule {
-                id: r.id.clone(),
-                requirements: r.requirements.clone(),
+                id: r.id.to_string(),
+                requirements: r.requirements.iter().map(|x| x.to_string()).collect(),
                 kind: r.kind,
                 direction: r.direction(),
                 protocol: protocols.join(","),
@@ -134,10 +134,10 @@ impl JsonRuleSet {
                 port_specs: r.ports.iter().map(|p| p.to_string()).collect(),
                 source,
                 destination,
-                path: r.path.clone(),
-                next_hop: r.next_hop.clone(),
+                path: r.path.as_deref().map(String::from),
+                next_hop: r.next_hop.as_deref().map(String::from),
                 expand_prefixes: r.expand_prefixes,
-                features: r.features.clone(),
+                features: r.features.iter().map(|f| f.to_string()).collect(),
                 always: r.always,
                 purpose: r.purpose.to_string(),
                 reference: r.references.iter().map(|x| (**x).clone()).collect(),
@@ -152,7 +152,7 @@ impl JsonRuleSet {
             region_display_name: s.region.display_name.clone(),
             paired_region: s.paired.as_ref().map(|p| p.name.clone()),
             edition: s.edition.clone(),
-            features: s.features.clone(),
+            features: s.features.iter().map(|f| f.to_string()).collect(),
             sources: s.sources.iter().map(|n| n.to_string()).collect(),
             inbound_routes: s.inbound_routes.id().to_string(),
             service_tags_change_number: tags.map(|t| t.change_number),
@@ -265,7 +265,7 @@ impl Exporter for Csv {
                 .collect::<Vec<_>>()
                 .join("; ");
             let fields = [
-                r.id.clone(),
+                r.id.to_string(),
                 r.kind.id().to_string(),
                 r.direction.id().to_string(),
                 r.protocol.clone(),
@@ -467,8 +467,8 @@ impl Exporter for Hosts {
                     )],
                 ));
                 unexpressed.push(super::Unexpressed {
-                    rule_id: r.id.clone(),
-                    remote: r.remote.clone(),
+                    rule_id: r.id.to_string(),
+                    remote: r.remote.to_string(),
                     reason: "not a host name".into(),
                 });
             } else if !seen.contains(&r.remote.as_str()) {

@@ -1111,7 +1111,7 @@ impl<'c> App<'c> {
             .filter(|w| {
                 w.rules
                     .iter()
-                    .any(|id| rule.requirements.contains(id) || id == &rule.id)
+                    .any(|id| rule.requirements.iter().chain([&rule.id]).any(|r| r == id))
             })
             .map(|w| w.message.as_str())
             .collect();

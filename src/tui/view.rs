@@ -632,7 +632,7 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
         .skip(app.preview_nav.offset)
         .take(rows.height as usize)
         .map(|(i, rule)| {
-            let mut dest = rule.remote.clone();
+            let mut dest = rule.remote.to_string();
             if rule.path.is_some() {
                 dest.push_str(" (+path)");
             }

@@ -170,7 +170,7 @@ pub fn first_rule<'r>(rs: &'r mut RuleSet, pick: Pick<'_>) -> &'r mut Rule {
         .iter_mut()
         .find(|r| match pick {
             Pick::Kind(k) => r.kind == k,
-            Pick::Remote(remote) => r.remote == remote,
+            Pick::Remote(remote) => &*r.remote == remote,
         })
         .unwrap_or_else(|| panic!("no rule {pick:?} in the rule set"))
 }
