@@ -797,3 +797,24 @@ fn outputs_are_deterministic() {
         assert_eq!(common::render(t, &rs), common::render(t, &rs), "{t}");
     }
 }
+
+#[test]
+fn json_prefixes_read_back_as_networks_and_bad_ones_are_named() {
+    let rs = common::full_public();
+    let text = common::try_render("json", &rs, Some(common::service_tags(Cloud::Public)))
+        .unwrap()
+        .text;
+    let doc: JsonRuleSet = serde_json::from_str(&text).unwrap();
+    let tagged = doc.rules.iter().find_map(|r| r.prefixes.as_ref()).unwrap();
+    // Written exactly as the networks display.
+    let first = tagged.ipv4[0].to_string();
+    assert!(text.contains(&format!("\"{first}\"")), "{first}");
+    let bad = text.replacen(&format!("\"{first}\""), "\"10.0.0.300/24\"", 1);
+    let err = serde_json::from_str::<JsonRuleSet>(&bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("invalid address prefix '10.0.0.300/24'"),
+        "{err}"
+    );
+}

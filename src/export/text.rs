@@ -173,14 +173,23 @@ pub fn bicep_string(s: &str) -> String {
 /// space, or starts like a spreadsheet formula; quotes are doubled. The value itself is never
 /// altered, so the CSV round-trips exactly.
 pub fn csv_field(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    push_csv_field(&mut out, s);
+    out
+}
+
+/// `csv_field`, appended to `out` (a field can be tens of kilobytes of prefixes).
+pub fn push_csv_field(out: &mut String, s: &str) {
     let needs = s.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
         || s.starts_with(' ')
         || s.ends_with(' ')
         || s.starts_with(['=', '+', '-', '@']);
     if needs {
-        format!("\"{}\"", s.replace('"', "\"\""))
+        out.push('"');
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
     } else {
-        s.to_string()
+        out.push_str(s);
     }
 }
 

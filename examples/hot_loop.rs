@@ -1,0 +1,75 @@
+//! Runs one hot path of amlfw in a loop for the largest profile, so that
+//! `valgrind --tool=callgrind` can count its instructions (stable on a busy machine, unlike
+//! wall-clock time; `cargo bench --bench perf` measures the time):
+//!
+//! ```text
+//! cargo build --release --example hot_loop
+//! valgrind --tool=callgrind --toggle-collect='amlfw::rules::resolve' \
+//!     target/release/examples/hot_loop resolve 1000
+//! valgrind --tool=callgrind --toggle-collect='*render*' \
+//!     target/release/examples/hot_loop json 100 tests/fixtures/servicetags/ServiceTags_Public.376.json
+//! callgrind_annotate callgrind.out.<pid>
+//! ```
+//!
+//! Arguments: `resolve` or an export target id, the number of calls (default 1000), and for
+//! exports an optional Service Tags file (loaded and expanded once before the loop, as in the
+//! wizard).
+
+use amlfw::export::{self, ExportOptions};
+use amlfw::servicetags::TagIndex;
+use amlfw::{resolve, Catalog, Cloud, Profile};
+use std::hint::black_box;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let what = args.next().unwrap_or_else(|| "resolve".into());
+    let calls: usize = args
+        .next()
+        .map(|n| n.parse().expect("the second argument is a number of calls"))
+        .unwrap_or(1000);
+    let tags = args.next().map(|path| {
+        let text = std::fs::read_to_string(&path).expect("the Service Tags file is readable");
+        TagIndex::from_json(&text).expect("the Service Tags file parses")
+    });
+
+    let catalog = Catalog::builtin();
+    let mut p = Profile::new(Cloud::Public, "eastus2");
+    p.features = catalog
+        .features
+        .iter()
+        .map(|f| f.id.clone())
+        .filter(|f| f != "aks-private")
+        .collect();
+    p.storage_account = Some("amlstore01".into());
+    p.acr_name = Some("amlacr01".into());
+    p.sources = vec!["10.0.1.0/24".into(), "10.0.2.0/24".into()];
+    p.aks_dns_servers = vec!["10.0.0.4".into()];
+    p.validate(&catalog).expect("the largest profile is valid");
+
+    if what == "resolve" {
+        let mut rules = 0;
+        for _ in 0..calls {
+            rules += black_box(resolve(black_box(&catalog), black_box(&p)).unwrap())
+                .rules
+                .len();
+        }
+        println!(
+            "resolve: {calls} calls, {} rules each",
+            rules / calls.max(1)
+        );
+        return;
+    }
+    let target = export::find(&what).unwrap_or_else(|| panic!("no target '{what}'"));
+    let rules = resolve(&catalog, &p).unwrap();
+    let opts = ExportOptions {
+        service_tags: tags.as_ref(),
+    };
+    // The first render expands the tags (kept per tag); the loop measures the later ones.
+    let mut bytes = target.render(&rules, &opts).expect("renders").text.len();
+    for _ in 0..calls {
+        bytes = black_box(target.render(black_box(&rules), &opts).unwrap())
+            .text
+            .len();
+    }
+    println!("{what}: {calls} calls, {bytes} bytes each");
+}
