@@ -83,8 +83,9 @@ enum ValueField {
 /// Reads the whole file (so that any malformed JSON is refused) but builds the entries of
 /// `values` whose name the function accepts only: the others' `properties` (nearly all of the
 /// file) are read as `IgnoredAny`, which checks the JSON and allocates nothing. The same checks
-/// as a derived `Deserialize` otherwise: required fields, no duplicate fields, unknown fields
-/// ignored.
+/// as a derived `Deserialize` otherwise (required fields, no duplicate fields, unknown fields
+/// ignored), except that the file and its entries must be objects: a derived struct also took
+/// an array of its fields in order (`[376, "Public", []]`), which no real file is.
 struct FileSeed<'k>(&'k dyn Fn(&str) -> bool);
 
 impl<'de, 'k> DeserializeSeed<'de> for FileSeed<'k> {
@@ -97,7 +98,7 @@ impl<'de, 'k> DeserializeSeed<'de> for FileSeed<'k> {
 impl<'de, 'k> Visitor<'de> for FileSeed<'k> {
     type Value = RawFile<'de>;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("struct RawFile")
+        f.write_str("a Service Tags object (changeNumber, cloud, values)")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFile<'de>, A::Error> {
         let (mut change_number, mut cloud, mut values) = (None, None, None);
@@ -147,7 +148,7 @@ impl<'de, 'k> DeserializeSeed<'de> for ValuesSeed<'k> {
 impl<'de, 'k> Visitor<'de> for ValuesSeed<'k> {
     type Value = Vec<RawValue<'de>>;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a sequence")
+        f.write_str("an array of service tags")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut kept = Vec::new();
@@ -173,7 +174,7 @@ impl<'de, 'k> DeserializeSeed<'de> for ValueSeed<'k> {
 impl<'de, 'k> Visitor<'de> for ValueSeed<'k> {
     type Value = Option<RawValue<'de>>;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("struct RawValue")
+        f.write_str("a service tag object (name, properties)")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut name: Option<Text<'de>> = None;
@@ -748,6 +749,24 @@ mod tests {
                     "{message}"
                 ),
                 other => panic!("{to}: {:?}", other.map(|t| t.names().len())),
+            }
+        }
+    }
+
+    #[test]
+    fn the_file_and_its_entries_must_be_objects() {
+        for text in [
+            r#"[7, "Public", []]"#,
+            r#"{"changeNumber": 7, "cloud": "Public", "values": [["Storage", {}]]}"#,
+            r#"{"changeNumber": 7, "cloud": "Public", "values": {}}"#,
+        ] {
+            for keep in [|_: &str| true, |_: &str| false] {
+                match TagIndex::from_json_keeping(text, keep) {
+                    Err(TagError::Parse { message, .. }) => {
+                        assert!(message.contains("expected a"), "{message}")
+                    }
+                    other => panic!("{text}: {:?}", other.map(|t| t.len())),
+                }
             }
         }
     }
