@@ -6,7 +6,8 @@
 //! - `tui`: one frame of the wizard at 200x60 after a feature toggle, preview included
 //!   (`update(Space)` + `view` into a ratatui `TestBackend`), and its two halves apart.
 //! - `export`: every target for the largest profile, with the real public Service Tags file.
-//! - `servicetags`: loading the real public file (from memory, and with the file read),
+//! - `servicetags`: loading the real public file (from memory, and with the file read; and
+//!   keeping one tag as `amlfw tags` does),
 //!   expanding + aggregating the tags of the largest profile, and every tag of the file at once.
 //!
 //! Nothing here runs under `cargo test`: timing belongs to `cargo bench` and
@@ -246,6 +247,22 @@ mod servicetags {
     fn load_from_memory(b: Bencher) {
         let text = public_text();
         b.bench(|| TagIndex::from_json(black_box(text)).unwrap());
+    }
+
+    /// What `amlfw tags --tag Storage.EastUS2` does after reading the file: keep one tag, skip
+    /// the properties of the others.
+    #[divan::bench(
+        name = "load public file keeping one tag (from memory)",
+        sample_count = 30
+    )]
+    fn load_keeping_one(b: Bencher) {
+        let text = public_text();
+        b.bench(|| {
+            TagIndex::from_json_keeping(black_box(text), |n| {
+                n.eq_ignore_ascii_case("Storage.EastUS2")
+            })
+            .unwrap()
+        });
     }
 
     /// What `amlfw --service-tags FILE` does: read the file, parse it.

@@ -75,17 +75,46 @@ pub mod profile_toml {
 }
 
 pub mod service_tags {
-    //! Service Tags JSON -> index -> cloud checks, names, expansion (and a missing tag).
+    //! Service Tags JSON -> index -> cloud checks, names, expansion (and a missing tag); keeping
+    //! only some tags agrees with keeping them all.
     use amlfw::servicetags::{TagError, TagIndex};
     use amlfw::Cloud;
 
     const MISSING: &str = "AmlfwFuzzNoSuchTag";
 
+    /// `from_json_keeping` (as `amlfw tags` calls it) only skips work: it accepts whatever
+    /// `from_json` accepts, with the same kept tags, and refuses as malformed JSON only what
+    /// `from_json` refuses as malformed too.
+    fn keeping_agrees(s: &str, all: &Result<TagIndex, TagError>) {
+        let keep = |n: &str| n.len() % 2 == 0;
+        match (all, TagIndex::from_json_keeping(s, keep)) {
+            (Ok(all), Ok(some)) => {
+                assert_eq!(
+                    (&some.cloud, some.change_number),
+                    (&all.cloud, all.change_number)
+                );
+                let kept: Vec<&str> = all.names().into_iter().filter(|n| keep(n)).collect();
+                assert_eq!(some.names(), kept);
+                for n in kept {
+                    assert_eq!(some.get(n).unwrap().prefixes, all.get(n).unwrap().prefixes);
+                }
+            }
+            (Ok(_), Err(e)) => panic!("from_json accepts, from_json_keeping refuses: {e}"),
+            (Err(TagError::Parse { .. }), _) => {}
+            (Err(e), Err(TagError::Parse { message, .. })) => {
+                panic!("from_json: {e}; from_json_keeping refuses the JSON: {message}")
+            }
+            (Err(_), _) => {}
+        }
+    }
+
     pub fn harness(data: &[u8]) {
         let Ok(s) = std::str::from_utf8(data) else {
             return;
         };
-        let idx = match TagIndex::from_json(s) {
+        let all = TagIndex::from_json(s);
+        keeping_agrees(s, &all);
+        let idx = match all {
             Ok(idx) => idx,
             Err(e) => {
                 let _ = e.to_string();

@@ -7,6 +7,9 @@
 
 use crate::model::Cloud;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -33,21 +36,17 @@ pub enum TagError {
     BadPrefix { tag: String, prefix: String },
 }
 
-#[derive(Deserialize)]
+/// The parts of the file that are used. Read by `FileSeed` rather than derived, so that the
+/// entries of `values` that are not kept are skipped without building anything.
 struct RawFile<'a> {
-    #[serde(rename = "changeNumber")]
     change_number: u64,
-    #[serde(borrow)]
-    cloud: Cow<'a, str>,
-    #[serde(borrow)]
+    cloud: Text<'a>,
+    /// The kept entries only.
     values: Vec<RawValue<'a>>,
 }
 
-#[derive(Deserialize)]
 struct RawValue<'a> {
-    #[serde(borrow)]
-    name: Cow<'a, str>,
-    #[serde(borrow)]
+    name: Text<'a>,
     properties: RawProperties<'a>,
 }
 
@@ -55,6 +54,178 @@ struct RawValue<'a> {
 struct RawProperties<'a> {
     #[serde(borrow, rename = "addressPrefixes", default)]
     address_prefixes: Vec<Text<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier)]
+enum FileField {
+    #[serde(rename = "changeNumber")]
+    ChangeNumber,
+    #[serde(rename = "cloud")]
+    Cloud,
+    #[serde(rename = "values")]
+    Values,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier)]
+enum ValueField {
+    #[serde(rename = "name")]
+    Name,
+    #[serde(rename = "properties")]
+    Properties,
+    #[serde(other)]
+    Other,
+}
+
+/// Reads the whole file (so that any malformed JSON is refused) but builds the entries of
+/// `values` whose name the function accepts only: the others' `properties` (nearly all of the
+/// file) are read as `IgnoredAny`, which checks the JSON and allocates nothing. The same checks
+/// as a derived `Deserialize` otherwise (required fields, no duplicate fields, unknown fields
+/// ignored), except that the file and its entries must be objects: a derived struct also took
+/// an array of its fields in order (`[376, "Public", []]`), which no real file is.
+struct FileSeed<'k>(&'k dyn Fn(&str) -> bool);
+
+impl<'de, 'k> DeserializeSeed<'de> for FileSeed<'k> {
+    type Value = RawFile<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawFile<'de>, D::Error> {
+        d.deserialize_struct("RawFile", &["changeNumber", "cloud", "values"], self)
+    }
+}
+
+impl<'de, 'k> Visitor<'de> for FileSeed<'k> {
+    type Value = RawFile<'de>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a Service Tags object (changeNumber, cloud, values)")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFile<'de>, A::Error> {
+        let (mut change_number, mut cloud, mut values) = (None, None, None);
+        while let Some(key) = map.next_key()? {
+            match key {
+                FileField::ChangeNumber => {
+                    if change_number.is_some() {
+                        return Err(A::Error::duplicate_field("changeNumber"));
+                    }
+                    change_number = Some(map.next_value()?);
+                }
+                FileField::Cloud => {
+                    if cloud.is_some() {
+                        return Err(A::Error::duplicate_field("cloud"));
+                    }
+                    cloud = Some(map.next_value()?);
+                }
+                FileField::Values => {
+                    if values.is_some() {
+                        return Err(A::Error::duplicate_field("values"));
+                    }
+                    values = Some(map.next_value_seed(ValuesSeed(self.0))?);
+                }
+                FileField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(RawFile {
+            change_number: change_number.ok_or_else(|| A::Error::missing_field("changeNumber"))?,
+            cloud: cloud.ok_or_else(|| A::Error::missing_field("cloud"))?,
+            values: values.ok_or_else(|| A::Error::missing_field("values"))?,
+        })
+    }
+}
+
+/// The `values` array: the kept entries.
+struct ValuesSeed<'k>(&'k dyn Fn(&str) -> bool);
+
+impl<'de, 'k> DeserializeSeed<'de> for ValuesSeed<'k> {
+    type Value = Vec<RawValue<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, 'k> Visitor<'de> for ValuesSeed<'k> {
+    type Value = Vec<RawValue<'de>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of service tags")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut kept = Vec::new();
+        while let Some(value) = seq.next_element_seed(ValueSeed(self.0))? {
+            kept.extend(value);
+        }
+        Ok(kept)
+    }
+}
+
+/// One entry of `values`: `Some` if kept. Microsoft's files give `name` before `properties`, so
+/// the properties of a tag that is not kept are skipped; if `properties` came first, they are
+/// read (and checked) as for a kept tag and dropped once the name is known.
+struct ValueSeed<'k>(&'k dyn Fn(&str) -> bool);
+
+impl<'de, 'k> DeserializeSeed<'de> for ValueSeed<'k> {
+    type Value = Option<RawValue<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_struct("RawValue", &["name", "properties"], self)
+    }
+}
+
+impl<'de, 'k> Visitor<'de> for ValueSeed<'k> {
+    type Value = Option<RawValue<'de>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a service tag object (name, properties)")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut name: Option<Text<'de>> = None;
+        let mut properties = Props::Unseen;
+        while let Some(key) = map.next_key()? {
+            match key {
+                ValueField::Name => {
+                    if name.is_some() {
+                        return Err(A::Error::duplicate_field("name"));
+                    }
+                    name = Some(map.next_value()?);
+                }
+                ValueField::Properties => {
+                    properties = match (&properties, &name) {
+                        (Props::Unseen, Some(Text(n))) if (self.0)(n) => {
+                            Props::Kept(map.next_value()?)
+                        }
+                        (Props::Unseen, Some(_)) => {
+                            map.next_value::<IgnoredAny>()?;
+                            Props::Skipped
+                        }
+                        (Props::Unseen, None) => Props::BeforeName(map.next_value()?),
+                        _ => return Err(A::Error::duplicate_field("properties")),
+                    };
+                }
+                ValueField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let name = name.ok_or_else(|| A::Error::missing_field("name"))?;
+        Ok(match properties {
+            Props::Unseen => return Err(A::Error::missing_field("properties")),
+            Props::Skipped => None,
+            Props::Kept(properties) => Some(RawValue { name, properties }),
+            Props::BeforeName(properties) => {
+                (self.0)(&name.0).then_some(RawValue { name, properties })
+            }
+        })
+    }
+}
+
+/// What `ValueSeed` did with an entry's `properties`.
+enum Props<'a> {
+    Unseen,
+    /// The name came first and is not kept.
+    Skipped,
+    /// The name came first and is kept.
+    Kept(RawProperties<'a>),
+    /// Read before the name was known.
+    BeforeName(RawProperties<'a>),
 }
 
 /// A string borrowed from the file where it can be (no escapes), copied where it cannot. A
@@ -181,43 +352,50 @@ impl TagIndex {
     }
 
     /// Like `from_json`, but keeps (and parses the prefixes of) only the tags whose name `keep`
-    /// accepts. The whole file is still read as JSON, so a malformed file is still refused;
-    /// a bad prefix in a tag that was not asked for is not looked at. `amlfw tags` uses it.
+    /// accepts. The whole file is still read as JSON, so a malformed file is still refused, but
+    /// the `properties` of a tag that was not asked for are only checked to be JSON (when its
+    /// `name` comes first, as in Microsoft's files): a bad prefix there is not looked at, and
+    /// nothing is built for it. `amlfw tags` uses it.
     pub fn from_json_keeping(
         text: &str,
         keep: impl Fn(&str) -> bool,
     ) -> Result<TagIndex, TagError> {
-        let raw: RawFile = serde_json::from_str(text).map_err(|e| TagError::Parse {
-            line: e.line(),
-            column: e.column(),
-            message: match e.classify() {
-                serde_json::error::Category::Eof => {
-                    "the file ends too early (empty or truncated?)".to_string()
-                }
-                _ => e.to_string(),
-            },
-        })?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let raw = FileSeed(&keep)
+            .deserialize(&mut de)
+            .and_then(|raw| de.end().map(|()| raw))
+            .map_err(|e| TagError::Parse {
+                line: e.line(),
+                column: e.column(),
+                message: match e.classify() {
+                    serde_json::error::Category::Eof => {
+                        "the file ends too early (empty or truncated?)".to_string()
+                    }
+                    _ => e.to_string(),
+                },
+            })?;
         let mut tags = HashMap::with_capacity(raw.values.len());
-        for v in raw.values.into_iter().filter(|v| keep(&v.name)) {
+        for v in raw.values {
+            let name = v.name.0;
             let mut prefixes = Vec::with_capacity(v.properties.address_prefixes.len());
             for Text(p) in &v.properties.address_prefixes {
                 let net = p.parse::<IpNet>().ok().ok_or_else(|| TagError::BadPrefix {
-                    tag: v.name.to_string(),
+                    tag: name.to_string(),
                     prefix: p.to_string(),
                 })?;
                 prefixes.push(net);
             }
             tags.insert(
-                v.name.to_ascii_lowercase(),
+                name.to_ascii_lowercase(),
                 Tag {
-                    name: v.name.into_owned(),
+                    name: name.into_owned(),
                     prefixes,
                     aggregated: OnceLock::new(),
                 },
             );
         }
         Ok(TagIndex {
-            cloud: raw.cloud.into_owned(),
+            cloud: raw.cloud.0.into_owned(),
             change_number: raw.change_number,
             tags,
         })
@@ -460,6 +638,174 @@ mod tests {
         ));
         // A malformed file is still refused.
         assert!(TagIndex::from_json_keeping(&SMALL[..40], |_| false).is_err());
+    }
+
+    fn only_storage(n: &str) -> bool {
+        n.eq_ignore_ascii_case("storage.eastus2")
+    }
+
+    fn prefix_texts(t: &TagIndex, name: &str) -> Vec<String> {
+        t.get(name)
+            .unwrap()
+            .prefixes
+            .iter()
+            .map(net_string)
+            .collect()
+    }
+
+    #[test]
+    fn properties_before_the_name_are_kept_or_dropped_by_the_name() {
+        // `properties` first in both entries; the kept one's name needs unescaping.
+        let text = r#"{"values": [
+          {"properties": {"addressPrefixes": ["10.0.0.0/24"]}, "id": "x", "name": "Storage.East\u0055S2"},
+          {"properties": {"addressPrefixes": ["not-a-prefix"]}, "name": "AzureMachineLearning"}
+        ], "cloud": "Public", "changeNumber": 9}"#;
+        let t = TagIndex::from_json_keeping(text, only_storage).unwrap();
+        assert_eq!((t.cloud.as_str(), t.change_number), ("Public", 9));
+        assert_eq!(t.names(), ["Storage.EastUS2"]);
+        assert_eq!(prefix_texts(&t, "Storage.EastUS2"), ["10.0.0.0/24"]);
+        // Read before the name is known, so they must have the shape of kept properties.
+        let odd = text.replace(r#"["not-a-prefix"]"#, "5");
+        assert_ne!(odd, text);
+        assert!(matches!(
+            TagIndex::from_json_keeping(&odd, only_storage),
+            Err(TagError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn the_properties_of_a_tag_not_kept_need_only_be_json() {
+        let odd = SMALL.replace(
+            r#""addressPrefixes": ["10.0.0.64/26", "192.0.2.0/24"], "networkFeatures": null"#,
+            r#""addressPrefixes": 5, "networkFeatures": {"a": [true, "\u00e9", -1.5e3, {}]}"#,
+        );
+        assert_ne!(odd, SMALL);
+        assert!(matches!(
+            TagIndex::from_json(&odd),
+            Err(TagError::Parse { .. })
+        ));
+        let t = TagIndex::from_json_keeping(&odd, only_storage).unwrap();
+        assert_eq!(t.names(), ["Storage.EastUS2"]);
+        assert_eq!(prefix_texts(&t, "storage.eastus2").len(), 5);
+    }
+
+    #[test]
+    fn malformed_json_in_a_tag_not_kept_is_refused_with_its_position() {
+        let pos = SMALL.find("192.0.2.0/24").unwrap();
+        let line = SMALL[..pos].lines().count();
+        assert_eq!(line, 4);
+        let bad = [
+            // Cut inside the skipped tag's prefixes.
+            SMALL[..pos].to_string(),
+            // A missing value, a control character in a string, a bad escape, a bare word.
+            SMALL.replace(r#""192.0.2.0/24""#, r#""192.0.2.0/24",,"#),
+            SMALL.replace("192.0.2.0/24", "192.0.2.0/24\u{1}"),
+            SMALL.replace("192.0.2.0/24", r"192.0.2.0/24\q"),
+            SMALL.replace(r#""networkFeatures": null"#, r#""networkFeatures": nul"#),
+        ];
+        for text in &bad {
+            match TagIndex::from_json_keeping(text, only_storage) {
+                Err(TagError::Parse { line: l, .. }) => assert_eq!(l, line, "{text}"),
+                other => panic!("{text}: {:?}", other.map(|t| t.names().len())),
+            }
+        }
+        // Cut after the last value, or followed by more than whitespace: refused too.
+        for text in [&SMALL[..SMALL.len() - 1], &format!("{SMALL} x")] {
+            assert!(matches!(
+                TagIndex::from_json_keeping(text, only_storage),
+                Err(TagError::Parse { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn entries_not_kept_still_need_a_name_and_properties_once() {
+        let cases = [
+            (r#""name": "AzureMachineLearning", "#, ""),
+            (
+                r#""properties": {"addressPrefixes""#,
+                r#""other": {"addressPrefixes""#,
+            ),
+            (
+                r#""name": "AzureMachineLearning", "#,
+                r#""name": "AzureMachineLearning", "name": "X", "#,
+            ),
+            (
+                r#""networkFeatures": null}"#,
+                r#""networkFeatures": null}, "properties": {}"#,
+            ),
+            (
+                r#""cloud": "Public", "#,
+                r#""cloud": "Public", "cloud": "Public", "#,
+            ),
+            (r#""changeNumber": 7, "#, ""),
+        ];
+        for (from, to) in cases {
+            let text = SMALL.replace(from, to);
+            assert_ne!(text, SMALL, "{from}");
+            match TagIndex::from_json_keeping(&text, only_storage) {
+                Err(TagError::Parse { message, .. }) => assert!(
+                    message.contains("missing field") || message.contains("duplicate field"),
+                    "{message}"
+                ),
+                other => panic!("{to}: {:?}", other.map(|t| t.names().len())),
+            }
+        }
+    }
+
+    #[test]
+    fn the_file_and_its_entries_must_be_objects() {
+        for text in [
+            r#"[7, "Public", []]"#,
+            r#"{"changeNumber": 7, "cloud": "Public", "values": [["Storage", {}]]}"#,
+            r#"{"changeNumber": 7, "cloud": "Public", "values": {}}"#,
+        ] {
+            for keep in [|_: &str| true, |_: &str| false] {
+                match TagIndex::from_json_keeping(text, keep) {
+                    Err(TagError::Parse { message, .. }) => {
+                        assert!(message.contains("expected a"), "{message}")
+                    }
+                    other => panic!("{text}: {:?}", other.map(|t| t.len())),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn kept_tags_are_those_of_the_whole_file() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/servicetags/ServiceTags_Public.376.json"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let all = TagIndex::from_json(&text).unwrap();
+        let wanted = [
+            "storage.eastus2",
+            "AzureMachineLearning",
+            "AzureCloud",
+            "AzureCloud.eastus2",
+            "ActionGroup",
+            "AzureFrontDoor.Backend",
+        ];
+        let some = TagIndex::from_json_keeping(&text, |n| {
+            wanted.iter().any(|w| w.eq_ignore_ascii_case(n))
+        })
+        .unwrap();
+        assert_eq!(
+            (&some.cloud, some.change_number),
+            (&all.cloud, all.change_number)
+        );
+        assert_eq!(some.len(), wanted.len());
+        for w in wanted {
+            let (a, s) = (all.get(w).unwrap(), some.get(w).unwrap());
+            assert_eq!(s.name, a.name);
+            assert!(!s.prefixes.is_empty(), "{w}");
+            assert_eq!(s.prefixes, a.prefixes, "{w}");
+        }
+        assert!(all.len() > 2_500);
+        let none = TagIndex::from_json_keeping(&text, |_| false).unwrap();
+        assert!(none.is_empty());
+        assert_eq!(none.change_number, all.change_number);
     }
 
     #[test]
