@@ -8,6 +8,7 @@ use cli::args::Cli;
 
 /// Starts the wizard, pre-filled from the selection (else the built-in default).
 fn wizard(
+    launched: std::time::Instant,
     selection: &cli::args::Selection,
     service_tags: Option<&std::path::Path>,
     parsed_clipboard: Option<amlfw::clipboard::Mode>,
@@ -37,12 +38,15 @@ fn wizard(
         tags: tags.as_ref(),
         store,
         clipboard,
+        launched,
     };
     amlfw::tui::run(catalog, start)
         .map_err(|e| cli::CliError::failure(format!("terminal error: {e}")))
 }
 
 fn main() {
+    // The wizard's time to first frame counts from here (AMLFW_EXIT_AFTER_FIRST_FRAME).
+    let launched = std::time::Instant::now();
     let parsed = Cli::parse();
     let result = match parsed.command {
         // `tags` needs no catalog; answering it first saves the catalog's parse on every call.
@@ -54,6 +58,7 @@ fn main() {
             match command {
                 Some(command) => cli::run(command, &catalog),
                 None => wizard(
+                    launched,
                     &parsed.selection,
                     parsed.service_tags.as_deref(),
                     parsed.clipboard,
