@@ -790,26 +790,35 @@ refs = [{ doc = "D", section = "four" }]
         let fill = |t: &str, kind: Kind, dns: Option<&str>| {
             substitute(&SharedStr::from(t), kind, &ctx, dns).map(|s| s.to_string())
         };
-        assert_eq!(
-            fill("<storage>.blob.core.windows.net", Kind::FqdnApp, None).ok(),
-            Some("acct.blob.core.windows.net".into())
-        );
-        assert_eq!(
-            fill("Storage.<region>", Kind::ServiceTag, None).ok(),
-            Some("Storage.EastUS2".into())
-        );
-        assert_eq!(
-            fill("x.<region>.example", Kind::FqdnApp, None).ok(),
-            Some("x.eastus2.example".into())
-        );
-        assert_eq!(
-            fill("Sql.<paired>", Kind::ServiceTag, None).ok(),
-            Some("Sql.CentralUS".into())
-        );
-        assert_eq!(
-            fill("<dns>", Kind::Network, Some("10.0.0.4")).ok(),
-            Some("10.0.0.4".into())
-        );
+        let filled = [
+            (
+                "<storage>.blob.core.windows.net",
+                Kind::FqdnApp,
+                None,
+                "acct.blob.core.windows.net",
+            ),
+            (
+                "Storage.<region>",
+                Kind::ServiceTag,
+                None,
+                "Storage.EastUS2",
+            ),
+            (
+                "x.<region>.example",
+                Kind::FqdnApp,
+                None,
+                "x.eastus2.example",
+            ),
+            ("Sql.<paired>", Kind::ServiceTag, None, "Sql.CentralUS"),
+            ("<dns>", Kind::Network, Some("10.0.0.4"), "10.0.0.4"),
+        ];
+        for (template, kind, dns, want) in filled {
+            assert_eq!(
+                fill(template, kind, dns).ok().as_deref(),
+                Some(want),
+                "{template}"
+            );
+        }
         assert!(matches!(
             fill("<acr>.azurecr.io", Kind::FqdnApp, None),
             Err(Missing::Value("<acr>"))
