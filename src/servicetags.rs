@@ -276,13 +276,30 @@ impl PrefixText {
     fn parse(&self) -> Result<Vec<IpNet>, Box<str>> {
         // A prefix of the public file takes 18 bytes of text on average (IPv6 ones more).
         let mut nets = Vec::with_capacity(self.text.len() / 16);
-        for p in self.text.split_terminator('\n') {
-            nets.push(p.parse::<IpNet>().map_err(|_| Box::<str>::from(p))?);
+        let mut start = 0;
+        // `memchr` finds the line ends several bytes at a time: `split_terminator`, or a byte
+        // loop, cost 10 to 15% of the instructions of the parse.
+        for end in memchr::memchr_iter(b'\n', self.text.as_bytes()) {
+            let p = &self.text[start..end];
+            start = end + 1;
+            nets.push(parse_net(p).ok_or_else(|| Box::<str>::from(p))?);
         }
         match &self.unsplittable {
             Some(p) => Err(p.clone()),
             None => Ok(nets),
         }
+    }
+}
+
+/// `text.parse::<IpNet>()`, which tries IPv4 and then IPv6, with one parse only: `ipnet`
+/// accepts an IPv4 prefix only of digits, dots and a slash, and an IPv6 one only with a colon
+/// before any dot (an embedded IPv4 address comes after one), so the first of `.` and `:` tells
+/// the only family that can succeed (a test compares the two on many strings). It saves the
+/// failed IPv4 attempt on every IPv6 prefix and `IpNet`'s boxed parsers: 6% of the parse.
+fn parse_net(text: &str) -> Option<IpNet> {
+    match text.bytes().find(|&b| b == b'.' || b == b':') {
+        Some(b':') => text.parse::<Ipv6Net>().ok().map(IpNet::V6),
+        _ => text.parse::<Ipv4Net>().ok().map(IpNet::V4),
     }
 }
 
@@ -1210,6 +1227,121 @@ mod tests {
         });
         assert!(errors.iter().all(|e| *e == Err(aml_bad())), "{errors:?}");
     }
+
+    /// `parse_net` against `IpNet::from_str` (IPv4, then IPv6) on valid, odd and random text.
+    #[test]
+    fn parse_net_is_ipnets_parse() {
+        let mut cases: Vec<String> = [
+            "",
+            ".",
+            ":",
+            "/",
+            "/8",
+            "0.0.0.0/0",
+            "255.255.255.255/32",
+            "10.0.0.1/8",
+            "010.0.0.0/8",
+            "1.2.3.4/33",
+            "1.2.3.4/024",
+            "1.2.3.4",
+            "1.2.3/24",
+            "1.2.3.4.5/8",
+            "1.2.3.4:5/24",
+            "1.2.3.4::/64",
+            "1.2.3.4/8:",
+            "::/0",
+            "::1/128",
+            "::/129",
+            "1::/064",
+            "::ffff:1.2.3.4/128",
+            "::1.2.3.4/128",
+            "1:2:3:4:5:6:1.2.3.4/96",
+            "1:2:3:4:5:6:7:8/64",
+            "1:2:3:4:5:6:7:8:9/64",
+            "2001:db8::/33",
+            "2001:DB8::/32",
+            "2001:db8::1.2.3.4.5/64",
+            "a.b.c.d/8",
+            " 1.2.3.4/8",
+            "1.2.3.4/8 ",
+            "+1.2.3.4/8",
+            "1.2.3.4/+8",
+            "١.2.3.4/8",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let alphabet = b"0123456789abcdefABCDEF.:/0123456789..::x ";
+        for _ in 0..200_000 {
+            let len = (next() % 24) as usize;
+            let s: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize] as char)
+                .collect();
+            cases.push(s);
+        }
+        // Prefix-shaped text, valid or nearly: octets and lengths sometimes out of range or
+        // with leading zeros, IPv6 groups with or without `::` and an IPv4 tail.
+        for _ in 0..100_000 {
+            let octets = |next: &mut dyn FnMut() -> u64| -> String {
+                (0..4)
+                    .map(|_| match next() % 8 {
+                        0 => format!("0{}", next() % 100),
+                        1 => (next() % 300).to_string(),
+                        _ => (next() % 256).to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(".")
+            };
+            let s = if next() % 2 == 0 {
+                format!("{}/{}", octets(&mut next), next() % 35)
+            } else {
+                let groups = (next() % 9) as usize;
+                let mut g: Vec<String> = (0..groups)
+                    .map(|_| format!("{:x}", next() % 0x1_0010))
+                    .collect();
+                if next() % 3 == 0 {
+                    let at = (next() as usize) % (groups + 1);
+                    g.insert(at, String::new());
+                    if at == 0 || at == g.len() - 1 {
+                        g.insert(at, String::new());
+                    }
+                }
+                if next() % 4 == 0 {
+                    g.push(octets(&mut next));
+                }
+                format!("{}/{}", g.join(":"), next() % 131)
+            };
+            cases.push(s);
+        }
+        // Valid prefixes, and each with one character changed.
+        let valid = [
+            "192.0.2.0/24",
+            "2603:1030:a02::600/121",
+            "::ffff:192.0.2.1/128",
+        ];
+        for v in valid {
+            for i in 0..v.len() {
+                for c in ['.', ':', '/', '0', '9', 'f', 'g'] {
+                    cases.push(format!("{}{c}{}", &v[..i], &v[i + 1..]));
+                }
+            }
+        }
+        let mut accepted = 0;
+        for s in &cases {
+            let want = s.parse::<IpNet>().ok();
+            assert_eq!(parse_net(s), want, "{s:?}");
+            accepted += usize::from(want.is_some());
+        }
+        assert!(accepted > 20_000, "{accepted} of {} accepted", cases.len());
+    }
+
     #[test]
     fn fast_prefix_text_is_display() {
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
