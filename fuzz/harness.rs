@@ -75,16 +75,18 @@ pub mod profile_toml {
 }
 
 pub mod service_tags {
-    //! Service Tags JSON -> index -> cloud checks, names, expansion (and a missing tag); keeping
-    //! only some tags agrees with keeping them all.
+    //! Service Tags JSON -> index -> cloud checks, names, expansion (and a missing tag, and a
+    //! malformed prefix, found when its tag is first used); keeping only some tags agrees with
+    //! keeping them all.
     use amlfw::servicetags::{TagError, TagIndex};
     use amlfw::Cloud;
 
     const MISSING: &str = "AmlfwFuzzNoSuchTag";
 
     /// `from_json_keeping` (as `amlfw tags` calls it) only skips work: it accepts whatever
-    /// `from_json` accepts, with the same kept tags, and refuses as malformed JSON only what
-    /// `from_json` refuses as malformed too.
+    /// `from_json` accepts, with the same kept tags and the same prefixes once parsed (or the
+    /// same malformed one), and refuses as malformed JSON only what `from_json` refuses as
+    /// malformed too. Loading checks the JSON only: prefixes are parsed on a tag's first use.
     fn keeping_agrees(s: &str, all: &Result<TagIndex, TagError>) {
         let keep = |n: &str| n.len() % 2 == 0;
         match (all, TagIndex::from_json_keeping(s, keep)) {
@@ -95,16 +97,22 @@ pub mod service_tags {
                 );
                 let kept: Vec<&str> = all.names().into_iter().filter(|n| keep(n)).collect();
                 assert_eq!(some.names(), kept);
+                // Forces the parse of every kept tag in both.
                 for n in kept {
-                    assert_eq!(some.get(n).unwrap().prefixes, all.get(n).unwrap().prefixes);
+                    assert_eq!(
+                        some.get(n).unwrap().prefixes(),
+                        all.get(n).unwrap().prefixes(),
+                        "{n}"
+                    );
+                }
+                // `some` keeps a part of `all`'s entries (repeated names included).
+                if all.check_prefixes().is_ok() {
+                    assert_eq!(some.check_prefixes(), Ok(()));
                 }
             }
             (Ok(_), Err(e)) => panic!("from_json accepts, from_json_keeping refuses: {e}"),
             (Err(TagError::Parse { .. }), _) => {}
-            (Err(e), Err(TagError::Parse { message, .. })) => {
-                panic!("from_json: {e}; from_json_keeping refuses the JSON: {message}")
-            }
-            (Err(_), _) => {}
+            (Err(e), _) => panic!("loading checks the JSON only, yet from_json refuses: {e}"),
         }
     }
 
@@ -134,15 +142,32 @@ pub mod service_tags {
                 "names() lists {n:?} but contains() denies it"
             );
         }
+        // A listed name expands unless its prefixes do not parse; then expanding is that error.
+        let first_bad = |some: &[&str]| {
+            some.iter()
+                .find_map(|n| idx.get(n).expect("a listed name").prefixes().err())
+        };
         for n in names.iter().take(4) {
-            let _ = idx.expand([*n]).expect("a listed name expands");
+            match (idx.expand([*n]), first_bad(&[*n])) {
+                (Ok(_), None) => {}
+                (Err(e @ TagError::BadPrefix { .. }), Some(bad)) => {
+                    assert_eq!(e, bad);
+                    let _ = e.to_string();
+                }
+                (r, bad) => panic!("expanding {n:?} gave {r:?}, its prefixes {bad:?}"),
+            }
         }
-        let _ = idx
-            .expand(names.iter().take(4).copied())
-            .expect("listed names expand");
-        let _ = idx
-            .expand(names.iter().copied())
-            .expect("listed names expand");
+        // Some names expanded alone before (their aggregates are kept), and all of them.
+        for some in [&names[..names.len().min(4)], &names[..]] {
+            match (idx.expand(some.iter().copied()), first_bad(some)) {
+                (Ok(_), None) => {}
+                (Err(e), Some(bad)) => assert_eq!(e, bad),
+                (r, bad) => panic!(
+                    "expanding {} tags gave {r:?}, the first bad {bad:?}",
+                    some.len()
+                ),
+            }
+        }
         if !idx.contains(MISSING) {
             match idx.expand(names.iter().take(2).copied().chain([MISSING])) {
                 Err(e @ TagError::MissingTag { .. }) => {

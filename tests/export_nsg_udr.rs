@@ -354,7 +354,11 @@ fn ip_prefix_routes_are_exactly_the_three_tags() {
             "prefix {p} has no route"
         );
     }
-    let paired = &tags.get("AzureMachineLearning.CentralUS").unwrap().prefixes;
+    let paired = tags
+        .get("AzureMachineLearning.CentralUS")
+        .unwrap()
+        .prefixes()
+        .unwrap();
     assert!(!paired.is_empty());
     assert!(
         paired.iter().all(|p| routes.iter().any(|r| r.contains(p))),

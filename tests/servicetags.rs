@@ -367,6 +367,118 @@ fn bad_files_are_clear_errors_with_positions() {
     );
 }
 
+/// The public file with the first prefix of `tag` replaced by `bad`, written to `dir`.
+fn public_file_with_bad_prefix(dir: &std::path::Path, tag: &str, bad: &str) -> String {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(public_file()).unwrap()).unwrap();
+    let entry = doc["values"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|v| v["name"] == tag)
+        .unwrap_or_else(|| panic!("no tag {tag}"));
+    entry["properties"]["addressPrefixes"][0] = bad.into();
+    let path = dir.join("ServiceTags_bad.json");
+    std::fs::write(&path, serde_json::to_vec(&doc).unwrap()).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// Prefixes are parsed when a tag is first used: a bad one in a tag the export uses fails it
+/// (exit 2, the file, the tag and the prefix named, as when the file was parsed whole at load);
+/// one in a tag nobody uses is not looked at.
+#[test]
+fn a_bad_prefix_fails_the_commands_that_use_its_tag() {
+    let d = tempfile::tempdir().unwrap();
+    let bad = public_file_with_bad_prefix(d.path(), "Storage.EastUS2", "10.0.0.300/24");
+    let message = format!(
+        "{bad}: service tag 'Storage.EastUS2' has an invalid address prefix '10.0.0.300/24'"
+    );
+    // The default profile (public, eastus2) uses Storage.EastUS2.
+    for target in ["iptables", "nftables", "json", "csv", "markdown"] {
+        let err = fails_with(
+            &[
+                "export",
+                "--region",
+                "eastus2",
+                "--target",
+                target,
+                "--service-tags",
+                &bad,
+            ],
+            &[&message],
+        );
+        assert_eq!(err, format!("amlfw: {message}\n"), "{target}");
+    }
+    // Targets that do not expand tags do not use the prefixes.
+    common::amlfw_ok(&[
+        "export",
+        "--region",
+        "eastus2",
+        "--target",
+        "nsg-cli",
+        "--service-tags",
+        &bad,
+    ]);
+    fails_with(
+        &[
+            "tags",
+            "--service-tags",
+            &bad,
+            "--tag",
+            "AzureCloud",
+            "--tag",
+            "storage.eastus2",
+        ],
+        &[&message],
+    );
+    // A bad prefix is reported before a missing tag, as when loading parsed the tags.
+    fails_with(
+        &[
+            "tags",
+            "--service-tags",
+            &bad,
+            "--tag",
+            "Storage.Atlantis",
+            "--tag",
+            "Storage.EastUS2",
+        ],
+        &[&message],
+    );
+
+    // The same prefix in a tag the profile does not use: the export works.
+    let unused = public_file_with_bad_prefix(d.path(), "Storage.WestUS", "10.0.0.300/24");
+    let out = common::amlfw_ok(&[
+        "export",
+        "--region",
+        "eastus2",
+        "--target",
+        "nftables",
+        "--service-tags",
+        &unused,
+    ]);
+    let good = common::amlfw_ok(&[
+        "export",
+        "--region",
+        "eastus2",
+        "--target",
+        "nftables",
+        "--service-tags",
+        public_file().to_str().unwrap(),
+    ]);
+    assert_eq!(out.stdout, good.stdout);
+    common::amlfw_ok(&[
+        "tags",
+        "--service-tags",
+        &unused,
+        "--tag",
+        "Storage.EastUS2",
+    ]);
+    fails_with(
+        &["tags", "--service-tags", &unused, "--tag", "Storage.WestUS"],
+        &["service tag 'Storage.WestUS' has an invalid address prefix '10.0.0.300/24'"],
+    );
+}
+
 #[test]
 fn a_file_of_another_cloud_is_refused() {
     let china = common::fixture("servicetags/ServiceTags_China_20260720.405.json");

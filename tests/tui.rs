@@ -291,6 +291,55 @@ fn targets_needing_service_tags_say_so() {
     assert_eq!(a.modal, Modal::None, "nothing to write");
 }
 
+/// Prefixes are parsed when a tag is first used, so a malformed one in the Service Tags file
+/// does not stop the wizard: the export of a target that expands its tag shows the error.
+#[test]
+fn a_bad_prefix_in_a_used_tag_is_the_export_preview_error() {
+    let mut doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::fixture("servicetags/ServiceTags_Public.376.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let storage = doc["values"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|v| v["name"] == "Storage.EastUS2")
+        .unwrap();
+    storage["properties"]["addressPrefixes"][0] = "10.0.0.300/24".into();
+    let tags: &'static amlfw::servicetags::TagIndex = Box::leak(Box::new(
+        amlfw::servicetags::TagIndex::from_json(&doc.to_string()).unwrap(),
+    ));
+    let mut a = App::new(
+        common::catalog(),
+        Profile::builtin_default(),
+        Some(tags),
+        (200, 40),
+        COLOUR,
+    );
+    a.go_to(Step::Export);
+    let message = "service tag 'Storage.EastUS2' has an invalid address prefix '10.0.0.300/24'";
+    for (i, t) in amlfw::export::targets().iter().enumerate() {
+        while a.target_nav.cursor < i {
+            key(&mut a, KeyCode::Down);
+        }
+        let result = &a.export_view.as_ref().unwrap().result;
+        match t.id() {
+            "iptables" | "nftables" | "json" => {
+                assert_eq!(result.as_ref().unwrap_err(), message, "{}", t.id());
+                assert!(screen(&a).contains(message), "{}", t.id());
+                key(&mut a, KeyCode::Char('w'));
+                assert_eq!(a.modal, Modal::None, "nothing to write");
+            }
+            // Azure Firewall and NSG targets name the tags; they need no prefixes.
+            id if id.starts_with("azfw") || id.starts_with("nsg") => {
+                assert!(result.is_ok(), "{id}: {result:?}")
+            }
+            _ => {}
+        }
+    }
+}
+
 #[test]
 fn copy_is_an_effect_and_its_failure_is_reported() {
     let mut a = default_app();

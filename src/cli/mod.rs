@@ -6,11 +6,11 @@ mod profiles;
 mod table;
 
 use amlfw::catalog::Catalog;
-use amlfw::export::{self, ExportOptions, Exporter};
+use amlfw::export::{self, ExportError, ExportOptions, Exporter};
 use amlfw::fsio::{write_atomic, WriteError};
 use amlfw::profile::{line_of_field, Profile, ProfileError};
 use amlfw::rules::{resolve, RuleSet};
-use amlfw::servicetags::TagIndex;
+use amlfw::servicetags::{TagError, TagIndex};
 use args::{Command, RulesFormat, Selection};
 use std::io::Write;
 use std::path::Path;
@@ -149,7 +149,9 @@ fn resolve_or_fail(catalog: &Catalog, p: &Profile) -> Result<RuleSet, CliError> 
     resolve(catalog, p).map_err(|e| CliError::usage(e.to_string()))
 }
 
-/// Reads and checks a Service Tags file.
+/// Reads a Service Tags file and checks it as JSON. The tags' prefixes are parsed when a tag is
+/// first used, so a malformed prefix is an error of the export that uses its tag (see
+/// `export_error`), not of this load.
 pub fn load_service_tags(path: &Path) -> Result<TagIndex, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         CliError::usage(format!(
@@ -221,7 +223,7 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
             };
             let out = exporter
                 .render(&rs, &opts)
-                .map_err(|e| CliError::usage(e.to_string()))?;
+                .map_err(|e| export_error(e, service_tags.as_deref()))?;
             for u in &out.unexpressed {
                 eprintln!(
                     "NOT covered by {}: {} ({}): {}",
@@ -266,11 +268,23 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
     }
 }
 
+/// A failed render as the CLI says it. A malformed prefix in the Service Tags file is found by
+/// the render, when it first uses the tag; it is named with the file, as when the file was
+/// parsed whole at load.
+fn export_error(e: ExportError, service_tags: Option<&Path>) -> CliError {
+    match (&e, service_tags) {
+        (ExportError::ServiceTags(TagError::BadPrefix { .. }), Some(path)) => {
+            CliError::usage(format!("{}: {e}", path.display()))
+        }
+        _ => CliError::usage(e.to_string()),
+    }
+}
+
 /// `amlfw tags`: the aggregated prefixes of the tags, one per line. It needs no catalog, so
 /// `main` calls it before building one (it is the command timed against jq + aggregate6).
 pub fn print_tags(service_tags: &Path, tags: &[String]) -> Result<(), CliError> {
-    // Only the tags asked for are parsed: most of the work of loading the 4 MB file is
-    // parsing its 96,000 prefixes.
+    // Only the tags asked for are kept: the others' properties (nearly all of the 4 MB file)
+    // are checked as JSON and skipped, without copying their prefixes.
     let text = std::fs::read_to_string(service_tags).map_err(|e| {
         CliError::usage(format!(
             "cannot read Service Tags file {}: {e}",
@@ -281,6 +295,11 @@ pub fn print_tags(service_tags: &Path, tags: &[String]) -> Result<(), CliError> 
         tags.iter().any(|t| t.eq_ignore_ascii_case(name))
     })
     .map_err(|e| CliError::usage(format!("{}: {e}", service_tags.display())))?;
+    // The kept tags' prefixes, in the file's order: the first malformed one is the error that
+    // loading gave when it parsed them all, before a missing tag is looked for.
+    index
+        .check_prefixes()
+        .map_err(|e| CliError::usage(format!("{}: {e}", service_tags.display())))?;
     let p = index
         .expand(tags.iter().map(String::as_str))
         .map_err(|e| CliError::usage(format!("{}: {e}", service_tags.display())))?;

@@ -111,8 +111,9 @@ pub fn raw_prefixes(tags: &TagIndex, names: &[&str]) -> Vec<IpNet> {
         .flat_map(|n| {
             tags.get(n)
                 .unwrap_or_else(|| panic!("no tag {n}"))
-                .prefixes
-                .clone()
+                .prefixes()
+                .unwrap_or_else(|e| panic!("{e}"))
+                .to_vec()
         })
         .collect()
 }
