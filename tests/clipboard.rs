@@ -8,7 +8,7 @@ mod common;
 use amlfw::clipboard::{osc52_sequence, Mode};
 use base64::Engine;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -276,36 +276,42 @@ impl Drop for Xvfb {
     }
 }
 
-/// Starts `Xvfb :N` on a free display number and waits for its socket.
+/// Starts Xvfb on a display number it picks itself and waits until it accepts connections:
+/// `-displayfd` makes it write the number once it is ready. (Waiting for its socket file was a
+/// race: the file exists before the server listens, and a client that comes in between is
+/// refused; seen once in CI under load.)
 fn start_xvfb(xvfb: &Path) -> Xvfb {
-    let base = 90 + std::process::id() % 300;
-    for display in (base..base + 40).chain(400..440) {
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{display}"));
-        if socket.exists() || Path::new(&format!("/tmp/.X{display}-lock")).exists() {
-            continue;
-        }
-        let child = Command::new(xvfb)
-            .arg(format!(":{display}"))
-            .args(["-nolisten", "tcp", "-screen", "0", "640x480x24"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut x = Xvfb { child, display };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if socket.exists() {
-                return x;
-            }
-            if x.child.try_wait().unwrap().is_some() || Instant::now() > deadline {
-                break; // taken by someone else meanwhile, or broken: try the next number
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        drop(x);
-    }
-    panic!("could not start Xvfb on any display number");
+    let mut child = Command::new(xvfb)
+        .args([
+            "-displayfd",
+            "1",
+            "-nolisten",
+            "tcp",
+            "-screen",
+            "0",
+            "640x480x24",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+        let _ = tx.send(line);
+    });
+    let mut x = Xvfb { child, display: 0 };
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap_or_else(|_| panic!("Xvfb did not say its display within 20 s"));
+    x.display = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("Xvfb wrote {line:?} instead of a display number"));
+    x
 }
 
 /// `xclip -o -selection SEL` with a timeout (xclip can wait for an owner that never answers).
