@@ -1,0 +1,327 @@
+//! Microsoft's "Azure IP Ranges and Service Tags" JSON file: tag name -> address prefixes.
+//!
+//! Targets that know no service tags (iptables, nftables, IP routes, generic lists) need the
+//! prefixes behind each tag. The file is ~4 MB with ~96,000 prefixes for the public cloud. It is
+//! read and checked as JSON once, at load; each tag's prefixes are kept as text and parsed (with
+//! `ipnet`) the first time the tag is used, since a profile uses a few dozen of its ~2,800 tags.
+//! So a malformed prefix is reported when its tag is used (`TagError::BadPrefix`, naming both),
+//! and not at all in a tag nobody uses. Lookups are case-insensitive; expansion returns IPv4 and
+//! IPv6 apart, with overlapping and adjacent prefixes merged into the smallest equivalent list.
+
+mod print;
+mod read;
+#[cfg(test)]
+mod tests;
+
+pub use print::{net_string, push_net, push_v4net, push_v6net};
+
+use crate::model::Cloud;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use read::PrefixText;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum TagError {
+    #[error("not a valid Service Tags file (line {line}, column {column}): {message}")]
+    Parse {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("the Service Tags file is for cloud '{file}', but the profile's cloud is {wanted} ('{expected}' expected): download the file for the right cloud")]
+    WrongCloud {
+        file: String,
+        wanted: Cloud,
+        expected: &'static str,
+    },
+    #[error("service tag '{tag}' is not in the Service Tags file (changeNumber {change_number}); the file may be older than the tag or for another cloud")]
+    MissingTag { tag: String, change_number: u64 },
+    #[error("service tag '{tag}' has an invalid address prefix '{prefix}'")]
+    BadPrefix { tag: String, prefix: String },
+}
+
+/// One tag of the file.
+///
+/// Its address prefixes are parsed the first time they are asked for (`prefixes`,
+/// `aggregated`, `TagIndex::expand`), not when the file is loaded: a malformed prefix is
+/// reported (as `TagError::BadPrefix`, naming the tag and the prefix) by the call that uses the
+/// tag, and never for a tag that is not used. Both forms are computed once and kept; a `Tag`
+/// is shared between threads by reference (`OnceLock`).
+#[derive(Debug, Clone)]
+pub struct Tag {
+    /// The file's spelling of the name.
+    pub name: String,
+    text: PrefixText,
+    /// `text` parsed, or the first prefix that is not valid.
+    parsed: OnceLock<Result<Vec<IpNet>, Box<str>>>,
+    /// The prefixes aggregated, computed the first time the tag is expanded alone: exporters
+    /// expand one tag per rule, and the wizard re-renders its export on every change.
+    aggregated: OnceLock<Prefixes>,
+}
+
+impl Tag {
+    fn new(name: String, text: PrefixText) -> Tag {
+        Tag {
+            name,
+            text,
+            parsed: OnceLock::new(),
+            aggregated: OnceLock::new(),
+        }
+    }
+
+    /// The address prefixes as the file lists them (not aggregated), parsed on first use; the
+    /// first malformed one is an error naming the tag and the prefix.
+    pub fn prefixes(&self) -> Result<&[IpNet], TagError> {
+        match self.parsed.get_or_init(|| self.text.parse()) {
+            Ok(nets) => Ok(nets),
+            Err(prefix) => Err(TagError::BadPrefix {
+                tag: self.name.clone(),
+                prefix: prefix.to_string(),
+            }),
+        }
+    }
+
+    /// The aggregated prefixes of this tag alone (an error as for `prefixes`).
+    pub fn aggregated(&self) -> Result<&Prefixes, TagError> {
+        if let Some(p) = self.aggregated.get() {
+            return Ok(p);
+        }
+        let nets = self.prefixes()?;
+        Ok(self.aggregated.get_or_init(|| aggregate(nets)))
+    }
+}
+
+/// Aggregated prefixes, IPv4 and IPv6 apart, each sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prefixes {
+    pub v4: Vec<Ipv4Net>,
+    pub v6: Vec<Ipv6Net>,
+}
+
+impl Prefixes {
+    /// Any networks, split by family and aggregated (host bits cleared first).
+    pub fn from_nets<'a>(nets: impl IntoIterator<Item = &'a IpNet>) -> Prefixes {
+        let (mut v4, mut v6) = (Vec::new(), Vec::new());
+        for n in nets {
+            match n.trunc() {
+                IpNet::V4(n) => v4.push(n),
+                IpNet::V6(n) => v6.push(n),
+            }
+        }
+        Prefixes {
+            v4: Ipv4Net::aggregate(&v4),
+            v6: Ipv6Net::aggregate(&v6),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.v4.len() + self.v6.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The IPv4 prefixes as text (as `to_string` writes them, faster: see `push_net`).
+    pub fn v4_strings(&self) -> Vec<String> {
+        self.v4
+            .iter()
+            .map(|n| {
+                let mut s = String::with_capacity(18);
+                push_v4net(&mut s, n);
+                s
+            })
+            .collect()
+    }
+
+    /// The IPv6 prefixes as text (as `to_string` writes them, faster: see `push_net`).
+    pub fn v6_strings(&self) -> Vec<String> {
+        self.v6
+            .iter()
+            .map(|n| {
+                let mut s = String::with_capacity(24);
+                push_v6net(&mut s, n);
+                s
+            })
+            .collect()
+    }
+
+    /// IPv4 first, then IPv6.
+    pub fn iter(&self) -> impl Iterator<Item = IpNet> + '_ {
+        self.v4
+            .iter()
+            .map(|n| IpNet::V4(*n))
+            .chain(self.v6.iter().map(|n| IpNet::V6(*n)))
+    }
+}
+
+/// The parsed file. Its tags' prefixes are parsed on first use (see `Tag`).
+#[derive(Debug, Clone)]
+pub struct TagIndex {
+    /// The file's `cloud` field: `Public`, `AzureGovernment` or `China`.
+    pub cloud: String,
+    pub change_number: u64,
+    /// The kept entries in the file's order, those whose name a later entry repeats
+    /// (case-insensitively) included: `check_prefixes` checks them too, as loading did.
+    tags: Vec<Tag>,
+    /// Lowercase name -> position in `tags` of the last entry of that name.
+    index: HashMap<String, usize>,
+}
+
+impl TagIndex {
+    /// Parses the JSON text of a Service Tags file: the whole file is read and checked as JSON
+    /// (a malformed one is refused with its line and column), and every tag is kept with its
+    /// address prefixes as text. The prefixes are parsed as networks when the tag is first used,
+    /// so a malformed prefix is reported then, by the call that uses it (`expand`,
+    /// `Tag::prefixes`, `Tag::aggregated`, `check_prefixes`), and not at all in a tag that is
+    /// never used.
+    pub fn from_json(text: &str) -> Result<TagIndex, TagError> {
+        TagIndex::from_json_keeping(text, |_| true)
+    }
+
+    /// Like `from_json`, but keeps only the tags whose name `keep` accepts. The whole file is
+    /// still read as JSON, so a malformed file is still refused, but the `properties` of a tag
+    /// that was not asked for are only checked to be JSON (when its `name` comes first, as in
+    /// Microsoft's files): nothing is built for it, and its prefixes are never looked at.
+    /// `amlfw tags` uses it.
+    pub fn from_json_keeping(
+        text: &str,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<TagIndex, TagError> {
+        let raw = read::read_file(text, &keep).map_err(|e| TagError::Parse {
+            line: e.line(),
+            column: e.column(),
+            message: match e.classify() {
+                serde_json::error::Category::Eof => {
+                    "the file ends too early (empty or truncated?)".to_string()
+                }
+                _ => e.to_string(),
+            },
+        })?;
+        let mut tags = Vec::with_capacity(raw.values.len());
+        let mut index = HashMap::with_capacity(raw.values.len());
+        for v in raw.values {
+            let name = v.name.0;
+            index.insert(name.to_ascii_lowercase(), tags.len());
+            tags.push(Tag::new(name.into_owned(), v.properties.address_prefixes));
+        }
+        Ok(TagIndex {
+            cloud: raw.cloud.0.into_owned(),
+            change_number: raw.change_number,
+            tags,
+            index,
+        })
+    }
+
+    /// Parses the prefixes of every kept tag, in the file's order, and returns the first
+    /// malformed one: the check that loading made before prefixes were parsed on first use.
+    /// `amlfw tags` calls it for the tags it was asked for, so that it reports what it did.
+    pub fn check_prefixes(&self) -> Result<(), TagError> {
+        self.tags.iter().try_for_each(|t| t.prefixes().map(|_| ()))
+    }
+
+    /// Refuses a file made for another cloud.
+    pub fn check_cloud(&self, cloud: Cloud) -> Result<(), TagError> {
+        if self.cloud.eq_ignore_ascii_case(cloud.service_tags_name()) {
+            Ok(())
+        } else {
+            Err(TagError::WrongCloud {
+                file: self.cloud.clone(),
+                wanted: cloud,
+                expected: cloud.service_tags_name(),
+            })
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Case-insensitive lookup.
+    pub fn get(&self, name: &str) -> Option<&Tag> {
+        self.index
+            .get(&name.to_ascii_lowercase())
+            .map(|&i| &self.tags[i])
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Every tag name, in the file's spelling, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self
+            .index
+            .values()
+            .map(|&i| self.tags[i].name.as_str())
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The aggregated union of the prefixes of `names`. A missing tag is an error naming it;
+    /// then a malformed prefix (in the first tag of `names` that has one) is an error naming
+    /// the tag and the prefix. Parses the prefixes of the tags not used before.
+    pub fn expand<'n>(
+        &self,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> Result<Prefixes, TagError> {
+        let mut found: Vec<&Tag> = Vec::new();
+        for name in names {
+            let tag = self.get(name).ok_or_else(|| TagError::MissingTag {
+                tag: name.to_string(),
+                change_number: self.change_number,
+            })?;
+            found.push(tag);
+        }
+        match found.as_slice() {
+            [] => Ok(Prefixes::default()),
+            [one] => Ok(one.aggregated()?.clone()),
+            many => {
+                // One aggregation of the union, from each tag's shorter aggregated list where
+                // it is known already.
+                let mut v4 = Vec::new();
+                let mut v6 = Vec::new();
+                for tag in many {
+                    match tag.aggregated.get() {
+                        Some(p) => {
+                            v4.extend_from_slice(&p.v4);
+                            v6.extend_from_slice(&p.v6);
+                        }
+                        None => split(tag.prefixes()?, &mut v4, &mut v6),
+                    }
+                }
+                Ok(Prefixes {
+                    v4: Ipv4Net::aggregate(&v4),
+                    v6: Ipv6Net::aggregate(&v6),
+                })
+            }
+        }
+    }
+}
+
+/// The aggregated prefixes of one list, IPv4 and IPv6 apart.
+fn aggregate(prefixes: &[IpNet]) -> Prefixes {
+    let mut v4 = Vec::new();
+    let mut v6 = Vec::new();
+    split(prefixes, &mut v4, &mut v6);
+    Prefixes {
+        v4: Ipv4Net::aggregate(&v4),
+        v6: Ipv6Net::aggregate(&v6),
+    }
+}
+
+fn split(prefixes: &[IpNet], v4: &mut Vec<Ipv4Net>, v6: &mut Vec<Ipv6Net>) {
+    for p in prefixes {
+        match p {
+            IpNet::V4(n) => v4.push(*n),
+            IpNet::V6(n) => v6.push(*n),
+        }
+    }
+}
