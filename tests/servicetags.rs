@@ -339,18 +339,7 @@ fn bad_files_are_clear_errors_with_positions() {
             ],
             &with_path,
         );
-        fails_with(
-            &[
-                "export",
-                "--region",
-                "eastus2",
-                "--target",
-                "iptables",
-                "--service-tags",
-                path,
-            ],
-            &with_path,
-        );
+        fails_with(&export_args("iptables", path), &with_path);
     }
     fails_with(
         &[
@@ -365,6 +354,19 @@ fn bad_files_are_clear_errors_with_positions() {
             "/nonexistent/ServiceTags.json",
         ],
     );
+}
+
+/// `amlfw export` of the default profile (public, eastus2) to `target` with the tags `file`.
+fn export_args<'a>(target: &'a str, file: &'a str) -> [&'a str; 7] {
+    [
+        "export",
+        "--region",
+        "eastus2",
+        "--target",
+        target,
+        "--service-tags",
+        file,
+    ]
 }
 
 /// The public file with the first prefix of `tag` replaced by `bad`, written to `dir`.
@@ -395,30 +397,11 @@ fn a_bad_prefix_fails_the_commands_that_use_its_tag() {
     );
     // The default profile (public, eastus2) uses Storage.EastUS2.
     for target in ["iptables", "nftables", "json", "csv", "markdown"] {
-        let err = fails_with(
-            &[
-                "export",
-                "--region",
-                "eastus2",
-                "--target",
-                target,
-                "--service-tags",
-                &bad,
-            ],
-            &[&message],
-        );
+        let err = fails_with(&export_args(target, &bad), &[&message]);
         assert_eq!(err, format!("amlfw: {message}\n"), "{target}");
     }
     // Targets that do not expand tags do not use the prefixes.
-    common::amlfw_ok(&[
-        "export",
-        "--region",
-        "eastus2",
-        "--target",
-        "nsg-cli",
-        "--service-tags",
-        &bad,
-    ]);
+    common::amlfw_ok(&export_args("nsg-cli", &bad));
     fails_with(
         &[
             "tags",
@@ -447,24 +430,8 @@ fn a_bad_prefix_fails_the_commands_that_use_its_tag() {
 
     // The same prefix in a tag the profile does not use: the export works.
     let unused = public_file_with_bad_prefix(d.path(), "Storage.WestUS", "10.0.0.300/24");
-    let out = common::amlfw_ok(&[
-        "export",
-        "--region",
-        "eastus2",
-        "--target",
-        "nftables",
-        "--service-tags",
-        &unused,
-    ]);
-    let good = common::amlfw_ok(&[
-        "export",
-        "--region",
-        "eastus2",
-        "--target",
-        "nftables",
-        "--service-tags",
-        public_file().to_str().unwrap(),
-    ]);
+    let out = common::amlfw_ok(&export_args("nftables", &unused));
+    let good = common::amlfw_ok(&export_args("nftables", public_file().to_str().unwrap()));
     assert_eq!(out.stdout, good.stdout);
     common::amlfw_ok(&[
         "tags",
@@ -484,15 +451,7 @@ fn a_file_of_another_cloud_is_refused() {
     let china = common::fixture("servicetags/ServiceTags_China_20260720.405.json");
     for target in ["iptables", "nftables", "json"] {
         fails_with(
-            &[
-                "export",
-                "--region",
-                "eastus2",
-                "--target",
-                target,
-                "--service-tags",
-                china.to_str().unwrap(),
-            ],
+            &export_args(target, china.to_str().unwrap()),
             &["cloud 'China'", "public", "right cloud"],
         );
     }
@@ -501,15 +460,7 @@ fn a_file_of_another_cloud_is_refused() {
 #[test]
 fn exports_with_the_file_name_its_change_number() {
     let f = public_file();
-    let out = common::amlfw_ok(&[
-        "export",
-        "--region",
-        "eastus2",
-        "--target",
-        "nftables",
-        "--service-tags",
-        f.to_str().unwrap(),
-    ]);
+    let out = common::amlfw_ok(&export_args("nftables", f.to_str().unwrap()));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text
         .lines()

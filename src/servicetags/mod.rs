@@ -126,26 +126,12 @@ impl Prefixes {
 
     /// The IPv4 prefixes as text (as `to_string` writes them, faster: see `push_net`).
     pub fn v4_strings(&self) -> Vec<String> {
-        self.v4
-            .iter()
-            .map(|n| {
-                let mut s = String::with_capacity(18);
-                push_v4net(&mut s, n);
-                s
-            })
-            .collect()
+        texts(&self.v4, push_v4net)
     }
 
     /// The IPv6 prefixes as text (as `to_string` writes them, faster: see `push_net`).
     pub fn v6_strings(&self) -> Vec<String> {
-        self.v6
-            .iter()
-            .map(|n| {
-                let mut s = String::with_capacity(24);
-                push_v6net(&mut s, n);
-                s
-            })
-            .collect()
+        texts(&self.v6, push_v6net)
     }
 
     /// IPv4 first, then IPv6.
@@ -304,6 +290,16 @@ impl TagIndex {
             }
         }
     }
+}
+
+fn texts<N>(nets: &[N], push: fn(&mut String, &N)) -> Vec<String> {
+    nets.iter()
+        .map(|n| {
+            let mut s = String::with_capacity(24);
+            push(&mut s, n);
+            s
+        })
+        .collect()
 }
 
 /// The aggregated prefixes of one list, IPv4 and IPv6 apart.
