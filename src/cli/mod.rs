@@ -153,13 +153,23 @@ fn resolve_or_fail(catalog: &Catalog, p: &Profile) -> Result<RuleSet, CliError> 
 /// first used, so a malformed prefix is an error of the export that uses its tag (see
 /// `export_error`), not of this load.
 pub fn load_service_tags(path: &Path) -> Result<TagIndex, CliError> {
+    load_service_tags_keeping(path, |_| true)
+}
+
+/// `load_service_tags`, keeping only the tags whose name `keep` accepts (the rest of the file
+/// is still checked as JSON).
+fn load_service_tags_keeping(
+    path: &Path,
+    keep: impl Fn(&str) -> bool,
+) -> Result<TagIndex, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         CliError::usage(format!(
             "cannot read Service Tags file {}: {e}",
             path.display()
         ))
     })?;
-    TagIndex::from_json(&text).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
+    TagIndex::from_json_keeping(&text, keep)
+        .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
 }
 
 pub(crate) fn stdout_write(text: &str) -> Result<(), CliError> {
@@ -211,7 +221,18 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
             let rs = resolve_or_fail(catalog, &p)?;
             let tags = match &service_tags {
                 Some(path) => {
-                    let t = load_service_tags(path)?;
+                    // Only the tags of these rules are kept: an export looks up no other, and
+                    // skipping the rest halves the load. (The wizard keeps them all: another
+                    // region or feature needs others.)
+                    let used: Vec<&str> = rs
+                        .rules
+                        .iter()
+                        .filter(|r| export::tabular::remote_is_tag(r))
+                        .map(|r| r.remote.as_str())
+                        .collect();
+                    let t = load_service_tags_keeping(path, |name| {
+                        used.iter().any(|u| u.eq_ignore_ascii_case(name))
+                    })?;
                     t.check_cloud(rs.settings.cloud)
                         .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
                     Some(t)
