@@ -15,9 +15,12 @@
 //! exports an optional Service Tags file (loaded and expanded once before the loop, as in the
 //! wizard).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use amlfw::export::{self, ExportOptions};
+use amlfw::resolve;
 use amlfw::servicetags::TagIndex;
-use amlfw::{resolve, Catalog, Cloud, Profile};
 use std::hint::black_box;
 
 fn main() {
@@ -32,24 +35,13 @@ fn main() {
         TagIndex::from_json(&text).expect("the Service Tags file parses")
     });
 
-    let catalog = Catalog::builtin();
-    let mut p = Profile::new(Cloud::Public, "eastus2");
-    p.features = catalog
-        .features
-        .iter()
-        .map(|f| f.id.clone())
-        .filter(|f| f != "aks-private")
-        .collect();
-    p.storage_account = Some("amlstore01".into());
-    p.acr_name = Some("amlacr01".into());
-    p.sources = vec!["10.0.1.0/24".into(), "10.0.2.0/24".into()];
-    p.aks_dns_servers = vec!["10.0.0.4".into()];
-    p.validate(&catalog).expect("the largest profile is valid");
+    let catalog = common::catalog();
+    let p = common::largest_profile();
 
     if what == "resolve" {
         let mut rules = 0;
         for _ in 0..calls {
-            rules += black_box(resolve(black_box(&catalog), black_box(&p)).unwrap())
+            rules += black_box(resolve(black_box(catalog), black_box(&p)).unwrap())
                 .rules
                 .len();
         }
@@ -60,7 +52,7 @@ fn main() {
         return;
     }
     let target = export::find(&what).unwrap_or_else(|| panic!("no target '{what}'"));
-    let rules = resolve(&catalog, &p).unwrap();
+    let rules = resolve(catalog, &p).unwrap();
     let opts = ExportOptions {
         service_tags: tags.as_ref(),
     };

@@ -12,7 +12,6 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::collections::hash_map::{Entry, HashMap};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::net::IpAddr;
 use std::sync::Arc;
 
 /// Where a rule comes from, with the document's title and revision spelled out.
@@ -404,12 +403,12 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
     };
 
     let inbound_routes = profile.effective_inbound_routes();
-    let dns_servers: Vec<String> = profile
+    // As `substitute` takes them for `<dns>`: each server's text, once per call.
+    let dns_servers: Vec<Option<String>> = profile
         .parsed_dns_servers()
         .iter()
-        .map(IpAddr::to_string)
+        .map(|ip| Some(ip.to_string()))
         .collect();
-    let dns_choices: Vec<Option<&str>> = dns_servers.iter().map(|s| Some(s.as_str())).collect();
     let ctx = Context {
         region,
         paired,
@@ -453,15 +452,15 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
             continue;
         }
         // One rule per DNS server for `<dns>`, else one.
-        let choices: &[Option<&str>] = if req.per_dns_server {
-            &dns_choices
+        let choices: &[Option<String>] = if req.per_dns_server {
+            &dns_servers
         } else {
             &[None]
         };
         let count = choices.len();
         let features = req.feature_mask & has;
-        for (i, &dns) in choices.iter().enumerate() {
-            let remote = match substitute(template, req.kind, &ctx, dns) {
+        for (i, dns) in choices.iter().enumerate() {
+            let remote = match substitute(template, req.kind, &ctx, dns.as_deref()) {
                 Ok(v) => v,
                 Err(Missing::Value(ph)) => match req.fallback.get_shared(cloud) {
                     Some(fb) => {

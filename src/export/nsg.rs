@@ -40,6 +40,9 @@ const PRIORITY_STEP: u32 = 10;
 /// Azure refuses rule descriptions longer than 140 characters.
 const DESCRIPTION_MAX: usize = 140;
 
+/// What the ARM and Bicep targets (which add rules to an existing NSG) can express.
+const CAN_DEPLOYED: &str =
+    "inbound rules, outbound service-tag rules and IP network rules, added to an existing NSG";
 const CANNOT: &str = "host names (FQDN rules and host-name network rules: listed as NOT covered), routes (use udr-*)";
 
 /// One NSG security rule, ready for any of the four formats.
@@ -361,7 +364,7 @@ impl Exporter for NsgArm {
         "json"
     }
     fn can(&self) -> &'static str {
-        "inbound rules, outbound service-tag rules and IP network rules, added to an existing NSG"
+        CAN_DEPLOYED
     }
     fn cannot(&self) -> &'static str {
         CANNOT
@@ -528,7 +531,7 @@ impl Exporter for NsgBicep {
         "bicep"
     }
     fn can(&self) -> &'static str {
-        "inbound rules, outbound service-tag rules and IP network rules, added to an existing NSG"
+        CAN_DEPLOYED
     }
     fn cannot(&self) -> &'static str {
         CANNOT

@@ -114,6 +114,8 @@ const LISTS: &[Ctx] = &[
     Detail,
 ];
 const NOT_TEXT: &[Ctx] = &[Cloud, Workspace, Features, Export, Preview];
+/// The wizard's steps, outside any overlay or text field.
+const STEPS: &[Ctx] = &[Cloud, Region, Workspace, Features, Export, Preview];
 
 /// Every binding, in the order help lists them.
 pub static BINDINGS: &[Binding] = &[
@@ -146,7 +148,7 @@ pub static BINDINGS: &[Binding] = &[
         label: "?",
         desc: "help: every key of this screen",
         action: Action::Help,
-        ctx: &[Cloud, Region, Workspace, Features, Export, Preview],
+        ctx: STEPS,
         footer: true,
     },
     Binding {
@@ -154,7 +156,7 @@ pub static BINDINGS: &[Binding] = &[
         label: "Tab",
         desc: "next step",
         action: Action::NextStep,
-        ctx: &[Cloud, Region, Workspace, Features, Export, Preview],
+        ctx: STEPS,
         footer: true,
     },
     Binding {
@@ -162,7 +164,7 @@ pub static BINDINGS: &[Binding] = &[
         label: "S-Tab",
         desc: "previous step",
         action: Action::PrevStep,
-        ctx: &[Cloud, Region, Workspace, Features, Export, Preview],
+        ctx: STEPS,
         footer: true,
     },
     Binding {

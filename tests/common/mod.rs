@@ -46,7 +46,8 @@ pub fn all_features_but_private() -> Vec<String> {
 }
 
 /// The largest public profile: every feature (but aks-private), every option given.
-pub fn full_public() -> RuleSet {
+/// Validated; the benchmarks and `examples/hot_loop.rs` use it too.
+pub fn largest_profile() -> Profile {
     let mut p = Profile::new(amlfw::Cloud::Public, "eastus2");
     p.features = all_features_but_private();
     p.storage_account = Some("amlstore01".into());
@@ -54,7 +55,12 @@ pub fn full_public() -> RuleSet {
     p.sources = vec!["10.0.1.0/24".into(), "10.0.2.0/24".into()];
     p.aks_dns_servers = vec!["10.0.0.4".into()];
     p.validate(catalog()).unwrap();
-    resolve(catalog(), &p).unwrap()
+    p
+}
+
+/// The rules of `largest_profile`.
+pub fn full_public() -> RuleSet {
+    resolve(catalog(), &largest_profile()).unwrap()
 }
 
 /// One representative profile per cloud (used for golden files).
