@@ -148,21 +148,17 @@ fn flags_override_the_profile_file() {
     let (_d, p) = profile_file(
         "schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = [\"studio\"]\n",
     );
-    let out = amlfw()
-        .args([
-            "rules",
-            "--format",
-            "json",
-            "--profile-file",
-            p.to_str().unwrap(),
-            "--region",
-            "westeurope",
-            "--feature",
-            "r",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let out = common::amlfw_ok(&[
+        "rules",
+        "--format",
+        "json",
+        "--profile-file",
+        p.to_str().unwrap(),
+        "--region",
+        "westeurope",
+        "--feature",
+        "r",
+    ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["region"], "westeurope");
     assert_eq!(v["features"], serde_json::json!(["r"]));
@@ -170,25 +166,17 @@ fn flags_override_the_profile_file() {
 
 #[test]
 fn json_output_has_the_documented_fields() {
-    let out = amlfw()
-        .args([
-            "rules",
-            "--format",
-            "json",
-            "--region",
-            "East US 2",
-            "--feature",
-            "compute-instance,notebooks,aks",
-            "--source",
-            "10.0.1.0/24",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = common::amlfw_ok(&[
+        "rules",
+        "--format",
+        "json",
+        "--region",
+        "East US 2",
+        "--feature",
+        "compute-instance,notebooks,aks",
+        "--source",
+        "10.0.1.0/24",
+    ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["cloud"], "public");
     assert_eq!(v["region"], "eastus2");
@@ -237,8 +225,7 @@ fn table_output_fits_100_columns_and_counts_kinds() {
     ];
     let all = common::all_features_but_private().join(",");
     args.extend(["--feature", &all]);
-    let out = amlfw().args(&args).output().unwrap();
-    assert!(out.status.success());
+    let out = common::amlfw_ok(&args);
     let text = String::from_utf8(out.stdout).unwrap();
     for line in text.lines() {
         assert!(
@@ -253,11 +240,7 @@ fn table_output_fits_100_columns_and_counts_kinds() {
 
 #[test]
 fn csv_output_parses() {
-    let out = amlfw()
-        .args(["rules", "--format", "csv", "--region", "eastus2"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let out = common::amlfw_ok(&["rules", "--format", "csv", "--region", "eastus2"]);
     let mut rdr = csv::Reader::from_reader(out.stdout.as_slice());
     assert_eq!(rdr.headers().unwrap().get(0), Some("id"));
     let ids: Vec<String> = rdr.records().map(|r| r.unwrap()[0].to_string()).collect();
