@@ -202,6 +202,7 @@ mod exports {
         let rs = largest_rules();
         let opts = ExportOptions {
             service_tags: Some(public_tags()),
+            ..ExportOptions::default()
         };
         target.render(rs, &opts).unwrap();
         b.bench(|| target.render(black_box(rs), black_box(&opts)).unwrap());
@@ -217,6 +218,7 @@ mod exports {
             .bench_refs(|tags: &mut TagIndex| {
                 let opts = ExportOptions {
                     service_tags: Some(tags),
+                    ..ExportOptions::default()
                 };
                 target.render(black_box(rs), &opts).unwrap()
             });

@@ -55,6 +55,7 @@ fn main() {
     let rules = resolve(catalog, &p).unwrap();
     let opts = ExportOptions {
         service_tags: tags.as_ref(),
+        ..ExportOptions::default()
     };
     // The first render expands the tags (kept per tag); the loop measures the later ones.
     let mut bytes = target.render(&rules, &opts).expect("renders").text.len();

@@ -89,6 +89,28 @@ struct RawPerCloud {
     china: Option<String>,
 }
 
+/// A spelling the document uses in every cloud (`"x"`), or only in some (`{ china = "x" }`):
+/// a rule cites it only in a cloud whose text has it.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawDocSpelling {
+    All(String),
+    PerCloud(RawPerCloud),
+}
+
+impl From<RawDocSpelling> for PerCloud {
+    fn from(r: RawDocSpelling) -> Self {
+        match r {
+            RawDocSpelling::All(s) => RawPerCloud {
+                all: Some(s),
+                ..RawPerCloud::default()
+            }
+            .into(),
+            RawDocSpelling::PerCloud(p) => p.into(),
+        }
+    }
+}
+
 impl From<RawPerCloud> for PerCloud {
     fn from(r: RawPerCloud) -> Self {
         let pick = |v: Option<String>| v.or_else(|| r.all.clone()).map(SharedStr::from);
@@ -172,6 +194,9 @@ pub struct EntryWarning {
     /// Clouds the warning applies to; empty means all.
     #[serde(default)]
     pub clouds: Vec<Cloud>,
+    /// The kinds of target it concerns; empty means all.
+    #[serde(default)]
+    pub targets: Vec<crate::model::Family>,
 }
 
 impl EntryWarning {
@@ -206,8 +231,10 @@ pub struct Requirement {
     pub(crate) per_dns_server: bool,
     /// ...or always.
     pub always: bool,
-    /// Not required when any of these features is selected.
+    /// Not required when any of these features is selected...
     pub unless: Vec<String>,
+    /// ...in these clouds (empty: all). Where the document says it only for one cloud.
+    pub unless_clouds: Vec<Cloud>,
     /// For routes: the inbound routes mode that produces this route.
     pub inbound_routes: Option<InboundRoutes>,
     /// For routes: the next hop type (e.g. `Internet`).
@@ -218,9 +245,13 @@ pub struct Requirement {
     pub refs: Vec<Reference>,
     /// `refs` with the documents' titles and revisions, built once at load.
     pub references: Vec<Arc<crate::rules::Reference>>,
-    /// How the document spells the destination where it differs from the real name.
-    pub doc_spelling: Option<Arc<str>>,
+    /// How the document spells the destination where it differs from the real name, in the
+    /// clouds whose text spells it so.
+    pub doc_spelling: PerCloud,
     pub warnings: Vec<EntryWarning>,
+    /// The document uses this tag in Azure Firewall rules although Microsoft's `networkFeatures`
+    /// data does not list FW for it (kept, with a note).
+    pub tag_in_document_targets: bool,
     /// First edition of the guidance that has the requirement.
     pub since: Option<String>,
     /// First edition that no longer has it.
@@ -314,11 +345,15 @@ struct RawRequirement {
     always: bool,
     #[serde(default)]
     unless: Vec<String>,
+    #[serde(default)]
+    unless_clouds: Vec<Cloud>,
     inbound_routes: Option<InboundRoutes>,
     next_hop: Option<String>,
     purpose: String,
     refs: Vec<Reference>,
-    doc_spelling: Option<String>,
+    doc_spelling: Option<RawDocSpelling>,
+    #[serde(default)]
+    tag_in_document_targets: bool,
     #[serde(default)]
     warnings: Vec<EntryWarning>,
     since: Option<String>,
@@ -582,6 +617,7 @@ impl Catalog {
                 features: r.features,
                 always: r.always,
                 unless: r.unless,
+                unless_clouds: r.unless_clouds,
                 inbound_routes: r.inbound_routes,
                 next_hop: r.next_hop.map(Into::into),
                 purpose: r.purpose.into(),
@@ -599,7 +635,8 @@ impl Catalog {
                     })
                     .collect(),
                 refs: r.refs,
-                doc_spelling: r.doc_spelling.map(Into::into),
+                doc_spelling: r.doc_spelling.map(Into::into).unwrap_or_default(),
+                tag_in_document_targets: r.tag_in_document_targets,
                 warnings: r.warnings,
                 since: r.since,
                 until: r.until,

@@ -202,6 +202,46 @@ impl FromStr for InboundRoutes {
     }
 }
 
+/// The kinds of target an export belongs to. Warnings name the families they concern, so an
+/// export carries only the caveats that matter to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    AzureFirewall,
+    Nsg,
+    RouteTable,
+    /// Host lists, packet filters, proxies and the tabular formats.
+    Generic,
+}
+
+impl Family {
+    pub const ALL: [Family; 4] = [
+        Family::AzureFirewall,
+        Family::Nsg,
+        Family::RouteTable,
+        Family::Generic,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Family::AzureFirewall => "Azure Firewall",
+            Family::Nsg => "Network security group",
+            Family::RouteTable => "Route table",
+            Family::Generic => "Generic",
+        }
+    }
+
+    /// The id used in the catalog and in JSON output.
+    pub fn id(self) -> &'static str {
+        match self {
+            Family::AzureFirewall => "azure-firewall",
+            Family::Nsg => "nsg",
+            Family::RouteTable => "route-table",
+            Family::Generic => "generic",
+        }
+    }
+}
+
 /// Transport or application protocol of a port specification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -46,6 +46,10 @@ pub struct Profile {
     pub name_prefix: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority_base: Option<u32>,
+    /// The Azure Firewall policy has DNS proxy on, so network rules may name host names
+    /// (Azure refuses them otherwise, and with them the whole rule collection group).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dns_proxy: bool,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -106,6 +110,7 @@ impl Profile {
             aks_dns_servers: Vec::new(),
             name_prefix: None,
             priority_base: None,
+            dns_proxy: false,
         }
     }
 

@@ -5,7 +5,7 @@
 //! records a warning for every assumption it makes.
 
 use crate::catalog::{Catalog, Region, Requirement};
-use crate::model::{Cloud, Direction, InboundRoutes, Kind, PortSpec};
+use crate::model::{Cloud, Direction, Family, InboundRoutes, Kind, PortSpec};
 use crate::profile::Profile;
 use crate::shared::SharedStr;
 use ipnet::IpNet;
@@ -56,6 +56,10 @@ pub struct Rule {
     pub purpose: Arc<str>,
     pub references: Vec<Arc<Reference>>,
     pub doc_spelling: Option<Arc<str>>,
+    /// The document itself puts this tag in the targets Microsoft's `networkFeatures` data
+    /// says refuse it (the AKS articles' `AzureCloud.<region>` firewall rules): exporters keep
+    /// the rule and say that the two disagree.
+    pub tag_in_document_targets: bool,
 }
 
 impl Rule {
@@ -95,6 +99,34 @@ pub struct Warning {
     /// Rules the warning is about (empty for general notes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<String>,
+    /// The kinds of target the warning concerns (never empty: every family when it concerns
+    /// all). An export shows a warning only when it concerns the export's family and, for a
+    /// warning about rules, the export expresses at least one of them.
+    pub concerns: Vec<Family>,
+}
+
+impl Warning {
+    pub fn concerns(&self, family: Family) -> bool {
+        self.concerns.contains(&family)
+    }
+
+    /// Whether an export of `family` that expresses the rules `expressed` says for should show
+    /// this warning.
+    pub fn shown_in(&self, family: Family, expressed: impl Fn(&str) -> bool) -> bool {
+        self.concerns(family) && (self.rules.is_empty() || self.rules.iter().any(|r| expressed(r)))
+    }
+}
+
+/// Families a warning concerns, by what it is about.
+pub mod concern {
+    use crate::model::Family;
+    pub const ALL: &[Family] = &Family::ALL;
+    /// Host names: the targets that can allow a host (Azure Firewall, proxies, host lists).
+    pub const HOSTS: &[Family] = &[Family::AzureFirewall, Family::Generic];
+    /// Outbound filtering, whatever the target.
+    pub const OUTBOUND: &[Family] = &[Family::AzureFirewall, Family::Nsg, Family::Generic];
+    /// Routes only.
+    pub const ROUTES: &[Family] = &[Family::RouteTable, Family::Generic];
 }
 
 /// Everything an exporter needs besides the rules themselves.
@@ -111,6 +143,8 @@ pub struct Settings {
     pub inbound_routes: InboundRoutes,
     pub name_prefix: String,
     pub priority_base: u32,
+    /// Azure Firewall's DNS proxy is on: network rules may name host names.
+    pub dns_proxy: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -328,7 +362,13 @@ struct Warnings {
 
 impl Warnings {
     /// `message` is only copied when it is new (notes repeat for every rule they concern).
-    fn add(&mut self, code: &str, message: impl AsRef<str> + Into<String>, rule: Option<&str>) {
+    fn add(
+        &mut self,
+        code: &str,
+        message: impl AsRef<str> + Into<String>,
+        rule: Option<&str>,
+        concerns: &[Family],
+    ) {
         if let Some(w) = self.list.iter_mut().find(|w| w.message == message.as_ref()) {
             if let Some(r) = rule {
                 if !w.rules.iter().any(|x| x == r) {
@@ -341,6 +381,11 @@ impl Warnings {
             code: code.to_string(),
             message: message.into(),
             rules: rule.map(|r| vec![r.to_string()]).unwrap_or_default(),
+            concerns: if concerns.is_empty() {
+                Family::ALL.to_vec()
+            } else {
+                concerns.to_vec()
+            },
         });
     }
 }
@@ -378,6 +423,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                 needed_by.join(", ")
             ),
             None,
+            concern::ALL,
         );
     }
 
@@ -431,8 +477,27 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
             continue;
         }
         let wanted = req.always || req.feature_mask & has != 0;
-        if !wanted || req.unless_mask & has != 0 {
+        if !wanted {
             continue;
+        }
+        if req.unless_mask & has != 0 {
+            if req.unless_clouds.is_empty() || req.unless_clouds.contains(&cloud) {
+                continue;
+            }
+            // The document drops it for that feature only in other clouds: keep it, and say so.
+            let said_for: Vec<&str> = req.unless_clouds.iter().map(|c| c.title()).collect();
+            warnings.add(
+                "unless-other-cloud",
+                format!(
+                    "{} is kept: the document says {} makes it unnecessary only for {}, not for {}",
+                    req.id,
+                    req.unless.join(", "),
+                    said_for.join(", "),
+                    cloud.title()
+                ),
+                Some(&req.id),
+                concern::ALL,
+            );
         }
         if let Some(mode) = req.inbound_routes {
             if mode != inbound_routes {
@@ -448,6 +513,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                     req.id
                 ),
                 None,
+                concern::OUTBOUND,
             );
             continue;
         }
@@ -477,6 +543,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                                 what.1, what.2
                             ),
                             Some(&req.id),
+                            concern::HOSTS,
                         );
                         fb.clone()
                     }
@@ -485,6 +552,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                             "missing-value",
                             format!("{} left out: it needs {ph}, which was not given", req.id),
                             Some(&req.id),
+                            concern::ALL,
                         );
                         continue;
                     }
@@ -498,6 +566,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                                 region.name
                             ),
                             Some(&req.id),
+                            concern::ALL,
                         );
                         g
                     }
@@ -511,6 +580,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                             region.name, req.id
                         ),
                         Some(&req.id),
+                        concern::ALL,
                     );
                     continue;
                 }
@@ -521,7 +591,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                 req.id.clone()
             };
             for w in req.warnings.iter().filter(|w| w.applies_to(cloud)) {
-                warnings.add("note", w.text.as_str(), Some(&id));
+                warnings.add("note", w.text.as_str(), Some(&id), &w.targets);
             }
             let key = MergeKey {
                 kind: req.kind,
@@ -558,7 +628,8 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                             always: req.always,
                             purpose: Arc::clone(&req.purpose),
                             references: req.references.clone(),
-                            doc_spelling: req.doc_spelling.clone(),
+                            doc_spelling: req.doc_spelling.get(cloud).map(Arc::from),
+                            tag_in_document_targets: req.tag_in_document_targets,
                         },
                         pos,
                         features,
@@ -568,10 +639,48 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
         }
     }
 
+    // Where the document puts a tag in firewall rules that Microsoft's data says Azure Firewall
+    // does not accept, the rule stays (as documented) and the disagreement is said.
+    for r in rules.iter().filter(|b| b.rule.tag_in_document_targets) {
+        let r = &r.rule;
+        if let Some(f) = crate::servicetags::features::builtin_features(cloud, &r.remote) {
+            if !f.has(crate::servicetags::features::NetworkFeature::Fw) {
+                warnings.add(
+                    "tag-data-disagrees",
+                    format!(
+                        "Microsoft's Service Tags data lists {} for {} (networkFeatures), not FW (Azure Firewall), yet the document uses this tag in Azure Firewall rules; kept as documented. If Azure refuses it, export with --expand-tags --service-tags FILE to write the region's address prefixes instead.",
+                        f.label(),
+                        r.remote
+                    ),
+                    Some(&r.id),
+                    &[Family::AzureFirewall],
+                );
+            }
+        }
+    }
+
+    let sources = profile.parsed_sources();
+    if sources.is_empty() {
+        warnings.add(
+            "any-source",
+            "no source subnets given, so every Azure Firewall rule allows ANY source (*); give the subnets of the workspace's compute (--source CIDR) to narrow them",
+            None,
+            &[Family::AzureFirewall],
+        );
+    }
+    for net in sources.iter().filter(|n| n.prefix_len() == 0) {
+        warnings.add(
+            "any-source",
+            format!("source {net} is every address: the rules allow traffic from anywhere, not only from the workspace's subnets"),
+            None,
+            concern::ALL,
+        );
+    }
+
     for i in bits(has) {
         let f = &catalog.features[i];
         if let Some(g) = &f.guidance {
-            warnings.add("guidance", format!("{}: {g}", f.id), None);
+            warnings.add("guidance", format!("{}: {g}", f.id), None, concern::ALL);
         }
     }
 
@@ -604,10 +713,11 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
             paired: paired.cloned(),
             edition,
             features: shared_features(has),
-            sources: profile.parsed_sources(),
+            sources,
             inbound_routes,
             name_prefix: profile.name_prefix().to_string(),
             priority_base: profile.priority_base(),
+            dns_proxy: profile.dns_proxy,
         },
         rules,
         warnings: warnings.list,

@@ -211,6 +211,9 @@ const PUBLIC_ALL: &[Row] = &[
     (F, "*.anaconda.com", "https:443 http:80"),
     (F, "*.anaconda.org", "https:443 http:80"),
     (F, "pypi.org", "https:443 http:80"),
+    // pip with the default index downloads the files from this host (the seed names only
+    // *.pythonhosted.org, for an overridden index): an inference, kept as such.
+    (F, "files.pythonhosted.org", "https:443"),
     (F, "*.pythonhosted.org", "https:443 http:80"),
     (F, "pytorch.org", "https:443 http:80"),
     (F, "*.pytorch.org", "https:443 http:80"),

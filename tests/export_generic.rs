@@ -3,7 +3,6 @@
 //! compared with the rule set, hostile values, and golden files.
 mod common;
 
-use amlfw::export::iptables::split_families;
 use amlfw::export::tabular::{endpoints, remote_is_tag, JsonRuleSet, CSV_HEADER};
 use amlfw::export::{self, ExportError};
 use amlfw::rules::RuleSet;
@@ -58,18 +57,31 @@ fn tools(names: &[&str]) -> Option<std::path::PathBuf> {
     u
 }
 
-/// Both parts of an iptables export pass `--test`, and a real load (twice, into a namespace
-/// that already has a rule of the admin's) keeps the admin's rule and does not duplicate ours.
-fn check_iptables(label: &str, text: &str) {
+/// The `iptables` and `ip6tables` exports of a rule set.
+fn ip_pair(rs: &RuleSet) -> (String, String) {
+    (
+        common::render("iptables", rs).text,
+        common::render("ip6tables", rs).text,
+    )
+}
+
+/// Each file is loaded WHOLE, as an admin does (`iptables-restore --noflush < FILE`), into a
+/// namespace that already holds a rule of the admin's: the load must succeed, fill our chains
+/// with exactly the rules the file holds (a combined file once left them empty), keep the
+/// admin's rule, and a second load must replace rather than add.
+fn check_iptables(label: &str, v4: &str, v6: &str) {
     let Some(unshare) = tools(&["iptables-restore", "ip6tables-restore", "iptables-save"]) else {
         return;
     };
-    let (v4, v6) = split_families(text).unwrap_or_else(|| panic!("{label}: no IPv4/IPv6 markers"));
-    for (tool, save, part) in [
-        ("iptables-restore", "iptables-save", &v4),
-        ("ip6tables-restore", "ip6tables-save", &v6),
+    for (tool, save, file) in [
+        ("iptables-restore", "iptables-save", v4),
+        ("ip6tables-restore", "ip6tables-save", v6),
     ] {
-        let (_d, f) = common::temp_file("part.rules", part);
+        assert!(
+            !file.contains("*filter\n") || file.matches("*filter\n").count() == 1,
+            "{label}: {tool}: one table section"
+        );
+        let (_d, f) = common::temp_file("export.rules", file);
         let (ok, out) = in_netns(&unshare, &[tool, "--test", "--noflush"], Some(&f));
         assert!(ok, "{label}: {tool} --test refused it:\n{out}");
         let (admin, addr) = if tool.starts_with("ip6") {
@@ -78,7 +90,7 @@ fn check_iptables(label: &str, text: &str) {
             ("iptables", "192.0.2.1")
         };
         let script = format!(
-            "{admin} -A INPUT -s {addr} -j DROP && {tool} --noflush < \"$1\" && {tool} --noflush < \"$1\" && {save}"
+            "{admin} -A INPUT -s {addr} -j DROP && {tool} --noflush < \"$1\" && {save} > \"$1.once\" && {tool} --noflush < \"$1\" && {save}"
         );
         let (ok, saved) = in_netns(
             &unshare,
@@ -96,9 +108,15 @@ fn check_iptables(label: &str, text: &str) {
                 .filter(|l| l.starts_with("-A ") && !l.starts_with("-A INPUT"))
                 .count()
         };
+        let once = std::fs::read_to_string(format!("{}.once", f.display())).unwrap();
+        assert_eq!(
+            ours(&once),
+            ours(file),
+            "{label}: {tool}: the chains must hold exactly the file's rules after one load"
+        );
         assert_eq!(
             ours(&saved),
-            ours(part),
+            ours(file),
             "{label}: {tool}: reloading must replace, not add"
         );
     }
@@ -176,8 +194,12 @@ fn all_profiles() -> Vec<(&'static str, RuleSet)> {
 #[test]
 fn iptables_loads_in_iptables_and_ip6tables_restore() {
     for (name, rs) in all_profiles() {
-        let e = common::render("iptables", &rs);
-        check_iptables(name, &e.text);
+        let (v4, v6) = ip_pair(&rs);
+        assert!(
+            v4.lines().any(|l| l.starts_with("-A ")),
+            "{name}: the IPv4 file holds rules"
+        );
+        check_iptables(name, &v4, &v6);
     }
 }
 
@@ -357,7 +379,7 @@ fn squid_lists_what_a_proxy_cannot_cover() {
 fn iptables_rules_have_protocols_ports_sources_and_no_hook() {
     let rs = common::full_public();
     let e = common::render("iptables", &rs);
-    let (v4, v6) = split_families(&e.text).unwrap();
+    let (v4, v6) = ip_pair(&rs);
     let rules: Vec<&str> = v4.lines().filter(|l| l.starts_with("-A ")).collect();
     assert!(rules
         .iter()
@@ -378,7 +400,8 @@ fn iptables_rules_have_protocols_ports_sources_and_no_hook() {
         "tcp:* has no port"
     );
     assert!(
-        !v4.contains("-A OUTPUT") && !v4.contains("-A FORWARD"),
+        !v4.lines()
+            .any(|l| l.starts_with("-A OUTPUT") || l.starts_with("-A FORWARD")),
         "hooking is the admin's choice"
     );
     // Only IPv4 sources: the IPv6 part has the chains and no rule at all.
@@ -399,7 +422,7 @@ fn iptables_rules_have_protocols_ports_sources_and_no_hook() {
 #[test]
 fn ip_targets_without_sources_match_every_local_address() {
     let rs = common::rules("schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = [\"compute-instance\", \"attached-vm\"]\n");
-    let (v4, v6) = split_families(&common::render("iptables", &rs).text).unwrap();
+    let (v4, v6) = ip_pair(&rs);
     assert!(v4.lines().any(|l| l.starts_with("-A AML-OUT -d ")));
     assert!(v6
         .lines()
@@ -414,7 +437,7 @@ fn ip_targets_without_sources_match_every_local_address() {
 #[test]
 fn ipv6_sources_only_open_only_ipv6() {
     let rs = common::rules("schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nsources = [\"2001:db8:1::/64\"]\n");
-    let (v4, v6) = split_families(&common::render("iptables", &rs).text).unwrap();
+    let (v4, v6) = ip_pair(&rs);
     assert!(!v4.lines().any(|l| l.starts_with("-A ")), "{v4}");
     assert!(v6
         .lines()
@@ -691,7 +714,9 @@ fn hostile_values_stay_inert() {
     let rs = hostile();
     let ipt = common::render("iptables", &rs);
     no_injected_line("iptables", &ipt.text);
-    check_iptables("hostile", &ipt.text);
+    let ip6 = common::render("ip6tables", &rs);
+    no_injected_line("ip6tables", &ip6.text);
+    check_iptables("hostile", &ipt.text, &ip6.text);
     assert!(
         ipt.text.contains("\n:AMLX-AINPUT-JACCEPTC-OUT - [0:0]\n"),
         "the prefix is reduced to name characters"
@@ -751,7 +776,8 @@ fn keyword_prefixes_still_load() {
         let mut rs = common::rules("schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nsources = [\"10.1.0.0/16\", \"2001:db8::/48\"]\nfeatures = [\"compute-instance\"]\n");
         rs.settings.name_prefix = prefix.into();
         check_nftables(prefix, &common::render("nftables", &rs).text);
-        check_iptables(prefix, &common::render("iptables", &rs).text);
+        let (v4, v6) = ip_pair(&rs);
+        check_iptables(prefix, &v4, &v6);
         check_squid(prefix, &common::render("squid", &rs).text);
     }
 }
@@ -772,11 +798,20 @@ fn golden_files() {
     cases.push(("public-eastus2-small", small_public()));
     for (name, rs) in &cases {
         for t in [
-            "iptables", "nftables", "squid", "csv", "json", "markdown", "hosts",
+            "iptables",
+            "ip6tables",
+            "nftables",
+            "squid",
+            "csv",
+            "json",
+            "markdown",
+            "hosts",
         ] {
             // Too big for a reviewable golden file (~1 MB and ~330 KB with every prefix): the
             // small public profile stands in for these two.
-            if *name == "public-eastus2-full" && (t == "iptables" || t == "json") {
+            if *name == "public-eastus2-full"
+                && (t == "iptables" || t == "ip6tables" || t == "json")
+            {
                 continue;
             }
             let text = common::render(t, rs).text;

@@ -110,7 +110,7 @@ proptest! {
 
         let tags = common::service_tags(rs.settings.cloud);
         for target in export::targets() {
-            for opts in [ExportOptions::default(), ExportOptions { service_tags: Some(tags) }] {
+            for opts in [ExportOptions::default(), ExportOptions { service_tags: Some(tags), ..ExportOptions::default() }] {
                 match target.render(&rs, &opts) {
                     Ok(out) => {
                         // Every rule is either in the output or reported as not covered: never

@@ -169,20 +169,28 @@ fn the_checker_itself_catches_mistakes() {
 
 // ---- random prefix sets ------------------------------------------------------------------
 
-/// IPv4 prefixes, mostly clustered in 10.0.0.0/16 so that overlaps and neighbours are common.
+/// Whether a Service Tags file may hold `net` (amlfw refuses the others, see `sanity`).
+fn acceptable(net: IpNet) -> bool {
+    amlfw::servicetags::sanity::refusal(&net).is_none()
+}
+
+/// IPv4 prefixes, mostly clustered in 20.0.0.0/16 so that overlaps and neighbours are common;
+/// only ones a real file may hold (global, not wider than /8).
 fn v4() -> impl Strategy<Value = Ipv4Net> {
     prop_oneof![
-        4 => (0u32..256, 16u8..=26).prop_map(|(x, l)| Ipv4Net::new((0x0A00_0000 + (x << 8)).into(), l).unwrap().trunc()),
-        1 => (any::<u32>(), 0u8..=32).prop_map(|(a, l)| Ipv4Net::new(a.into(), l).unwrap().trunc()),
+        4 => (0u32..256, 16u8..=26).prop_map(|(x, l)| Ipv4Net::new((0x1400_0000 + (x << 8)).into(), l).unwrap().trunc()),
+        1 => (any::<u32>(), 8u8..=32).prop_map(|(a, l)| Ipv4Net::new(a.into(), l).unwrap().trunc()),
     ]
+    .prop_filter("a prefix a Service Tags file may hold", |n| acceptable(IpNet::V4(*n)))
 }
 
 fn v6() -> impl Strategy<Value = Ipv6Net> {
     let base = u128::from("2001:db8::".parse::<std::net::Ipv6Addr>().unwrap());
     prop_oneof![
         4 => (0u128..256, 52u8..=66).prop_map(move |(x, l)| Ipv6Net::new((base + (x << 64)).into(), l).unwrap().trunc()),
-        1 => (any::<u128>(), 0u8..=128).prop_map(|(a, l)| Ipv6Net::new(a.into(), l).unwrap().trunc()),
+        1 => (any::<u128>(), 24u8..=128).prop_map(|(a, l)| Ipv6Net::new(a.into(), l).unwrap().trunc()),
     ]
+    .prop_filter("a prefix a Service Tags file may hold", |n| acceptable(IpNet::V6(*n)))
 }
 
 /// A Service Tags file with two tags.

@@ -169,6 +169,49 @@ fn inbound_routes_cycle_and_change_the_rules() {
 }
 
 #[test]
+fn dns_proxy_toggles_and_moves_the_host_name_network_rule_in_the_azfw_export() {
+    let mut p = Profile::new(Cloud::Public, "eastus2");
+    p.features = vec!["aks".into()];
+    let mut a = app(p, 100, 30);
+    a.go_to(Step::Workspace);
+    for _ in 0..4 {
+        key(&mut a, KeyCode::Down);
+    }
+    assert!(
+        screen(&a).contains("> Firewall DNS proxy   off"),
+        "{}",
+        screen(&a)
+    );
+    assert!(screen(&a).contains("every Azure Firewall rule allows ANY source"));
+    key(&mut a, KeyCode::Char(' '));
+    assert!(a.profile.dns_proxy);
+    assert!(screen(&a).contains("Firewall DNS proxy   on"));
+    a.go_to(Step::Export);
+    let covered = |a: &App| {
+        let v = a.export_view.as_ref().unwrap();
+        !v.result
+            .as_ref()
+            .unwrap()
+            .unexpressed
+            .iter()
+            .any(|u| u.remote == "ntp.ubuntu.com")
+    };
+    assert!(
+        covered(&a),
+        "with DNS proxy the NTP rule is in the Azure Firewall export"
+    );
+    a.go_to(Step::Workspace);
+    key(&mut a, KeyCode::Char(' '));
+    assert!(!a.profile.dns_proxy);
+    a.go_to(Step::Export);
+    assert!(!covered(&a), "without it, it is not");
+    // A source silences the any-source warning.
+    a.go_to(Step::Workspace);
+    a.profile.sources = vec!["10.0.1.0/24".into()];
+    assert!(!screen(&a).contains("allows ANY source"));
+}
+
+#[test]
 fn features_toggle_with_dependencies_both_ways() {
     let mut a = app(Profile::new(Cloud::Public, "eastus2"), 100, 30);
     a.go_to(Step::Features);

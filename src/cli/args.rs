@@ -59,6 +59,11 @@ pub enum Command {
         /// Also copy the export to the clipboard.
         #[arg(long)]
         copy: bool,
+        /// Write service tags that the target does not accept (by Microsoft's networkFeatures
+        /// data, e.g. Storage in Azure China's firewall) as their address prefixes, read from
+        /// --service-tags, instead of leaving those rules out.
+        #[arg(long)]
+        expand_tags: bool,
         /// How to copy: auto, system, osc52 or off (default: config.toml, else auto).
         #[arg(long, value_name = "MODE", value_parser = parse_clipboard)]
         clipboard: Option<amlfw::clipboard::Mode>,
@@ -163,6 +168,10 @@ pub struct Selection {
     /// Edition of Microsoft's guidance (default: the seed's, 2021-09).
     #[arg(long)]
     pub edition: Option<String>,
+    /// The Azure Firewall policy has DNS proxy enabled: emit network rules with host names
+    /// (without it Azure rejects them, so they are listed as not covered).
+    #[arg(long)]
+    pub dns_proxy: bool,
 }
 
 fn parse_cloud(s: &str) -> Result<amlfw::Cloud, String> {

@@ -120,6 +120,9 @@ pub fn build_profile(
     if let Some(e) = &sel.edition {
         p.edition = Some(e.clone());
     }
+    if sel.dns_proxy {
+        p.dns_proxy = true;
+    }
     p.validate(catalog)
         .map_err(|e| CliError::usage(flag_error(&e)))?;
     Ok(p)
@@ -168,8 +171,23 @@ fn load_service_tags_keeping(
             path.display()
         ))
     })?;
+    warn_if_stale(path);
     TagIndex::from_json_keeping(&text, keep)
         .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
+}
+
+/// Warns on stderr when a dated Service Tags file name is more than eight weeks old.
+fn warn_if_stale(path: &Path) {
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| (d.as_secs() / 86_400) as i64);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    if let Some(w) = amlfw::servicetags::staleness_warning(&name, today) {
+        eprintln!("warning: {w}");
+    }
 }
 
 pub(crate) fn stdout_write(text: &str) -> Result<(), CliError> {
@@ -209,6 +227,7 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
             service_tags,
             copy,
             clipboard,
+            expand_tags,
         } => {
             let exporter = export::find(&target).ok_or_else(|| {
                 let ids: Vec<&str> = export::targets().iter().map(|t| t.id()).collect();
@@ -239,12 +258,21 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
                 }
                 None => None,
             };
+            if expand_tags && tags.is_none() {
+                return Err(CliError::usage(
+                    "--expand-tags needs --service-tags FILE (the addresses come from it)",
+                ));
+            }
             let opts = ExportOptions {
                 service_tags: tags.as_ref(),
+                expand_tags,
             };
             let out = exporter
                 .render(&rs, &opts)
                 .map_err(|e| export_error(e, service_tags.as_deref()))?;
+            for w in export::warnings_for(&rs, exporter, &out.unexpressed) {
+                eprintln!("warning: {}", w.message);
+            }
             for u in &out.unexpressed {
                 eprintln!(
                     "NOT covered by {}: {} ({}): {}",
@@ -294,9 +322,10 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
 /// parsed whole at load.
 fn export_error(e: ExportError, service_tags: Option<&Path>) -> CliError {
     match (&e, service_tags) {
-        (ExportError::ServiceTags(TagError::BadPrefix { .. }), Some(path)) => {
-            CliError::usage(format!("{}: {e}", path.display()))
-        }
+        (
+            ExportError::ServiceTags(TagError::BadPrefix { .. } | TagError::UnsafePrefix { .. }),
+            Some(path),
+        ) => CliError::usage(format!("{}: {e}", path.display())),
         _ => CliError::usage(e.to_string()),
     }
 }
@@ -312,6 +341,7 @@ pub fn print_tags(service_tags: &Path, tags: &[String]) -> Result<(), CliError> 
             service_tags.display()
         ))
     })?;
+    warn_if_stale(service_tags);
     let index = TagIndex::from_json_keeping(&text, |name| {
         tags.iter().any(|t| t.eq_ignore_ascii_case(name))
     })

@@ -14,9 +14,12 @@
 //! one group, and one group keeps the workspace's rules together so a redeploy replaces exactly
 //! them. Network rules are evaluated before application rules whatever the priorities.
 
-use super::naming::{azure_name, priorities};
+use super::naming::{azure_name, priorities, rule_stem};
 use super::text::{bicep_string, comment_block, hcl_string, sh_quote};
-use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, Unexpressed};
+use super::{
+    header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagUse, TagsUse,
+    Unexpressed,
+};
 use crate::model::{Kind, PortRange, PortSpec, Protocol};
 use crate::rules::{Rule, RuleSet};
 use ipnet::IpNet;
@@ -41,8 +44,8 @@ const GROUP_TYPE: &str = "Microsoft.Network/firewallPolicies/ruleCollectionGroup
 /// Firewall Policy application rules take ports 0-64000 (the ARM schema enforces it).
 const MAX_APP_PORT: u16 = 64000;
 
-const CAN: &str = "outbound service-tag, IP and host-name network rules and HTTP/HTTPS host (application) rules, wildcards as *.domain";
-const CANNOT: &str = "inbound rules and routes (use the NSG and route-table exports); URL paths without Firewall Premium TLS inspection (the whole host is allowed); wildcard host names in network rules";
+const CAN: &str = "outbound service-tag and IP network rules, host-name network rules when the policy has DNS proxy on (--dns-proxy), and HTTP/HTTPS host (application) rules, wildcards as *.domain";
+const CANNOT: &str = "inbound rules and routes (use the NSG and route-table exports); URL paths without Firewall Premium TLS inspection (the whole host is allowed); wildcard host names in network rules; service tags Microsoft's data says Azure Firewall does not accept (e.g. Storage in Azure China: --expand-tags --service-tags FILE writes their addresses)";
 
 // ---- the plan every target renders ---------------------------------------------------------
 
@@ -62,7 +65,8 @@ struct NetworkRule {
     /// `TCP`, `UDP` or `Any`: one transport per rule, so ports mean the same for all.
     protocol: &'static str,
     field: DestField,
-    destination: String,
+    /// The rule's remote, or the address prefixes of a tag written out (`--expand-tags`).
+    destinations: Vec<String>,
     ports: Vec<String>,
 }
 
@@ -115,7 +119,11 @@ impl Names {
     }
 }
 
-fn build_plan(rs: &RuleSet, target: &dyn Exporter) -> Result<Plan, ExportError> {
+fn build_plan(
+    rs: &RuleSet,
+    target: &dyn Exporter,
+    opts: &ExportOptions,
+) -> Result<Plan, ExportError> {
     let s = &rs.settings;
     let prefix = s.name_prefix.as_str();
     // Group and collections have separate priority spaces; both start at the profile's base.
@@ -130,13 +138,38 @@ fn build_plan(rs: &RuleSet, target: &dyn Exporter) -> Result<Plan, ExportError> 
     let mut network = Vec::new();
     let mut application = Vec::new();
     let mut unexpressed = Vec::new();
+    let mut tag_notes = Vec::new();
+    let mut expanded_any = false;
     for r in &rs.rules {
-        let outcome = match r.kind {
-            Kind::Inbound | Kind::Route => Err(not_a_firewall_rule(r)),
-            Kind::ServiceTag | Kind::Network => {
-                network_rules(r, prefix, &mut names).map(|v| network.extend(v))
+        // Tags Azure Firewall does not accept (Microsoft's networkFeatures data) are left
+        // out, written as addresses, or kept where the document itself uses them.
+        let destinations = match r.kind {
+            Kind::ServiceTag => match super::tag_use(rs, r, Family::AzureFirewall, opts)? {
+                TagUse::Accepted => Ok(None),
+                // resolve warned already (concerning Azure Firewall): header and stderr.
+                TagUse::Disputed(_) => Ok(None),
+                TagUse::Expanded(prefixes) => {
+                    expanded_any = true;
+                    tag_notes.push(format!(
+                        "Note: {} ({}) is written as its {} address prefixes from the Service Tags file: Microsoft's data says Azure Firewall does not accept the tag. Regenerate when Microsoft publishes new addresses.",
+                        r.id,
+                        r.remote,
+                        prefixes.len()
+                    ));
+                    Ok(Some(prefixes))
+                }
+                TagUse::Refused(reason) => Err(reason),
+            },
+            _ => Ok(None),
+        };
+        let outcome = match (r.kind, destinations) {
+            (_, Err(reason)) => Err(reason),
+            (Kind::Inbound | Kind::Route, _) => Err(not_a_firewall_rule(r)),
+            (Kind::ServiceTag | Kind::Network, Ok(addresses)) => {
+                network_rules(r, prefix, s.dns_proxy, addresses, &mut names)
+                    .map(|v| network.extend(v))
             }
-            Kind::FqdnApp => app_rule(r, prefix, &mut names).map(|a| application.push(a)),
+            (Kind::FqdnApp, _) => app_rule(r, prefix, &mut names).map(|a| application.push(a)),
         };
         if let Err(reason) = outcome {
             unexpressed.push(Unexpressed {
@@ -147,9 +180,14 @@ fn build_plan(rs: &RuleSet, target: &dyn Exporter) -> Result<Plan, ExportError> 
         }
     }
     let sources = sources(rs);
-    // These targets never read a Service Tags file (Azure Firewall resolves tags itself), so
-    // the header must not claim one was used even when the caller passed it.
-    let mut header = header_lines(rs, target, &ExportOptions::default());
+    // Azure Firewall resolves tags itself: the header names a Service Tags file only when
+    // addresses from it were written (`--expand-tags`).
+    let header_opts = ExportOptions {
+        service_tags: opts.service_tags.filter(|_| expanded_any),
+        ..ExportOptions::default()
+    };
+    let mut header = header_lines(rs, target, &header_opts, &unexpressed);
+    header.extend(tag_notes);
     header.extend(notes(rs, &network, &unexpressed));
     Ok(Plan {
         group_name: azure_name(&[prefix, "rules"]),
@@ -208,11 +246,24 @@ fn is_ip(s: &str) -> bool {
     s.parse::<IpAddr>().is_ok() || s.parse::<IpNet>().is_ok()
 }
 
-fn network_rules(r: &Rule, prefix: &str, names: &mut Names) -> Result<Vec<NetworkRule>, String> {
+/// Why a host-name network rule is left out when the policy's DNS proxy is off, and the fix.
+pub const DNS_PROXY_OFF: &str = "host name in a network rule: Azure rejects the whole rule collection group (every rule in it) when the Firewall Policy's DNS proxy is off. To allow it, enable DNS proxy on the policy (az network firewall policy update --name <policy> --resource-group <rg> --enable-dns-proxy true) and point the clients' DNS at the firewall, then export again with --dns-proxy (profile: dns_proxy = true)";
+
+/// The network rules of `r` (one per transport). `addresses` replaces the remote when the tag
+/// is written out as prefixes.
+fn network_rules(
+    r: &Rule,
+    prefix: &str,
+    dns_proxy: bool,
+    addresses: Option<Vec<String>>,
+    names: &mut Names,
+) -> Result<Vec<NetworkRule>, String> {
     let field = if r.kind == Kind::ServiceTag || is_ip(&r.remote) {
         DestField::Addresses
     } else if r.is_wildcard() {
         return Err("network rules cannot take wildcard host names, and this rule is not HTTP/HTTPS, so an application rule cannot carry it".into());
+    } else if !dns_proxy {
+        return Err(DNS_PROXY_OFF.into());
     } else {
         DestField::Fqdns
     };
@@ -225,9 +276,9 @@ fn network_rules(r: &Rule, prefix: &str, names: &mut Names) -> Result<Vec<Networ
         .map(|(protocol, ports)| {
             let suffix = protocol.to_ascii_lowercase();
             let name = if split {
-                names.take(&[prefix, &r.id, &suffix])
+                names.take(&[&rule_stem(prefix, &r.id), &suffix])
             } else {
-                names.take(&[prefix, &r.id])
+                names.take(&[&rule_stem(prefix, &r.id)])
             };
             let mut description = describe(r);
             if field == DestField::Fqdns {
@@ -239,7 +290,9 @@ fn network_rules(r: &Rule, prefix: &str, names: &mut Names) -> Result<Vec<Networ
                 description,
                 protocol,
                 field,
-                destination: r.remote.to_string(),
+                destinations: addresses
+                    .clone()
+                    .unwrap_or_else(|| vec![r.remote.to_string()]),
                 ports,
             }
         })
@@ -277,7 +330,7 @@ fn app_rule(r: &Rule, prefix: &str, names: &mut Names) -> Result<AppRule, String
         .map(app_protocol)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(AppRule {
-        name: names.take(&[prefix, &r.id]),
+        name: names.take(&[&rule_stem(prefix, &r.id)]),
         description: describe(r),
         protocols,
         fqdn: r.remote.to_string(),
@@ -306,17 +359,14 @@ fn app_protocol(p: &PortSpec) -> Result<(&'static str, u16), String> {
 /// Header notes every Azure Firewall export carries.
 fn notes(rs: &RuleSet, network: &[NetworkRule], unexpressed: &[Unexpressed]) -> Vec<String> {
     let mut out = Vec::new();
-    if rs.settings.sources.is_empty() {
-        out.push("Warning: no source subnets given, so every rule allows ANY source (*). Pass --source CIDR (the subnets of the workspace's compute) to narrow them.".to_string());
-    }
     let fqdn_rules: Vec<&str> = network
         .iter()
         .filter(|n| n.field == DestField::Fqdns)
-        .map(|n| n.destination.as_str())
+        .flat_map(|n| n.destinations.iter().map(String::as_str))
         .collect();
     if !fqdn_rules.is_empty() {
         out.push(format!(
-            "Warning: network rules with host names ({}) work only with the firewall's DNS proxy enabled and the clients using the firewall as their DNS server.",
+            "Warning: this export NEEDS DNS proxy enabled on the Firewall Policy (dnsSettings.enableProxy = true; classic firewalls: additionalProperties Network.DNS.EnableProxy), because network rules name host names ({}). Without it Azure rejects the whole rule collection group. Clients must use the firewall as their DNS server.",
             fqdn_rules.join(", ")
         ));
     }
@@ -382,7 +432,7 @@ fn policy_network_rule(plan: &Plan, r: &NetworkRule) -> Value {
         "sourceAddresses": plan.sources,
         "destinationPorts": r.ports,
     });
-    v[field] = json!([r.destination]);
+    v[field] = json!(r.destinations);
     v
 }
 
@@ -535,7 +585,7 @@ fn classic_network_rule(plan: &Plan, r: &NetworkRule) -> Value {
         "sourceAddresses": plan.sources,
         "destinationPorts": r.ports,
     });
-    v[field] = json!([r.destination]);
+    v[field] = json!(r.destinations);
     v
 }
 
@@ -628,7 +678,7 @@ fn bicep_network_rule(out: &mut String, plan: &Plan, r: &NetworkRule) {
         DestField::Addresses => "destinationAddresses",
         DestField::Fqdns => "destinationFqdns",
     };
-    bicep_list(out, 12, field, std::slice::from_ref(&r.destination));
+    bicep_list(out, 12, field, &r.destinations);
     bicep_list(out, 12, "destinationPorts", &r.ports);
     let _ = writeln!(out, "{pad}}}");
 }
@@ -731,7 +781,7 @@ fn tf_network_rule(out: &mut String, plan: &Plan, r: &NetworkRule) {
             ("description", hcl_string(&r.description)),
             ("protocols", hcl_list(&[r.protocol.to_string()])),
             ("source_addresses", hcl_list(&plan.sources)),
-            (field, hcl_list(std::slice::from_ref(&r.destination))),
+            (field, hcl_list(&r.destinations)),
             ("destination_ports", hcl_list(&r.ports)),
         ],
     );
@@ -804,7 +854,8 @@ fn tf_label(prefix: &str) -> String {
 }
 
 const TF_USAGE: &[&str] = &[
-    "This Terraform file (azurerm provider 3.x/4.x, declared in your root module) manages ONE rule collection group in an existing Firewall Policy. Terraform owns the group's whole content: rules added to it by hand are removed on the next apply.",
+    super::AZURERM_VERSIONS,
+    "This Terraform file (the azurerm provider is declared in your root module) manages ONE rule collection group in an existing Firewall Policy. Terraform owns the group's whole content: rules added to it by hand are removed on the next apply.",
     "Set var.firewall_policy_id to the policy's resource ID.",
 ];
 
@@ -835,6 +886,24 @@ fn terraform_text(plan: &Plan, prefix: &str) -> String {
             ),
         ],
     );
+    // Checked at plan time, as the ARM and Bicep parameters check it, instead of by Azure
+    // half-way through an apply.
+    out.push_str("\n  validation {\n");
+    hcl_attrs(
+        &mut out,
+        4,
+        &[
+            (
+                "condition",
+                "var.rule_collection_group_priority >= 100 && var.rule_collection_group_priority <= 65000 && floor(var.rule_collection_group_priority) == var.rule_collection_group_priority".into(),
+            ),
+            (
+                "error_message",
+                hcl_string("The rule collection group priority must be a whole number from 100 to 65000."),
+            ),
+        ],
+    );
+    out.push_str("  }\n");
     let _ = writeln!(
         out,
         "}}\n\nresource \"azurerm_firewall_policy_rule_collection_group\" {} {{",
@@ -873,6 +942,13 @@ const CLI_USAGE: &[&str] = &[
     "Needs Azure CLI with the azure-firewall extension (az extension add --name azure-firewall) and a login with rights on the policy.",
     "Usage: RG=<policy's resource group> POLICY=<policy name> [GROUP=<group name>] [PRIORITY=<100-65000>] bash <this file>",
 ];
+
+/// What the script header says about how it applies the rules (with the call count).
+fn cli_not_atomic(calls: usize) -> String {
+    format!(
+        "NOT ATOMIC: the script makes {calls} az calls (the group, then one per rule; each collection is created with its first rule). Each call rewrites the whole group, so if one fails, the calls before it stay applied and the group holds a PARTIAL allow-list; the script then stops and says which rule failed and how many calls were applied. For one all-or-nothing deployment use the azfw-policy-arm or azfw-bicep export."
+    )
+}
 
 /// `--flag v1 v2 ...` as one line of the command, every value shell-quoted.
 fn flag(words: &mut Vec<String>, name: &str, values: &[String]) {
@@ -926,7 +1002,7 @@ fn cli_network(plan: &Plan, r: &NetworkRule, first: bool) -> Vec<String> {
         DestField::Addresses => "--destination-addresses",
         DestField::Fqdns => "--destination-fqdns",
     };
-    flag(&mut w, field, std::slice::from_ref(&r.destination));
+    flag(&mut w, field, &r.destinations);
     flag(&mut w, "--destination-ports", &r.ports);
     w
 }
@@ -949,18 +1025,44 @@ fn cli_app(plan: &Plan, r: &AppRule, first: bool) -> Vec<String> {
     w
 }
 
-fn cli_command(out: &mut String, comment: &str, words: &[String]) {
+/// One az call: its comment, the progress line naming it, then the command.
+fn cli_command(out: &mut String, comment: &str, step: &str, words: &[String]) {
     out.push('\n');
     out.push_str(&comment_block("#", &[comment.to_string()]));
+    let _ = writeln!(out, "step {}", sh_quote(step));
     out.push_str(&words.join(" \\\n  "));
     out.push('\n');
 }
 
+/// Progress on stderr and, when a call fails, which one and what was applied before it.
+const CLI_PROGRESS: &str = r#"CALL=0
+CURRENT="(none)"
+step() {
+  CALL=$((CALL + 1))
+  CURRENT="$1"
+  echo "[$CALL/$TOTAL] $CURRENT" >&2
+}
+on_failure() {
+  echo "amlfw: FAILED at az call $CALL of $TOTAL: $CURRENT" >&2
+  if [ "$CALL" -gt 1 ]; then
+    echo "amlfw: calls 1-$((CALL - 1)) were applied: rule collection group '$GROUP' now holds a PARTIAL allow-list." >&2
+  else
+    echo "amlfw: nothing was applied." >&2
+  fi
+  echo "amlfw: fix the cause, then run this script again, or deploy the azfw-policy-arm/azfw-bicep export (one atomic deployment)." >&2
+}
+trap on_failure ERR
+"#;
+
 fn cli_text(plan: &Plan) -> String {
+    let calls = 1 + plan.network.rules.len() + plan.application.rules.len();
+    let mut usage: Vec<String> = CLI_USAGE.iter().map(|s| s.to_string()).collect();
+    usage.push(cli_not_atomic(calls));
+    let usage: Vec<&str> = usage.iter().map(String::as_str).collect();
     let mut out = String::from("#!/usr/bin/env bash\n");
     // Values are single-quoted on purpose: `$(...)` inside them must stay text.
     out.push_str("# shellcheck disable=SC2016\n");
-    out.push_str(&comment_block("#", &header_with(plan, CLI_USAGE)));
+    out.push_str(&comment_block("#", &header_with(plan, &usage)));
     out.push_str("\nset -euo pipefail\n\n");
     let _ = writeln!(
         out,
@@ -977,13 +1079,28 @@ fn cli_text(plan: &Plan) -> String {
         "--name \"$GROUP\"".into(),
         "--priority \"$PRIORITY\"".into(),
     ];
-    cli_command(&mut out, "The rule collection group.", &create);
+    let _ = writeln!(out, "TOTAL={calls}");
+    out.push_str(CLI_PROGRESS);
+    cli_command(
+        &mut out,
+        "The rule collection group.",
+        "rule collection group (create or replace)",
+        &create,
+    );
     for (i, r) in plan.network.rules.iter().enumerate() {
-        cli_command(&mut out, &r.description, &cli_network(plan, r, i == 0));
+        let step = format!("network rule {}", r.name);
+        cli_command(
+            &mut out,
+            &r.description,
+            &step,
+            &cli_network(plan, r, i == 0),
+        );
     }
     for (i, r) in plan.application.rules.iter().enumerate() {
-        cli_command(&mut out, &r.description, &cli_app(plan, r, i == 0));
+        let step = format!("application rule {}", r.name);
+        cli_command(&mut out, &r.description, &step, &cli_app(plan, r, i == 0));
     }
+    out.push_str("\ntrap - ERR\necho \"amlfw: done: $TOTAL az calls applied to rule collection group '$GROUP'.\" >&2\n");
     out
 }
 
@@ -1012,12 +1129,11 @@ macro_rules! target {
             fn cannot(&self) -> &'static str {
                 CANNOT
             }
-            fn render(
-                &self,
-                rules: &RuleSet,
-                _opts: &ExportOptions,
-            ) -> Result<Export, ExportError> {
-                let plan = build_plan(rules, self)?;
+            fn tags_use(&self) -> TagsUse {
+                TagsUse::Optional
+            }
+            fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
+                let plan = build_plan(rules, self, opts)?;
                 let render: fn(&Plan, &RuleSet) -> String = $render;
                 let text = render(&plan, rules);
                 Ok(export(&plan, text))

@@ -1,4 +1,10 @@
-//! `iptables-restore` and `ip6tables-restore` input, in one output with two marked sections.
+//! `iptables-restore` input (target `iptables`, IPv4) and `ip6tables-restore` input (target
+//! `ip6tables`, IPv6): one file per tool, each loaded whole with `--noflush`.
+//!
+//! One file per family, not one file with two parts: a restore file declares its chains
+//! (`:AML-OUT - [0:0]`), and with `--noflush` each declaration flushes the chain. Loading a
+//! combined file whole made the IPv6 part's declarations flush what the IPv4 part had just
+//! added (and `--test` did not notice), so the chains ended up empty.
 //!
 //! iptables matches addresses, not names, so every service tag is expanded from Microsoft's
 //! Service Tags file into its prefixes: one plain `-A` rule per source, prefix and port match,
@@ -19,40 +25,13 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 
 /// The targets of this module.
-pub static TARGETS: &[&dyn Exporter] = &[&Iptables];
-
-/// Marker lines around the two parts. They start with `#@`, which `comments` (always
-/// `# ` or a bare `#`) can never produce, so no value can forge a marker.
-pub const V4_BEGIN: &str = "#@amlfw-begin ipv4";
-pub const V4_END: &str = "#@amlfw-end ipv4";
-pub const V6_BEGIN: &str = "#@amlfw-begin ipv6";
-pub const V6_END: &str = "#@amlfw-end ipv6";
+pub static TARGETS: &[&dyn Exporter] = &[&Iptables(Fam::V4), &Iptables(Fam::V6)];
 
 /// iptables chain names are at most 28 characters (XT_EXTENSION_MAXNAMELEN - 1).
 pub const MAX_CHAIN_LEN: usize = 28;
 
 /// `multiport` takes at most 15 ports; a range counts as two.
 const MULTIPORT_SLOTS: usize = 15;
-
-/// Splits an iptables export into its (IPv4, IPv6) parts, each fit for its restore tool.
-/// `None` when the markers are missing, repeated or out of order.
-pub fn split_families(text: &str) -> Option<(String, String)> {
-    Some((
-        section(text, V4_BEGIN, V4_END)?,
-        section(text, V6_BEGIN, V6_END)?,
-    ))
-}
-
-/// The lines strictly between the `begin` and `end` marker lines.
-fn section(text: &str, begin: &str, end: &str) -> Option<String> {
-    let lines: Vec<&str> = text.lines().collect();
-    let at = |m: &str| {
-        let hits: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == m).collect();
-        (hits.len() == 1).then(|| hits[0])
-    };
-    let (b, e) = (at(begin)?, at(end)?);
-    (b < e).then(|| lines[b + 1..e].iter().map(|l| format!("{l}\n")).collect())
-}
 
 // ---- shared with nftables: what becomes an IP rule ------------------------------------------
 
@@ -135,6 +114,13 @@ pub enum Fam {
 }
 
 impl Fam {
+    pub fn other(self) -> Fam {
+        match self {
+            Fam::V4 => Fam::V6,
+            Fam::V6 => Fam::V4,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Fam::V4 => "IPv4",
@@ -358,7 +344,8 @@ pub fn not_covered_lines(target: &str, unexpressed: &[Unexpressed]) -> Vec<Strin
 
 // ---- iptables ------------------------------------------------------------------------------
 
-pub struct Iptables;
+/// The `iptables` (IPv4) and `ip6tables` (IPv6) targets.
+pub struct Iptables(pub Fam);
 
 /// The two chain names, from the prefix: `AML-OUT`, `AML-IN`.
 fn chains(prefix: &str) -> (String, String) {
@@ -369,15 +356,19 @@ fn chains(prefix: &str) -> (String, String) {
     (out, inb)
 }
 
-fn usage(out: &str, inb: &str, sources: &str) -> Vec<String> {
+fn usage(fam: Fam, out: &str, inb: &str, sources: &str) -> Vec<String> {
+    let tool = restore_tool(fam);
     vec![
         String::new(),
-        "HOW TO LOAD: the file has an IPv4 part and an IPv6 part between '#@amlfw-...' marker lines."
-            .into(),
-        format!("  sed -n '/^{V4_BEGIN}$/,/^{V4_END}$/p' FILE | iptables-restore --noflush"),
-        format!("  sed -n '/^{V6_BEGIN}$/,/^{V6_END}$/p' FILE | ip6tables-restore --noflush"),
-        "  ALWAYS pass --noflush: without it iptables-restore REPLACES your whole filter table.".into(),
+        format!("HOW TO LOAD ({} only): {tool} --noflush < FILE", fam.label()),
+        format!("  ALWAYS pass --noflush: without it {tool} REPLACES your whole filter table."),
         format!("  With --noflush, reloading flushes and refills only {out} and {inb}, atomically."),
+        format!(
+            "  The {} rules are in the {} export (amlfw export --target {}).",
+            fam.other().label(),
+            Iptables(fam.other()).id(),
+            Iptables(fam.other()).id()
+        ),
         String::new(),
         format!("{out}: outbound from the workspace subnets ({sources}); {inb}: inbound to them."),
         "The chains only ACCEPT; unmatched packets return to the caller. Hooking them is your choice,".into(),
@@ -386,6 +377,13 @@ fn usage(out: &str, inb: &str, sources: &str) -> Vec<String> {
         "'-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT'. Thousands of prefixes mean thousands".into(),
         "of linear rules here: the nftables target keeps them in sets.".into(),
     ]
+}
+
+fn restore_tool(fam: Fam) -> &'static str {
+    match fam {
+        Fam::V4 => "iptables-restore",
+        Fam::V6 => "ip6tables-restore",
+    }
 }
 
 /// iptables match arguments for one transport match; several when multiport must be split.
@@ -482,27 +480,15 @@ fn ipt_l4_all(l4: &[L4]) -> Vec<String> {
     l4.iter().flat_map(ipt_l4).collect()
 }
 
-/// One family's part, markers included, appended to `t`.
+/// One family's restore input, appended to `t`.
 fn ipt_part(t: &mut String, plan: &IpPlan, fam: Fam, out: &str, inb: &str) {
-    let (begin, end) = match fam {
-        Fam::V4 => (V4_BEGIN, V4_END),
-        Fam::V6 => (V6_BEGIN, V6_END),
-    };
-    let tool = if fam == Fam::V4 {
-        "iptables-restore"
-    } else {
-        "ip6tables-restore"
-    };
-    t.push_str(&format!(
-        "{begin}\n# {} part: {tool} --noflush\n*filter\n:{out} - [0:0]\n:{inb} - [0:0]\n",
-        fam.label()
-    ));
+    t.push_str(&format!("*filter\n:{out} - [0:0]\n:{inb} - [0:0]\n"));
     let local = plan.local(fam);
     if *local == Local::Closed {
         t.push_str(&comments("#", &[format!(
             "No {} rules: every source in the profile is {}. An empty source match would allow every {} address.",
             fam.label(),
-            if fam == Fam::V4 { "IPv6" } else { "IPv4" },
+            fam.other().label(),
             fam.label()
         )]));
     } else {
@@ -521,7 +507,7 @@ fn ipt_part(t: &mut String, plan: &IpPlan, fam: Fam, out: &str, inb: &str) {
             ipt_rule(t, inb, ip, local, fam, true);
         }
     }
-    t.push_str(&format!("COMMIT\n{end}\n"));
+    t.push_str("COMMIT\n");
 }
 
 /// The sources for the usage notes.
@@ -541,22 +527,37 @@ pub fn sources_label(rules: &RuleSet) -> String {
 
 impl Exporter for Iptables {
     fn id(&self) -> &'static str {
-        "iptables"
+        match self.0 {
+            Fam::V4 => "iptables",
+            Fam::V6 => "ip6tables",
+        }
     }
     fn name(&self) -> &'static str {
-        "iptables-restore (IPv4 and IPv6 parts)"
+        match self.0 {
+            Fam::V4 => "iptables-restore (IPv4)",
+            Fam::V6 => "ip6tables-restore (IPv6)",
+        }
     }
     fn family(&self) -> Family {
         Family::Generic
     }
     fn extension(&self) -> &'static str {
-        "rules"
+        match self.0 {
+            Fam::V4 => "rules",
+            Fam::V6 => "rules6",
+        }
     }
     fn can(&self) -> &'static str {
-        "service tags (expanded to prefixes) and IP rules, inbound and outbound, in chains you hook"
+        match self.0 {
+            Fam::V4 => "IPv4: service tags (expanded to prefixes) and IP rules, inbound and outbound, in chains you hook",
+            Fam::V6 => "IPv6: service tags (expanded to prefixes) and IP rules, inbound and outbound, in chains you hook",
+        }
     }
     fn cannot(&self) -> &'static str {
-        "host names (FQDN rules), routes"
+        match self.0 {
+            Fam::V4 => "host names (FQDN rules), routes; IPv6 (see ip6tables)",
+            Fam::V6 => "host names (FQDN rules), routes; IPv4 (see iptables)",
+        }
     }
     fn tags_use(&self) -> TagsUse {
         TagsUse::Required
@@ -564,13 +565,12 @@ impl Exporter for Iptables {
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let plan = plan(self.id(), rules, opts)?;
         let (out, inb) = chains(&rules.settings.name_prefix);
-        let mut head = header_lines(rules, self, opts);
+        let mut head = header_lines(rules, self, opts, &plan.unexpressed);
         head.extend(prefix_note(&rules.settings.name_prefix));
-        head.extend(usage(&out, &inb, &sources_label(rules)));
+        head.extend(usage(self.0, &out, &inb, &sources_label(rules)));
         head.extend(not_covered_lines(self.id(), &plan.unexpressed));
         let mut t = comments("#", &head);
-        ipt_part(&mut t, &plan, Fam::V4, &out, &inb);
-        ipt_part(&mut t, &plan, Fam::V6, &out, &inb);
+        ipt_part(&mut t, &plan, self.0, &out, &inb);
         Ok(Export {
             text: t,
             unexpressed: plan.unexpressed,
@@ -638,13 +638,5 @@ mod tests {
         assert_eq!(safe_prefix("1-a"), "x1-a");
         assert_eq!(safe_prefix(""), "x");
         assert_eq!(safe_id("a b\"c"), "a_b_c");
-    }
-
-    #[test]
-    fn split_needs_each_marker_once() {
-        let t = format!("{V4_BEGIN}\na\n{V4_END}\n{V6_BEGIN}\nb\n{V6_END}\n");
-        assert_eq!(split_families(&t), Some(("a\n".into(), "b\n".into())));
-        assert_eq!(split_families(&format!("{t}{V4_BEGIN}\n")), None);
-        assert_eq!(split_families("x"), None);
     }
 }

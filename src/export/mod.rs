@@ -14,28 +14,11 @@ pub mod squid;
 pub mod tabular;
 pub mod text;
 
-use crate::rules::{Rule, RuleSet};
+use crate::rules::{Rule, RuleSet, Warning};
 use crate::servicetags::TagIndex;
 use thiserror::Error;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Family {
-    AzureFirewall,
-    Nsg,
-    RouteTable,
-    Generic,
-}
-
-impl Family {
-    pub fn title(self) -> &'static str {
-        match self {
-            Family::AzureFirewall => "Azure Firewall",
-            Family::Nsg => "Network security group",
-            Family::RouteTable => "Route table",
-            Family::Generic => "Generic",
-        }
-    }
-}
+pub use crate::model::Family;
 
 /// When a target needs Microsoft's Service Tags file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,10 +33,18 @@ pub enum TagsUse {
     ForIpRoutes,
 }
 
+/// The azurerm provider versions the Terraform exports are checked against (attribute names
+/// against the provider's own schema of both versions, tests/terraform_schema.rs).
+pub const AZURERM_VERSIONS: &str =
+    "Needs the azurerm provider >= 3.75 (its attribute names are checked against the provider schemas of 3.75.0 and 4.55.0).";
+
 /// What the caller supplies besides the rules.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ExportOptions<'a> {
     pub service_tags: Option<&'a TagIndex>,
+    /// Write a service tag that Microsoft's data says the target does not accept as its
+    /// address prefixes (from `service_tags`) instead of leaving the rule out.
+    pub expand_tags: bool,
 }
 
 /// A rule a target could not express, and why.
@@ -95,6 +86,11 @@ pub trait Exporter: Sync {
     fn tags_use(&self) -> TagsUse {
         TagsUse::No
     }
+    /// Listings of the whole rule set (CSV, JSON, Markdown) show every warning; a deployable
+    /// target shows only those that concern it (`warnings_for`).
+    fn shows_every_warning(&self) -> bool {
+        false
+    }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError>;
 }
 
@@ -128,9 +124,38 @@ pub fn needs_service_tags(target: &dyn Exporter, rules: &RuleSet) -> bool {
     }
 }
 
+/// The warnings an export of `target` shows: those that concern its family and, for a warning
+/// about particular rules, only when the export expresses at least one of them (a warning
+/// about a host rule means nothing in an NSG file that cannot hold it).
+pub fn warnings_for<'a>(
+    rules: &'a RuleSet,
+    target: &dyn Exporter,
+    unexpressed: &[Unexpressed],
+) -> Vec<&'a Warning> {
+    if target.shows_every_warning() {
+        return rules.warnings.iter().collect();
+    }
+    let expressed = |requirement: &str| {
+        rules.rules.iter().any(|r| {
+            r.requirements.iter().any(|q| &**q == requirement)
+                && !unexpressed.iter().any(|u| u.rule_id == *r.id)
+        })
+    };
+    rules
+        .warnings
+        .iter()
+        .filter(|w| w.shown_in(target.family(), expressed))
+        .collect()
+}
+
 /// Lines for a header comment every export starts with: tool, cloud, region, features,
-/// Service Tags file, and the warnings.
-pub fn header_lines(rules: &RuleSet, target: &dyn Exporter, opts: &ExportOptions) -> Vec<String> {
+/// Service Tags file, and the warnings that concern this export (`warnings_for`).
+pub fn header_lines(
+    rules: &RuleSet,
+    target: &dyn Exporter,
+    opts: &ExportOptions,
+    unexpressed: &[Unexpressed],
+) -> Vec<String> {
     let s = &rules.settings;
     let mut out = vec![
         format!(
@@ -171,16 +196,38 @@ pub fn header_lines(rules: &RuleSet, target: &dyn Exporter, opts: &ExportOptions
             }
         ),
     ];
+    out.extend(cloud_setup_line(s.cloud, target));
     if let Some(t) = opts.service_tags {
         out.push(format!(
             "Service Tags file: cloud {}, changeNumber {}",
             t.cloud, t.change_number
         ));
     }
-    for w in &rules.warnings {
+    for w in warnings_for(rules, target, unexpressed) {
         out.push(format!("Warning: {}", w.message));
     }
     out
+}
+
+/// For Azure targets outside the public cloud: how to point the deploying tool at that cloud
+/// (az and Terraform default to the public cloud, where the names do not exist).
+fn cloud_setup_line(cloud: crate::Cloud, target: &dyn Exporter) -> Option<String> {
+    let (az_name, tf_env) = match cloud {
+        crate::Cloud::Public => return None,
+        crate::Cloud::Usgov => ("AzureUSGovernment", "usgovernment"),
+        crate::Cloud::China => ("AzureChinaCloud", "china"),
+    };
+    match target.family() {
+        Family::Generic => None,
+        _ if target.extension() == "tf" => Some(format!(
+            "{}: set environment = \"{tf_env}\" in your provider \"azurerm\" block (or ARM_ENVIRONMENT={tf_env}); the provider defaults to the public cloud.",
+            cloud.title()
+        )),
+        _ => Some(format!(
+            "{}: run 'az cloud set --name {az_name}' (then az login) before deploying; az defaults to the public cloud.",
+            cloud.title()
+        )),
+    }
 }
 
 /// The rules a target that only takes host names cannot express.
@@ -198,4 +245,93 @@ pub fn unexpressed_non_fqdn(
             reason: reason_for(r),
         })
         .collect()
+}
+
+/// How a target may use the service tag of a rule, by Microsoft's `networkFeatures` data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagUse {
+    /// The tag is accepted (or the data does not know it).
+    Accepted,
+    /// Not accepted by the data, but the document uses it there: keep it, with this note.
+    Disputed(String),
+    /// Not accepted: write these aggregated prefixes instead (`--expand-tags`).
+    Expanded(Vec<String>),
+    /// Not accepted, and not expanded: leave the rule out for this reason (with the fallbacks).
+    Refused(String),
+}
+
+/// Checks the service tag of `rule` (a tag rule of `family`'s target) against where Azure
+/// accepts it: the Service Tags file's `networkFeatures` when a file of the rule set's cloud was
+/// given, else the table embedded from Microsoft's files.
+pub fn tag_use(
+    rules: &RuleSet,
+    rule: &Rule,
+    family: Family,
+    opts: &ExportOptions,
+) -> Result<TagUse, ExportError> {
+    use crate::servicetags::features::{builtin_features, NetworkFeature};
+    let Some(needed) = NetworkFeature::needed_by(family) else {
+        return Ok(TagUse::Accepted);
+    };
+    let cloud = rules.settings.cloud;
+    let file = opts.service_tags.filter(|t| t.check_cloud(cloud).is_ok());
+    let lookup = |tag: &str| match file.and_then(|t| t.get(tag)) {
+        Some(t) => t.network_features,
+        None => builtin_features(cloud, tag),
+    };
+    let Some(features) = lookup(&rule.remote) else {
+        return Ok(TagUse::Accepted);
+    };
+    if features.has(needed) {
+        return Ok(TagUse::Accepted);
+    }
+    let source = match file {
+        Some(t) => format!("the Service Tags file (changeNumber {})", t.change_number),
+        None => "Microsoft's Service Tags data (as embedded in amlfw)".to_string(),
+    };
+    let gap = format!(
+        "{source} lists {} for {} ({}), not {} ({})",
+        features.label(),
+        rule.remote,
+        "networkFeatures",
+        needed.id(),
+        family.title()
+    );
+    if opts.expand_tags && family == Family::AzureFirewall {
+        if let Some(tags) = file {
+            let prefixes = tags.expand([rule.remote.as_str()])?;
+            return Ok(TagUse::Expanded(
+                prefixes.iter().map(|n| n.to_string()).collect(),
+            ));
+        }
+    }
+    if rule.tag_in_document_targets {
+        return Ok(TagUse::Disputed(format!(
+            "{}: {gap}, yet the document uses this tag there; kept as documented",
+            rule.id
+        )));
+    }
+    let mut fallbacks = Vec::new();
+    if let Some((base, _)) = rule.remote.split_once('.') {
+        if lookup(base).is_some_and(|f| f.has(needed)) {
+            fallbacks.push(format!(
+                "allow the global tag {base} instead (wider: every region)"
+            ));
+        }
+    }
+    match family {
+        Family::RouteTable => fallbacks.push(
+            "use IP-prefix routes (--inbound-routes ip-prefixes with --service-tags FILE)".into(),
+        ),
+        Family::AzureFirewall => fallbacks.push(
+            "export with --expand-tags --service-tags FILE to write the tag's address prefixes instead".into(),
+        ),
+        _ => fallbacks.push(
+            "allow the tag's address prefixes from the Service Tags file (amlfw tags)".into(),
+        ),
+    }
+    Ok(TagUse::Refused(format!(
+        "{gap}, so Azure would refuse it; {}",
+        fallbacks.join(", or ")
+    )))
 }

@@ -31,6 +31,20 @@ pub fn azure_name(parts: &[&str]) -> String {
     }
 }
 
+/// The start of a rule's name: the prefix, then the rule id, without saying the prefix twice
+/// (`aml` + `aml-tag-aad` is `aml-tag-aad`, not `aml-aml-tag-aad`).
+pub fn rule_stem(prefix: &str, id: &str) -> String {
+    let doubled = id
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        && id[prefix.len()..].starts_with('-');
+    if doubled || prefix.is_empty() {
+        id.to_string()
+    } else {
+        format!("{prefix}-{id}")
+    }
+}
+
 /// Whether `name` is a valid Azure rule/collection name.
 pub fn is_valid_azure_name(name: &str) -> bool {
     let bytes = name.as_bytes();
@@ -124,6 +138,11 @@ mod tests {
     #[test]
     fn names_are_valid() {
         assert_eq!(azure_name(&["aml", "aml-tag-aad"]), "aml-aml-tag-aad");
+        assert_eq!(rule_stem("aml", "aml-tag-aad"), "aml-tag-aad");
+        assert_eq!(rule_stem("AML", "aml-tag-aad"), "aml-tag-aad");
+        assert_eq!(rule_stem("prod", "aml-tag-aad"), "prod-aml-tag-aad");
+        assert_eq!(rule_stem("aml", "aks-net-ntp"), "aml-aks-net-ntp");
+        assert_eq!(rule_stem("am", "aml-tag-aad"), "am-aml-tag-aad");
         assert_eq!(azure_name(&["a b$", "x."]), "a-b--x");
         assert!(is_valid_azure_name(&azure_name(&["-x-", &"y".repeat(100)])));
         assert_eq!(azure_name(&["--"]), "rule");

@@ -277,7 +277,7 @@ impl Exporter for Nftables {
         let out_rules = chain_rules(&plan, &plan.outbound, false, &mut set_names, &mut sets);
         let in_rules = chain_rules(&plan, &plan.inbound, true, &mut set_names, &mut sets);
 
-        let mut head = header_lines(rules, self, opts);
+        let mut head = header_lines(rules, self, opts, &plan.unexpressed);
         head.extend(prefix_note(&rules.settings.name_prefix));
         head.extend(usage(&n, &super::iptables::sources_label(rules)));
         head.extend(not_covered_lines(self.id(), &plan.unexpressed));

@@ -16,7 +16,7 @@
 //! The small helpers at the bottom (names, ARM literals, HCL blocks, script preamble) are
 //! shared with `route_table`, which writes the same four shapes for routes.
 
-use super::naming::{azure_name, priorities, MAX_NAME_LEN};
+use super::naming::{azure_name, priorities, rule_stem, MAX_NAME_LEN};
 use super::tabular::local_side;
 use super::text::{bicep_string, comment_block, hcl_string, one_line, sh_quote};
 use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, Unexpressed};
@@ -81,7 +81,24 @@ struct Plan {
 fn plan(rs: &RuleSet, target: &dyn Exporter, shape: &[&str]) -> Result<Plan, ExportError> {
     let (mut inbound, mut outbound, mut unexpressed) = (Vec::new(), Vec::new(), Vec::new());
     for rule in &rs.rules {
-        match nsg_remote(rule).and_then(|remote| Ok((local_for(&remote, &rs.settings)?, remote))) {
+        // A tag Microsoft's data says NSGs do not accept (none of the catalog's today, but the
+        // data changes) is left out with the reason rather than refused by Azure on deploy.
+        let refused = match rule.kind {
+            Kind::ServiceTag | Kind::Inbound if address(&rule.remote).is_none() => {
+                match super::tag_use(rs, rule, Family::Nsg, &ExportOptions::default())? {
+                    super::TagUse::Refused(reason) => Some(reason),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let made = match refused {
+            Some(reason) => Err(reason),
+            None => {
+                nsg_remote(rule).and_then(|remote| Ok((local_for(&remote, &rs.settings)?, remote)))
+            }
+        };
+        match made {
             Ok((local, remote)) => {
                 for r in sec_rules(rule, &remote, local, rs) {
                     match r.direction {
@@ -202,9 +219,9 @@ fn sec_rules(rule: &Rule, remote: &str, local: Vec<String>, rs: &RuleSet) -> Vec
         .map(|(protocol, ports)| SecRule {
             rule_id: rule.id.to_string(),
             name: if split {
-                name_with_suffix(&[prefix, &rule.id], protocol_label(protocol))
+                name_with_suffix(&[&rule_stem(prefix, &rule.id)], protocol_label(protocol))
             } else {
-                azure_name(&[prefix, &rule.id])
+                azure_name(&[&rule_stem(prefix, &rule.id)])
             },
             priority: 0,
             direction,
@@ -299,7 +316,7 @@ fn nsg_header(
     not: &[Unexpressed],
 ) -> Vec<String> {
     // The NSG never reads the Service Tags file: leave it out of the header.
-    let mut h = header_lines(rs, target, &ExportOptions::default());
+    let mut h = header_lines(rs, target, &ExportOptions::default(), not);
     h.push(String::new());
     h.push(format!(
         "Security rules for an EXISTING network security group (Microsoft.Network/networkSecurityGroups/securityRules, API {API_VERSION})."
@@ -650,6 +667,7 @@ impl Exporter for NsgTerraform {
         let shape = [
             "Standalone azurerm_network_security_rule resources for an existing NSG: they add these rules and leave the others.",
             "Do not also declare security_rule blocks inside that azurerm_network_security_group: the two forms fight each other.",
+            super::AZURERM_VERSIONS,
         ];
         let plan = plan(rules, self, &shape)?;
         let mut t = comment_block("#", &plan.header);

@@ -74,7 +74,10 @@ fn plan(
                 let tags = tags.expect("tags_for returned the file for ip-prefix routes");
                 prefix_routes(rule, hop, tags, prefix, &mut routes)
             }
-            (Kind::Route, Ok(hop)) => tag_route(rule, hop, tags, prefix, &mut routes),
+            (Kind::Route, Ok(hop)) => match super::tag_use(rs, rule, Family::RouteTable, opts)? {
+                super::TagUse::Refused(reason) => Ok(Err(reason)),
+                _ => tag_route(rule, hop, tags, prefix, &mut routes),
+            },
             (Kind::Route, Err(why)) => Ok(Err(why)),
             _ => Ok(Err(format!(
                 "{} rules are filter rules, not routes: export them with the nsg-* or azfw-* targets",
@@ -169,7 +172,7 @@ fn tag_route(
     }
     out.push(Route {
         rule_id: rule.id.to_string(),
-        name: azure_name(&[prefix, &rule.id]),
+        name: azure_name(&[&super::naming::rule_stem(prefix, &rule.id)]),
         prefix: prefix_value,
         next_hop: hop,
         comment: format!("{}: {}", rule.id, rule.purpose),
@@ -194,7 +197,7 @@ fn prefix_routes(
         }
         out.push(Route {
             rule_id: rule.id.to_string(),
-            name: name_with_suffix(&[prefix, &rule.id], &p),
+            name: name_with_suffix(&[&super::naming::rule_stem(prefix, &rule.id)], &p),
             prefix: p,
             next_hop: hop,
             comment: format!(
@@ -235,7 +238,7 @@ fn udr_header(
     routes: &[Route],
     not: &[Unexpressed],
 ) -> Vec<String> {
-    let mut h = header_lines(rs, target, opts);
+    let mut h = header_lines(rs, target, opts, not);
     h.push(String::new());
     h.push(format!(
         "Routes for an EXISTING route table (Microsoft.Network/routeTables/routes, API {API_VERSION}) associated with the compute subnet:"
@@ -443,6 +446,7 @@ impl Exporter for UdrTerraform {
         let shape = [
             "Standalone azurerm_route resources for an existing route table: they add these routes and leave the others.",
             "Do not also declare route blocks inside that azurerm_route_table: the two forms fight each other.",
+            super::AZURERM_VERSIONS,
         ];
         let plan = plan(rules, self, opts, &shape)?;
         let mut t = comment_block("#", &plan.header);

@@ -261,7 +261,7 @@ impl Exporter for Squid {
             used: Vec::new(),
         };
 
-        let mut head = header_lines(rules, self, opts);
+        let mut head = header_lines(rules, self, opts, &not);
         head.extend(prefix_note(&rules.settings.name_prefix));
         head.extend(usage(&prefix));
         head.extend(super::iptables::not_covered_lines(self.id(), &not));

@@ -217,6 +217,9 @@ impl JsonRuleSet {
 pub struct Json;
 
 impl Exporter for Json {
+    fn shows_every_warning(&self) -> bool {
+        true
+    }
     fn id(&self) -> &'static str {
         "json"
     }
@@ -374,6 +377,9 @@ pub const CSV_HEADER: [&str; 14] = [
 pub struct Csv;
 
 impl Exporter for Csv {
+    fn shows_every_warning(&self) -> bool {
+        true
+    }
     fn id(&self) -> &'static str {
         "csv"
     }
@@ -454,6 +460,9 @@ impl Exporter for Csv {
 pub struct Markdown;
 
 impl Exporter for Markdown {
+    fn shows_every_warning(&self) -> bool {
+        true
+    }
     fn id(&self) -> &'static str {
         "markdown"
     }
@@ -495,7 +504,7 @@ impl Exporter for Markdown {
             md_cell(s.cloud.title()),
             md_cell(&s.region.display_name)
         );
-        for l in header_lines(rules, self, opts)
+        for l in header_lines(rules, self, opts, &[])
             .iter()
             .filter(|l| !l.starts_with("Warning: "))
         {
@@ -599,7 +608,7 @@ impl Exporter for Hosts {
         let mut unexpressed = super::unexpressed_non_fqdn(rules, |r| {
             format!("{} rules are not host names", r.kind.title().to_lowercase())
         });
-        let mut head = header_lines(rules, self, opts);
+        let mut head = header_lines(rules, self, opts, &unexpressed);
         head.push("Host names for HTTP/HTTPS allow-lists, one per line.".into());
         for u in &unexpressed {
             head.push(format!(

@@ -8,8 +8,10 @@
 //! and not at all in a tag nobody uses. Lookups are case-insensitive; expansion returns IPv4 and
 //! IPv6 apart, with overlapping and adjacent prefixes merged into the smallest equivalent list.
 
+pub mod features;
 mod print;
 mod read;
+pub mod sanity;
 #[cfg(test)]
 mod tests;
 
@@ -40,6 +42,15 @@ pub enum TagError {
     MissingTag { tag: String, change_number: u64 },
     #[error("service tag '{tag}' has an invalid address prefix '{prefix}'")]
     BadPrefix { tag: String, prefix: String },
+    /// A prefix that parses but must not become a rule (a tampered or corrupt file).
+    #[error("service tag '{tag}' has the address prefix '{prefix}', refused: {reason}; the file is corrupt or was tampered with (download it again from Microsoft)")]
+    UnsafePrefix {
+        tag: String,
+        prefix: String,
+        reason: String,
+    },
+    #[error("service tag '{tag}' appears more than once in the Service Tags file (names compare without case); the file is corrupt or was tampered with")]
+    DuplicateTag { tag: String },
 }
 
 /// One tag of the file.
@@ -53,9 +64,11 @@ pub enum TagError {
 pub struct Tag {
     /// The file's spelling of the name.
     pub name: String,
+    /// The file's `networkFeatures` for the tag (`None` when the entry has none).
+    pub network_features: Option<features::NetworkFeatures>,
     text: PrefixText,
     /// `text` parsed, or the first prefix that is not valid.
-    parsed: OnceLock<Result<Vec<IpNet>, Box<str>>>,
+    parsed: OnceLock<Result<Vec<IpNet>, read::BadPrefixText>>,
     /// The prefixes aggregated, computed the first time the tag is expanded alone: exporters
     /// expand one tag per rule, and the wizard re-renders its export on every change.
     aggregated: OnceLock<Prefixes>,
@@ -65,6 +78,7 @@ impl Tag {
     fn new(name: String, text: PrefixText) -> Tag {
         Tag {
             name,
+            network_features: None,
             text,
             parsed: OnceLock::new(),
             aggregated: OnceLock::new(),
@@ -76,9 +90,14 @@ impl Tag {
     pub fn prefixes(&self) -> Result<&[IpNet], TagError> {
         match self.parsed.get_or_init(|| self.text.parse()) {
             Ok(nets) => Ok(nets),
-            Err(prefix) => Err(TagError::BadPrefix {
+            Err((prefix, None)) => Err(TagError::BadPrefix {
                 tag: self.name.clone(),
                 prefix: prefix.to_string(),
+            }),
+            Err((prefix, Some(reason))) => Err(TagError::UnsafePrefix {
+                tag: self.name.clone(),
+                prefix: prefix.to_string(),
+                reason: reason.clone(),
             }),
         }
     }
@@ -149,8 +168,8 @@ pub struct TagIndex {
     /// The file's `cloud` field: `Public`, `AzureGovernment` or `China`.
     pub cloud: String,
     pub change_number: u64,
-    /// The kept entries in the file's order, those whose name a later entry repeats
-    /// (case-insensitively) included: `check_prefixes` checks them too, as loading did.
+    /// The kept entries in the file's order (a name that repeats, ignoring case, is refused
+    /// at load: the later entry would silently replace the earlier one's prefixes).
     tags: Vec<Tag>,
     /// Lowercase name -> position in `tags` of the last entry of that name.
     index: HashMap<String, usize>,
@@ -190,8 +209,23 @@ impl TagIndex {
         let mut index = HashMap::with_capacity(raw.values.len());
         for v in raw.values {
             let name = v.name.0;
-            index.insert(name.to_ascii_lowercase(), tags.len());
-            tags.push(Tag::new(name.into_owned(), v.properties.address_prefixes));
+            // A repeated name would silently replace the first tag's prefixes.
+            if index
+                .insert(name.to_ascii_lowercase(), tags.len())
+                .is_some()
+            {
+                return Err(TagError::DuplicateTag {
+                    tag: name.into_owned(),
+                });
+            }
+            let features = v
+                .properties
+                .network_features
+                .as_ref()
+                .map(|f| features::NetworkFeatures::from_names(f.iter().map(String::as_str)));
+            let mut tag = Tag::new(name.into_owned(), v.properties.address_prefixes);
+            tag.network_features = features;
+            tags.push(tag);
         }
         Ok(TagIndex {
             cloud: raw.cloud.0.into_owned(),
@@ -320,4 +354,51 @@ fn split(prefixes: &[IpNet], v4: &mut Vec<Ipv4Net>, v6: &mut Vec<Ipv6Net>) {
             IpNet::V6(n) => v6.push(*n),
         }
     }
+}
+
+/// Days since 1970-01-01 of the date in a dated Service Tags file name
+/// (`ServiceTags_Public_20251110.json`, as Microsoft names its downloads), or `None` when the
+/// name carries no valid date.
+pub fn file_name_day(file_name: &str) -> Option<i64> {
+    let stem = file_name.strip_suffix(".json")?;
+    let digits = stem.rsplit('_').next()?;
+    if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (y, m, d): (i64, i64, i64) = (
+        digits[..4].parse().ok()?,
+        digits[4..6].parse().ok()?,
+        digits[6..].parse().ok()?,
+    );
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// How old a Service Tags file may be before amlfw warns: Microsoft publishes it weekly and
+/// new prefixes take effect a week after they appear.
+pub const STALE_AFTER_DAYS: i64 = 56;
+
+/// A warning when the file's name dates it more than `STALE_AFTER_DAYS` before `today` (days
+/// since 1970-01-01).
+pub fn staleness_warning(file_name: &str, today: i64) -> Option<String> {
+    let age = today - file_name_day(file_name)?;
+    (age > STALE_AFTER_DAYS).then(|| {
+        format!(
+            "the Service Tags file {file_name} is {} weeks old (by its name): Microsoft publishes a new one every week and addresses change; download the current file",
+            age / 7
+        )
+    })
 }

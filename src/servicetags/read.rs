@@ -38,6 +38,9 @@ pub(super) struct RawValue<'a> {
 pub(super) struct RawProperties {
     #[serde(rename = "addressPrefixes", default)]
     pub(super) address_prefixes: PrefixText,
+    /// Where Azure accepts the tag (`API`, `NSG`, `UDR`, `FW`, `VSE`); absent in some entries.
+    #[serde(rename = "networkFeatures", default)]
+    pub(super) network_features: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -251,10 +254,14 @@ pub(super) struct PrefixText {
     unsplittable: Option<Box<str>>,
 }
 
+/// A tag's first refused prefix as the file wrote it, and why when it parses but is unsafe
+/// (`None`: it does not parse).
+pub(super) type BadPrefixText = (Box<str>, Option<String>);
+
 impl PrefixText {
     /// Every prefix parsed with `ipnet`, in the file's order; `Err` holds the first one that
-    /// is not a valid prefix.
-    pub(super) fn parse(&self) -> Result<Vec<IpNet>, Box<str>> {
+    /// is not a valid prefix, or that `sanity::refusal` refuses, with the reason.
+    pub(super) fn parse(&self) -> Result<Vec<IpNet>, BadPrefixText> {
         // A prefix of the public file takes 18 bytes of text on average (IPv6 ones more).
         let mut nets = Vec::with_capacity(self.text.len() / 16);
         let mut start = 0;
@@ -263,10 +270,14 @@ impl PrefixText {
         for end in memchr::memchr_iter(b'\n', self.text.as_bytes()) {
             let p = &self.text[start..end];
             start = end + 1;
-            nets.push(parse_net(p).ok_or_else(|| Box::<str>::from(p))?);
+            let net = parse_net(p).ok_or_else(|| (Box::<str>::from(p), None))?;
+            if let Some(why) = super::sanity::refusal(&net) {
+                return Err((p.into(), Some(why)));
+            }
+            nets.push(net);
         }
         match &self.unsplittable {
-            Some(p) => Err(p.clone()),
+            Some(p) => Err((p.clone(), None)),
             None => Ok(nets),
         }
     }

@@ -5,8 +5,8 @@ use super::*;
 
 const SMALL: &str = r#"{"changeNumber": 7, "cloud": "Public", "values": [
   {"name": "Storage.EastUS2", "id": "Storage.EastUS2", "properties": {"changeNumber": 1, "region": "eastus2",
-    "addressPrefixes": ["10.0.0.0/25", "10.0.0.128/25", "10.0.1.0/24", "2001:db8::/33", "2001:db8:8000::/33"]}},
-  {"name": "AzureMachineLearning", "id": "AzureMachineLearning", "properties": {"addressPrefixes": ["10.0.0.64/26", "192.0.2.0/24"], "networkFeatures": null}}
+    "addressPrefixes": ["20.0.0.0/25", "20.0.0.128/25", "20.0.1.0/24", "2001:db8::/33", "2001:db8:8000::/33"]}},
+  {"name": "AzureMachineLearning", "id": "AzureMachineLearning", "properties": {"addressPrefixes": ["20.0.0.64/26", "192.0.2.0/24"], "networkFeatures": null}}
 ]}"#;
 
 #[test]
@@ -17,7 +17,7 @@ fn expands_case_insensitively_and_aggregates() {
         .expand(["storage.eastus2", "AZUREMACHINELEARNING"])
         .unwrap();
     let v4: Vec<String> = p.v4.iter().map(|n| n.to_string()).collect();
-    assert_eq!(v4, ["10.0.0.0/23", "192.0.2.0/24"]);
+    assert_eq!(v4, ["20.0.0.0/23", "192.0.2.0/24"]);
     let v6: Vec<String> = p.v6.iter().map(|n| n.to_string()).collect();
     assert_eq!(v6, ["2001:db8::/32"]);
 }
@@ -57,13 +57,13 @@ fn prefix_texts(t: &TagIndex, name: &str) -> Vec<String> {
 fn properties_before_the_name_are_kept_or_dropped_by_the_name() {
     // `properties` first in both entries; the kept one's name needs unescaping.
     let text = r#"{"values": [
-      {"properties": {"addressPrefixes": ["10.0.0.0/24"]}, "id": "x", "name": "Storage.East\u0055S2"},
+      {"properties": {"addressPrefixes": ["20.0.0.0/24"]}, "id": "x", "name": "Storage.East\u0055S2"},
       {"properties": {"addressPrefixes": ["not-a-prefix"]}, "name": "AzureMachineLearning"}
     ], "cloud": "Public", "changeNumber": 9}"#;
     let t = TagIndex::from_json_keeping(text, only_storage).unwrap();
     assert_eq!((t.cloud.as_str(), t.change_number), ("Public", 9));
     assert_eq!(t.names(), ["Storage.EastUS2"]);
-    assert_eq!(prefix_texts(&t, "Storage.EastUS2"), ["10.0.0.0/24"]);
+    assert_eq!(prefix_texts(&t, "Storage.EastUS2"), ["20.0.0.0/24"]);
     // Read before the name is known, so they must have the shape of kept properties.
     let odd = text.replace(r#"["not-a-prefix"]"#, "5");
     assert_ne!(odd, text);
@@ -76,7 +76,7 @@ fn properties_before_the_name_are_kept_or_dropped_by_the_name() {
 #[test]
 fn the_properties_of_a_tag_not_kept_need_only_be_json() {
     let odd = SMALL.replace(
-        r#""addressPrefixes": ["10.0.0.64/26", "192.0.2.0/24"], "networkFeatures": null"#,
+        r#""addressPrefixes": ["20.0.0.64/26", "192.0.2.0/24"], "networkFeatures": null"#,
         r#""addressPrefixes": 5, "networkFeatures": {"a": [true, "\u00e9", -1.5e3, {}]}"#,
     );
     assert_ne!(odd, SMALL);
@@ -302,7 +302,7 @@ fn a_bad_prefix_fails_the_use_of_its_tag_naming_both() {
 #[test]
 fn the_first_bad_prefix_of_a_tag_is_named_as_written() {
     let prefixes =
-        |list: &str| SMALL.replace(r#"["10.0.0.64/26", "192.0.2.0/24"]"#, &format!("[{list}]"));
+        |list: &str| SMALL.replace(r#"["20.0.0.64/26", "192.0.2.0/24"]"#, &format!("[{list}]"));
     let bad_of = |text: &str| match TagIndex::from_json(text)
         .unwrap()
         .expand(["AzureMachineLearning"])
@@ -314,39 +314,39 @@ fn the_first_bad_prefix_of_a_tag_is_named_as_written() {
         other => panic!("{text}: {other:?}"),
     };
     let cases = [
-        (r#""10.0.0.64/26", "x", "192.0.2.0/99""#, "x"),
-        (r#""10.0.0.64/26", "", "192.0.2.0/99""#, ""),
-        (r#""10.0.0.64/26", " 10.0.0.0/8""#, " 10.0.0.0/8"),
+        (r#""20.0.0.64/26", "x", "192.0.2.0/99""#, "x"),
+        (r#""20.0.0.64/26", "", "192.0.2.0/99""#, ""),
+        (r#""20.0.0.64/26", " 20.0.0.0/8""#, " 20.0.0.0/8"),
         // Unescaped for the message; a line break cannot split it into two prefixes.
         (
-            r#""10.0.0.64/26", "10.0.0.0/8\n10.1.0.0/16""#,
-            "10.0.0.0/8\n10.1.0.0/16",
+            r#""20.0.0.64/26", "20.0.0.0/8\n20.1.0.0/16""#,
+            "20.0.0.0/8\n20.1.0.0/16",
         ),
         (
-            r#""10.0.0.64/26", "\u0031\u0030.0.0.0/8\n""#,
-            "10.0.0.0/8\n",
+            r#""20.0.0.64/26", "\u0032\u0030.0.0.0/8\n""#,
+            "20.0.0.0/8\n",
         ),
-        (r#""10.0.0.64/26", "a\nb", "c""#, "a\nb"),
-        (r#""10.0.0.64/26", "c", "a\nb""#, "c"),
-        (r#""10.0.0.64/26", "a\nb", "c\nd""#, "a\nb"),
+        (r#""20.0.0.64/26", "a\nb", "c""#, "a\nb"),
+        (r#""20.0.0.64/26", "c", "a\nb""#, "c"),
+        (r#""20.0.0.64/26", "a\nb", "c\nd""#, "a\nb"),
         (
-            r#""10.0.0.64/26", "10.0.0.0/8,10.1.0.0/16""#,
-            "10.0.0.0/8,10.1.0.0/16",
+            r#""20.0.0.64/26", "20.0.0.0/8,20.1.0.0/16""#,
+            "20.0.0.0/8,20.1.0.0/16",
         ),
     ];
     for (list, want) in cases {
         assert_eq!(bad_of(&prefixes(list)), want, "{list}");
     }
     // Escapes in valid prefixes are read as JSON reads them.
-    let t = TagIndex::from_json(&prefixes(r#""\u0031\u0030.0.0.64/26", "192.0.2.0\/24""#)).unwrap();
+    let t = TagIndex::from_json(&prefixes(r#""\u0032\u0030.0.0.64/26", "192.0.2.0\/24""#)).unwrap();
     assert_eq!(
         prefix_texts(&t, "AzureMachineLearning"),
-        ["10.0.0.64/26", "192.0.2.0/24"]
+        ["20.0.0.64/26", "192.0.2.0/24"]
     );
     // A tag without prefixes, or with an empty list.
     for list in [r#""addressPrefixes": []"#, r#""other": 1"#] {
         let text = SMALL.replace(
-            r#""addressPrefixes": ["10.0.0.64/26", "192.0.2.0/24"]"#,
+            r#""addressPrefixes": ["20.0.0.64/26", "192.0.2.0/24"]"#,
             list,
         );
         assert_ne!(text, SMALL);
@@ -355,7 +355,7 @@ fn the_first_bad_prefix_of_a_tag_is_named_as_written() {
     }
     // A raw line break in a string is malformed JSON, refused at load (so a string read
     // without escapes never holds one: see `PrefixSeed::visit_borrowed_str`).
-    match TagIndex::from_json(&prefixes("\"10.0.0.0/8\n10.1.0.0/16\"")) {
+    match TagIndex::from_json(&prefixes("\"20.0.0.0/8\n10.1.0.0/16\"")) {
         Err(TagError::Parse { message, .. }) => {
             assert!(message.contains("control character"), "{message}")
         }
@@ -365,7 +365,7 @@ fn the_first_bad_prefix_of_a_tag_is_named_as_written() {
     for list in [
         "1",
         "null",
-        r#""10.0.0.0/8", 5"#,
+        r#""20.0.0.0/8", 5"#,
         r#""a\nb", 5"#,
         r#""x", []"#,
     ] {
@@ -476,7 +476,7 @@ fn parse_net_is_ipnets_parse() {
         "/8",
         "0.0.0.0/0",
         "255.255.255.255/32",
-        "10.0.0.1/8",
+        "20.0.0.1/8",
         "010.0.0.0/8",
         "1.2.3.4/33",
         "1.2.3.4/024",
@@ -591,7 +591,7 @@ fn fast_prefix_text_is_display() {
     let mut nets: Vec<IpNet> = [
         "0.0.0.0/0",
         "255.255.255.255/32",
-        "10.0.0.0/8",
+        "20.0.0.0/8",
         "::/0",
         "::1/128",
         "1::/16",
@@ -627,4 +627,22 @@ fn fast_prefix_text_is_display() {
     for n in &nets {
         assert_eq!(net_string(n), n.to_string());
     }
+}
+
+#[test]
+fn dated_file_names_age() {
+    assert_eq!(file_name_day("ServiceTags_Public_19700101.json"), Some(0));
+    assert_eq!(
+        file_name_day("ServiceTags_Public_20000301.json"),
+        Some(11_017)
+    );
+    assert_eq!(file_name_day("ServiceTags_Public.376.json"), None);
+    assert_eq!(file_name_day("ServiceTags_Public_20251399.json"), None);
+    let day = file_name_day("ServiceTags_China_20260720.json").unwrap();
+    assert_eq!(
+        staleness_warning("ServiceTags_China_20260720.json", day + 56),
+        None
+    );
+    let w = staleness_warning("ServiceTags_China_20260720.json", day + 57).unwrap();
+    assert!(w.contains("8 weeks old"), "{w}");
 }

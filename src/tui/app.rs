@@ -87,17 +87,19 @@ pub enum Field {
     AcrName,
     Sources,
     InboundRoutes,
+    DnsProxy,
     DnsServers,
     NamePrefix,
     PriorityBase,
 }
 
 impl Field {
-    pub const ALL: [Field; 7] = [
+    pub const ALL: [Field; 8] = [
         Field::StorageAccount,
         Field::AcrName,
         Field::Sources,
         Field::InboundRoutes,
+        Field::DnsProxy,
         Field::DnsServers,
         Field::NamePrefix,
         Field::PriorityBase,
@@ -109,6 +111,7 @@ impl Field {
             Field::AcrName => "Container registry",
             Field::Sources => "Source CIDRs",
             Field::InboundRoutes => "Inbound routes",
+            Field::DnsProxy => "Firewall DNS proxy",
             Field::DnsServers => "AKS DNS servers",
             Field::NamePrefix => "Name prefix",
             Field::PriorityBase => "Priority base",
@@ -121,6 +124,7 @@ impl Field {
             Field::AcrName => "The workspace's Azure Container Registry (5-50 letters and digits). Empty: *.azurecr.io.",
             Field::Sources => "Where outbound traffic comes from: CIDRs separated by commas (10.0.1.0/24, 2001:db8::/64). Empty: the whole virtual network.",
             Field::InboundRoutes => "How inbound Batch/AML traffic to compute skips the firewall: service-tag routes (preview in 2021), one route per IP prefix (needs the Service Tags file), or none.",
+            Field::DnsProxy => "Is DNS proxy on in the Azure Firewall policy? Only then can network rules name host names (e.g. ntp.ubuntu.com UDP 123); Azure rejects the whole rule collection group otherwise, so while it is off those rules are listed as not covered. Space switches.",
             Field::DnsServers => "Custom DNS servers of the AKS virtual network, separated by commas. Empty: Azure-provided DNS (no UDP 53 rule).",
             Field::NamePrefix => "Start of every generated name: 1-20 characters, a letter first, then letters, digits, - or _.",
             Field::PriorityBase => "First priority of generated rules and collections (100-4000; NSG priorities end at 4096).",
@@ -136,6 +140,7 @@ impl Field {
                 None => format!("auto ({})", p.effective_inbound_routes().id()),
                 Some(m) => m.id().to_string(),
             },
+            Field::DnsProxy => if p.dns_proxy { "on" } else { "off" }.to_string(),
             Field::DnsServers => p.aks_dns_servers.join(", "),
             Field::NamePrefix => p.name_prefix().to_string(),
             Field::PriorityBase => p.priority_base().to_string(),
@@ -188,7 +193,8 @@ impl Field {
                 profile::validate_priority_base(n)?;
                 p.priority_base = (n != profile::DEFAULT_PRIORITY_BASE).then_some(n);
             }
-            Field::InboundRoutes => {}
+            // Choices, changed with Space and the arrows, not typed.
+            Field::InboundRoutes | Field::DnsProxy => {}
         }
         Ok(())
     }
@@ -430,7 +436,7 @@ impl<'c> App<'c> {
     }
 
     fn preview_height(&self) -> usize {
-        let warnings = self.rules.as_ref().map(|r| r.warnings.len()).unwrap_or(0);
+        let warnings = self.shown_warnings().len();
         layout::preview_rows(self.areas().preview, warnings).height as usize
     }
 
@@ -494,6 +500,25 @@ impl<'c> App<'c> {
         }
     }
 
+    /// The warnings the preview lists: on the Export step, those of the chosen target (as its
+    /// header has them); elsewhere, every warning of the rule set.
+    pub fn shown_warnings(&self) -> Vec<&crate::rules::Warning> {
+        let Ok(rs) = &self.rules else {
+            return Vec::new();
+        };
+        match (&self.step, &self.export_view) {
+            (
+                Step::Export,
+                Some(ExportView {
+                    target,
+                    result: Ok(e),
+                    ..
+                }),
+            ) => export::warnings_for(rs, export::targets()[*target], &e.unexpressed),
+            _ => rs.warnings.iter().collect(),
+        }
+    }
+
     /// Renders the selected target once; the view only reads the result.
     fn render_export(&mut self) {
         let idx = self.target_nav.cursor;
@@ -514,6 +539,7 @@ impl<'c> App<'c> {
                         service_tags: self
                             .tags
                             .filter(|t| t.check_cloud(rs.settings.cloud).is_ok()),
+                        ..ExportOptions::default()
                     };
                     target.render(rs, &opts).map_err(|e| e.to_string())
                 }
@@ -1128,6 +1154,7 @@ impl<'c> App<'c> {
             } else {
                 let opts = ExportOptions {
                     service_tags: self.tags,
+                    ..ExportOptions::default()
                 };
                 match t.render(rs, &opts) {
                     Err(e) => format!("cannot render: {e}"),
@@ -1247,6 +1274,11 @@ impl<'c> App<'c> {
             Action::End => self.field_nav.set(n - 1, n, h),
             Action::Edit | Action::Right if field == Field::InboundRoutes => self.cycle_routes(1),
             Action::Left if field == Field::InboundRoutes => self.cycle_routes(-1),
+            Action::Edit | Action::Right | Action::Left if field == Field::DnsProxy => {
+                self.profile.dns_proxy = !self.profile.dns_proxy;
+                self.sync_fields();
+                self.refresh();
+            }
             Action::Edit => {
                 self.editing = Some(self.field_inputs[self.field_nav.cursor].value().to_string());
             }
@@ -1434,7 +1466,7 @@ impl<'c> App<'c> {
             if let Some(action) = wheel {
                 self.preview_key(action);
             } else if click {
-                let warnings = self.rules.as_ref().map(|r| r.warnings.len()).unwrap_or(0);
+                let warnings = self.shown_warnings().len();
                 let rows = layout::preview_rows(a.preview, warnings);
                 if layout::contains(rows, x, y) {
                     let i = self.preview_nav.offset + (y - rows.y) as usize;

@@ -274,7 +274,7 @@ pub static BINDINGS: &[Binding] = &[
     Binding {
         keys: &[ch(' '), k(KeyCode::Right), ch('l')],
         label: "Space/→",
-        desc: "next choice (inbound routes)",
+        desc: "next choice (inbound routes, DNS proxy)",
         action: Action::Right,
         ctx: &[Workspace],
         footer: false,
@@ -282,7 +282,7 @@ pub static BINDINGS: &[Binding] = &[
     Binding {
         keys: &[k(KeyCode::Left), ch('h')],
         label: "←",
-        desc: "previous choice (inbound routes)",
+        desc: "previous choice (inbound routes, DNS proxy)",
         action: Action::Left,
         ctx: &[Workspace],
         footer: false,

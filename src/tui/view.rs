@@ -389,12 +389,26 @@ fn workspace(app: &App, f: &mut Frame, r: Rect) {
         inner.bottom().saturating_sub(list.bottom()),
     );
     let field = Field::ALL[app.field_nav.cursor];
-    f.render_widget(
-        Paragraph::new(field.help())
-            .style(app.theme.dim())
-            .wrap(Wrap { trim: true }),
-        help,
-    );
+    // Said here, where sources are set, not only in the export's header.
+    let mut text = Vec::new();
+    if app.profile.sources.is_empty() {
+        text.push(Line::styled(
+            "! No source CIDRs: every Azure Firewall rule allows ANY source (*).",
+            app.theme.error(),
+        ));
+    } else if app
+        .profile
+        .parsed_sources()
+        .iter()
+        .any(|n| n.prefix_len() == 0)
+    {
+        text.push(Line::styled(
+            "! A /0 source: the rules allow traffic from anywhere.",
+            app.theme.error(),
+        ));
+    }
+    text.push(Line::styled(field.help(), app.theme.dim()));
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), help);
 }
 
 fn features(app: &App, f: &mut Frame, r: Rect) {
@@ -589,14 +603,15 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
         .filter(|k| rs.count(**k) > 0)
         .map(|k| format!("{} {}", k.short(), rs.count(*k)))
         .collect();
+    let warnings = app.shown_warnings();
     let title = format!(
         "Rules: {} ({}){}",
         rs.rules.len(),
         counts.join(", "),
-        if rs.warnings.is_empty() {
+        if warnings.is_empty() {
             String::new()
         } else {
-            format!(" · {} warnings", rs.warnings.len())
+            format!(" · {} warnings", warnings.len())
         }
     );
     f.render_widget(panel(app, title, app.preview_focus), r);
@@ -624,7 +639,7 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
         .style(t.dim()),
         head,
     );
-    let rows = layout::preview_rows(r, rs.warnings.len());
+    let rows = layout::preview_rows(r, warnings.len());
     let lines: Vec<Line> = rs
         .rules
         .iter()
@@ -653,17 +668,19 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
         })
         .collect();
     f.render_widget(Paragraph::new(lines), rows);
-    let wl = layout::warning_lines(r, rs.warnings.len());
+    let wl = layout::warning_lines(r, warnings.len());
     if wl > 0 {
         let area = Rect::new(inner.x, rows.bottom(), inner.width, wl);
-        let mut lines = vec![Line::styled(
+        let head = if app.step == Step::Export {
+            format!("{} warnings for this target:", warnings.len())
+        } else {
             format!(
-                "{} warnings (Enter on a rule shows its own; export headers list them all):",
-                rs.warnings.len()
-            ),
-            t.warn(),
-        )];
-        for w in rs.warnings.iter().take(wl.saturating_sub(1) as usize) {
+                "{} warnings (Enter on a rule shows its own):",
+                warnings.len()
+            )
+        };
+        let mut lines = vec![Line::styled(head, t.warn())];
+        for w in warnings.iter().take(wl.saturating_sub(1) as usize) {
             lines.push(Line::styled(
                 format!("! {}", truncate(&w.message, inner.width as usize - 2)),
                 t.warn(),

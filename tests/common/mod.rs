@@ -54,6 +54,7 @@ pub fn largest_profile() -> Profile {
     p.acr_name = Some("amlacr01".into());
     p.sources = vec!["10.0.1.0/24".into(), "10.0.2.0/24".into()];
     p.aks_dns_servers = vec!["10.0.0.4".into()];
+    p.dns_proxy = true;
     p.validate(catalog()).unwrap();
     p
 }
@@ -131,7 +132,13 @@ pub fn try_render(
     service_tags: Option<&TagIndex>,
 ) -> Result<Export, ExportError> {
     let t = export::find(target).unwrap_or_else(|| panic!("no target {target}"));
-    t.render(rs, &ExportOptions { service_tags })
+    t.render(
+        rs,
+        &ExportOptions {
+            service_tags,
+            ..ExportOptions::default()
+        },
+    )
 }
 
 /// Renders `target` for a rule set (with the matching Service Tags file when it needs one).
@@ -348,8 +355,9 @@ pub fn assert_bash_script_ok(label: &str, text: &str) {
 }
 
 /// A fake `az` that appends its argv to `$AZ_LOG` (the count, then each argument, each
-/// NUL-terminated) and does nothing else.
-const FAKE_AZ: &str = "#!/bin/sh\n{ printf '%s\\0' \"$#\"; for a in \"$@\"; do printf '%s\\0' \"$a\"; done; } >> \"$AZ_LOG\"\n";
+/// NUL-terminated) and does nothing else; with `AZ_FAIL_AT=N` its Nth call fails (exit 1, an
+/// error on stderr), as a refused rule would.
+const FAKE_AZ: &str = "#!/bin/sh\n{ printf '%s\\0' \"$#\"; for a in \"$@\"; do printf '%s\\0' \"$a\"; done; } >> \"$AZ_LOG\"\nn=$(( $(cat \"$AZ_LOG.n\" 2>/dev/null || echo 0) + 1 ))\necho \"$n\" > \"$AZ_LOG.n\"\nif [ -n \"${AZ_FAIL_AT:-}\" ] && [ \"$n\" -eq \"$AZ_FAIL_AT\" ]; then echo 'ERROR: (fake az) the request was refused' >&2; exit 1; fi\n";
 
 /// A directory holding only the fake `az`.
 fn fake_az_dir() -> tempfile::TempDir {

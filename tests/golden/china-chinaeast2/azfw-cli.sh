@@ -5,6 +5,8 @@
 # Guidance edition: 2021-09
 # Features: compute-instance, studio, aks, aks-monitor
 # Sources: (not given)
+# Azure China 21Vianet: run 'az cloud set --name AzureChinaCloud' (then az login) before deploying; az
+#   defaults to the public cloud.
 # This bash script creates ONE rule collection group in an existing Firewall Policy and adds the rules
 #   below, one command per rule. Creating the group replaces a group of the same name, so point GROUP
 #   at a group dedicated to these rules.
@@ -12,15 +14,25 @@
 #   login with rights on the policy.
 # Usage: RG=<policy's resource group> POLICY=<policy name> [GROUP=<group name>] [PRIORITY=<100-65000>]
 #   bash <this file>
+# NOT ATOMIC: the script makes 24 az calls (the group, then one per rule; each collection is created
+#   with its first rule). Each call rewrites the whole group, so if one fails, the calls before it
+#   stay applied and the group holds a PARTIAL allow-list; the script then stops and says which rule
+#   failed and how many calls were applied. For one all-or-nothing deployment use the azfw-policy-arm
+#   or azfw-bicep export.
+# Warning: The document asks for the service tag rules in both directions. Azure Firewall takes
+#   service tags only as destinations, so the firewall exports hold the outbound side; the inbound
+#   side is in the NSG exports (inbound rules) and the route-table exports (routes that keep the
+#   management traffic off the firewall).
 # Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
+#   Azure Firewall rules. There, the always-on host rule for the Resource Manager endpoint
+#   (management.* of the cloud) covers this traffic.
 # Warning: The document writes this host as *blob.core.chinacloudapi.cn, without the dot after the
 #   asterisk, unlike the table and queue hosts beside it. *.blob.core.chinacloudapi.cn is emitted: the
 #   dotless form would also match unrelated domains that merely end in blob.core.chinacloudapi.cn.
-# Warning: A host name in an Azure Firewall network rule works only with the firewall's DNS proxy
-#   enabled (and the nodes using the firewall for DNS). The documented alternative is UDP 123 to any
-#   destination.
+# Warning: This host allows every storage account of the cloud, not only the workspace's: the document
+#   lists the compute hosts this way because the compute's own storage accounts are not known in
+#   advance. Any compute in the subnet can reach any account, including accounts outside your
+#   organisation.
 # Warning: no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule (aks-net-dns);
 #   set aks_dns_servers if the VNet uses its own DNS
 # Warning: The AKS inference article (DAKS-2009) lists public-cloud host names only; Government/China
@@ -29,13 +41,12 @@
 # Warning: The AKS article's China table writes this host as .data.mcr.microsoft.com (leading dot, no
 #   asterisk); the *.data.mcr.microsoft.com form of the other clouds' tables is emitted, which means
 #   the same subdomains.
-# Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
-#   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
-# Warning: The AKS article gives Azure Monitor host names for the public cloud only; in this cloud
-#   rely on the AzureMonitor service tag.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-#   supported"); use IP-prefix routes if the preview is not acceptable.
-# Warning: A route table holds at most 25 routes that use service tags.
+# Warning: Microsoft's Service Tags data lists API, NSG for AzureCloud.chinaeast2 (networkFeatures),
+#   not FW (Azure Firewall), yet the document uses this tag in Azure Firewall rules; kept as
+#   documented. If Azure refuses it, export with --expand-tags --service-tags FILE to write the
+#   region's address prefixes instead.
+# Warning: no source subnets given, so every Azure Firewall rule allows ANY source (*); give the
+#   subnets of the workspace's compute (--source CIDR) to narrow them
 # Warning: aks: Not generated, check by hand: (1) Pods or deployments that call the Kubernetes API
 #   server need one more network rule, TCP 443 to the API server's public IP, which is known only
 #   after the cluster exists (not needed for private clusters). (2) In Azure Firewall you can allow
@@ -46,12 +57,24 @@
 #   you use a custom domain); with kubenet, Azure Machine Learning creates and configures the network
 #   itself. (4) Callers outside the VNet need an inbound NSG rule from their addresses to the scoring
 #   endpoint's IP. (5) Host names with <region> assume the AKS cluster is in the workspace region.
-# Warning: no source subnets given, so every rule allows ANY source (*). Pass --source CIDR (the
-#   subnets of the workspace's compute) to narrow them.
-# Warning: network rules with host names (ntp.ubuntu.com) work only with the firewall's DNS proxy
-#   enabled and the clients using the firewall as their DNS server.
 # Note: Azure Firewall evaluates network rules before application rules, whatever the collection
 #   priorities.
+# Not in this export: aml-tag-storage (Storage.ChinaEast2): the Service Tags file (changeNumber 405)
+#   lists API, NSG for Storage.ChinaEast2 (networkFeatures), not FW (Azure Firewall), so Azure would
+#   refuse it; export with --expand-tags --service-tags FILE to write the tag's address prefixes
+#   instead
+# Not in this export: aml-inf-tag-acr (AzureContainerRegistry.ChinaEast2): the Service Tags file
+#   (changeNumber 405) lists API, NSG for AzureContainerRegistry.ChinaEast2 (networkFeatures), not FW
+#   (Azure Firewall), so Azure would refuse it; export with --expand-tags --service-tags FILE to write
+#   the tag's address prefixes instead
+# Not in this export: aks-mon-tag (AzureMonitor): the Service Tags file (changeNumber 405) lists API,
+#   NSG for AzureMonitor (networkFeatures), not FW (Azure Firewall), so Azure would refuse it; export
+#   with --expand-tags --service-tags FILE to write the tag's address prefixes instead
+# Not in this export: aks-net-ntp (ntp.ubuntu.com): host name in a network rule: Azure rejects the
+#   whole rule collection group (every rule in it) when the Firewall Policy's DNS proxy is off. To
+#   allow it, enable DNS proxy on the policy (az network firewall policy update --name <policy>
+#   --resource-group <rg> --enable-dns-proxy true) and point the clients' DNS at the firewall, then
+#   export again with --dns-proxy (profile: dns_proxy = true)
 # Not in this export: aml-nsg-batch (BatchNodeManagement): inbound rule: not an Azure Firewall rule;
 #   the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
 # Not in this export: aml-nsg-amlsvc (AzureMachineLearning): inbound rule: not an Azure Firewall rule;
@@ -73,8 +96,27 @@ if [ -z "$RG" ] || [ -z "$POLICY" ]; then
   echo "set RG (resource group) and POLICY (Firewall Policy name), e.g. RG=my-rg POLICY=my-policy bash $0" >&2
   exit 2
 fi
+TOTAL=24
+CALL=0
+CURRENT="(none)"
+step() {
+  CALL=$((CALL + 1))
+  CURRENT="$1"
+  echo "[$CALL/$TOTAL] $CURRENT" >&2
+}
+on_failure() {
+  echo "amlfw: FAILED at az call $CALL of $TOTAL: $CURRENT" >&2
+  if [ "$CALL" -gt 1 ]; then
+    echo "amlfw: calls 1-$((CALL - 1)) were applied: rule collection group '$GROUP' now holds a PARTIAL allow-list." >&2
+  else
+    echo "amlfw: nothing was applied." >&2
+  fi
+  echo "amlfw: fix the cause, then run this script again, or deploy the azfw-policy-arm/azfw-bicep export (one atomic deployment)." >&2
+}
+trap on_failure ERR
 
 # The rule collection group.
+step 'rule collection group (create or replace)'
 az network firewall policy rule-collection-group create \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -82,6 +124,7 @@ az network firewall policy rule-collection-group create \
   --priority "$PRIORITY"
 
 # Sign-in and token requests to Azure Active Directory. [amlfw aml-tag-aad; features: always]
+step 'network rule aml-tag-aad'
 az network firewall policy rule-collection-group collection add-filter-collection \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -89,7 +132,7 @@ az network firewall policy rule-collection-group collection add-filter-collectio
   --name aml-network-rules \
   --collection-priority 1000 \
   --action Allow \
-  --rule-name aml-aml-tag-aad \
+  --rule-name aml-tag-aad \
   --rule-type NetworkRule \
   --description 'Sign-in and token requests to Azure Active Directory. [amlfw aml-tag-aad; features: always]' \
   --ip-protocols TCP \
@@ -98,12 +141,13 @@ az network firewall policy rule-collection-group collection add-filter-collectio
   --destination-ports '*'
 
 # Calls to the Azure Machine Learning service. [amlfw aml-tag-aml; features: always]
+step 'network rule aml-tag-aml'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-network-rules \
-  --name aml-aml-tag-aml \
+  --name aml-tag-aml \
   --rule-type NetworkRule \
   --description 'Calls to the Azure Machine Learning service. [amlfw aml-tag-aml; features: always]' \
   --ip-protocols TCP \
@@ -112,12 +156,13 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-ports 443
 
 # Creating and managing the Azure resources the workspace uses. [amlfw aml-tag-arm; features: always]
+step 'network rule aml-tag-arm'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-network-rules \
-  --name aml-aml-tag-arm \
+  --name aml-tag-arm \
   --rule-type NetworkRule \
   --description 'Creating and managing the Azure resources the workspace uses. [amlfw aml-tag-arm; features: always]' \
   --ip-protocols TCP \
@@ -125,23 +170,9 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-addresses AzureResourceManager \
   --destination-ports 443
 
-# Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw
-#   aml-tag-storage; features: always]
-az network firewall policy rule-collection-group collection rule add \
-  --resource-group "$RG" \
-  --policy-name "$POLICY" \
-  --rule-collection-group-name "$GROUP" \
-  --collection-name aml-network-rules \
-  --name aml-aml-tag-storage \
-  --rule-type NetworkRule \
-  --description 'Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw aml-tag-storage; features: always]' \
-  --ip-protocols TCP \
-  --source-addresses '*' \
-  --destination-addresses Storage.ChinaEast2 \
-  --destination-ports 443
-
 # Secure tunnel between AKS nodes and the control plane (UDP 1194). [amlfw aks-net-tunnel-udp;
 #   features: aks]
+step 'network rule aml-aks-net-tunnel-udp'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -157,6 +188,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Secure tunnel between AKS nodes and the control plane (TCP 9000). [amlfw aks-net-tunnel-tcp;
 #   features: aks]
+step 'network rule aml-aks-net-tunnel-tcp'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -172,6 +204,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Secure tunnel between AKS nodes and the control plane in Azure China (TCP 22). [amlfw
 #   aks-net-tunnel-ssh; features: aks]
+step 'network rule aml-aks-net-tunnel-ssh'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -185,51 +218,8 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-addresses AzureCloud.chinaeast2 \
   --destination-ports 22
 
-# Azure Container Registry, which INF-2010 requires when default outbound rules are removed. [amlfw
-#   aml-inf-tag-acr; features: aks]
-az network firewall policy rule-collection-group collection rule add \
-  --resource-group "$RG" \
-  --policy-name "$POLICY" \
-  --rule-collection-group-name "$GROUP" \
-  --collection-name aml-network-rules \
-  --name aml-aml-inf-tag-acr \
-  --rule-type NetworkRule \
-  --description 'Azure Container Registry, which INF-2010 requires when default outbound rules are removed. [amlfw aml-inf-tag-acr; features: aks]' \
-  --ip-protocols TCP \
-  --source-addresses '*' \
-  --destination-addresses AzureContainerRegistry.ChinaEast2 \
-  --destination-ports 443
-
-# Metrics and logs sent to Azure Monitor and Log Analytics. [amlfw aks-mon-tag; features: aks-monitor]
-az network firewall policy rule-collection-group collection rule add \
-  --resource-group "$RG" \
-  --policy-name "$POLICY" \
-  --rule-collection-group-name "$GROUP" \
-  --collection-name aml-network-rules \
-  --name aml-aks-mon-tag \
-  --rule-type NetworkRule \
-  --description 'Metrics and logs sent to Azure Monitor and Log Analytics. [amlfw aks-mon-tag; features: aks-monitor]' \
-  --ip-protocols TCP \
-  --source-addresses '*' \
-  --destination-addresses AzureMonitor \
-  --destination-ports 443
-
-# Time synchronisation (NTP) for Linux nodes. [amlfw aks-net-ntp; features: aks] Host name in a
-#   network rule: needs the firewall's DNS proxy.
-az network firewall policy rule-collection-group collection rule add \
-  --resource-group "$RG" \
-  --policy-name "$POLICY" \
-  --rule-collection-group-name "$GROUP" \
-  --collection-name aml-network-rules \
-  --name aml-aks-net-ntp \
-  --rule-type NetworkRule \
-  --description 'Time synchronisation (NTP) for Linux nodes. [amlfw aks-net-ntp; features: aks] Host name in a network rule: needs the firewall'\''s DNS proxy.' \
-  --ip-protocols UDP \
-  --source-addresses '*' \
-  --destination-fqdns ntp.ubuntu.com \
-  --destination-ports 123
-
 # Azure Active Directory sign-in endpoint. [amlfw aml-fqdn-aad; features: always, aks]
+step 'application rule aml-fqdn-aad'
 az network firewall policy rule-collection-group collection add-filter-collection \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -237,7 +227,7 @@ az network firewall policy rule-collection-group collection add-filter-collectio
   --name aml-application-rules \
   --collection-priority 1100 \
   --action Allow \
-  --rule-name aml-aml-fqdn-aad \
+  --rule-name aml-fqdn-aad \
   --rule-type ApplicationRule \
   --description 'Azure Active Directory sign-in endpoint. [amlfw aml-fqdn-aad; features: always, aks]' \
   --protocols Https=443 \
@@ -246,12 +236,13 @@ az network firewall policy rule-collection-group collection add-filter-collectio
 
 # Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features:
 #   always]
+step 'application rule aml-fqdn-portal'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-portal \
+  --name aml-fqdn-portal \
   --rule-type ApplicationRule \
   --description 'Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features: always]' \
   --protocols Https=443 \
@@ -259,12 +250,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns management.azure.cn
 
 # Azure Resource Manager endpoint. [amlfw aml-fqdn-arm; features: always, aks]
+step 'application rule aml-fqdn-arm'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-arm \
+  --name aml-fqdn-arm \
   --rule-type ApplicationRule \
   --description 'Azure Resource Manager endpoint. [amlfw aml-fqdn-arm; features: always, aks]' \
   --protocols Https=443 \
@@ -272,12 +264,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns management.chinacloudapi.cn
 
 # Azure Machine Learning workspace APIs. [amlfw aml-fqdn-api; features: always]
+step 'application rule aml-fqdn-api'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-api \
+  --name aml-fqdn-api \
   --rule-type ApplicationRule \
   --description 'Azure Machine Learning workspace APIs. [amlfw aml-fqdn-api; features: always]' \
   --protocols Https=443 \
@@ -286,12 +279,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features:
 #   compute-instance]
+step 'application rule aml-fqdn-graph-compute'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-graph-compute \
+  --name aml-fqdn-graph-compute \
   --rule-type ApplicationRule \
   --description 'Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features: compute-instance]' \
   --protocols Https=443 Http=80 \
@@ -300,12 +294,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Blob storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-blob;
 #   features: compute-instance]
+step 'application rule aml-fqdn-batch-blob'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-batch-blob \
+  --name aml-fqdn-batch-blob \
   --rule-type ApplicationRule \
   --description 'Blob storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-blob; features: compute-instance]' \
   --protocols Https=443 \
@@ -314,12 +309,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Table storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-table;
 #   features: compute-instance]
+step 'application rule aml-fqdn-batch-table'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-batch-table \
+  --name aml-fqdn-batch-table \
   --rule-type ApplicationRule \
   --description 'Table storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-table; features: compute-instance]' \
   --protocols Https=443 \
@@ -328,12 +324,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Queue storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-queue;
 #   features: compute-instance]
+step 'application rule aml-fqdn-batch-queue'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-batch-queue \
+  --name aml-fqdn-batch-queue \
   --rule-type ApplicationRule \
   --description 'Queue storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-queue; features: compute-instance]' \
   --protocols Https=443 \
@@ -342,12 +339,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features:
 #   compute-instance, aks]
+step 'application rule aml-fqdn-vienna'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-vienna \
+  --name aml-fqdn-vienna \
   --rule-type ApplicationRule \
   --description 'Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features: compute-instance, aks]' \
   --protocols Https=443 \
@@ -356,12 +354,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw
 #   aml-fqdn-ci-net; features: compute-instance]
+step 'application rule aml-fqdn-ci-net'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-ci-net \
+  --name aml-fqdn-ci-net \
   --rule-type ApplicationRule \
   --description 'Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw aml-fqdn-ci-net; features: compute-instance]' \
   --protocols Https=443 \
@@ -369,12 +368,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns '*.instances.azureml.cn'
 
 # Azure Machine Learning studio web interface. [amlfw aml-fqdn-studio; features: studio]
+step 'application rule aml-fqdn-studio'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-studio \
+  --name aml-fqdn-studio \
   --rule-type ApplicationRule \
   --description 'Azure Machine Learning studio web interface. [amlfw aml-fqdn-studio; features: studio]' \
   --protocols Https=443 \
@@ -382,12 +382,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns studio.ml.azure.cn
 
 # Microsoft Container Registry host. [amlfw aml-fqdn-mcr; features: aks]
+step 'application rule aml-fqdn-mcr'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-mcr \
+  --name aml-fqdn-mcr \
   --rule-type ApplicationRule \
   --description 'Microsoft Container Registry host. [amlfw aml-fqdn-mcr; features: aks]' \
   --protocols Https=443 \
@@ -395,6 +396,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns mcr.microsoft.com
 
 # Node to API server communication. [amlfw aks-fqdn-apiserver; features: aks]
+step 'application rule aml-aks-fqdn-apiserver'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -408,6 +410,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns '*.hcp.chinaeast2.cx.prod.service.azk8s.cn'
 
 # Node to API server tunnel endpoint in Azure China. [amlfw aks-fqdn-tun; features: aks]
+step 'application rule aml-aks-fqdn-tun'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -421,6 +424,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns '*.tun.chinaeast2.cx.prod.service.azk8s.cn'
 
 # Microsoft Container Registry storage behind the CDN. [amlfw aks-fqdn-mcr-data; features: aks]
+step 'application rule aml-aks-fqdn-mcr-data'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -435,6 +439,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Microsoft package repository for cached apt-get operations (Moby, PowerShell, Azure CLI). [amlfw
 #   aks-fqdn-pkg; features: aks]
+step 'application rule aml-aks-fqdn-pkg'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -448,6 +453,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns packages.microsoft.com
 
 # Mirror of required binaries such as kubenet and Azure CNI. [amlfw aks-fqdn-binaries; features: aks]
+step 'application rule aml-aks-fqdn-binaries'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -459,3 +465,6 @@ az network firewall policy rule-collection-group collection rule add \
   --protocols Https=443 \
   --source-addresses '*' \
   --target-fqdns '*.azk8s.cn'
+
+trap - ERR
+echo "amlfw: done: $TOTAL az calls applied to rule collection group '$GROUP'." >&2

@@ -3,19 +3,28 @@
 # Guidance edition: 2021-09
 # Features: compute-instance, studio, aks, aks-monitor
 # Sources: (not given)
-# This Terraform file (azurerm provider 3.x/4.x, declared in your root module) manages ONE rule
+# Azure China 21Vianet: set environment = "china" in your provider "azurerm" block (or
+#   ARM_ENVIRONMENT=china); the provider defaults to the public cloud.
+# Needs the azurerm provider >= 3.75 (its attribute names are checked against the provider schemas of
+#   3.75.0 and 4.55.0).
+# This Terraform file (the azurerm provider is declared in your root module) manages ONE rule
 #   collection group in an existing Firewall Policy. Terraform owns the group's whole content: rules
 #   added to it by hand are removed on the next apply.
 # Set var.firewall_policy_id to the policy's resource ID.
+# Warning: The document asks for the service tag rules in both directions. Azure Firewall takes
+#   service tags only as destinations, so the firewall exports hold the outbound side; the inbound
+#   side is in the NSG exports (inbound rules) and the route-table exports (routes that keep the
+#   management traffic off the firewall).
 # Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
+#   Azure Firewall rules. There, the always-on host rule for the Resource Manager endpoint
+#   (management.* of the cloud) covers this traffic.
 # Warning: The document writes this host as *blob.core.chinacloudapi.cn, without the dot after the
 #   asterisk, unlike the table and queue hosts beside it. *.blob.core.chinacloudapi.cn is emitted: the
 #   dotless form would also match unrelated domains that merely end in blob.core.chinacloudapi.cn.
-# Warning: A host name in an Azure Firewall network rule works only with the firewall's DNS proxy
-#   enabled (and the nodes using the firewall for DNS). The documented alternative is UDP 123 to any
-#   destination.
+# Warning: This host allows every storage account of the cloud, not only the workspace's: the document
+#   lists the compute hosts this way because the compute's own storage accounts are not known in
+#   advance. Any compute in the subnet can reach any account, including accounts outside your
+#   organisation.
 # Warning: no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule (aks-net-dns);
 #   set aks_dns_servers if the VNet uses its own DNS
 # Warning: The AKS inference article (DAKS-2009) lists public-cloud host names only; Government/China
@@ -24,13 +33,12 @@
 # Warning: The AKS article's China table writes this host as .data.mcr.microsoft.com (leading dot, no
 #   asterisk); the *.data.mcr.microsoft.com form of the other clouds' tables is emitted, which means
 #   the same subdomains.
-# Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
-#   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
-# Warning: The AKS article gives Azure Monitor host names for the public cloud only; in this cloud
-#   rely on the AzureMonitor service tag.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-#   supported"); use IP-prefix routes if the preview is not acceptable.
-# Warning: A route table holds at most 25 routes that use service tags.
+# Warning: Microsoft's Service Tags data lists API, NSG for AzureCloud.chinaeast2 (networkFeatures),
+#   not FW (Azure Firewall), yet the document uses this tag in Azure Firewall rules; kept as
+#   documented. If Azure refuses it, export with --expand-tags --service-tags FILE to write the
+#   region's address prefixes instead.
+# Warning: no source subnets given, so every Azure Firewall rule allows ANY source (*); give the
+#   subnets of the workspace's compute (--source CIDR) to narrow them
 # Warning: aks: Not generated, check by hand: (1) Pods or deployments that call the Kubernetes API
 #   server need one more network rule, TCP 443 to the API server's public IP, which is known only
 #   after the cluster exists (not needed for private clusters). (2) In Azure Firewall you can allow
@@ -41,12 +49,24 @@
 #   you use a custom domain); with kubenet, Azure Machine Learning creates and configures the network
 #   itself. (4) Callers outside the VNet need an inbound NSG rule from their addresses to the scoring
 #   endpoint's IP. (5) Host names with <region> assume the AKS cluster is in the workspace region.
-# Warning: no source subnets given, so every rule allows ANY source (*). Pass --source CIDR (the
-#   subnets of the workspace's compute) to narrow them.
-# Warning: network rules with host names (ntp.ubuntu.com) work only with the firewall's DNS proxy
-#   enabled and the clients using the firewall as their DNS server.
 # Note: Azure Firewall evaluates network rules before application rules, whatever the collection
 #   priorities.
+# Not in this export: aml-tag-storage (Storage.ChinaEast2): the Service Tags file (changeNumber 405)
+#   lists API, NSG for Storage.ChinaEast2 (networkFeatures), not FW (Azure Firewall), so Azure would
+#   refuse it; export with --expand-tags --service-tags FILE to write the tag's address prefixes
+#   instead
+# Not in this export: aml-inf-tag-acr (AzureContainerRegistry.ChinaEast2): the Service Tags file
+#   (changeNumber 405) lists API, NSG for AzureContainerRegistry.ChinaEast2 (networkFeatures), not FW
+#   (Azure Firewall), so Azure would refuse it; export with --expand-tags --service-tags FILE to write
+#   the tag's address prefixes instead
+# Not in this export: aks-mon-tag (AzureMonitor): the Service Tags file (changeNumber 405) lists API,
+#   NSG for AzureMonitor (networkFeatures), not FW (Azure Firewall), so Azure would refuse it; export
+#   with --expand-tags --service-tags FILE to write the tag's address prefixes instead
+# Not in this export: aks-net-ntp (ntp.ubuntu.com): host name in a network rule: Azure rejects the
+#   whole rule collection group (every rule in it) when the Firewall Policy's DNS proxy is off. To
+#   allow it, enable DNS proxy on the policy (az network firewall policy update --name <policy>
+#   --resource-group <rg> --enable-dns-proxy true) and point the clients' DNS at the firewall, then
+#   export again with --dns-proxy (profile: dns_proxy = true)
 # Not in this export: aml-nsg-batch (BatchNodeManagement): inbound rule: not an Azure Firewall rule;
 #   the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
 # Not in this export: aml-nsg-amlsvc (AzureMachineLearning): inbound rule: not an Azure Firewall rule;
@@ -65,6 +85,11 @@ variable "rule_collection_group_priority" {
   type        = number
   default     = 1000
   description = "Priority of the rule collection group (100-65000, lower first)."
+
+  validation {
+    condition     = var.rule_collection_group_priority >= 100 && var.rule_collection_group_priority <= 65000 && floor(var.rule_collection_group_priority) == var.rule_collection_group_priority
+    error_message = "The rule collection group priority must be a whole number from 100 to 65000."
+  }
 }
 
 resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
@@ -78,7 +103,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     action   = "Allow"
 
     rule {
-      name                  = "aml-aml-tag-aad"
+      name                  = "aml-tag-aad"
       description           = "Sign-in and token requests to Azure Active Directory. [amlfw aml-tag-aad; features: always]"
       protocols             = ["TCP"]
       source_addresses      = ["*"]
@@ -87,7 +112,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name                  = "aml-aml-tag-aml"
+      name                  = "aml-tag-aml"
       description           = "Calls to the Azure Machine Learning service. [amlfw aml-tag-aml; features: always]"
       protocols             = ["TCP"]
       source_addresses      = ["*"]
@@ -96,20 +121,11 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name                  = "aml-aml-tag-arm"
+      name                  = "aml-tag-arm"
       description           = "Creating and managing the Azure resources the workspace uses. [amlfw aml-tag-arm; features: always]"
       protocols             = ["TCP"]
       source_addresses      = ["*"]
       destination_addresses = ["AzureResourceManager"]
-      destination_ports     = ["443"]
-    }
-
-    rule {
-      name                  = "aml-aml-tag-storage"
-      description           = "Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw aml-tag-storage; features: always]"
-      protocols             = ["TCP"]
-      source_addresses      = ["*"]
-      destination_addresses = ["Storage.ChinaEast2"]
       destination_ports     = ["443"]
     }
 
@@ -139,33 +155,6 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
       destination_addresses = ["AzureCloud.chinaeast2"]
       destination_ports     = ["22"]
     }
-
-    rule {
-      name                  = "aml-aml-inf-tag-acr"
-      description           = "Azure Container Registry, which INF-2010 requires when default outbound rules are removed. [amlfw aml-inf-tag-acr; features: aks]"
-      protocols             = ["TCP"]
-      source_addresses      = ["*"]
-      destination_addresses = ["AzureContainerRegistry.ChinaEast2"]
-      destination_ports     = ["443"]
-    }
-
-    rule {
-      name                  = "aml-aks-mon-tag"
-      description           = "Metrics and logs sent to Azure Monitor and Log Analytics. [amlfw aks-mon-tag; features: aks-monitor]"
-      protocols             = ["TCP"]
-      source_addresses      = ["*"]
-      destination_addresses = ["AzureMonitor"]
-      destination_ports     = ["443"]
-    }
-
-    rule {
-      name              = "aml-aks-net-ntp"
-      description       = "Time synchronisation (NTP) for Linux nodes. [amlfw aks-net-ntp; features: aks] Host name in a network rule: needs the firewall's DNS proxy."
-      protocols         = ["UDP"]
-      source_addresses  = ["*"]
-      destination_fqdns = ["ntp.ubuntu.com"]
-      destination_ports = ["123"]
-    }
   }
 
   application_rule_collection {
@@ -174,7 +163,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     action   = "Allow"
 
     rule {
-      name              = "aml-aml-fqdn-aad"
+      name              = "aml-fqdn-aad"
       description       = "Azure Active Directory sign-in endpoint. [amlfw aml-fqdn-aad; features: always, aks]"
       source_addresses  = ["*"]
       destination_fqdns = ["login.chinacloudapi.cn"]
@@ -186,7 +175,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-portal"
+      name              = "aml-fqdn-portal"
       description       = "Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features: always]"
       source_addresses  = ["*"]
       destination_fqdns = ["management.azure.cn"]
@@ -198,7 +187,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-arm"
+      name              = "aml-fqdn-arm"
       description       = "Azure Resource Manager endpoint. [amlfw aml-fqdn-arm; features: always, aks]"
       source_addresses  = ["*"]
       destination_fqdns = ["management.chinacloudapi.cn"]
@@ -210,7 +199,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-api"
+      name              = "aml-fqdn-api"
       description       = "Azure Machine Learning workspace APIs. [amlfw aml-fqdn-api; features: always]"
       source_addresses  = ["*"]
       destination_fqdns = ["*.ml.azure.cn"]
@@ -222,7 +211,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-graph-compute"
+      name              = "aml-fqdn-graph-compute"
       description       = "Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features: compute-instance]"
       source_addresses  = ["*"]
       destination_fqdns = ["graph.chinacloudapi.cn"]
@@ -239,7 +228,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-batch-blob"
+      name              = "aml-fqdn-batch-blob"
       description       = "Blob storage used by compute nodes (row \"Azure Storage Account\"). [amlfw aml-fqdn-batch-blob; features: compute-instance]"
       source_addresses  = ["*"]
       destination_fqdns = ["*.blob.core.chinacloudapi.cn"]
@@ -251,7 +240,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-batch-table"
+      name              = "aml-fqdn-batch-table"
       description       = "Table storage used by compute nodes (row \"Azure Storage Account\"). [amlfw aml-fqdn-batch-table; features: compute-instance]"
       source_addresses  = ["*"]
       destination_fqdns = ["*.table.core.chinacloudapi.cn"]
@@ -263,7 +252,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-batch-queue"
+      name              = "aml-fqdn-batch-queue"
       description       = "Queue storage used by compute nodes (row \"Azure Storage Account\"). [amlfw aml-fqdn-batch-queue; features: compute-instance]"
       source_addresses  = ["*"]
       destination_fqdns = ["*.queue.core.chinacloudapi.cn"]
@@ -275,7 +264,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-vienna"
+      name              = "aml-fqdn-vienna"
       description       = "Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features: compute-instance, aks]"
       source_addresses  = ["*"]
       destination_fqdns = ["viennaglobal.azurecr.io"]
@@ -287,7 +276,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-ci-net"
+      name              = "aml-fqdn-ci-net"
       description       = "Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw aml-fqdn-ci-net; features: compute-instance]"
       source_addresses  = ["*"]
       destination_fqdns = ["*.instances.azureml.cn"]
@@ -299,7 +288,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-studio"
+      name              = "aml-fqdn-studio"
       description       = "Azure Machine Learning studio web interface. [amlfw aml-fqdn-studio; features: studio]"
       source_addresses  = ["*"]
       destination_fqdns = ["studio.ml.azure.cn"]
@@ -311,7 +300,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-mcr"
+      name              = "aml-fqdn-mcr"
       description       = "Microsoft Container Registry host. [amlfw aml-fqdn-mcr; features: aks]"
       source_addresses  = ["*"]
       destination_fqdns = ["mcr.microsoft.com"]

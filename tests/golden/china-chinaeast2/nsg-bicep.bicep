@@ -3,30 +3,14 @@
 // Guidance edition: 2021-09
 // Features: compute-instance, studio, aks, aks-monitor
 // Sources: (not given)
-// Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-//   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-//   on) covers this traffic.
-// Warning: The document writes this host as *blob.core.chinacloudapi.cn, without the dot after the
-//   asterisk, unlike the table and queue hosts beside it. *.blob.core.chinacloudapi.cn is emitted: the
-//   dotless form would also match unrelated domains that merely end in blob.core.chinacloudapi.cn.
-// Warning: A host name in an Azure Firewall network rule works only with the firewall's DNS proxy
-//   enabled (and the nodes using the firewall for DNS). The documented alternative is UDP 123 to any
-//   destination.
+// Azure China 21Vianet: run 'az cloud set --name AzureChinaCloud' (then az login) before deploying; az
+//   defaults to the public cloud.
 // Warning: no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule (aks-net-dns);
 //   set aks_dns_servers if the VNet uses its own DNS
-// Warning: The AKS inference article (DAKS-2009) lists public-cloud host names only; Government/China
-//   equivalents of its router, registry, storage and token hosts are not documented, so those rules
-//   are not generated here.
-// Warning: The AKS article's China table writes this host as .data.mcr.microsoft.com (leading dot, no
-//   asterisk); the *.data.mcr.microsoft.com form of the other clouds' tables is emitted, which means
-//   the same subdomains.
 // Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
 //   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
 // Warning: The AKS article gives Azure Monitor host names for the public cloud only; in this cloud
 //   rely on the AzureMonitor service tag.
-// Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-//   supported"); use IP-prefix routes if the preview is not acceptable.
-// Warning: A route table holds at most 25 routes that use service tags.
 // Warning: aks: Not generated, check by hand: (1) Pods or deployments that call the Kubernetes API
 //   server need one more network rule, TCP 443 to the API server's public IP, which is known only
 //   after the cluster exists (not needed for private clusters). (2) In Azure Firewall you can allow
@@ -124,9 +108,9 @@ resource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' existing = {
 }
 
 // aml-nsg-batch: Azure Batch management of compute nodes (create, update, delete).
-resource rule_aml_aml_nsg_batch 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_nsg_batch 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-nsg-batch'
+  name: 'aml-nsg-batch'
   properties: {
     description: 'Azure Batch management of compute nodes (create, update, delete).'
     priority: 1000
@@ -141,9 +125,9 @@ resource rule_aml_aml_nsg_batch 'Microsoft.Network/networkSecurityGroups/securit
 }
 
 // aml-nsg-amlsvc: Azure Machine Learning service reaching applications on the compute nodes.
-resource rule_aml_aml_nsg_amlsvc 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_nsg_amlsvc 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-nsg-amlsvc'
+  name: 'aml-nsg-amlsvc'
   properties: {
     description: 'Azure Machine Learning service reaching applications on the compute nodes.'
     priority: 1010
@@ -156,14 +140,14 @@ resource rule_aml_aml_nsg_amlsvc 'Microsoft.Network/networkSecurityGroups/securi
     destinationPortRange: '44224'
   }
   dependsOn: [
-    rule_aml_aml_nsg_batch
+    rule_aml_nsg_batch
   ]
 }
 
 // aml-tag-aad: Sign-in and token requests to Azure Active Directory.
-resource rule_aml_aml_tag_aad 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_aad 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-aad'
+  name: 'aml-tag-aad'
   properties: {
     description: 'Sign-in and token requests to Azure Active Directory.'
     priority: 1000
@@ -176,14 +160,14 @@ resource rule_aml_aml_tag_aad 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '*'
   }
   dependsOn: [
-    rule_aml_aml_nsg_amlsvc
+    rule_aml_nsg_amlsvc
   ]
 }
 
 // aml-tag-aml: Calls to the Azure Machine Learning service.
-resource rule_aml_aml_tag_aml 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_aml 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-aml'
+  name: 'aml-tag-aml'
   properties: {
     description: 'Calls to the Azure Machine Learning service.'
     priority: 1010
@@ -196,14 +180,14 @@ resource rule_aml_aml_tag_aml 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_aad
+    rule_aml_tag_aad
   ]
 }
 
 // aml-tag-arm: Creating and managing the Azure resources the workspace uses.
-resource rule_aml_aml_tag_arm 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_arm 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-arm'
+  name: 'aml-tag-arm'
   properties: {
     description: 'Creating and managing the Azure resources the workspace uses.'
     priority: 1020
@@ -216,15 +200,15 @@ resource rule_aml_aml_tag_arm 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_aml
+    rule_aml_tag_aml
   ]
 }
 
 // aml-tag-storage: Azure Storage in the workspace region (workspace storage and the Batch data compute
 //   uses).
-resource rule_aml_aml_tag_storage 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_storage 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-storage'
+  name: 'aml-tag-storage'
   properties: {
     description: 'Azure Storage in the workspace region (workspace storage and the Batch data compute uses).'
     priority: 1030
@@ -237,7 +221,7 @@ resource rule_aml_aml_tag_storage 'Microsoft.Network/networkSecurityGroups/secur
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_arm
+    rule_aml_tag_arm
   ]
 }
 
@@ -257,7 +241,7 @@ resource rule_aml_aks_net_tunnel_udp 'Microsoft.Network/networkSecurityGroups/se
     destinationPortRange: '1194'
   }
   dependsOn: [
-    rule_aml_aml_tag_storage
+    rule_aml_tag_storage
   ]
 }
 
@@ -303,9 +287,9 @@ resource rule_aml_aks_net_tunnel_ssh 'Microsoft.Network/networkSecurityGroups/se
 
 // aml-inf-tag-acr: Azure Container Registry, which INF-2010 requires when default outbound rules are
 //   removed.
-resource rule_aml_aml_inf_tag_acr 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_inf_tag_acr 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-inf-tag-acr'
+  name: 'aml-inf-tag-acr'
   properties: {
     description: 'Azure Container Registry, which INF-2010 requires when default outbound rules are removed.'
     priority: 1070
@@ -338,6 +322,6 @@ resource rule_aml_aks_mon_tag 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_inf_tag_acr
+    rule_aml_inf_tag_acr
   ]
 }

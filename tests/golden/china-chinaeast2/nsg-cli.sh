@@ -4,30 +4,14 @@
 # Guidance edition: 2021-09
 # Features: compute-instance, studio, aks, aks-monitor
 # Sources: (not given)
-# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
-# Warning: The document writes this host as *blob.core.chinacloudapi.cn, without the dot after the
-#   asterisk, unlike the table and queue hosts beside it. *.blob.core.chinacloudapi.cn is emitted: the
-#   dotless form would also match unrelated domains that merely end in blob.core.chinacloudapi.cn.
-# Warning: A host name in an Azure Firewall network rule works only with the firewall's DNS proxy
-#   enabled (and the nodes using the firewall for DNS). The documented alternative is UDP 123 to any
-#   destination.
+# Azure China 21Vianet: run 'az cloud set --name AzureChinaCloud' (then az login) before deploying; az
+#   defaults to the public cloud.
 # Warning: no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule (aks-net-dns);
 #   set aks_dns_servers if the VNet uses its own DNS
-# Warning: The AKS inference article (DAKS-2009) lists public-cloud host names only; Government/China
-#   equivalents of its router, registry, storage and token hosts are not documented, so those rules
-#   are not generated here.
-# Warning: The AKS article's China table writes this host as .data.mcr.microsoft.com (leading dot, no
-#   asterisk); the *.data.mcr.microsoft.com form of the other clouds' tables is emitted, which means
-#   the same subdomains.
 # Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
 #   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
 # Warning: The AKS article gives Azure Monitor host names for the public cloud only; in this cloud
 #   rely on the AzureMonitor service tag.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-#   supported"); use IP-prefix routes if the preview is not acceptable.
-# Warning: A route table holds at most 25 routes that use service tags.
 # Warning: aks: Not generated, check by hand: (1) Pods or deployments that call the Kubernetes API
 #   server need one more network rule, TCP 443 to the API server's public IP, which is known only
 #   after the cluster exists (not needed for private clusters). (2) In Azure Firewall you can allow
@@ -123,35 +107,35 @@ fi
 command -v az >/dev/null || { echo "az (Azure CLI) is not installed" >&2; exit 1; }
 
 # aml-nsg-batch: Azure Batch management of compute nodes (create, update, delete).
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-nsg-batch \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-nsg-batch \
   --priority 1000 --direction Inbound --access Allow --protocol Tcp \
   --source-address-prefixes BatchNodeManagement --source-port-ranges '*' \
   --destination-address-prefixes VirtualNetwork --destination-port-ranges 29876-29877 \
   --description='Azure Batch management of compute nodes (create, update, delete).'
 
 # aml-nsg-amlsvc: Azure Machine Learning service reaching applications on the compute nodes.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-nsg-amlsvc \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-nsg-amlsvc \
   --priority 1010 --direction Inbound --access Allow --protocol Tcp \
   --source-address-prefixes AzureMachineLearning --source-port-ranges '*' \
   --destination-address-prefixes VirtualNetwork --destination-port-ranges 44224 \
   --description='Azure Machine Learning service reaching applications on the compute nodes.'
 
 # aml-tag-aad: Sign-in and token requests to Azure Active Directory.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-aad \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-aad \
   --priority 1000 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes VirtualNetwork --source-port-ranges '*' \
   --destination-address-prefixes AzureActiveDirectory --destination-port-ranges '*' \
   --description='Sign-in and token requests to Azure Active Directory.'
 
 # aml-tag-aml: Calls to the Azure Machine Learning service.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-aml \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-aml \
   --priority 1010 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes VirtualNetwork --source-port-ranges '*' \
   --destination-address-prefixes AzureMachineLearning --destination-port-ranges 443 \
   --description='Calls to the Azure Machine Learning service.'
 
 # aml-tag-arm: Creating and managing the Azure resources the workspace uses.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-arm \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-arm \
   --priority 1020 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes VirtualNetwork --source-port-ranges '*' \
   --destination-address-prefixes AzureResourceManager --destination-port-ranges 443 \
@@ -159,7 +143,7 @@ az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-arm \
 
 # aml-tag-storage: Azure Storage in the workspace region (workspace storage and the Batch data compute
 #   uses).
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-storage \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-storage \
   --priority 1030 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes VirtualNetwork --source-port-ranges '*' \
   --destination-address-prefixes Storage.ChinaEast2 --destination-port-ranges 443 \
@@ -188,7 +172,7 @@ az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aks-net-tunnel-ssh 
 
 # aml-inf-tag-acr: Azure Container Registry, which INF-2010 requires when default outbound rules are
 #   removed.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-inf-tag-acr \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-inf-tag-acr \
   --priority 1070 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes VirtualNetwork --source-port-ranges '*' \
   --destination-address-prefixes AzureContainerRegistry.ChinaEast2 --destination-port-ranges 443 \

@@ -3,30 +3,14 @@
 # Guidance edition: 2021-09
 # Features: compute-instance, studio, aks, aks-monitor
 # Sources: (not given)
-# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
-# Warning: The document writes this host as *blob.core.chinacloudapi.cn, without the dot after the
-#   asterisk, unlike the table and queue hosts beside it. *.blob.core.chinacloudapi.cn is emitted: the
-#   dotless form would also match unrelated domains that merely end in blob.core.chinacloudapi.cn.
-# Warning: A host name in an Azure Firewall network rule works only with the firewall's DNS proxy
-#   enabled (and the nodes using the firewall for DNS). The documented alternative is UDP 123 to any
-#   destination.
+# Azure China 21Vianet: set environment = "china" in your provider "azurerm" block (or
+#   ARM_ENVIRONMENT=china); the provider defaults to the public cloud.
 # Warning: no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule (aks-net-dns);
 #   set aks_dns_servers if the VNet uses its own DNS
-# Warning: The AKS inference article (DAKS-2009) lists public-cloud host names only; Government/China
-#   equivalents of its router, registry, storage and token hosts are not documented, so those rules
-#   are not generated here.
-# Warning: The AKS article's China table writes this host as .data.mcr.microsoft.com (leading dot, no
-#   asterisk); the *.data.mcr.microsoft.com form of the other clouds' tables is emitted, which means
-#   the same subdomains.
 # Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
 #   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
 # Warning: The AKS article gives Azure Monitor host names for the public cloud only; in this cloud
 #   rely on the AzureMonitor service tag.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-#   supported"); use IP-prefix routes if the preview is not acceptable.
-# Warning: A route table holds at most 25 routes that use service tags.
 # Warning: aks: Not generated, check by hand: (1) Pods or deployments that call the Kubernetes API
 #   server need one more network rule, TCP 443 to the API server's public IP, which is known only
 #   after the cluster exists (not needed for private clusters). (2) In Azure Firewall you can allow
@@ -44,6 +28,8 @@
 #   leave the others.
 # Do not also declare security_rule blocks inside that azurerm_network_security_group: the two forms
 #   fight each other.
+# Needs the azurerm provider >= 3.75 (its attribute names are checked against the provider schemas of
+#   3.75.0 and 4.55.0).
 # Inbound rules: 2 at priorities 1000-1010; these must be free in the NSG (else change
 #   --priority-base).
 # Outbound rules: 9 at priorities 1000-1080; these must be free in the NSG (else change
@@ -124,8 +110,8 @@ variable "network_security_group_name" {
 }
 
 # aml-nsg-batch: Azure Batch management of compute nodes (create, update, delete).
-resource "azurerm_network_security_rule" "rule_aml_aml_nsg_batch" {
-  name                        = "aml-aml-nsg-batch"
+resource "azurerm_network_security_rule" "rule_aml_nsg_batch" {
+  name                        = "aml-nsg-batch"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1000
@@ -140,8 +126,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_nsg_batch" {
 }
 
 # aml-nsg-amlsvc: Azure Machine Learning service reaching applications on the compute nodes.
-resource "azurerm_network_security_rule" "rule_aml_aml_nsg_amlsvc" {
-  name                        = "aml-aml-nsg-amlsvc"
+resource "azurerm_network_security_rule" "rule_aml_nsg_amlsvc" {
+  name                        = "aml-nsg-amlsvc"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1010
@@ -156,8 +142,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_nsg_amlsvc" {
 }
 
 # aml-tag-aad: Sign-in and token requests to Azure Active Directory.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_aad" {
-  name                        = "aml-aml-tag-aad"
+resource "azurerm_network_security_rule" "rule_aml_tag_aad" {
+  name                        = "aml-tag-aad"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1000
@@ -172,8 +158,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_aad" {
 }
 
 # aml-tag-aml: Calls to the Azure Machine Learning service.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_aml" {
-  name                        = "aml-aml-tag-aml"
+resource "azurerm_network_security_rule" "rule_aml_tag_aml" {
+  name                        = "aml-tag-aml"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1010
@@ -188,8 +174,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_aml" {
 }
 
 # aml-tag-arm: Creating and managing the Azure resources the workspace uses.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_arm" {
-  name                        = "aml-aml-tag-arm"
+resource "azurerm_network_security_rule" "rule_aml_tag_arm" {
+  name                        = "aml-tag-arm"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1020
@@ -205,8 +191,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_arm" {
 
 # aml-tag-storage: Azure Storage in the workspace region (workspace storage and the Batch data compute
 #   uses).
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_storage" {
-  name                        = "aml-aml-tag-storage"
+resource "azurerm_network_security_rule" "rule_aml_tag_storage" {
+  name                        = "aml-tag-storage"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1030
@@ -270,8 +256,8 @@ resource "azurerm_network_security_rule" "rule_aml_aks_net_tunnel_ssh" {
 
 # aml-inf-tag-acr: Azure Container Registry, which INF-2010 requires when default outbound rules are
 #   removed.
-resource "azurerm_network_security_rule" "rule_aml_aml_inf_tag_acr" {
-  name                        = "aml-aml-inf-tag-acr"
+resource "azurerm_network_security_rule" "rule_aml_inf_tag_acr" {
+  name                        = "aml-inf-tag-acr"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1070

@@ -3,28 +3,9 @@
 # Guidance edition: 2021-09
 # Features: compute-instance, studio, aks, aks-monitor
 # Sources: (not given)
+# Azure China 21Vianet: set environment = "china" in your provider "azurerm" block (or
+#   ARM_ENVIRONMENT=china); the provider defaults to the public cloud.
 # Service Tags file: cloud China, changeNumber 405
-# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
-# Warning: The document writes this host as *blob.core.chinacloudapi.cn, without the dot after the
-#   asterisk, unlike the table and queue hosts beside it. *.blob.core.chinacloudapi.cn is emitted: the
-#   dotless form would also match unrelated domains that merely end in blob.core.chinacloudapi.cn.
-# Warning: A host name in an Azure Firewall network rule works only with the firewall's DNS proxy
-#   enabled (and the nodes using the firewall for DNS). The documented alternative is UDP 123 to any
-#   destination.
-# Warning: no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule (aks-net-dns);
-#   set aks_dns_servers if the VNet uses its own DNS
-# Warning: The AKS inference article (DAKS-2009) lists public-cloud host names only; Government/China
-#   equivalents of its router, registry, storage and token hosts are not documented, so those rules
-#   are not generated here.
-# Warning: The AKS article's China table writes this host as .data.mcr.microsoft.com (leading dot, no
-#   asterisk); the *.data.mcr.microsoft.com form of the other clouds' tables is emitted, which means
-#   the same subdomains.
-# Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
-#   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
-# Warning: The AKS article gives Azure Monitor host names for the public cloud only; in this cloud
-#   rely on the AzureMonitor service tag.
 # Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
 #   supported"); use IP-prefix routes if the preview is not acceptable.
 # Warning: A route table holds at most 25 routes that use service tags.
@@ -48,16 +29,18 @@
 # Standalone azurerm_route resources for an existing route table: they add these routes and leave the
 #   others.
 # Do not also declare route blocks inside that azurerm_route_table: the two forms fight each other.
+# Needs the azurerm provider >= 3.75 (its attribute names are checked against the provider schemas of
+#   3.75.0 and 4.55.0).
 # Mode: inbound_routes = service-tags.
 # Service tags as route address prefixes were a PREVIEW feature when the guidance was written (2021;
 #   generally
 # available since 2022). If that matters to you, export with --inbound-routes ip-prefixes
 #   --service-tags FILE.
-# This adds 2 routes (2 with a service tag) to the table: Azure allows 400 routes per table, counting
+# This adds 1 routes (1 with a service tag) to the table: Azure allows 400 routes per table, counting
 #   the ones it already has,
 # and at most 25 routes that use a service tag.
 #
-# NOT covered by routes (29 rules; nothing else is left out):
+# NOT covered by routes (30 rules; nothing else is left out):
 # NOT covered: AzureActiveDirectory (aml-tag-aad): outbound service tag rules are filter rules, not
 #   routes: export them with the nsg-* or azfw-* targets
 # NOT covered: AzureMachineLearning (aml-tag-aml): outbound service tag rules are filter rules, not
@@ -116,6 +99,10 @@
 #   them with the nsg-* or azfw-* targets
 # NOT covered: AzureMachineLearning (aml-nsg-amlsvc): inbound rules are filter rules, not routes:
 #   export them with the nsg-* or azfw-* targets
+# NOT covered: BatchNodeManagement.ChinaEast2 (aml-udr-tag-batch): the Service Tags file (changeNumber
+#   405) lists NSG for BatchNodeManagement.ChinaEast2 (networkFeatures), not UDR (Route table), so
+#   Azure would refuse it; use IP-prefix routes (--inbound-routes ip-prefixes with --service-tags
+#   FILE)
 
 variable "resource_group_name" {
   description = "Resource group of the existing route table."
@@ -128,20 +115,10 @@ variable "route_table_name" {
 }
 
 # aml-udr-tag-aml: Route Azure Machine Learning service traffic past the firewall (service-tag route).
-resource "azurerm_route" "route_aml_aml_udr_tag_aml" {
-  name                = "aml-aml-udr-tag-aml"
+resource "azurerm_route" "route_aml_udr_tag_aml" {
+  name                = "aml-udr-tag-aml"
   resource_group_name = var.resource_group_name
   route_table_name    = var.route_table_name
   address_prefix      = "AzureMachineLearning"
-  next_hop_type       = "Internet"
-}
-
-# aml-udr-tag-batch: Route Azure Batch management traffic for the region past the firewall
-#   (service-tag route).
-resource "azurerm_route" "route_aml_aml_udr_tag_batch" {
-  name                = "aml-aml-udr-tag-batch"
-  resource_group_name = var.resource_group_name
-  route_table_name    = var.route_table_name
-  address_prefix      = "BatchNodeManagement.ChinaEast2"
   next_hop_type       = "Internet"
 }

@@ -10,12 +10,20 @@
 //   dedicated to these rules.
 // Deploy: az deployment group create --resource-group <policy's resource group> --template-file <this
 //   file> --parameters firewallPolicyName=<policy>
+// Warning: The document asks for the service tag rules in both directions. Azure Firewall takes
+//   service tags only as destinations, so the firewall exports hold the outbound side; the inbound
+//   side is in the NSG exports (inbound rules) and the route-table exports (routes that keep the
+//   management traffic off the firewall).
 // Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-//   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-//   on) covers this traffic.
+//   Azure Firewall rules. There, the always-on host rule for the Resource Manager endpoint
+//   (management.* of the cloud) covers this traffic.
 // Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
 //   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
 //   access.
+// Warning: This host allows every storage account of the cloud, not only the workspace's: the document
+//   lists the compute hosts this way because the compute's own storage accounts are not known in
+//   advance. Any compute in the subnet can reach any account, including accounts outside your
+//   organisation.
 // Warning: The document requires TCP 443, 8787 and 18881 to *.instances.azureml.ms without naming an
 //   application protocol. HTTPS on 8787 and 18881 is an assumption: Azure Firewall application rules
 //   take only http/https, and network rules cannot take wildcard host names. If traffic on those ports
@@ -27,10 +35,9 @@
 //   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
 //   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
 //   registry's data endpoint too.
-// Warning: The document asks for *.pythonhosted.org only when the pip index is overridden, but pip
-//   normally downloads the package files from files.pythonhosted.org even with the default index (an
-//   inference, not stated in the document). If installs fail, also select "pip with the index
-//   overridden".
+// Warning: files.pythonhosted.org is an inference, not stated in the document: pip downloads package
+//   files from it even with the default index, while the document names *.pythonhosted.org only for an
+//   overridden index.
 // Warning: The document writes *pytorch.org (no dot). In Azure Firewall that pattern also matches
 //   look-alike domains such as evilpytorch.org, so the pair pytorch.org + *.pytorch.org is emitted
 //   instead; it covers pytorch.org and every subdomain (e.g. download.pytorch.org).
@@ -44,9 +51,10 @@
 //   deployed service uses Azure AD token authentication.
 // Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
 //   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
-// Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-//   supported"); use IP-prefix routes if the preview is not acceptable.
-// Warning: A route table holds at most 25 routes that use service tags.
+// Warning: Microsoft's Service Tags data lists API, NSG for AzureCloud.eastus2 (networkFeatures), not
+//   FW (Azure Firewall), yet the document uses this tag in Azure Firewall rules; kept as documented.
+//   If Azure refuses it, export with --expand-tags --service-tags FILE to write the region's address
+//   prefixes instead.
 // Warning: federated-identity: The document gives no firewall rules for federated identity. It points
 //   to Microsoft's article "Best practices for securing Active Directory Federation Services"
 //   (/windows-server/identity/ad-fs/deployment/best-practices-securing-ad-fs); follow it for the AD FS
@@ -61,8 +69,10 @@
 //   you use a custom domain); with kubenet, Azure Machine Learning creates and configures the network
 //   itself. (4) Callers outside the VNet need an inbound NSG rule from their addresses to the scoring
 //   endpoint's IP. (5) Host names with <region> assume the AKS cluster is in the workspace region.
-// Warning: network rules with host names (ntp.ubuntu.com) work only with the firewall's DNS proxy
-//   enabled and the clients using the firewall as their DNS server.
+// Warning: this export NEEDS DNS proxy enabled on the Firewall Policy (dnsSettings.enableProxy = true;
+//   classic firewalls: additionalProperties Network.DNS.EnableProxy), because network rules name host
+//   names (ntp.ubuntu.com). Without it Azure rejects the whole rule collection group. Clients must use
+//   the firewall as their DNS server.
 // Note: aml-pkg-vsc-ws allows the whole host raw.githubusercontent.com; the guidance restricts it to
 //   the path /microsoft/vscode-tools-for-ai/master/azureml_remote_websocket_server/*, which only Azure
 //   Firewall Premium URL filtering (with TLS inspection) can enforce.
@@ -110,7 +120,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
         rules: [
           {
             ruleType: 'NetworkRule'
-            name: 'aml-aml-tag-aad'
+            name: 'aml-tag-aad'
             description: 'Sign-in and token requests to Azure Active Directory. [amlfw aml-tag-aad; features: always]'
             ipProtocols: [
               'TCP'
@@ -128,7 +138,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'NetworkRule'
-            name: 'aml-aml-tag-aml'
+            name: 'aml-tag-aml'
             description: 'Calls to the Azure Machine Learning service. [amlfw aml-tag-aml; features: always]'
             ipProtocols: [
               'TCP'
@@ -146,7 +156,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'NetworkRule'
-            name: 'aml-aml-tag-arm'
+            name: 'aml-tag-arm'
             description: 'Creating and managing the Azure resources the workspace uses. [amlfw aml-tag-arm; features: always]'
             ipProtocols: [
               'TCP'
@@ -164,7 +174,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'NetworkRule'
-            name: 'aml-aml-tag-storage'
+            name: 'aml-tag-storage'
             description: 'Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw aml-tag-storage; features: always]'
             ipProtocols: [
               'TCP'
@@ -182,7 +192,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'NetworkRule'
-            name: 'aml-aml-tag-afd'
+            name: 'aml-tag-afd'
             description: 'Azure Front Door, the global entry point of Azure Machine Learning studio. [amlfw aml-tag-afd; features: always]'
             ipProtocols: [
               'TCP'
@@ -200,7 +210,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'NetworkRule'
-            name: 'aml-aml-tag-acr'
+            name: 'aml-tag-acr'
             description: 'The workspace\'s container registry, which holds custom and modified Docker images. [amlfw aml-tag-acr; features: custom-images, aks]'
             ipProtocols: [
               'TCP'
@@ -218,7 +228,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'NetworkRule'
-            name: 'aml-aml-tag-mcr'
+            name: 'aml-tag-mcr'
             description: 'Microsoft Container Registry, source of the default Docker images Microsoft provides. [amlfw aml-tag-mcr; features: microsoft-images]'
             ipProtocols: [
               'TCP'
@@ -236,7 +246,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'NetworkRule'
-            name: 'aml-aml-tag-kv'
+            name: 'aml-tag-kv'
             description: 'Azure Key Vault in the workspace region, used when the workspace is high business impact. [amlfw aml-tag-kv; features: hbi]'
             ipProtocols: [
               'TCP'
@@ -354,7 +364,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
         rules: [
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-aad'
+            name: 'aml-fqdn-aad'
             description: 'Azure Active Directory sign-in endpoint. [amlfw aml-fqdn-aad; features: always, aks]'
             protocols: [
               {
@@ -372,7 +382,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-portal'
+            name: 'aml-fqdn-portal'
             description: 'Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features: always, aks]'
             protocols: [
               {
@@ -390,7 +400,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-api'
+            name: 'aml-fqdn-api'
             description: 'Azure Machine Learning workspace APIs. [amlfw aml-fqdn-api; features: always]'
             protocols: [
               {
@@ -408,7 +418,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-graph-compute'
+            name: 'aml-fqdn-graph-compute'
             description: 'Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features: compute-cluster, compute-instance]'
             protocols: [
               {
@@ -430,7 +440,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-batch-blob'
+            name: 'aml-fqdn-batch-blob'
             description: 'Blob storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-blob; features: compute-cluster, compute-instance]'
             protocols: [
               {
@@ -448,7 +458,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-batch-table'
+            name: 'aml-fqdn-batch-table'
             description: 'Table storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-table; features: compute-cluster, compute-instance]'
             protocols: [
               {
@@ -466,7 +476,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-batch-queue'
+            name: 'aml-fqdn-batch-queue'
             description: 'Queue storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-queue; features: compute-cluster, compute-instance]'
             protocols: [
               {
@@ -484,7 +494,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-vienna'
+            name: 'aml-fqdn-vienna'
             description: 'Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features: compute-cluster, compute-instance, aks]'
             protocols: [
               {
@@ -502,7 +512,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-ci-net'
+            name: 'aml-fqdn-ci-net'
             description: 'Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw aml-fqdn-ci-net; features: compute-instance]'
             protocols: [
               {
@@ -520,7 +530,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-ci-ms'
+            name: 'aml-fqdn-ci-ms'
             description: 'Compute instance endpoints on the ms domain, including ports 8787 and 18881. [amlfw aml-fqdn-ci-ms; features: compute-instance]'
             protocols: [
               {
@@ -546,7 +556,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-nb'
+            name: 'aml-fqdn-nb'
             description: 'The integrated notebook service. [amlfw aml-fqdn-nb; features: notebooks]'
             protocols: [
               {
@@ -564,7 +574,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-nb-file'
+            name: 'aml-fqdn-nb-file'
             description: 'File share of the workspace\'s default storage account, where notebook files live. [amlfw aml-fqdn-nb-file; features: notebooks]'
             protocols: [
               {
@@ -582,7 +592,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-nb-dfs'
+            name: 'aml-fqdn-nb-dfs'
             description: 'Data Lake (dfs) endpoint of the workspace\'s default storage account. [amlfw aml-fqdn-nb-dfs; features: notebooks]'
             protocols: [
               {
@@ -600,7 +610,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-nb-blob'
+            name: 'aml-fqdn-nb-blob'
             description: 'Blob endpoint of the workspace\'s default storage account. [amlfw aml-fqdn-nb-blob; features: notebooks, aks]'
             protocols: [
               {
@@ -618,7 +628,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-nb-graph'
+            name: 'aml-fqdn-nb-graph'
             description: 'Microsoft Graph, called by the integrated notebooks. [amlfw aml-fqdn-nb-graph; features: notebooks]'
             protocols: [
               {
@@ -636,7 +646,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-nb-content'
+            name: 'aml-fqdn-nb-content'
             description: 'Content host of the integrated notebooks. [amlfw aml-fqdn-nb-content; features: notebooks]'
             protocols: [
               {
@@ -654,7 +664,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-studio'
+            name: 'aml-fqdn-studio'
             description: 'Azure Machine Learning studio web interface. [amlfw aml-fqdn-studio; features: studio]'
             protocols: [
               {
@@ -672,7 +682,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-mcr'
+            name: 'aml-fqdn-mcr'
             description: 'Microsoft Container Registry host. [amlfw aml-fqdn-mcr; features: microsoft-images, aks]'
             protocols: [
               {
@@ -690,7 +700,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-acr'
+            name: 'aml-fqdn-acr'
             description: 'The workspace\'s Azure Container Registry, by host name. [amlfw aml-fqdn-acr; features: custom-images, aks]'
             protocols: [
               {
@@ -708,7 +718,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-kv'
+            name: 'aml-fqdn-kv'
             description: 'Azure Key Vault host, needed when the workspace is high business impact. [amlfw aml-fqdn-kv; features: hbi]'
             protocols: [
               {
@@ -726,7 +736,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-diag-1'
+            name: 'aml-fqdn-diag-1'
             description: 'Application Insights ingestion used by Microsoft Support diagnostics. [amlfw aml-fqdn-diag-1; features: diagnostics]'
             protocols: [
               {
@@ -748,7 +758,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-diag-2'
+            name: 'aml-fqdn-diag-2'
             description: 'Application Insights ingestion used by Microsoft Support diagnostics. [amlfw aml-fqdn-diag-2; features: diagnostics]'
             protocols: [
               {
@@ -770,7 +780,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-diag-3'
+            name: 'aml-fqdn-diag-3'
             description: 'Application Insights ingestion used by Microsoft Support diagnostics. [amlfw aml-fqdn-diag-3; features: diagnostics]'
             protocols: [
               {
@@ -792,7 +802,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-pkg-anaconda-apex'
+            name: 'aml-pkg-anaconda-apex'
             description: 'Anaconda, where default conda packages are installed from. [amlfw aml-pkg-anaconda-apex; features: conda]'
             protocols: [
               {
@@ -814,7 +824,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-pkg-anaconda'
+            name: 'aml-pkg-anaconda'
             description: 'Anaconda subdomains serving default conda packages. [amlfw aml-pkg-anaconda; features: conda]'
             protocols: [
               {
@@ -836,7 +846,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-pkg-anaconda-org'
+            name: 'aml-pkg-anaconda-org'
             description: 'anaconda.org subdomains serving conda repository data. [amlfw aml-pkg-anaconda-org; features: conda]'
             protocols: [
               {
@@ -858,7 +868,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-pkg-pypi'
+            name: 'aml-pkg-pypi'
             description: 'Python Package Index, to resolve dependencies from the default index. [amlfw aml-pkg-pypi; features: pip]'
             protocols: [
               {
@@ -880,7 +890,25 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-pkg-pythonhosted'
+            name: 'aml-pkg-pythonhosted-files'
+            description: 'Python package files: the default index (pypi.org) serves its downloads from this host. [amlfw aml-pkg-pythonhosted-files; features: pip]'
+            protocols: [
+              {
+                protocolType: 'Https'
+                port: 443
+              }
+            ]
+            sourceAddresses: [
+              '10.0.1.0/24'
+              '10.0.2.0/24'
+            ]
+            targetFqdns: [
+              'files.pythonhosted.org'
+            ]
+          }
+          {
+            ruleType: 'ApplicationRule'
+            name: 'aml-pkg-pythonhosted'
             description: 'Python package file hosts, required when the pip index is overridden. [amlfw aml-pkg-pythonhosted; features: pip-custom-index]'
             protocols: [
               {
@@ -902,7 +930,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-pkg-pytorch-apex'
+            name: 'aml-pkg-pytorch-apex'
             description: 'pytorch.org itself, used by some PyTorch-based examples. [amlfw aml-pkg-pytorch-apex; features: pytorch]'
             protocols: [
               {
@@ -924,7 +952,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-pkg-pytorch'
+            name: 'aml-pkg-pytorch'
             description: 'pytorch.org subdomains (such as download.pytorch.org), used by some PyTorch-based examples. [amlfw aml-pkg-pytorch; features: pytorch]'
             protocols: [
               {
@@ -946,7 +974,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-pkg-tf'
+            name: 'aml-pkg-tf'
             description: 'tensorflow.org subdomains, used by some TensorFlow-based examples. [amlfw aml-pkg-tf; features: tensorflow]'
             protocols: [
               {
@@ -968,7 +996,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-pkg-cran'
+            name: 'aml-pkg-cran'
             description: 'CRAN mirror for installing R packages. [amlfw aml-pkg-cran; features: r]'
             protocols: [
               {
@@ -990,7 +1018,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-pkg-vsc-update'
+            name: 'aml-pkg-vsc-update'
             description: 'Download of the VS Code server that a setup script installs on the compute instance. [amlfw aml-pkg-vsc-update; features: vscode]'
             protocols: [
               {
@@ -1012,7 +1040,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-pkg-vsc-cdn'
+            name: 'aml-pkg-vsc-cdn'
             description: 'CDN serving the VS Code server bits installed on the compute instance. [amlfw aml-pkg-vsc-cdn; features: vscode]'
             protocols: [
               {
@@ -1034,7 +1062,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-pkg-vsc-ws'
+            name: 'aml-pkg-vsc-ws'
             description: 'Download of the websocket relay between VS Code desktop and the server on the compute instance. [amlfw aml-pkg-vsc-ws; features: vscode] Allows the whole host: the guidance restricts it to the path /microsoft/vscode-tools-for-ai/master/azureml_remote_websocket_server/*, which needs Azure Firewall Premium URL filtering (TLS inspection).'
             protocols: [
               {
@@ -1128,7 +1156,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-inf-table'
+            name: 'aml-inf-table'
             description: 'Table endpoint of the workspace storage account, listed for AKS inference. [amlfw aml-inf-table; features: aks]'
             protocols: [
               {
@@ -1146,7 +1174,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-inf-aad'
+            name: 'aml-inf-aad'
             description: 'Token validation by the router when a deployed service uses Azure AD authentication. [amlfw aml-inf-aad; features: aks]'
             protocols: [
               {

@@ -14,12 +14,25 @@
 #   login with rights on the policy.
 # Usage: RG=<policy's resource group> POLICY=<policy name> [GROUP=<group name>] [PRIORITY=<100-65000>]
 #   bash <this file>
+# NOT ATOMIC: the script makes 75 az calls (the group, then one per rule; each collection is created
+#   with its first rule). Each call rewrites the whole group, so if one fails, the calls before it
+#   stay applied and the group holds a PARTIAL allow-list; the script then stops and says which rule
+#   failed and how many calls were applied. For one all-or-nothing deployment use the azfw-policy-arm
+#   or azfw-bicep export.
+# Warning: The document asks for the service tag rules in both directions. Azure Firewall takes
+#   service tags only as destinations, so the firewall exports hold the outbound side; the inbound
+#   side is in the NSG exports (inbound rules) and the route-table exports (routes that keep the
+#   management traffic off the firewall).
 # Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
+#   Azure Firewall rules. There, the always-on host rule for the Resource Manager endpoint
+#   (management.* of the cloud) covers this traffic.
 # Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
 #   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
 #   access.
+# Warning: This host allows every storage account of the cloud, not only the workspace's: the document
+#   lists the compute hosts this way because the compute's own storage accounts are not known in
+#   advance. Any compute in the subnet can reach any account, including accounts outside your
+#   organisation.
 # Warning: The document requires TCP 443, 8787 and 18881 to *.instances.azureml.ms without naming an
 #   application protocol. HTTPS on 8787 and 18881 is an assumption: Azure Firewall application rules
 #   take only http/https, and network rules cannot take wildcard host names. If traffic on those ports
@@ -31,10 +44,9 @@
 #   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
 #   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
 #   registry's data endpoint too.
-# Warning: The document asks for *.pythonhosted.org only when the pip index is overridden, but pip
-#   normally downloads the package files from files.pythonhosted.org even with the default index (an
-#   inference, not stated in the document). If installs fail, also select "pip with the index
-#   overridden".
+# Warning: files.pythonhosted.org is an inference, not stated in the document: pip downloads package
+#   files from it even with the default index, while the document names *.pythonhosted.org only for an
+#   overridden index.
 # Warning: The document writes *pytorch.org (no dot). In Azure Firewall that pattern also matches
 #   look-alike domains such as evilpytorch.org, so the pair pytorch.org + *.pytorch.org is emitted
 #   instead; it covers pytorch.org and every subdomain (e.g. download.pytorch.org).
@@ -48,9 +60,10 @@
 #   deployed service uses Azure AD token authentication.
 # Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
 #   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-#   supported"); use IP-prefix routes if the preview is not acceptable.
-# Warning: A route table holds at most 25 routes that use service tags.
+# Warning: Microsoft's Service Tags data lists API, NSG for AzureCloud.eastus2 (networkFeatures), not
+#   FW (Azure Firewall), yet the document uses this tag in Azure Firewall rules; kept as documented.
+#   If Azure refuses it, export with --expand-tags --service-tags FILE to write the region's address
+#   prefixes instead.
 # Warning: federated-identity: The document gives no firewall rules for federated identity. It points
 #   to Microsoft's article "Best practices for securing Active Directory Federation Services"
 #   (/windows-server/identity/ad-fs/deployment/best-practices-securing-ad-fs); follow it for the AD FS
@@ -65,8 +78,10 @@
 #   you use a custom domain); with kubenet, Azure Machine Learning creates and configures the network
 #   itself. (4) Callers outside the VNet need an inbound NSG rule from their addresses to the scoring
 #   endpoint's IP. (5) Host names with <region> assume the AKS cluster is in the workspace region.
-# Warning: network rules with host names (ntp.ubuntu.com) work only with the firewall's DNS proxy
-#   enabled and the clients using the firewall as their DNS server.
+# Warning: this export NEEDS DNS proxy enabled on the Firewall Policy (dnsSettings.enableProxy = true;
+#   classic firewalls: additionalProperties Network.DNS.EnableProxy), because network rules name host
+#   names (ntp.ubuntu.com). Without it Azure rejects the whole rule collection group. Clients must use
+#   the firewall as their DNS server.
 # Note: aml-pkg-vsc-ws allows the whole host raw.githubusercontent.com; the guidance restricts it to
 #   the path /microsoft/vscode-tools-for-ai/master/azureml_remote_websocket_server/*, which only Azure
 #   Firewall Premium URL filtering (with TLS inspection) can enforce.
@@ -95,8 +110,27 @@ if [ -z "$RG" ] || [ -z "$POLICY" ]; then
   echo "set RG (resource group) and POLICY (Firewall Policy name), e.g. RG=my-rg POLICY=my-policy bash $0" >&2
   exit 2
 fi
+TOTAL=75
+CALL=0
+CURRENT="(none)"
+step() {
+  CALL=$((CALL + 1))
+  CURRENT="$1"
+  echo "[$CALL/$TOTAL] $CURRENT" >&2
+}
+on_failure() {
+  echo "amlfw: FAILED at az call $CALL of $TOTAL: $CURRENT" >&2
+  if [ "$CALL" -gt 1 ]; then
+    echo "amlfw: calls 1-$((CALL - 1)) were applied: rule collection group '$GROUP' now holds a PARTIAL allow-list." >&2
+  else
+    echo "amlfw: nothing was applied." >&2
+  fi
+  echo "amlfw: fix the cause, then run this script again, or deploy the azfw-policy-arm/azfw-bicep export (one atomic deployment)." >&2
+}
+trap on_failure ERR
 
 # The rule collection group.
+step 'rule collection group (create or replace)'
 az network firewall policy rule-collection-group create \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -104,6 +138,7 @@ az network firewall policy rule-collection-group create \
   --priority "$PRIORITY"
 
 # Sign-in and token requests to Azure Active Directory. [amlfw aml-tag-aad; features: always]
+step 'network rule aml-tag-aad'
 az network firewall policy rule-collection-group collection add-filter-collection \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -111,7 +146,7 @@ az network firewall policy rule-collection-group collection add-filter-collectio
   --name aml-network-rules \
   --collection-priority 1000 \
   --action Allow \
-  --rule-name aml-aml-tag-aad \
+  --rule-name aml-tag-aad \
   --rule-type NetworkRule \
   --description 'Sign-in and token requests to Azure Active Directory. [amlfw aml-tag-aad; features: always]' \
   --ip-protocols TCP \
@@ -120,12 +155,13 @@ az network firewall policy rule-collection-group collection add-filter-collectio
   --destination-ports '*'
 
 # Calls to the Azure Machine Learning service. [amlfw aml-tag-aml; features: always]
+step 'network rule aml-tag-aml'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-network-rules \
-  --name aml-aml-tag-aml \
+  --name aml-tag-aml \
   --rule-type NetworkRule \
   --description 'Calls to the Azure Machine Learning service. [amlfw aml-tag-aml; features: always]' \
   --ip-protocols TCP \
@@ -134,12 +170,13 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-ports 443
 
 # Creating and managing the Azure resources the workspace uses. [amlfw aml-tag-arm; features: always]
+step 'network rule aml-tag-arm'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-network-rules \
-  --name aml-aml-tag-arm \
+  --name aml-tag-arm \
   --rule-type NetworkRule \
   --description 'Creating and managing the Azure resources the workspace uses. [amlfw aml-tag-arm; features: always]' \
   --ip-protocols TCP \
@@ -149,12 +186,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw
 #   aml-tag-storage; features: always]
+step 'network rule aml-tag-storage'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-network-rules \
-  --name aml-aml-tag-storage \
+  --name aml-tag-storage \
   --rule-type NetworkRule \
   --description 'Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw aml-tag-storage; features: always]' \
   --ip-protocols TCP \
@@ -164,12 +202,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Azure Front Door, the global entry point of Azure Machine Learning studio. [amlfw aml-tag-afd;
 #   features: always]
+step 'network rule aml-tag-afd'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-network-rules \
-  --name aml-aml-tag-afd \
+  --name aml-tag-afd \
   --rule-type NetworkRule \
   --description 'Azure Front Door, the global entry point of Azure Machine Learning studio. [amlfw aml-tag-afd; features: always]' \
   --ip-protocols TCP \
@@ -179,12 +218,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # The workspace's container registry, which holds custom and modified Docker images. [amlfw
 #   aml-tag-acr; features: custom-images, aks]
+step 'network rule aml-tag-acr'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-network-rules \
-  --name aml-aml-tag-acr \
+  --name aml-tag-acr \
   --rule-type NetworkRule \
   --description 'The workspace'\''s container registry, which holds custom and modified Docker images. [amlfw aml-tag-acr; features: custom-images, aks]' \
   --ip-protocols TCP \
@@ -194,12 +234,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Microsoft Container Registry, source of the default Docker images Microsoft provides. [amlfw
 #   aml-tag-mcr; features: microsoft-images]
+step 'network rule aml-tag-mcr'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-network-rules \
-  --name aml-aml-tag-mcr \
+  --name aml-tag-mcr \
   --rule-type NetworkRule \
   --description 'Microsoft Container Registry, source of the default Docker images Microsoft provides. [amlfw aml-tag-mcr; features: microsoft-images]' \
   --ip-protocols TCP \
@@ -209,12 +250,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Azure Key Vault in the workspace region, used when the workspace is high business impact. [amlfw
 #   aml-tag-kv; features: hbi]
+step 'network rule aml-tag-kv'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-network-rules \
-  --name aml-aml-tag-kv \
+  --name aml-tag-kv \
   --rule-type NetworkRule \
   --description 'Azure Key Vault in the workspace region, used when the workspace is high business impact. [amlfw aml-tag-kv; features: hbi]' \
   --ip-protocols TCP \
@@ -224,6 +266,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Secure tunnel between AKS nodes and the control plane (UDP 1194). [amlfw aks-net-tunnel-udp;
 #   features: aks]
+step 'network rule aml-aks-net-tunnel-udp'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -239,6 +282,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Secure tunnel between AKS nodes and the control plane (TCP 9000). [amlfw aks-net-tunnel-tcp;
 #   features: aks]
+step 'network rule aml-aks-net-tunnel-tcp'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -253,6 +297,7 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-ports 9000
 
 # Metrics and logs sent to Azure Monitor and Log Analytics. [amlfw aks-mon-tag; features: aks-monitor]
+step 'network rule aml-aks-mon-tag'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -268,6 +313,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Time synchronisation (NTP) for Linux nodes. [amlfw aks-net-ntp; features: aks] Host name in a
 #   network rule: needs the firewall's DNS proxy.
+step 'network rule aml-aks-net-ntp'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -282,6 +328,7 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-ports 123
 
 # Name resolution through your custom DNS servers. [amlfw aks-net-dns; features: aks]
+step 'network rule aml-aks-net-dns'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -296,6 +343,7 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-ports 53
 
 # Azure Active Directory sign-in endpoint. [amlfw aml-fqdn-aad; features: always, aks]
+step 'application rule aml-fqdn-aad'
 az network firewall policy rule-collection-group collection add-filter-collection \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -303,7 +351,7 @@ az network firewall policy rule-collection-group collection add-filter-collectio
   --name aml-application-rules \
   --collection-priority 1100 \
   --action Allow \
-  --rule-name aml-aml-fqdn-aad \
+  --rule-name aml-fqdn-aad \
   --rule-type ApplicationRule \
   --description 'Azure Active Directory sign-in endpoint. [amlfw aml-fqdn-aad; features: always, aks]' \
   --protocols Https=443 \
@@ -312,12 +360,13 @@ az network firewall policy rule-collection-group collection add-filter-collectio
 
 # Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features:
 #   always, aks]
+step 'application rule aml-fqdn-portal'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-portal \
+  --name aml-fqdn-portal \
   --rule-type ApplicationRule \
   --description 'Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features: always, aks]' \
   --protocols Https=443 \
@@ -325,12 +374,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns management.azure.com
 
 # Azure Machine Learning workspace APIs. [amlfw aml-fqdn-api; features: always]
+step 'application rule aml-fqdn-api'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-api \
+  --name aml-fqdn-api \
   --rule-type ApplicationRule \
   --description 'Azure Machine Learning workspace APIs. [amlfw aml-fqdn-api; features: always]' \
   --protocols Https=443 \
@@ -339,12 +389,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features:
 #   compute-cluster, compute-instance]
+step 'application rule aml-fqdn-graph-compute'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-graph-compute \
+  --name aml-fqdn-graph-compute \
   --rule-type ApplicationRule \
   --description 'Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features: compute-cluster, compute-instance]' \
   --protocols Https=443 Http=80 \
@@ -353,12 +404,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Blob storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-blob;
 #   features: compute-cluster, compute-instance]
+step 'application rule aml-fqdn-batch-blob'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-batch-blob \
+  --name aml-fqdn-batch-blob \
   --rule-type ApplicationRule \
   --description 'Blob storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-blob; features: compute-cluster, compute-instance]' \
   --protocols Https=443 \
@@ -367,12 +419,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Table storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-table;
 #   features: compute-cluster, compute-instance]
+step 'application rule aml-fqdn-batch-table'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-batch-table \
+  --name aml-fqdn-batch-table \
   --rule-type ApplicationRule \
   --description 'Table storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-table; features: compute-cluster, compute-instance]' \
   --protocols Https=443 \
@@ -381,12 +434,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Queue storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-queue;
 #   features: compute-cluster, compute-instance]
+step 'application rule aml-fqdn-batch-queue'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-batch-queue \
+  --name aml-fqdn-batch-queue \
   --rule-type ApplicationRule \
   --description 'Queue storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-queue; features: compute-cluster, compute-instance]' \
   --protocols Https=443 \
@@ -395,12 +449,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features:
 #   compute-cluster, compute-instance, aks]
+step 'application rule aml-fqdn-vienna'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-vienna \
+  --name aml-fqdn-vienna \
   --rule-type ApplicationRule \
   --description 'Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features: compute-cluster, compute-instance, aks]' \
   --protocols Https=443 \
@@ -409,12 +464,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw
 #   aml-fqdn-ci-net; features: compute-instance]
+step 'application rule aml-fqdn-ci-net'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-ci-net \
+  --name aml-fqdn-ci-net \
   --rule-type ApplicationRule \
   --description 'Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw aml-fqdn-ci-net; features: compute-instance]' \
   --protocols Https=443 \
@@ -423,12 +479,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Compute instance endpoints on the ms domain, including ports 8787 and 18881. [amlfw aml-fqdn-ci-ms;
 #   features: compute-instance]
+step 'application rule aml-fqdn-ci-ms'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-ci-ms \
+  --name aml-fqdn-ci-ms \
   --rule-type ApplicationRule \
   --description 'Compute instance endpoints on the ms domain, including ports 8787 and 18881. [amlfw aml-fqdn-ci-ms; features: compute-instance]' \
   --protocols Https=443 Https=8787 Https=18881 \
@@ -436,12 +493,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns '*.instances.azureml.ms'
 
 # The integrated notebook service. [amlfw aml-fqdn-nb; features: notebooks]
+step 'application rule aml-fqdn-nb'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-nb \
+  --name aml-fqdn-nb \
   --rule-type ApplicationRule \
   --description 'The integrated notebook service. [amlfw aml-fqdn-nb; features: notebooks]' \
   --protocols Https=443 \
@@ -450,12 +508,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # File share of the workspace's default storage account, where notebook files live. [amlfw
 #   aml-fqdn-nb-file; features: notebooks]
+step 'application rule aml-fqdn-nb-file'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-nb-file \
+  --name aml-fqdn-nb-file \
   --rule-type ApplicationRule \
   --description 'File share of the workspace'\''s default storage account, where notebook files live. [amlfw aml-fqdn-nb-file; features: notebooks]' \
   --protocols Https=443 \
@@ -464,12 +523,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Data Lake (dfs) endpoint of the workspace's default storage account. [amlfw aml-fqdn-nb-dfs;
 #   features: notebooks]
+step 'application rule aml-fqdn-nb-dfs'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-nb-dfs \
+  --name aml-fqdn-nb-dfs \
   --rule-type ApplicationRule \
   --description 'Data Lake (dfs) endpoint of the workspace'\''s default storage account. [amlfw aml-fqdn-nb-dfs; features: notebooks]' \
   --protocols Https=443 \
@@ -478,12 +538,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Blob endpoint of the workspace's default storage account. [amlfw aml-fqdn-nb-blob; features:
 #   notebooks, aks]
+step 'application rule aml-fqdn-nb-blob'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-nb-blob \
+  --name aml-fqdn-nb-blob \
   --rule-type ApplicationRule \
   --description 'Blob endpoint of the workspace'\''s default storage account. [amlfw aml-fqdn-nb-blob; features: notebooks, aks]' \
   --protocols Https=443 \
@@ -491,12 +552,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns amlstore01.blob.core.windows.net
 
 # Microsoft Graph, called by the integrated notebooks. [amlfw aml-fqdn-nb-graph; features: notebooks]
+step 'application rule aml-fqdn-nb-graph'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-nb-graph \
+  --name aml-fqdn-nb-graph \
   --rule-type ApplicationRule \
   --description 'Microsoft Graph, called by the integrated notebooks. [amlfw aml-fqdn-nb-graph; features: notebooks]' \
   --protocols Https=443 \
@@ -504,12 +566,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns graph.microsoft.com
 
 # Content host of the integrated notebooks. [amlfw aml-fqdn-nb-content; features: notebooks]
+step 'application rule aml-fqdn-nb-content'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-nb-content \
+  --name aml-fqdn-nb-content \
   --rule-type ApplicationRule \
   --description 'Content host of the integrated notebooks. [amlfw aml-fqdn-nb-content; features: notebooks]' \
   --protocols Https=443 \
@@ -517,12 +580,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns '*.aznbcontent.net'
 
 # Azure Machine Learning studio web interface. [amlfw aml-fqdn-studio; features: studio]
+step 'application rule aml-fqdn-studio'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-studio \
+  --name aml-fqdn-studio \
   --rule-type ApplicationRule \
   --description 'Azure Machine Learning studio web interface. [amlfw aml-fqdn-studio; features: studio]' \
   --protocols Https=443 \
@@ -530,12 +594,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns ml.azure.com
 
 # Microsoft Container Registry host. [amlfw aml-fqdn-mcr; features: microsoft-images, aks]
+step 'application rule aml-fqdn-mcr'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-mcr \
+  --name aml-fqdn-mcr \
   --rule-type ApplicationRule \
   --description 'Microsoft Container Registry host. [amlfw aml-fqdn-mcr; features: microsoft-images, aks]' \
   --protocols Https=443 \
@@ -544,12 +609,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # The workspace's Azure Container Registry, by host name. [amlfw aml-fqdn-acr; features:
 #   custom-images, aks]
+step 'application rule aml-fqdn-acr'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-acr \
+  --name aml-fqdn-acr \
   --rule-type ApplicationRule \
   --description 'The workspace'\''s Azure Container Registry, by host name. [amlfw aml-fqdn-acr; features: custom-images, aks]' \
   --protocols Https=443 \
@@ -558,12 +624,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Azure Key Vault host, needed when the workspace is high business impact. [amlfw aml-fqdn-kv;
 #   features: hbi]
+step 'application rule aml-fqdn-kv'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-kv \
+  --name aml-fqdn-kv \
   --rule-type ApplicationRule \
   --description 'Azure Key Vault host, needed when the workspace is high business impact. [amlfw aml-fqdn-kv; features: hbi]' \
   --protocols Https=443 \
@@ -572,12 +639,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Application Insights ingestion used by Microsoft Support diagnostics. [amlfw aml-fqdn-diag-1;
 #   features: diagnostics]
+step 'application rule aml-fqdn-diag-1'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-diag-1 \
+  --name aml-fqdn-diag-1 \
   --rule-type ApplicationRule \
   --description 'Application Insights ingestion used by Microsoft Support diagnostics. [amlfw aml-fqdn-diag-1; features: diagnostics]' \
   --protocols Https=443 Http=80 \
@@ -586,12 +654,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Application Insights ingestion used by Microsoft Support diagnostics. [amlfw aml-fqdn-diag-2;
 #   features: diagnostics]
+step 'application rule aml-fqdn-diag-2'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-diag-2 \
+  --name aml-fqdn-diag-2 \
   --rule-type ApplicationRule \
   --description 'Application Insights ingestion used by Microsoft Support diagnostics. [amlfw aml-fqdn-diag-2; features: diagnostics]' \
   --protocols Https=443 Http=80 \
@@ -600,12 +669,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Application Insights ingestion used by Microsoft Support diagnostics. [amlfw aml-fqdn-diag-3;
 #   features: diagnostics]
+step 'application rule aml-fqdn-diag-3'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-diag-3 \
+  --name aml-fqdn-diag-3 \
   --rule-type ApplicationRule \
   --description 'Application Insights ingestion used by Microsoft Support diagnostics. [amlfw aml-fqdn-diag-3; features: diagnostics]' \
   --protocols Https=443 Http=80 \
@@ -614,12 +684,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Anaconda, where default conda packages are installed from. [amlfw aml-pkg-anaconda-apex; features:
 #   conda]
+step 'application rule aml-pkg-anaconda-apex'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-pkg-anaconda-apex \
+  --name aml-pkg-anaconda-apex \
   --rule-type ApplicationRule \
   --description 'Anaconda, where default conda packages are installed from. [amlfw aml-pkg-anaconda-apex; features: conda]' \
   --protocols Https=443 Http=80 \
@@ -627,12 +698,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns anaconda.com
 
 # Anaconda subdomains serving default conda packages. [amlfw aml-pkg-anaconda; features: conda]
+step 'application rule aml-pkg-anaconda'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-pkg-anaconda \
+  --name aml-pkg-anaconda \
   --rule-type ApplicationRule \
   --description 'Anaconda subdomains serving default conda packages. [amlfw aml-pkg-anaconda; features: conda]' \
   --protocols Https=443 Http=80 \
@@ -640,12 +712,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns '*.anaconda.com'
 
 # anaconda.org subdomains serving conda repository data. [amlfw aml-pkg-anaconda-org; features: conda]
+step 'application rule aml-pkg-anaconda-org'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-pkg-anaconda-org \
+  --name aml-pkg-anaconda-org \
   --rule-type ApplicationRule \
   --description 'anaconda.org subdomains serving conda repository data. [amlfw aml-pkg-anaconda-org; features: conda]' \
   --protocols Https=443 Http=80 \
@@ -654,26 +727,43 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Python Package Index, to resolve dependencies from the default index. [amlfw aml-pkg-pypi; features:
 #   pip]
+step 'application rule aml-pkg-pypi'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-pkg-pypi \
+  --name aml-pkg-pypi \
   --rule-type ApplicationRule \
   --description 'Python Package Index, to resolve dependencies from the default index. [amlfw aml-pkg-pypi; features: pip]' \
   --protocols Https=443 Http=80 \
   --source-addresses 10.0.1.0/24 10.0.2.0/24 \
   --target-fqdns pypi.org
 
-# Python package file hosts, required when the pip index is overridden. [amlfw aml-pkg-pythonhosted;
-#   features: pip-custom-index]
+# Python package files: the default index (pypi.org) serves its downloads from this host. [amlfw
+#   aml-pkg-pythonhosted-files; features: pip]
+step 'application rule aml-pkg-pythonhosted-files'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-pkg-pythonhosted \
+  --name aml-pkg-pythonhosted-files \
+  --rule-type ApplicationRule \
+  --description 'Python package files: the default index (pypi.org) serves its downloads from this host. [amlfw aml-pkg-pythonhosted-files; features: pip]' \
+  --protocols Https=443 \
+  --source-addresses 10.0.1.0/24 10.0.2.0/24 \
+  --target-fqdns files.pythonhosted.org
+
+# Python package file hosts, required when the pip index is overridden. [amlfw aml-pkg-pythonhosted;
+#   features: pip-custom-index]
+step 'application rule aml-pkg-pythonhosted'
+az network firewall policy rule-collection-group collection rule add \
+  --resource-group "$RG" \
+  --policy-name "$POLICY" \
+  --rule-collection-group-name "$GROUP" \
+  --collection-name aml-application-rules \
+  --name aml-pkg-pythonhosted \
   --rule-type ApplicationRule \
   --description 'Python package file hosts, required when the pip index is overridden. [amlfw aml-pkg-pythonhosted; features: pip-custom-index]' \
   --protocols Https=443 Http=80 \
@@ -682,12 +772,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # pytorch.org itself, used by some PyTorch-based examples. [amlfw aml-pkg-pytorch-apex; features:
 #   pytorch]
+step 'application rule aml-pkg-pytorch-apex'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-pkg-pytorch-apex \
+  --name aml-pkg-pytorch-apex \
   --rule-type ApplicationRule \
   --description 'pytorch.org itself, used by some PyTorch-based examples. [amlfw aml-pkg-pytorch-apex; features: pytorch]' \
   --protocols Https=443 Http=80 \
@@ -696,12 +787,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # pytorch.org subdomains (such as download.pytorch.org), used by some PyTorch-based examples. [amlfw
 #   aml-pkg-pytorch; features: pytorch]
+step 'application rule aml-pkg-pytorch'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-pkg-pytorch \
+  --name aml-pkg-pytorch \
   --rule-type ApplicationRule \
   --description 'pytorch.org subdomains (such as download.pytorch.org), used by some PyTorch-based examples. [amlfw aml-pkg-pytorch; features: pytorch]' \
   --protocols Https=443 Http=80 \
@@ -710,12 +802,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # tensorflow.org subdomains, used by some TensorFlow-based examples. [amlfw aml-pkg-tf; features:
 #   tensorflow]
+step 'application rule aml-pkg-tf'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-pkg-tf \
+  --name aml-pkg-tf \
   --rule-type ApplicationRule \
   --description 'tensorflow.org subdomains, used by some TensorFlow-based examples. [amlfw aml-pkg-tf; features: tensorflow]' \
   --protocols Https=443 Http=80 \
@@ -723,12 +816,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns '*.tensorflow.org'
 
 # CRAN mirror for installing R packages. [amlfw aml-pkg-cran; features: r]
+step 'application rule aml-pkg-cran'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-pkg-cran \
+  --name aml-pkg-cran \
   --rule-type ApplicationRule \
   --description 'CRAN mirror for installing R packages. [amlfw aml-pkg-cran; features: r]' \
   --protocols Https=443 Http=80 \
@@ -737,12 +831,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Download of the VS Code server that a setup script installs on the compute instance. [amlfw
 #   aml-pkg-vsc-update; features: vscode]
+step 'application rule aml-pkg-vsc-update'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-pkg-vsc-update \
+  --name aml-pkg-vsc-update \
   --rule-type ApplicationRule \
   --description 'Download of the VS Code server that a setup script installs on the compute instance. [amlfw aml-pkg-vsc-update; features: vscode]' \
   --protocols Https=443 Http=80 \
@@ -751,12 +846,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # CDN serving the VS Code server bits installed on the compute instance. [amlfw aml-pkg-vsc-cdn;
 #   features: vscode]
+step 'application rule aml-pkg-vsc-cdn'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-pkg-vsc-cdn \
+  --name aml-pkg-vsc-cdn \
   --rule-type ApplicationRule \
   --description 'CDN serving the VS Code server bits installed on the compute instance. [amlfw aml-pkg-vsc-cdn; features: vscode]' \
   --protocols Https=443 Http=80 \
@@ -767,12 +863,13 @@ az network firewall policy rule-collection-group collection rule add \
 #   [amlfw aml-pkg-vsc-ws; features: vscode] Allows the whole host: the guidance restricts it to the
 #   path /microsoft/vscode-tools-for-ai/master/azureml_remote_websocket_server/*, which needs Azure
 #   Firewall Premium URL filtering (TLS inspection).
+step 'application rule aml-pkg-vsc-ws'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-pkg-vsc-ws \
+  --name aml-pkg-vsc-ws \
   --rule-type ApplicationRule \
   --description 'Download of the websocket relay between VS Code desktop and the server on the compute instance. [amlfw aml-pkg-vsc-ws; features: vscode] Allows the whole host: the guidance restricts it to the path /microsoft/vscode-tools-for-ai/master/azureml_remote_websocket_server/*, which needs Azure Firewall Premium URL filtering (TLS inspection).' \
   --protocols Https=443 Http=80 \
@@ -780,6 +877,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns raw.githubusercontent.com
 
 # Node to API server communication. [amlfw aks-fqdn-apiserver; features: aks]
+step 'application rule aml-aks-fqdn-apiserver'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -793,6 +891,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns '*.hcp.eastus2.azmk8s.io'
 
 # Microsoft Container Registry storage behind the CDN. [amlfw aks-fqdn-mcr-data; features: aks]
+step 'application rule aml-aks-fqdn-mcr-data'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -807,6 +906,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Microsoft package repository for cached apt-get operations (Moby, PowerShell, Azure CLI). [amlfw
 #   aks-fqdn-pkg; features: aks]
+step 'application rule aml-aks-fqdn-pkg'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -820,6 +920,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns packages.microsoft.com
 
 # Mirror of required binaries such as kubenet and Azure CNI. [amlfw aks-fqdn-binaries; features: aks]
+step 'application rule aml-aks-fqdn-binaries'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -834,12 +935,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Table endpoint of the workspace storage account, listed for AKS inference. [amlfw aml-inf-table;
 #   features: aks]
+step 'application rule aml-inf-table'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-inf-table \
+  --name aml-inf-table \
   --rule-type ApplicationRule \
   --description 'Table endpoint of the workspace storage account, listed for AKS inference. [amlfw aml-inf-table; features: aks]' \
   --protocols Https=443 \
@@ -848,12 +950,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Token validation by the router when a deployed service uses Azure AD authentication. [amlfw
 #   aml-inf-aad; features: aks]
+step 'application rule aml-inf-aad'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-inf-aad \
+  --name aml-inf-aad \
   --rule-type ApplicationRule \
   --description 'Token validation by the router when a deployed service uses Azure AD authentication. [amlfw aml-inf-aad; features: aks]' \
   --protocols Https=443 \
@@ -861,6 +964,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns api.azureml.ms
 
 # Ubuntu security patches for Linux nodes. [amlfw aks-opt-ubuntu-security; features: aks-os-updates]
+step 'application rule aml-aks-opt-ubuntu-security'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -875,6 +979,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Ubuntu package archive mirror for node updates. [amlfw aks-opt-ubuntu-archive; features:
 #   aks-os-updates]
+step 'application rule aml-aks-opt-ubuntu-archive'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -889,6 +994,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Ubuntu changelogs consulted during node updates. [amlfw aks-opt-ubuntu-changelogs; features:
 #   aks-os-updates]
+step 'application rule aml-aks-opt-ubuntu-changelogs'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -902,6 +1008,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns changelogs.ubuntu.com
 
 # NVIDIA driver installation on GPU nodes. [amlfw aks-gpu-nvidia-github; features: aks-gpu]
+step 'application rule aml-aks-gpu-nvidia-github'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -915,6 +1022,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns nvidia.github.io
 
 # NVIDIA driver downloads for GPU nodes. [amlfw aks-gpu-nvidia-download; features: aks-gpu]
+step 'application rule aml-aks-gpu-nvidia-download'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -929,6 +1037,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Docker package repository used during GPU driver setup. [amlfw aks-gpu-dockerproject; features:
 #   aks-gpu]
+step 'application rule aml-aks-gpu-dockerproject'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -942,6 +1051,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns apt.dockerproject.org
 
 # Windows-related binaries for Windows nodes. [amlfw aks-win-oneget; features: aks-windows]
+step 'application rule aml-aks-win-oneget'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -955,6 +1065,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns onegetcdn.azureedge.net
 
 # Windows-related binaries for Windows nodes. [amlfw aks-win-gomicrosoft; features: aks-windows]
+step 'application rule aml-aks-win-gomicrosoft'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -968,6 +1079,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns go.microsoft.com
 
 # Windows-related binaries for Windows nodes. [amlfw aks-win-mp; features: aks-windows]
+step 'application rule aml-aks-win-mp'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -982,6 +1094,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Windows connectivity check used by Windows nodes. [amlfw aks-win-msftconnecttest; features:
 #   aks-windows]
+step 'application rule aml-aks-win-msftconnecttest'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -996,6 +1109,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Windows certificate trust list downloads for Windows nodes. [amlfw aks-win-ctldl; features:
 #   aks-windows]
+step 'application rule aml-aks-win-ctldl'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -1010,6 +1124,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Metrics and monitoring telemetry for Azure Monitor. [amlfw aks-mon-dc; features: aks-monitor,
 #   aks-policy]
+step 'application rule aml-aks-mon-dc'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -1023,6 +1138,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns dc.services.visualstudio.com
 
 # Log Analytics data ingestion. [amlfw aks-mon-ods; features: aks-monitor]
+step 'application rule aml-aks-mon-ods'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -1036,6 +1152,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns '*.ods.opinsights.azure.com'
 
 # Authentication of the omsagent to Log Analytics. [amlfw aks-mon-oms; features: aks-monitor]
+step 'application rule aml-aks-mon-oms'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -1049,6 +1166,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns '*.oms.opinsights.azure.com'
 
 # Metrics sent to Azure Monitor. [amlfw aks-mon-monitoring; features: aks-monitor]
+step 'application rule aml-aks-mon-monitoring'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -1063,6 +1181,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Fetches Kubernetes policies and reports cluster compliance to the policy service. [amlfw
 #   aks-policy-data; features: aks-policy]
+step 'application rule aml-aks-policy-data'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -1077,6 +1196,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Fetches the Gatekeeper artifacts of built-in policies. [amlfw aks-policy-store; features:
 #   aks-policy]
+step 'application rule aml-aks-policy-store'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -1091,6 +1211,7 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Used for the correct operation of Azure Policy. [amlfw aks-policy-trafficmanager; features:
 #   aks-policy]
+step 'application rule aml-aks-policy-trafficmanager'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -1104,6 +1225,7 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns gov-prod-policy-data.trafficmanager.net
 
 # Pulls built-in policies from GitHub. [amlfw aks-policy-github; features: aks-policy]
+step 'application rule aml-aks-policy-github'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -1115,3 +1237,6 @@ az network firewall policy rule-collection-group collection rule add \
   --protocols Https=443 \
   --source-addresses 10.0.1.0/24 10.0.2.0/24 \
   --target-fqdns raw.githubusercontent.com
+
+trap - ERR
+echo "amlfw: done: $TOTAL az calls applied to rule collection group '$GROUP'." >&2

@@ -5,16 +5,26 @@
 #   studio, notebooks, diagnostics, federated-identity, conda, pip, pip-custom-index, pytorch,
 #   tensorflow, r, vscode, aks, aks-gpu, aks-windows, aks-monitor, aks-policy, aks-os-updates
 # Sources: 10.0.1.0/24, 10.0.2.0/24
-# This Terraform file (azurerm provider 3.x/4.x, declared in your root module) manages ONE rule
+# Needs the azurerm provider >= 3.75 (its attribute names are checked against the provider schemas of
+#   3.75.0 and 4.55.0).
+# This Terraform file (the azurerm provider is declared in your root module) manages ONE rule
 #   collection group in an existing Firewall Policy. Terraform owns the group's whole content: rules
 #   added to it by hand are removed on the next apply.
 # Set var.firewall_policy_id to the policy's resource ID.
+# Warning: The document asks for the service tag rules in both directions. Azure Firewall takes
+#   service tags only as destinations, so the firewall exports hold the outbound side; the inbound
+#   side is in the NSG exports (inbound rules) and the route-table exports (routes that keep the
+#   management traffic off the firewall).
 # Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
+#   Azure Firewall rules. There, the always-on host rule for the Resource Manager endpoint
+#   (management.* of the cloud) covers this traffic.
 # Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
 #   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
 #   access.
+# Warning: This host allows every storage account of the cloud, not only the workspace's: the document
+#   lists the compute hosts this way because the compute's own storage accounts are not known in
+#   advance. Any compute in the subnet can reach any account, including accounts outside your
+#   organisation.
 # Warning: The document requires TCP 443, 8787 and 18881 to *.instances.azureml.ms without naming an
 #   application protocol. HTTPS on 8787 and 18881 is an assumption: Azure Firewall application rules
 #   take only http/https, and network rules cannot take wildcard host names. If traffic on those ports
@@ -26,10 +36,9 @@
 #   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
 #   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
 #   registry's data endpoint too.
-# Warning: The document asks for *.pythonhosted.org only when the pip index is overridden, but pip
-#   normally downloads the package files from files.pythonhosted.org even with the default index (an
-#   inference, not stated in the document). If installs fail, also select "pip with the index
-#   overridden".
+# Warning: files.pythonhosted.org is an inference, not stated in the document: pip downloads package
+#   files from it even with the default index, while the document names *.pythonhosted.org only for an
+#   overridden index.
 # Warning: The document writes *pytorch.org (no dot). In Azure Firewall that pattern also matches
 #   look-alike domains such as evilpytorch.org, so the pair pytorch.org + *.pytorch.org is emitted
 #   instead; it covers pytorch.org and every subdomain (e.g. download.pytorch.org).
@@ -43,9 +52,10 @@
 #   deployed service uses Azure AD token authentication.
 # Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
 #   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-#   supported"); use IP-prefix routes if the preview is not acceptable.
-# Warning: A route table holds at most 25 routes that use service tags.
+# Warning: Microsoft's Service Tags data lists API, NSG for AzureCloud.eastus2 (networkFeatures), not
+#   FW (Azure Firewall), yet the document uses this tag in Azure Firewall rules; kept as documented.
+#   If Azure refuses it, export with --expand-tags --service-tags FILE to write the region's address
+#   prefixes instead.
 # Warning: federated-identity: The document gives no firewall rules for federated identity. It points
 #   to Microsoft's article "Best practices for securing Active Directory Federation Services"
 #   (/windows-server/identity/ad-fs/deployment/best-practices-securing-ad-fs); follow it for the AD FS
@@ -60,8 +70,10 @@
 #   you use a custom domain); with kubenet, Azure Machine Learning creates and configures the network
 #   itself. (4) Callers outside the VNet need an inbound NSG rule from their addresses to the scoring
 #   endpoint's IP. (5) Host names with <region> assume the AKS cluster is in the workspace region.
-# Warning: network rules with host names (ntp.ubuntu.com) work only with the firewall's DNS proxy
-#   enabled and the clients using the firewall as their DNS server.
+# Warning: this export NEEDS DNS proxy enabled on the Firewall Policy (dnsSettings.enableProxy = true;
+#   classic firewalls: additionalProperties Network.DNS.EnableProxy), because network rules name host
+#   names (ntp.ubuntu.com). Without it Azure rejects the whole rule collection group. Clients must use
+#   the firewall as their DNS server.
 # Note: aml-pkg-vsc-ws allows the whole host raw.githubusercontent.com; the guidance restricts it to
 #   the path /microsoft/vscode-tools-for-ai/master/azureml_remote_websocket_server/*, which only Azure
 #   Firewall Premium URL filtering (with TLS inspection) can enforce.
@@ -87,6 +99,11 @@ variable "rule_collection_group_priority" {
   type        = number
   default     = 1000
   description = "Priority of the rule collection group (100-65000, lower first)."
+
+  validation {
+    condition     = var.rule_collection_group_priority >= 100 && var.rule_collection_group_priority <= 65000 && floor(var.rule_collection_group_priority) == var.rule_collection_group_priority
+    error_message = "The rule collection group priority must be a whole number from 100 to 65000."
+  }
 }
 
 resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
@@ -100,7 +117,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     action   = "Allow"
 
     rule {
-      name                  = "aml-aml-tag-aad"
+      name                  = "aml-tag-aad"
       description           = "Sign-in and token requests to Azure Active Directory. [amlfw aml-tag-aad; features: always]"
       protocols             = ["TCP"]
       source_addresses      = ["10.0.1.0/24", "10.0.2.0/24"]
@@ -109,7 +126,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name                  = "aml-aml-tag-aml"
+      name                  = "aml-tag-aml"
       description           = "Calls to the Azure Machine Learning service. [amlfw aml-tag-aml; features: always]"
       protocols             = ["TCP"]
       source_addresses      = ["10.0.1.0/24", "10.0.2.0/24"]
@@ -118,7 +135,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name                  = "aml-aml-tag-arm"
+      name                  = "aml-tag-arm"
       description           = "Creating and managing the Azure resources the workspace uses. [amlfw aml-tag-arm; features: always]"
       protocols             = ["TCP"]
       source_addresses      = ["10.0.1.0/24", "10.0.2.0/24"]
@@ -127,7 +144,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name                  = "aml-aml-tag-storage"
+      name                  = "aml-tag-storage"
       description           = "Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw aml-tag-storage; features: always]"
       protocols             = ["TCP"]
       source_addresses      = ["10.0.1.0/24", "10.0.2.0/24"]
@@ -136,7 +153,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name                  = "aml-aml-tag-afd"
+      name                  = "aml-tag-afd"
       description           = "Azure Front Door, the global entry point of Azure Machine Learning studio. [amlfw aml-tag-afd; features: always]"
       protocols             = ["TCP"]
       source_addresses      = ["10.0.1.0/24", "10.0.2.0/24"]
@@ -145,7 +162,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name                  = "aml-aml-tag-acr"
+      name                  = "aml-tag-acr"
       description           = "The workspace's container registry, which holds custom and modified Docker images. [amlfw aml-tag-acr; features: custom-images, aks]"
       protocols             = ["TCP"]
       source_addresses      = ["10.0.1.0/24", "10.0.2.0/24"]
@@ -154,7 +171,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name                  = "aml-aml-tag-mcr"
+      name                  = "aml-tag-mcr"
       description           = "Microsoft Container Registry, source of the default Docker images Microsoft provides. [amlfw aml-tag-mcr; features: microsoft-images]"
       protocols             = ["TCP"]
       source_addresses      = ["10.0.1.0/24", "10.0.2.0/24"]
@@ -163,7 +180,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name                  = "aml-aml-tag-kv"
+      name                  = "aml-tag-kv"
       description           = "Azure Key Vault in the workspace region, used when the workspace is high business impact. [amlfw aml-tag-kv; features: hbi]"
       protocols             = ["TCP"]
       source_addresses      = ["10.0.1.0/24", "10.0.2.0/24"]
@@ -223,7 +240,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     action   = "Allow"
 
     rule {
-      name              = "aml-aml-fqdn-aad"
+      name              = "aml-fqdn-aad"
       description       = "Azure Active Directory sign-in endpoint. [amlfw aml-fqdn-aad; features: always, aks]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["login.microsoftonline.com"]
@@ -235,7 +252,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-portal"
+      name              = "aml-fqdn-portal"
       description       = "Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features: always, aks]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["management.azure.com"]
@@ -247,7 +264,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-api"
+      name              = "aml-fqdn-api"
       description       = "Azure Machine Learning workspace APIs. [amlfw aml-fqdn-api; features: always]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.azureml.ms"]
@@ -259,7 +276,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-graph-compute"
+      name              = "aml-fqdn-graph-compute"
       description       = "Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features: compute-cluster, compute-instance]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["graph.windows.net"]
@@ -276,7 +293,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-batch-blob"
+      name              = "aml-fqdn-batch-blob"
       description       = "Blob storage used by compute nodes (row \"Azure Storage Account\"). [amlfw aml-fqdn-batch-blob; features: compute-cluster, compute-instance]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.blob.core.windows.net"]
@@ -288,7 +305,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-batch-table"
+      name              = "aml-fqdn-batch-table"
       description       = "Table storage used by compute nodes (row \"Azure Storage Account\"). [amlfw aml-fqdn-batch-table; features: compute-cluster, compute-instance]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.table.core.windows.net"]
@@ -300,7 +317,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-batch-queue"
+      name              = "aml-fqdn-batch-queue"
       description       = "Queue storage used by compute nodes (row \"Azure Storage Account\"). [amlfw aml-fqdn-batch-queue; features: compute-cluster, compute-instance]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.queue.core.windows.net"]
@@ -312,7 +329,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-vienna"
+      name              = "aml-fqdn-vienna"
       description       = "Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features: compute-cluster, compute-instance, aks]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["viennaglobal.azurecr.io"]
@@ -324,7 +341,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-ci-net"
+      name              = "aml-fqdn-ci-net"
       description       = "Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw aml-fqdn-ci-net; features: compute-instance]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.instances.azureml.net"]
@@ -336,7 +353,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-ci-ms"
+      name              = "aml-fqdn-ci-ms"
       description       = "Compute instance endpoints on the ms domain, including ports 8787 and 18881. [amlfw aml-fqdn-ci-ms; features: compute-instance]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.instances.azureml.ms"]
@@ -358,7 +375,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-nb"
+      name              = "aml-fqdn-nb"
       description       = "The integrated notebook service. [amlfw aml-fqdn-nb; features: notebooks]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.notebooks.azure.net"]
@@ -370,7 +387,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-nb-file"
+      name              = "aml-fqdn-nb-file"
       description       = "File share of the workspace's default storage account, where notebook files live. [amlfw aml-fqdn-nb-file; features: notebooks]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["amlstore01.file.core.windows.net"]
@@ -382,7 +399,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-nb-dfs"
+      name              = "aml-fqdn-nb-dfs"
       description       = "Data Lake (dfs) endpoint of the workspace's default storage account. [amlfw aml-fqdn-nb-dfs; features: notebooks]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["amlstore01.dfs.core.windows.net"]
@@ -394,7 +411,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-nb-blob"
+      name              = "aml-fqdn-nb-blob"
       description       = "Blob endpoint of the workspace's default storage account. [amlfw aml-fqdn-nb-blob; features: notebooks, aks]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["amlstore01.blob.core.windows.net"]
@@ -406,7 +423,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-nb-graph"
+      name              = "aml-fqdn-nb-graph"
       description       = "Microsoft Graph, called by the integrated notebooks. [amlfw aml-fqdn-nb-graph; features: notebooks]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["graph.microsoft.com"]
@@ -418,7 +435,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-nb-content"
+      name              = "aml-fqdn-nb-content"
       description       = "Content host of the integrated notebooks. [amlfw aml-fqdn-nb-content; features: notebooks]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.aznbcontent.net"]
@@ -430,7 +447,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-studio"
+      name              = "aml-fqdn-studio"
       description       = "Azure Machine Learning studio web interface. [amlfw aml-fqdn-studio; features: studio]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["ml.azure.com"]
@@ -442,7 +459,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-mcr"
+      name              = "aml-fqdn-mcr"
       description       = "Microsoft Container Registry host. [amlfw aml-fqdn-mcr; features: microsoft-images, aks]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["mcr.microsoft.com"]
@@ -454,7 +471,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-acr"
+      name              = "aml-fqdn-acr"
       description       = "The workspace's Azure Container Registry, by host name. [amlfw aml-fqdn-acr; features: custom-images, aks]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["amlacr01.azurecr.io"]
@@ -466,7 +483,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-kv"
+      name              = "aml-fqdn-kv"
       description       = "Azure Key Vault host, needed when the workspace is high business impact. [amlfw aml-fqdn-kv; features: hbi]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.vault.azure.net"]
@@ -478,7 +495,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-diag-1"
+      name              = "aml-fqdn-diag-1"
       description       = "Application Insights ingestion used by Microsoft Support diagnostics. [amlfw aml-fqdn-diag-1; features: diagnostics]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["dc.applicationinsights.azure.com"]
@@ -495,7 +512,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-diag-2"
+      name              = "aml-fqdn-diag-2"
       description       = "Application Insights ingestion used by Microsoft Support diagnostics. [amlfw aml-fqdn-diag-2; features: diagnostics]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["dc.applicationinsights.microsoft.com"]
@@ -512,7 +529,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-diag-3"
+      name              = "aml-fqdn-diag-3"
       description       = "Application Insights ingestion used by Microsoft Support diagnostics. [amlfw aml-fqdn-diag-3; features: diagnostics]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["dc.services.visualstudio.com"]
@@ -529,7 +546,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-pkg-anaconda-apex"
+      name              = "aml-pkg-anaconda-apex"
       description       = "Anaconda, where default conda packages are installed from. [amlfw aml-pkg-anaconda-apex; features: conda]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["anaconda.com"]
@@ -546,7 +563,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-pkg-anaconda"
+      name              = "aml-pkg-anaconda"
       description       = "Anaconda subdomains serving default conda packages. [amlfw aml-pkg-anaconda; features: conda]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.anaconda.com"]
@@ -563,7 +580,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-pkg-anaconda-org"
+      name              = "aml-pkg-anaconda-org"
       description       = "anaconda.org subdomains serving conda repository data. [amlfw aml-pkg-anaconda-org; features: conda]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.anaconda.org"]
@@ -580,7 +597,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-pkg-pypi"
+      name              = "aml-pkg-pypi"
       description       = "Python Package Index, to resolve dependencies from the default index. [amlfw aml-pkg-pypi; features: pip]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["pypi.org"]
@@ -597,7 +614,19 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-pkg-pythonhosted"
+      name              = "aml-pkg-pythonhosted-files"
+      description       = "Python package files: the default index (pypi.org) serves its downloads from this host. [amlfw aml-pkg-pythonhosted-files; features: pip]"
+      source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
+      destination_fqdns = ["files.pythonhosted.org"]
+
+      protocols {
+        type = "Https"
+        port = 443
+      }
+    }
+
+    rule {
+      name              = "aml-pkg-pythonhosted"
       description       = "Python package file hosts, required when the pip index is overridden. [amlfw aml-pkg-pythonhosted; features: pip-custom-index]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.pythonhosted.org"]
@@ -614,7 +643,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-pkg-pytorch-apex"
+      name              = "aml-pkg-pytorch-apex"
       description       = "pytorch.org itself, used by some PyTorch-based examples. [amlfw aml-pkg-pytorch-apex; features: pytorch]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["pytorch.org"]
@@ -631,7 +660,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-pkg-pytorch"
+      name              = "aml-pkg-pytorch"
       description       = "pytorch.org subdomains (such as download.pytorch.org), used by some PyTorch-based examples. [amlfw aml-pkg-pytorch; features: pytorch]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.pytorch.org"]
@@ -648,7 +677,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-pkg-tf"
+      name              = "aml-pkg-tf"
       description       = "tensorflow.org subdomains, used by some TensorFlow-based examples. [amlfw aml-pkg-tf; features: tensorflow]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.tensorflow.org"]
@@ -665,7 +694,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-pkg-cran"
+      name              = "aml-pkg-cran"
       description       = "CRAN mirror for installing R packages. [amlfw aml-pkg-cran; features: r]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["cloud.r-project.org"]
@@ -682,7 +711,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-pkg-vsc-update"
+      name              = "aml-pkg-vsc-update"
       description       = "Download of the VS Code server that a setup script installs on the compute instance. [amlfw aml-pkg-vsc-update; features: vscode]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["update.code.visualstudio.com"]
@@ -699,7 +728,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-pkg-vsc-cdn"
+      name              = "aml-pkg-vsc-cdn"
       description       = "CDN serving the VS Code server bits installed on the compute instance. [amlfw aml-pkg-vsc-cdn; features: vscode]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["*.vo.msecnd.net"]
@@ -716,7 +745,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-pkg-vsc-ws"
+      name              = "aml-pkg-vsc-ws"
       description       = "Download of the websocket relay between VS Code desktop and the server on the compute instance. [amlfw aml-pkg-vsc-ws; features: vscode] Allows the whole host: the guidance restricts it to the path /microsoft/vscode-tools-for-ai/master/azureml_remote_websocket_server/*, which needs Azure Firewall Premium URL filtering (TLS inspection)."
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["raw.githubusercontent.com"]
@@ -781,7 +810,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-inf-table"
+      name              = "aml-inf-table"
       description       = "Table endpoint of the workspace storage account, listed for AKS inference. [amlfw aml-inf-table; features: aks]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["amlstore01.table.core.windows.net"]
@@ -793,7 +822,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-inf-aad"
+      name              = "aml-inf-aad"
       description       = "Token validation by the router when a deployed service uses Azure AD authentication. [amlfw aml-inf-aad; features: aks]"
       source_addresses  = ["10.0.1.0/24", "10.0.2.0/24"]
       destination_fqdns = ["api.azureml.ms"]

@@ -5,43 +5,8 @@
 //   studio, notebooks, diagnostics, federated-identity, conda, pip, pip-custom-index, pytorch,
 //   tensorflow, r, vscode, aks, aks-gpu, aks-windows, aks-monitor, aks-policy, aks-os-updates
 // Sources: 10.0.1.0/24, 10.0.2.0/24
-// Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-//   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-//   on) covers this traffic.
-// Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
-//   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
-//   access.
-// Warning: The document requires TCP 443, 8787 and 18881 to *.instances.azureml.ms without naming an
-//   application protocol. HTTPS on 8787 and 18881 is an assumption: Azure Firewall application rules
-//   take only http/https, and network rules cannot take wildcard host names. If traffic on those ports
-//   is not TLS, these rules will not match it.
-// Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network
-//   rule to the AzureContainerRegistry.<region> service tag (aml-tag-acr). This host rule comes from
-//   the previous revision (2021-07-29); proxies and host-based firewalls need it.
-// Warning: Not stated in these documents: Azure Container Registry serves image layers from storage (a
-//   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
-//   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
-//   registry's data endpoint too.
-// Warning: The document asks for *.pythonhosted.org only when the pip index is overridden, but pip
-//   normally downloads the package files from files.pythonhosted.org even with the default index (an
-//   inference, not stated in the document). If installs fail, also select "pip with the index
-//   overridden".
-// Warning: The document writes *pytorch.org (no dot). In Azure Firewall that pattern also matches
-//   look-alike domains such as evilpytorch.org, so the pair pytorch.org + *.pytorch.org is emitted
-//   instead; it covers pytorch.org and every subdomain (e.g. download.pytorch.org).
-// Warning: The document allows only one URL path on raw.githubusercontent.com. A host-name rule allows
-//   the whole host (all of GitHub's raw content); restricting it to the path needs URL filtering with
-//   TLS inspection (Azure Firewall Premium, or a proxy that inspects TLS).
-// Warning: A host name in an Azure Firewall network rule works only with the firewall's DNS proxy
-//   enabled (and the nodes using the firewall for DNS). The documented alternative is UDP 123 to any
-//   destination.
-// Warning: The AKS inference article marks api.azureml.ms as optional: it is needed only when a
-//   deployed service uses Azure AD token authentication.
 // Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
 //   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
-// Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-//   supported"); use IP-prefix routes if the preview is not acceptable.
-// Warning: A route table holds at most 25 routes that use service tags.
 // Warning: federated-identity: The document gives no firewall rules for federated identity. It points
 //   to Microsoft's article "Best practices for securing Active Directory Federation Services"
 //   (/windows-server/identity/ad-fs/deployment/best-practices-securing-ad-fs); follow it for the AD FS
@@ -77,7 +42,7 @@
 // rule below them, and such a Deny also blocks the host names listed as NOT covered: send those
 //   through a firewall or proxy.
 //
-// NOT covered by this NSG (63 rules; nothing else is left out):
+// NOT covered by this NSG (64 rules; nothing else is left out):
 // NOT covered: ntp.ubuntu.com (aks-net-ntp): NSGs cannot match the host name ntp.ubuntu.com (udp:123):
 //   use an Azure Firewall network rule (DNS proxy on) or allow the host's IP addresses
 // NOT covered: login.microsoftonline.com (aml-fqdn-aad): NSGs match IP addresses, CIDRs and service
@@ -157,6 +122,9 @@
 //   targets)
 // NOT covered: pypi.org (aml-pkg-pypi): NSGs match IP addresses, CIDRs and service tags, never host
 //   names: allow pypi.org (https:443 http:80) on a firewall or proxy (e.g. the azfw-* targets)
+// NOT covered: files.pythonhosted.org (aml-pkg-pythonhosted-files): NSGs match IP addresses, CIDRs and
+//   service tags, never host names: allow files.pythonhosted.org (https:443) on a firewall or proxy
+//   (e.g. the azfw-* targets)
 // NOT covered: *.pythonhosted.org (aml-pkg-pythonhosted): NSGs match IP addresses, CIDRs and service
 //   tags, never host names: allow *.pythonhosted.org (https:443 http:80) on a firewall or proxy (e.g.
 //   the azfw-* targets)
@@ -268,9 +236,9 @@ resource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' existing = {
 }
 
 // aml-nsg-batch: Azure Batch management of compute nodes (create, update, delete).
-resource rule_aml_aml_nsg_batch 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_nsg_batch 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-nsg-batch'
+  name: 'aml-nsg-batch'
   properties: {
     description: 'Azure Batch management of compute nodes (create, update, delete).'
     priority: 1000
@@ -288,9 +256,9 @@ resource rule_aml_aml_nsg_batch 'Microsoft.Network/networkSecurityGroups/securit
 }
 
 // aml-nsg-amlsvc: Azure Machine Learning service reaching applications on the compute nodes.
-resource rule_aml_aml_nsg_amlsvc 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_nsg_amlsvc 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-nsg-amlsvc'
+  name: 'aml-nsg-amlsvc'
   properties: {
     description: 'Azure Machine Learning service reaching applications on the compute nodes.'
     priority: 1010
@@ -306,14 +274,14 @@ resource rule_aml_aml_nsg_amlsvc 'Microsoft.Network/networkSecurityGroups/securi
     destinationPortRange: '44224'
   }
   dependsOn: [
-    rule_aml_aml_nsg_batch
+    rule_aml_nsg_batch
   ]
 }
 
 // aml-nsg-ssh: Azure Machine Learning reaching the SSH port of an attached VM or HDInsight cluster.
-resource rule_aml_aml_nsg_ssh 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_nsg_ssh 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-nsg-ssh'
+  name: 'aml-nsg-ssh'
   properties: {
     description: 'Azure Machine Learning reaching the SSH port of an attached VM or HDInsight cluster.'
     priority: 1020
@@ -329,14 +297,14 @@ resource rule_aml_aml_nsg_ssh 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '22'
   }
   dependsOn: [
-    rule_aml_aml_nsg_amlsvc
+    rule_aml_nsg_amlsvc
   ]
 }
 
 // aml-tag-aad: Sign-in and token requests to Azure Active Directory.
-resource rule_aml_aml_tag_aad 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_aad 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-aad'
+  name: 'aml-tag-aad'
   properties: {
     description: 'Sign-in and token requests to Azure Active Directory.'
     priority: 1000
@@ -352,14 +320,14 @@ resource rule_aml_aml_tag_aad 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '*'
   }
   dependsOn: [
-    rule_aml_aml_nsg_ssh
+    rule_aml_nsg_ssh
   ]
 }
 
 // aml-tag-aml: Calls to the Azure Machine Learning service.
-resource rule_aml_aml_tag_aml 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_aml 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-aml'
+  name: 'aml-tag-aml'
   properties: {
     description: 'Calls to the Azure Machine Learning service.'
     priority: 1010
@@ -375,14 +343,14 @@ resource rule_aml_aml_tag_aml 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_aad
+    rule_aml_tag_aad
   ]
 }
 
 // aml-tag-arm: Creating and managing the Azure resources the workspace uses.
-resource rule_aml_aml_tag_arm 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_arm 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-arm'
+  name: 'aml-tag-arm'
   properties: {
     description: 'Creating and managing the Azure resources the workspace uses.'
     priority: 1020
@@ -398,15 +366,15 @@ resource rule_aml_aml_tag_arm 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_aml
+    rule_aml_tag_aml
   ]
 }
 
 // aml-tag-storage: Azure Storage in the workspace region (workspace storage and the Batch data compute
 //   uses).
-resource rule_aml_aml_tag_storage 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_storage 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-storage'
+  name: 'aml-tag-storage'
   properties: {
     description: 'Azure Storage in the workspace region (workspace storage and the Batch data compute uses).'
     priority: 1030
@@ -422,14 +390,14 @@ resource rule_aml_aml_tag_storage 'Microsoft.Network/networkSecurityGroups/secur
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_arm
+    rule_aml_tag_arm
   ]
 }
 
 // aml-tag-afd: Azure Front Door, the global entry point of Azure Machine Learning studio.
-resource rule_aml_aml_tag_afd 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_afd 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-afd'
+  name: 'aml-tag-afd'
   properties: {
     description: 'Azure Front Door, the global entry point of Azure Machine Learning studio.'
     priority: 1040
@@ -445,14 +413,14 @@ resource rule_aml_aml_tag_afd 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_storage
+    rule_aml_tag_storage
   ]
 }
 
 // aml-tag-acr: The workspace's container registry, which holds custom and modified Docker images.
-resource rule_aml_aml_tag_acr 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_acr 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-acr'
+  name: 'aml-tag-acr'
   properties: {
     description: 'The workspace\'s container registry, which holds custom and modified Docker images.'
     priority: 1050
@@ -468,14 +436,14 @@ resource rule_aml_aml_tag_acr 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_afd
+    rule_aml_tag_afd
   ]
 }
 
 // aml-tag-mcr: Microsoft Container Registry, source of the default Docker images Microsoft provides.
-resource rule_aml_aml_tag_mcr 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_mcr 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-mcr'
+  name: 'aml-tag-mcr'
   properties: {
     description: 'Microsoft Container Registry, source of the default Docker images Microsoft provides.'
     priority: 1060
@@ -491,15 +459,15 @@ resource rule_aml_aml_tag_mcr 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_acr
+    rule_aml_tag_acr
   ]
 }
 
 // aml-tag-kv: Azure Key Vault in the workspace region, used when the workspace is high business
 //   impact.
-resource rule_aml_aml_tag_kv 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_kv 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-kv'
+  name: 'aml-tag-kv'
   properties: {
     description: 'Azure Key Vault in the workspace region, used when the workspace is high business impact.'
     priority: 1070
@@ -515,7 +483,7 @@ resource rule_aml_aml_tag_kv 'Microsoft.Network/networkSecurityGroups/securityRu
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_mcr
+    rule_aml_tag_mcr
   ]
 }
 
@@ -538,7 +506,7 @@ resource rule_aml_aks_net_tunnel_udp 'Microsoft.Network/networkSecurityGroups/se
     destinationPortRange: '1194'
   }
   dependsOn: [
-    rule_aml_aml_tag_kv
+    rule_aml_tag_kv
   ]
 }
 

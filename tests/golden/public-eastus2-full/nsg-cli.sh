@@ -6,43 +6,8 @@
 #   studio, notebooks, diagnostics, federated-identity, conda, pip, pip-custom-index, pytorch,
 #   tensorflow, r, vscode, aks, aks-gpu, aks-windows, aks-monitor, aks-policy, aks-os-updates
 # Sources: 10.0.1.0/24, 10.0.2.0/24
-# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
-# Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
-#   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
-#   access.
-# Warning: The document requires TCP 443, 8787 and 18881 to *.instances.azureml.ms without naming an
-#   application protocol. HTTPS on 8787 and 18881 is an assumption: Azure Firewall application rules
-#   take only http/https, and network rules cannot take wildcard host names. If traffic on those ports
-#   is not TLS, these rules will not match it.
-# Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network
-#   rule to the AzureContainerRegistry.<region> service tag (aml-tag-acr). This host rule comes from
-#   the previous revision (2021-07-29); proxies and host-based firewalls need it.
-# Warning: Not stated in these documents: Azure Container Registry serves image layers from storage (a
-#   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
-#   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
-#   registry's data endpoint too.
-# Warning: The document asks for *.pythonhosted.org only when the pip index is overridden, but pip
-#   normally downloads the package files from files.pythonhosted.org even with the default index (an
-#   inference, not stated in the document). If installs fail, also select "pip with the index
-#   overridden".
-# Warning: The document writes *pytorch.org (no dot). In Azure Firewall that pattern also matches
-#   look-alike domains such as evilpytorch.org, so the pair pytorch.org + *.pytorch.org is emitted
-#   instead; it covers pytorch.org and every subdomain (e.g. download.pytorch.org).
-# Warning: The document allows only one URL path on raw.githubusercontent.com. A host-name rule allows
-#   the whole host (all of GitHub's raw content); restricting it to the path needs URL filtering with
-#   TLS inspection (Azure Firewall Premium, or a proxy that inspects TLS).
-# Warning: A host name in an Azure Firewall network rule works only with the firewall's DNS proxy
-#   enabled (and the nodes using the firewall for DNS). The documented alternative is UDP 123 to any
-#   destination.
-# Warning: The AKS inference article marks api.azureml.ms as optional: it is needed only when a
-#   deployed service uses Azure AD token authentication.
 # Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
 #   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-#   supported"); use IP-prefix routes if the preview is not acceptable.
-# Warning: A route table holds at most 25 routes that use service tags.
 # Warning: federated-identity: The document gives no firewall rules for federated identity. It points
 #   to Microsoft's article "Best practices for securing Active Directory Federation Services"
 #   (/windows-server/identity/ad-fs/deployment/best-practices-securing-ad-fs); follow it for the AD FS
@@ -73,7 +38,7 @@
 # rule below them, and such a Deny also blocks the host names listed as NOT covered: send those
 #   through a firewall or proxy.
 #
-# NOT covered by this NSG (63 rules; nothing else is left out):
+# NOT covered by this NSG (64 rules; nothing else is left out):
 # NOT covered: ntp.ubuntu.com (aks-net-ntp): NSGs cannot match the host name ntp.ubuntu.com (udp:123):
 #   use an Azure Firewall network rule (DNS proxy on) or allow the host's IP addresses
 # NOT covered: login.microsoftonline.com (aml-fqdn-aad): NSGs match IP addresses, CIDRs and service
@@ -153,6 +118,9 @@
 #   targets)
 # NOT covered: pypi.org (aml-pkg-pypi): NSGs match IP addresses, CIDRs and service tags, never host
 #   names: allow pypi.org (https:443 http:80) on a firewall or proxy (e.g. the azfw-* targets)
+# NOT covered: files.pythonhosted.org (aml-pkg-pythonhosted-files): NSGs match IP addresses, CIDRs and
+#   service tags, never host names: allow files.pythonhosted.org (https:443) on a firewall or proxy
+#   (e.g. the azfw-* targets)
 # NOT covered: *.pythonhosted.org (aml-pkg-pythonhosted): NSGs match IP addresses, CIDRs and service
 #   tags, never host names: allow *.pythonhosted.org (https:443 http:80) on a firewall or proxy (e.g.
 #   the azfw-* targets)
@@ -267,42 +235,42 @@ fi
 command -v az >/dev/null || { echo "az (Azure CLI) is not installed" >&2; exit 1; }
 
 # aml-nsg-batch: Azure Batch management of compute nodes (create, update, delete).
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-nsg-batch \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-nsg-batch \
   --priority 1000 --direction Inbound --access Allow --protocol Tcp \
   --source-address-prefixes BatchNodeManagement --source-port-ranges '*' \
   --destination-address-prefixes 10.0.1.0/24 10.0.2.0/24 --destination-port-ranges 29876-29877 \
   --description='Azure Batch management of compute nodes (create, update, delete).'
 
 # aml-nsg-amlsvc: Azure Machine Learning service reaching applications on the compute nodes.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-nsg-amlsvc \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-nsg-amlsvc \
   --priority 1010 --direction Inbound --access Allow --protocol Tcp \
   --source-address-prefixes AzureMachineLearning --source-port-ranges '*' \
   --destination-address-prefixes 10.0.1.0/24 10.0.2.0/24 --destination-port-ranges 44224 \
   --description='Azure Machine Learning service reaching applications on the compute nodes.'
 
 # aml-nsg-ssh: Azure Machine Learning reaching the SSH port of an attached VM or HDInsight cluster.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-nsg-ssh \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-nsg-ssh \
   --priority 1020 --direction Inbound --access Allow --protocol '*' \
   --source-address-prefixes AzureMachineLearning --source-port-ranges '*' \
   --destination-address-prefixes 10.0.1.0/24 10.0.2.0/24 --destination-port-ranges 22 \
   --description='Azure Machine Learning reaching the SSH port of an attached VM or HDInsight cluster.'
 
 # aml-tag-aad: Sign-in and token requests to Azure Active Directory.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-aad \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-aad \
   --priority 1000 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.0.1.0/24 10.0.2.0/24 --source-port-ranges '*' \
   --destination-address-prefixes AzureActiveDirectory --destination-port-ranges '*' \
   --description='Sign-in and token requests to Azure Active Directory.'
 
 # aml-tag-aml: Calls to the Azure Machine Learning service.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-aml \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-aml \
   --priority 1010 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.0.1.0/24 10.0.2.0/24 --source-port-ranges '*' \
   --destination-address-prefixes AzureMachineLearning --destination-port-ranges 443 \
   --description='Calls to the Azure Machine Learning service.'
 
 # aml-tag-arm: Creating and managing the Azure resources the workspace uses.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-arm \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-arm \
   --priority 1020 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.0.1.0/24 10.0.2.0/24 --source-port-ranges '*' \
   --destination-address-prefixes AzureResourceManager --destination-port-ranges 443 \
@@ -310,28 +278,28 @@ az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-arm \
 
 # aml-tag-storage: Azure Storage in the workspace region (workspace storage and the Batch data compute
 #   uses).
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-storage \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-storage \
   --priority 1030 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.0.1.0/24 10.0.2.0/24 --source-port-ranges '*' \
   --destination-address-prefixes Storage.EastUS2 --destination-port-ranges 443 \
   --description='Azure Storage in the workspace region (workspace storage and the Batch data compute uses).'
 
 # aml-tag-afd: Azure Front Door, the global entry point of Azure Machine Learning studio.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-afd \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-afd \
   --priority 1040 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.0.1.0/24 10.0.2.0/24 --source-port-ranges '*' \
   --destination-address-prefixes AzureFrontDoor.Frontend --destination-port-ranges 443 \
   --description='Azure Front Door, the global entry point of Azure Machine Learning studio.'
 
 # aml-tag-acr: The workspace's container registry, which holds custom and modified Docker images.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-acr \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-acr \
   --priority 1050 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.0.1.0/24 10.0.2.0/24 --source-port-ranges '*' \
   --destination-address-prefixes AzureContainerRegistry.EastUS2 --destination-port-ranges 443 \
   --description='The workspace'\''s container registry, which holds custom and modified Docker images.'
 
 # aml-tag-mcr: Microsoft Container Registry, source of the default Docker images Microsoft provides.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-mcr \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-mcr \
   --priority 1060 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.0.1.0/24 10.0.2.0/24 --source-port-ranges '*' \
   --destination-address-prefixes MicrosoftContainerRegistry.EastUS2 --destination-port-ranges 443 \
@@ -339,7 +307,7 @@ az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-mcr \
 
 # aml-tag-kv: Azure Key Vault in the workspace region, used when the workspace is high business
 #   impact.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-kv \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-kv \
   --priority 1070 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.0.1.0/24 10.0.2.0/24 --source-port-ranges '*' \
   --destination-address-prefixes AzureKeyVault.EastUS2 --destination-port-ranges 443 \

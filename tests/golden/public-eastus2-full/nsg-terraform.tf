@@ -5,43 +5,8 @@
 #   studio, notebooks, diagnostics, federated-identity, conda, pip, pip-custom-index, pytorch,
 #   tensorflow, r, vscode, aks, aks-gpu, aks-windows, aks-monitor, aks-policy, aks-os-updates
 # Sources: 10.0.1.0/24, 10.0.2.0/24
-# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
-# Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
-#   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
-#   access.
-# Warning: The document requires TCP 443, 8787 and 18881 to *.instances.azureml.ms without naming an
-#   application protocol. HTTPS on 8787 and 18881 is an assumption: Azure Firewall application rules
-#   take only http/https, and network rules cannot take wildcard host names. If traffic on those ports
-#   is not TLS, these rules will not match it.
-# Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network
-#   rule to the AzureContainerRegistry.<region> service tag (aml-tag-acr). This host rule comes from
-#   the previous revision (2021-07-29); proxies and host-based firewalls need it.
-# Warning: Not stated in these documents: Azure Container Registry serves image layers from storage (a
-#   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
-#   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
-#   registry's data endpoint too.
-# Warning: The document asks for *.pythonhosted.org only when the pip index is overridden, but pip
-#   normally downloads the package files from files.pythonhosted.org even with the default index (an
-#   inference, not stated in the document). If installs fail, also select "pip with the index
-#   overridden".
-# Warning: The document writes *pytorch.org (no dot). In Azure Firewall that pattern also matches
-#   look-alike domains such as evilpytorch.org, so the pair pytorch.org + *.pytorch.org is emitted
-#   instead; it covers pytorch.org and every subdomain (e.g. download.pytorch.org).
-# Warning: The document allows only one URL path on raw.githubusercontent.com. A host-name rule allows
-#   the whole host (all of GitHub's raw content); restricting it to the path needs URL filtering with
-#   TLS inspection (Azure Firewall Premium, or a proxy that inspects TLS).
-# Warning: A host name in an Azure Firewall network rule works only with the firewall's DNS proxy
-#   enabled (and the nodes using the firewall for DNS). The documented alternative is UDP 123 to any
-#   destination.
-# Warning: The AKS inference article marks api.azureml.ms as optional: it is needed only when a
-#   deployed service uses Azure AD token authentication.
 # Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
 #   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-#   supported"); use IP-prefix routes if the preview is not acceptable.
-# Warning: A route table holds at most 25 routes that use service tags.
 # Warning: federated-identity: The document gives no firewall rules for federated identity. It points
 #   to Microsoft's article "Best practices for securing Active Directory Federation Services"
 #   (/windows-server/identity/ad-fs/deployment/best-practices-securing-ad-fs); follow it for the AD FS
@@ -63,6 +28,8 @@
 #   leave the others.
 # Do not also declare security_rule blocks inside that azurerm_network_security_group: the two forms
 #   fight each other.
+# Needs the azurerm provider >= 3.75 (its attribute names are checked against the provider schemas of
+#   3.75.0 and 4.55.0).
 # Inbound rules: 3 at priorities 1000-1020; these must be free in the NSG (else change
 #   --priority-base).
 # Outbound rules: 12 at priorities 1000-1110; these must be free in the NSG (else change
@@ -74,7 +41,7 @@
 # rule below them, and such a Deny also blocks the host names listed as NOT covered: send those
 #   through a firewall or proxy.
 #
-# NOT covered by this NSG (63 rules; nothing else is left out):
+# NOT covered by this NSG (64 rules; nothing else is left out):
 # NOT covered: ntp.ubuntu.com (aks-net-ntp): NSGs cannot match the host name ntp.ubuntu.com (udp:123):
 #   use an Azure Firewall network rule (DNS proxy on) or allow the host's IP addresses
 # NOT covered: login.microsoftonline.com (aml-fqdn-aad): NSGs match IP addresses, CIDRs and service
@@ -154,6 +121,9 @@
 #   targets)
 # NOT covered: pypi.org (aml-pkg-pypi): NSGs match IP addresses, CIDRs and service tags, never host
 #   names: allow pypi.org (https:443 http:80) on a firewall or proxy (e.g. the azfw-* targets)
+# NOT covered: files.pythonhosted.org (aml-pkg-pythonhosted-files): NSGs match IP addresses, CIDRs and
+#   service tags, never host names: allow files.pythonhosted.org (https:443) on a firewall or proxy
+#   (e.g. the azfw-* targets)
 # NOT covered: *.pythonhosted.org (aml-pkg-pythonhosted): NSGs match IP addresses, CIDRs and service
 #   tags, never host names: allow *.pythonhosted.org (https:443 http:80) on a firewall or proxy (e.g.
 #   the azfw-* targets)
@@ -268,8 +238,8 @@ variable "network_security_group_name" {
 }
 
 # aml-nsg-batch: Azure Batch management of compute nodes (create, update, delete).
-resource "azurerm_network_security_rule" "rule_aml_aml_nsg_batch" {
-  name                         = "aml-aml-nsg-batch"
+resource "azurerm_network_security_rule" "rule_aml_nsg_batch" {
+  name                         = "aml-nsg-batch"
   resource_group_name          = var.resource_group_name
   network_security_group_name  = var.network_security_group_name
   priority                     = 1000
@@ -284,8 +254,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_nsg_batch" {
 }
 
 # aml-nsg-amlsvc: Azure Machine Learning service reaching applications on the compute nodes.
-resource "azurerm_network_security_rule" "rule_aml_aml_nsg_amlsvc" {
-  name                         = "aml-aml-nsg-amlsvc"
+resource "azurerm_network_security_rule" "rule_aml_nsg_amlsvc" {
+  name                         = "aml-nsg-amlsvc"
   resource_group_name          = var.resource_group_name
   network_security_group_name  = var.network_security_group_name
   priority                     = 1010
@@ -300,8 +270,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_nsg_amlsvc" {
 }
 
 # aml-nsg-ssh: Azure Machine Learning reaching the SSH port of an attached VM or HDInsight cluster.
-resource "azurerm_network_security_rule" "rule_aml_aml_nsg_ssh" {
-  name                         = "aml-aml-nsg-ssh"
+resource "azurerm_network_security_rule" "rule_aml_nsg_ssh" {
+  name                         = "aml-nsg-ssh"
   resource_group_name          = var.resource_group_name
   network_security_group_name  = var.network_security_group_name
   priority                     = 1020
@@ -316,8 +286,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_nsg_ssh" {
 }
 
 # aml-tag-aad: Sign-in and token requests to Azure Active Directory.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_aad" {
-  name                        = "aml-aml-tag-aad"
+resource "azurerm_network_security_rule" "rule_aml_tag_aad" {
+  name                        = "aml-tag-aad"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1000
@@ -332,8 +302,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_aad" {
 }
 
 # aml-tag-aml: Calls to the Azure Machine Learning service.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_aml" {
-  name                        = "aml-aml-tag-aml"
+resource "azurerm_network_security_rule" "rule_aml_tag_aml" {
+  name                        = "aml-tag-aml"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1010
@@ -348,8 +318,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_aml" {
 }
 
 # aml-tag-arm: Creating and managing the Azure resources the workspace uses.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_arm" {
-  name                        = "aml-aml-tag-arm"
+resource "azurerm_network_security_rule" "rule_aml_tag_arm" {
+  name                        = "aml-tag-arm"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1020
@@ -365,8 +335,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_arm" {
 
 # aml-tag-storage: Azure Storage in the workspace region (workspace storage and the Batch data compute
 #   uses).
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_storage" {
-  name                        = "aml-aml-tag-storage"
+resource "azurerm_network_security_rule" "rule_aml_tag_storage" {
+  name                        = "aml-tag-storage"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1030
@@ -381,8 +351,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_storage" {
 }
 
 # aml-tag-afd: Azure Front Door, the global entry point of Azure Machine Learning studio.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_afd" {
-  name                        = "aml-aml-tag-afd"
+resource "azurerm_network_security_rule" "rule_aml_tag_afd" {
+  name                        = "aml-tag-afd"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1040
@@ -397,8 +367,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_afd" {
 }
 
 # aml-tag-acr: The workspace's container registry, which holds custom and modified Docker images.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_acr" {
-  name                        = "aml-aml-tag-acr"
+resource "azurerm_network_security_rule" "rule_aml_tag_acr" {
+  name                        = "aml-tag-acr"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1050
@@ -413,8 +383,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_acr" {
 }
 
 # aml-tag-mcr: Microsoft Container Registry, source of the default Docker images Microsoft provides.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_mcr" {
-  name                        = "aml-aml-tag-mcr"
+resource "azurerm_network_security_rule" "rule_aml_tag_mcr" {
+  name                        = "aml-tag-mcr"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1060
@@ -430,8 +400,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_mcr" {
 
 # aml-tag-kv: Azure Key Vault in the workspace region, used when the workspace is high business
 #   impact.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_kv" {
-  name                        = "aml-aml-tag-kv"
+resource "azurerm_network_security_rule" "rule_aml_tag_kv" {
+  name                        = "aml-tag-kv"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1070

@@ -6,40 +6,6 @@
 #   tensorflow, r, vscode, aks, aks-gpu, aks-windows, aks-monitor, aks-policy, aks-os-updates
 # Sources: 10.0.1.0/24, 10.0.2.0/24
 # Service Tags file: cloud Public, changeNumber 376
-# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
-# Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
-#   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
-#   access.
-# Warning: The document requires TCP 443, 8787 and 18881 to *.instances.azureml.ms without naming an
-#   application protocol. HTTPS on 8787 and 18881 is an assumption: Azure Firewall application rules
-#   take only http/https, and network rules cannot take wildcard host names. If traffic on those ports
-#   is not TLS, these rules will not match it.
-# Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network
-#   rule to the AzureContainerRegistry.<region> service tag (aml-tag-acr). This host rule comes from
-#   the previous revision (2021-07-29); proxies and host-based firewalls need it.
-# Warning: Not stated in these documents: Azure Container Registry serves image layers from storage (a
-#   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
-#   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
-#   registry's data endpoint too.
-# Warning: The document asks for *.pythonhosted.org only when the pip index is overridden, but pip
-#   normally downloads the package files from files.pythonhosted.org even with the default index (an
-#   inference, not stated in the document). If installs fail, also select "pip with the index
-#   overridden".
-# Warning: The document writes *pytorch.org (no dot). In Azure Firewall that pattern also matches
-#   look-alike domains such as evilpytorch.org, so the pair pytorch.org + *.pytorch.org is emitted
-#   instead; it covers pytorch.org and every subdomain (e.g. download.pytorch.org).
-# Warning: The document allows only one URL path on raw.githubusercontent.com. A host-name rule allows
-#   the whole host (all of GitHub's raw content); restricting it to the path needs URL filtering with
-#   TLS inspection (Azure Firewall Premium, or a proxy that inspects TLS).
-# Warning: A host name in an Azure Firewall network rule works only with the firewall's DNS proxy
-#   enabled (and the nodes using the firewall for DNS). The documented alternative is UDP 123 to any
-#   destination.
-# Warning: The AKS inference article marks api.azureml.ms as optional: it is needed only when a
-#   deployed service uses Azure AD token authentication.
-# Warning: AKS documents this service tag and the Azure Monitor host-name rules (aks-mon-*) as
-#   alternatives: either is enough. Both are emitted; keep the form your firewall supports.
 # Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
 #   supported"); use IP-prefix routes if the preview is not acceptable.
 # Warning: A route table holds at most 25 routes that use service tags.
@@ -67,16 +33,18 @@
 # Standalone azurerm_route resources for an existing route table: they add these routes and leave the
 #   others.
 # Do not also declare route blocks inside that azurerm_route_table: the two forms fight each other.
+# Needs the azurerm provider >= 3.75 (its attribute names are checked against the provider schemas of
+#   3.75.0 and 4.55.0).
 # Mode: inbound_routes = service-tags.
 # Service tags as route address prefixes were a PREVIEW feature when the guidance was written (2021;
 #   generally
 # available since 2022). If that matters to you, export with --inbound-routes ip-prefixes
 #   --service-tags FILE.
-# This adds 2 routes (2 with a service tag) to the table: Azure allows 400 routes per table, counting
+# This adds 1 routes (1 with a service tag) to the table: Azure allows 400 routes per table, counting
 #   the ones it already has,
 # and at most 25 routes that use a service tag.
 #
-# NOT covered by routes (76 rules; nothing else is left out):
+# NOT covered by routes (78 rules; nothing else is left out):
 # NOT covered: AzureActiveDirectory (aml-tag-aad): outbound service tag rules are filter rules, not
 #   routes: export them with the nsg-* or azfw-* targets
 # NOT covered: AzureMachineLearning (aml-tag-aml): outbound service tag rules are filter rules, not
@@ -157,6 +125,8 @@
 #   rules, not routes: export them with the nsg-* or azfw-* targets
 # NOT covered: pypi.org (aml-pkg-pypi): outbound fqdn (application) rules are filter rules, not
 #   routes: export them with the nsg-* or azfw-* targets
+# NOT covered: files.pythonhosted.org (aml-pkg-pythonhosted-files): outbound fqdn (application) rules
+#   are filter rules, not routes: export them with the nsg-* or azfw-* targets
 # NOT covered: *.pythonhosted.org (aml-pkg-pythonhosted): outbound fqdn (application) rules are filter
 #   rules, not routes: export them with the nsg-* or azfw-* targets
 # NOT covered: pytorch.org (aml-pkg-pytorch-apex): outbound fqdn (application) rules are filter rules,
@@ -229,6 +199,10 @@
 #   export them with the nsg-* or azfw-* targets
 # NOT covered: AzureMachineLearning (aml-nsg-ssh): inbound rules are filter rules, not routes: export
 #   them with the nsg-* or azfw-* targets
+# NOT covered: BatchNodeManagement.EastUS2 (aml-udr-tag-batch): the Service Tags file (changeNumber
+#   376) lists API, NSG for BatchNodeManagement.EastUS2 (networkFeatures), not UDR (Route table), so
+#   Azure would refuse it; allow the global tag BatchNodeManagement instead (wider: every region), or
+#   use IP-prefix routes (--inbound-routes ip-prefixes with --service-tags FILE)
 
 variable "resource_group_name" {
   description = "Resource group of the existing route table."
@@ -241,20 +215,10 @@ variable "route_table_name" {
 }
 
 # aml-udr-tag-aml: Route Azure Machine Learning service traffic past the firewall (service-tag route).
-resource "azurerm_route" "route_aml_aml_udr_tag_aml" {
-  name                = "aml-aml-udr-tag-aml"
+resource "azurerm_route" "route_aml_udr_tag_aml" {
+  name                = "aml-udr-tag-aml"
   resource_group_name = var.resource_group_name
   route_table_name    = var.route_table_name
   address_prefix      = "AzureMachineLearning"
-  next_hop_type       = "Internet"
-}
-
-# aml-udr-tag-batch: Route Azure Batch management traffic for the region past the firewall
-#   (service-tag route).
-resource "azurerm_route" "route_aml_aml_udr_tag_batch" {
-  name                = "aml-aml-udr-tag-batch"
-  resource_group_name = var.resource_group_name
-  route_table_name    = var.route_table_name
-  address_prefix      = "BatchNodeManagement.EastUS2"
   next_hop_type       = "Internet"
 }

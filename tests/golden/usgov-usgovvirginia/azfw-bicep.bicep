@@ -3,17 +3,27 @@
 // Guidance edition: 2021-09
 // Features: compute-cluster, compute-instance, attached-vm, custom-images, notebooks
 // Sources: 10.10.0.0/16
+// Azure Government: run 'az cloud set --name AzureUSGovernment' (then az login) before deploying; az
+//   defaults to the public cloud.
 // This Bicep file creates or replaces ONE rule collection group in an existing Firewall Policy. The
 //   group holds exactly the rules below: redeploying replaces its whole content, so use a group
 //   dedicated to these rules.
 // Deploy: az deployment group create --resource-group <policy's resource group> --template-file <this
 //   file> --parameters firewallPolicyName=<policy>
+// Warning: The document asks for the service tag rules in both directions. Azure Firewall takes
+//   service tags only as destinations, so the firewall exports hold the outbound side; the inbound
+//   side is in the NSG exports (inbound rules) and the route-table exports (routes that keep the
+//   management traffic off the firewall).
 // Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-//   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-//   on) covers this traffic.
+//   Azure Firewall rules. There, the always-on host rule for the Resource Manager endpoint
+//   (management.* of the cloud) covers this traffic.
 // Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
 //   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
 //   access.
+// Warning: This host allows every storage account of the cloud, not only the workspace's: the document
+//   lists the compute hosts this way because the compute's own storage accounts are not known in
+//   advance. Any compute in the subnet can reach any account, including accounts outside your
+//   organisation.
 // Warning: no container registry name given: using the wildcard host *.azurecr.us, which allows every
 //   account of that kind; set --acr-name to narrow it
 // Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network
@@ -23,9 +33,6 @@
 //   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
 //   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
 //   registry's data endpoint too.
-// Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-//   supported"); use IP-prefix routes if the preview is not acceptable.
-// Warning: A route table holds at most 25 routes that use service tags.
 // Note: Azure Firewall evaluates network rules before application rules, whatever the collection
 //   priorities.
 // Not in this export: aml-nsg-batch (BatchNodeManagement): inbound rule: not an Azure Firewall rule;
@@ -70,7 +77,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
         rules: [
           {
             ruleType: 'NetworkRule'
-            name: 'aml-aml-tag-aad'
+            name: 'aml-tag-aad'
             description: 'Sign-in and token requests to Azure Active Directory. [amlfw aml-tag-aad; features: always]'
             ipProtocols: [
               'TCP'
@@ -87,7 +94,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'NetworkRule'
-            name: 'aml-aml-tag-aml'
+            name: 'aml-tag-aml'
             description: 'Calls to the Azure Machine Learning service. [amlfw aml-tag-aml; features: always]'
             ipProtocols: [
               'TCP'
@@ -104,7 +111,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'NetworkRule'
-            name: 'aml-aml-tag-arm'
+            name: 'aml-tag-arm'
             description: 'Creating and managing the Azure resources the workspace uses. [amlfw aml-tag-arm; features: always]'
             ipProtocols: [
               'TCP'
@@ -121,7 +128,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'NetworkRule'
-            name: 'aml-aml-tag-storage'
+            name: 'aml-tag-storage'
             description: 'Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw aml-tag-storage; features: always]'
             ipProtocols: [
               'TCP'
@@ -138,7 +145,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'NetworkRule'
-            name: 'aml-aml-tag-afd'
+            name: 'aml-tag-afd'
             description: 'Azure Front Door, the global entry point of Azure Machine Learning studio. [amlfw aml-tag-afd; features: always]'
             ipProtocols: [
               'TCP'
@@ -155,7 +162,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'NetworkRule'
-            name: 'aml-aml-tag-acr'
+            name: 'aml-tag-acr'
             description: 'The workspace\'s container registry, which holds custom and modified Docker images. [amlfw aml-tag-acr; features: custom-images]'
             ipProtocols: [
               'TCP'
@@ -182,7 +189,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
         rules: [
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-aad'
+            name: 'aml-fqdn-aad'
             description: 'Azure Active Directory sign-in endpoint. [amlfw aml-fqdn-aad; features: always]'
             protocols: [
               {
@@ -199,7 +206,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-portal'
+            name: 'aml-fqdn-portal'
             description: 'Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features: always]'
             protocols: [
               {
@@ -216,7 +223,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-arm'
+            name: 'aml-fqdn-arm'
             description: 'Azure Resource Manager endpoint. [amlfw aml-fqdn-arm; features: always]'
             protocols: [
               {
@@ -233,7 +240,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-api'
+            name: 'aml-fqdn-api'
             description: 'Azure Machine Learning workspace APIs. [amlfw aml-fqdn-api; features: always]'
             protocols: [
               {
@@ -250,7 +257,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-graph-compute'
+            name: 'aml-fqdn-graph-compute'
             description: 'Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features: compute-cluster, compute-instance]'
             protocols: [
               {
@@ -271,7 +278,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-batch-blob'
+            name: 'aml-fqdn-batch-blob'
             description: 'Blob storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-blob; features: compute-cluster, compute-instance]'
             protocols: [
               {
@@ -288,7 +295,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-batch-table'
+            name: 'aml-fqdn-batch-table'
             description: 'Table storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-table; features: compute-cluster, compute-instance]'
             protocols: [
               {
@@ -305,7 +312,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-batch-queue'
+            name: 'aml-fqdn-batch-queue'
             description: 'Queue storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-queue; features: compute-cluster, compute-instance]'
             protocols: [
               {
@@ -322,7 +329,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-vienna'
+            name: 'aml-fqdn-vienna'
             description: 'Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features: compute-cluster, compute-instance]'
             protocols: [
               {
@@ -339,7 +346,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-ci-net'
+            name: 'aml-fqdn-ci-net'
             description: 'Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw aml-fqdn-ci-net; features: compute-instance]'
             protocols: [
               {
@@ -356,7 +363,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-nb'
+            name: 'aml-fqdn-nb'
             description: 'The integrated notebook service. [amlfw aml-fqdn-nb; features: notebooks]'
             protocols: [
               {
@@ -373,7 +380,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-nb-file'
+            name: 'aml-fqdn-nb-file'
             description: 'File share of the workspace\'s default storage account, where notebook files live. [amlfw aml-fqdn-nb-file; features: notebooks]'
             protocols: [
               {
@@ -390,7 +397,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-nb-dfs'
+            name: 'aml-fqdn-nb-dfs'
             description: 'Data Lake (dfs) endpoint of the workspace\'s default storage account. [amlfw aml-fqdn-nb-dfs; features: notebooks]'
             protocols: [
               {
@@ -407,7 +414,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-nb-blob'
+            name: 'aml-fqdn-nb-blob'
             description: 'Blob endpoint of the workspace\'s default storage account. [amlfw aml-fqdn-nb-blob; features: notebooks]'
             protocols: [
               {
@@ -424,7 +431,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-nb-graph'
+            name: 'aml-fqdn-nb-graph'
             description: 'Microsoft Graph, called by the integrated notebooks. [amlfw aml-fqdn-nb-graph; features: notebooks]'
             protocols: [
               {
@@ -441,7 +448,7 @@ resource ruleCollectionGroup 'Microsoft.Network/firewallPolicies/ruleCollectionG
           }
           {
             ruleType: 'ApplicationRule'
-            name: 'aml-aml-fqdn-acr'
+            name: 'aml-fqdn-acr'
             description: 'The workspace\'s Azure Container Registry, by host name. [amlfw aml-fqdn-acr; features: custom-images]'
             protocols: [
               {

@@ -5,6 +5,8 @@
 # Guidance edition: 2021-09
 # Features: compute-cluster, compute-instance, attached-vm, custom-images, notebooks
 # Sources: 10.10.0.0/16
+# Azure Government: run 'az cloud set --name AzureUSGovernment' (then az login) before deploying; az
+#   defaults to the public cloud.
 # This bash script creates ONE rule collection group in an existing Firewall Policy and adds the rules
 #   below, one command per rule. Creating the group replaces a group of the same name, so point GROUP
 #   at a group dedicated to these rules.
@@ -12,12 +14,25 @@
 #   login with rights on the policy.
 # Usage: RG=<policy's resource group> POLICY=<policy name> [GROUP=<group name>] [PRIORITY=<100-65000>]
 #   bash <this file>
+# NOT ATOMIC: the script makes 23 az calls (the group, then one per rule; each collection is created
+#   with its first rule). Each call rewrites the whole group, so if one fails, the calls before it
+#   stay applied and the group holds a PARTIAL allow-list; the script then stops and says which rule
+#   failed and how many calls were applied. For one all-or-nothing deployment use the azfw-policy-arm
+#   or azfw-bicep export.
+# Warning: The document asks for the service tag rules in both directions. Azure Firewall takes
+#   service tags only as destinations, so the firewall exports hold the outbound side; the inbound
+#   side is in the NSG exports (inbound rules) and the route-table exports (routes that keep the
+#   management traffic off the firewall).
 # Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
+#   Azure Firewall rules. There, the always-on host rule for the Resource Manager endpoint
+#   (management.* of the cloud) covers this traffic.
 # Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
 #   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
 #   access.
+# Warning: This host allows every storage account of the cloud, not only the workspace's: the document
+#   lists the compute hosts this way because the compute's own storage accounts are not known in
+#   advance. Any compute in the subnet can reach any account, including accounts outside your
+#   organisation.
 # Warning: no container registry name given: using the wildcard host *.azurecr.us, which allows every
 #   account of that kind; set --acr-name to narrow it
 # Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network
@@ -27,9 +42,6 @@
 #   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
 #   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
 #   registry's data endpoint too.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-#   supported"); use IP-prefix routes if the preview is not acceptable.
-# Warning: A route table holds at most 25 routes that use service tags.
 # Note: Azure Firewall evaluates network rules before application rules, whatever the collection
 #   priorities.
 # Not in this export: aml-nsg-batch (BatchNodeManagement): inbound rule: not an Azure Firewall rule;
@@ -55,8 +67,27 @@ if [ -z "$RG" ] || [ -z "$POLICY" ]; then
   echo "set RG (resource group) and POLICY (Firewall Policy name), e.g. RG=my-rg POLICY=my-policy bash $0" >&2
   exit 2
 fi
+TOTAL=23
+CALL=0
+CURRENT="(none)"
+step() {
+  CALL=$((CALL + 1))
+  CURRENT="$1"
+  echo "[$CALL/$TOTAL] $CURRENT" >&2
+}
+on_failure() {
+  echo "amlfw: FAILED at az call $CALL of $TOTAL: $CURRENT" >&2
+  if [ "$CALL" -gt 1 ]; then
+    echo "amlfw: calls 1-$((CALL - 1)) were applied: rule collection group '$GROUP' now holds a PARTIAL allow-list." >&2
+  else
+    echo "amlfw: nothing was applied." >&2
+  fi
+  echo "amlfw: fix the cause, then run this script again, or deploy the azfw-policy-arm/azfw-bicep export (one atomic deployment)." >&2
+}
+trap on_failure ERR
 
 # The rule collection group.
+step 'rule collection group (create or replace)'
 az network firewall policy rule-collection-group create \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -64,6 +95,7 @@ az network firewall policy rule-collection-group create \
   --priority "$PRIORITY"
 
 # Sign-in and token requests to Azure Active Directory. [amlfw aml-tag-aad; features: always]
+step 'network rule aml-tag-aad'
 az network firewall policy rule-collection-group collection add-filter-collection \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -71,7 +103,7 @@ az network firewall policy rule-collection-group collection add-filter-collectio
   --name aml-network-rules \
   --collection-priority 1000 \
   --action Allow \
-  --rule-name aml-aml-tag-aad \
+  --rule-name aml-tag-aad \
   --rule-type NetworkRule \
   --description 'Sign-in and token requests to Azure Active Directory. [amlfw aml-tag-aad; features: always]' \
   --ip-protocols TCP \
@@ -80,12 +112,13 @@ az network firewall policy rule-collection-group collection add-filter-collectio
   --destination-ports '*'
 
 # Calls to the Azure Machine Learning service. [amlfw aml-tag-aml; features: always]
+step 'network rule aml-tag-aml'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-network-rules \
-  --name aml-aml-tag-aml \
+  --name aml-tag-aml \
   --rule-type NetworkRule \
   --description 'Calls to the Azure Machine Learning service. [amlfw aml-tag-aml; features: always]' \
   --ip-protocols TCP \
@@ -94,12 +127,13 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-ports 443
 
 # Creating and managing the Azure resources the workspace uses. [amlfw aml-tag-arm; features: always]
+step 'network rule aml-tag-arm'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-network-rules \
-  --name aml-aml-tag-arm \
+  --name aml-tag-arm \
   --rule-type NetworkRule \
   --description 'Creating and managing the Azure resources the workspace uses. [amlfw aml-tag-arm; features: always]' \
   --ip-protocols TCP \
@@ -109,12 +143,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw
 #   aml-tag-storage; features: always]
+step 'network rule aml-tag-storage'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-network-rules \
-  --name aml-aml-tag-storage \
+  --name aml-tag-storage \
   --rule-type NetworkRule \
   --description 'Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw aml-tag-storage; features: always]' \
   --ip-protocols TCP \
@@ -124,12 +159,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Azure Front Door, the global entry point of Azure Machine Learning studio. [amlfw aml-tag-afd;
 #   features: always]
+step 'network rule aml-tag-afd'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-network-rules \
-  --name aml-aml-tag-afd \
+  --name aml-tag-afd \
   --rule-type NetworkRule \
   --description 'Azure Front Door, the global entry point of Azure Machine Learning studio. [amlfw aml-tag-afd; features: always]' \
   --ip-protocols TCP \
@@ -139,12 +175,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # The workspace's container registry, which holds custom and modified Docker images. [amlfw
 #   aml-tag-acr; features: custom-images]
+step 'network rule aml-tag-acr'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-network-rules \
-  --name aml-aml-tag-acr \
+  --name aml-tag-acr \
   --rule-type NetworkRule \
   --description 'The workspace'\''s container registry, which holds custom and modified Docker images. [amlfw aml-tag-acr; features: custom-images]' \
   --ip-protocols TCP \
@@ -153,6 +190,7 @@ az network firewall policy rule-collection-group collection rule add \
   --destination-ports 443
 
 # Azure Active Directory sign-in endpoint. [amlfw aml-fqdn-aad; features: always]
+step 'application rule aml-fqdn-aad'
 az network firewall policy rule-collection-group collection add-filter-collection \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
@@ -160,7 +198,7 @@ az network firewall policy rule-collection-group collection add-filter-collectio
   --name aml-application-rules \
   --collection-priority 1100 \
   --action Allow \
-  --rule-name aml-aml-fqdn-aad \
+  --rule-name aml-fqdn-aad \
   --rule-type ApplicationRule \
   --description 'Azure Active Directory sign-in endpoint. [amlfw aml-fqdn-aad; features: always]' \
   --protocols Https=443 \
@@ -169,12 +207,13 @@ az network firewall policy rule-collection-group collection add-filter-collectio
 
 # Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features:
 #   always]
+step 'application rule aml-fqdn-portal'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-portal \
+  --name aml-fqdn-portal \
   --rule-type ApplicationRule \
   --description 'Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features: always]' \
   --protocols Https=443 \
@@ -182,12 +221,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns management.azure.us
 
 # Azure Resource Manager endpoint. [amlfw aml-fqdn-arm; features: always]
+step 'application rule aml-fqdn-arm'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-arm \
+  --name aml-fqdn-arm \
   --rule-type ApplicationRule \
   --description 'Azure Resource Manager endpoint. [amlfw aml-fqdn-arm; features: always]' \
   --protocols Https=443 \
@@ -195,12 +235,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns management.usgovcloudapi.net
 
 # Azure Machine Learning workspace APIs. [amlfw aml-fqdn-api; features: always]
+step 'application rule aml-fqdn-api'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-api \
+  --name aml-fqdn-api \
   --rule-type ApplicationRule \
   --description 'Azure Machine Learning workspace APIs. [amlfw aml-fqdn-api; features: always]' \
   --protocols Https=443 \
@@ -209,12 +250,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features:
 #   compute-cluster, compute-instance]
+step 'application rule aml-fqdn-graph-compute'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-graph-compute \
+  --name aml-fqdn-graph-compute \
   --rule-type ApplicationRule \
   --description 'Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features: compute-cluster, compute-instance]' \
   --protocols Https=443 Http=80 \
@@ -223,12 +265,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Blob storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-blob;
 #   features: compute-cluster, compute-instance]
+step 'application rule aml-fqdn-batch-blob'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-batch-blob \
+  --name aml-fqdn-batch-blob \
   --rule-type ApplicationRule \
   --description 'Blob storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-blob; features: compute-cluster, compute-instance]' \
   --protocols Https=443 \
@@ -237,12 +280,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Table storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-table;
 #   features: compute-cluster, compute-instance]
+step 'application rule aml-fqdn-batch-table'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-batch-table \
+  --name aml-fqdn-batch-table \
   --rule-type ApplicationRule \
   --description 'Table storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-table; features: compute-cluster, compute-instance]' \
   --protocols Https=443 \
@@ -251,12 +295,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Queue storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-queue;
 #   features: compute-cluster, compute-instance]
+step 'application rule aml-fqdn-batch-queue'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-batch-queue \
+  --name aml-fqdn-batch-queue \
   --rule-type ApplicationRule \
   --description 'Queue storage used by compute nodes (row "Azure Storage Account"). [amlfw aml-fqdn-batch-queue; features: compute-cluster, compute-instance]' \
   --protocols Https=443 \
@@ -265,12 +310,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features:
 #   compute-cluster, compute-instance]
+step 'application rule aml-fqdn-vienna'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-vienna \
+  --name aml-fqdn-vienna \
   --rule-type ApplicationRule \
   --description 'Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features: compute-cluster, compute-instance]' \
   --protocols Https=443 \
@@ -279,12 +325,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw
 #   aml-fqdn-ci-net; features: compute-instance]
+step 'application rule aml-fqdn-ci-net'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-ci-net \
+  --name aml-fqdn-ci-net \
   --rule-type ApplicationRule \
   --description 'Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw aml-fqdn-ci-net; features: compute-instance]' \
   --protocols Https=443 \
@@ -292,12 +339,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns '*.instances.azureml.us'
 
 # The integrated notebook service. [amlfw aml-fqdn-nb; features: notebooks]
+step 'application rule aml-fqdn-nb'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-nb \
+  --name aml-fqdn-nb \
   --rule-type ApplicationRule \
   --description 'The integrated notebook service. [amlfw aml-fqdn-nb; features: notebooks]' \
   --protocols Https=443 \
@@ -306,12 +354,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # File share of the workspace's default storage account, where notebook files live. [amlfw
 #   aml-fqdn-nb-file; features: notebooks]
+step 'application rule aml-fqdn-nb-file'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-nb-file \
+  --name aml-fqdn-nb-file \
   --rule-type ApplicationRule \
   --description 'File share of the workspace'\''s default storage account, where notebook files live. [amlfw aml-fqdn-nb-file; features: notebooks]' \
   --protocols Https=443 \
@@ -320,12 +369,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Data Lake (dfs) endpoint of the workspace's default storage account. [amlfw aml-fqdn-nb-dfs;
 #   features: notebooks]
+step 'application rule aml-fqdn-nb-dfs'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-nb-dfs \
+  --name aml-fqdn-nb-dfs \
   --rule-type ApplicationRule \
   --description 'Data Lake (dfs) endpoint of the workspace'\''s default storage account. [amlfw aml-fqdn-nb-dfs; features: notebooks]' \
   --protocols Https=443 \
@@ -334,12 +384,13 @@ az network firewall policy rule-collection-group collection rule add \
 
 # Blob endpoint of the workspace's default storage account. [amlfw aml-fqdn-nb-blob; features:
 #   notebooks]
+step 'application rule aml-fqdn-nb-blob'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-nb-blob \
+  --name aml-fqdn-nb-blob \
   --rule-type ApplicationRule \
   --description 'Blob endpoint of the workspace'\''s default storage account. [amlfw aml-fqdn-nb-blob; features: notebooks]' \
   --protocols Https=443 \
@@ -347,12 +398,13 @@ az network firewall policy rule-collection-group collection rule add \
   --target-fqdns govstore01.blob.core.usgovcloudapi.net
 
 # Microsoft Graph, called by the integrated notebooks. [amlfw aml-fqdn-nb-graph; features: notebooks]
+step 'application rule aml-fqdn-nb-graph'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-nb-graph \
+  --name aml-fqdn-nb-graph \
   --rule-type ApplicationRule \
   --description 'Microsoft Graph, called by the integrated notebooks. [amlfw aml-fqdn-nb-graph; features: notebooks]' \
   --protocols Https=443 \
@@ -361,14 +413,18 @@ az network firewall policy rule-collection-group collection rule add \
 
 # The workspace's Azure Container Registry, by host name. [amlfw aml-fqdn-acr; features:
 #   custom-images]
+step 'application rule aml-fqdn-acr'
 az network firewall policy rule-collection-group collection rule add \
   --resource-group "$RG" \
   --policy-name "$POLICY" \
   --rule-collection-group-name "$GROUP" \
   --collection-name aml-application-rules \
-  --name aml-aml-fqdn-acr \
+  --name aml-fqdn-acr \
   --rule-type ApplicationRule \
   --description 'The workspace'\''s Azure Container Registry, by host name. [amlfw aml-fqdn-acr; features: custom-images]' \
   --protocols Https=443 \
   --source-addresses 10.10.0.0/16 \
   --target-fqdns '*.azurecr.us'
+
+trap - ERR
+echo "amlfw: done: $TOTAL az calls applied to rule collection group '$GROUP'." >&2

@@ -3,16 +3,28 @@
 # Guidance edition: 2021-09
 # Features: compute-cluster, compute-instance, attached-vm, custom-images, notebooks
 # Sources: 10.10.0.0/16
-# This Terraform file (azurerm provider 3.x/4.x, declared in your root module) manages ONE rule
+# Azure Government: set environment = "usgovernment" in your provider "azurerm" block (or
+#   ARM_ENVIRONMENT=usgovernment); the provider defaults to the public cloud.
+# Needs the azurerm provider >= 3.75 (its attribute names are checked against the provider schemas of
+#   3.75.0 and 4.55.0).
+# This Terraform file (the azurerm provider is declared in your root module) manages ONE rule
 #   collection group in an existing Firewall Policy. Terraform owns the group's whole content: rules
 #   added to it by hand are removed on the next apply.
 # Set var.firewall_policy_id to the policy's resource ID.
+# Warning: The document asks for the service tag rules in both directions. Azure Firewall takes
+#   service tags only as destinations, so the firewall exports hold the outbound side; the inbound
+#   side is in the NSG exports (inbound rules) and the route-table exports (routes that keep the
+#   management traffic off the firewall).
 # Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
+#   Azure Firewall rules. There, the always-on host rule for the Resource Manager endpoint
+#   (management.* of the cloud) covers this traffic.
 # Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
 #   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
 #   access.
+# Warning: This host allows every storage account of the cloud, not only the workspace's: the document
+#   lists the compute hosts this way because the compute's own storage accounts are not known in
+#   advance. Any compute in the subnet can reach any account, including accounts outside your
+#   organisation.
 # Warning: no container registry name given: using the wildcard host *.azurecr.us, which allows every
 #   account of that kind; set --acr-name to narrow it
 # Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network
@@ -22,9 +34,6 @@
 #   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
 #   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
 #   registry's data endpoint too.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-#   supported"); use IP-prefix routes if the preview is not acceptable.
-# Warning: A route table holds at most 25 routes that use service tags.
 # Note: Azure Firewall evaluates network rules before application rules, whatever the collection
 #   priorities.
 # Not in this export: aml-nsg-batch (BatchNodeManagement): inbound rule: not an Azure Firewall rule;
@@ -47,6 +56,11 @@ variable "rule_collection_group_priority" {
   type        = number
   default     = 1000
   description = "Priority of the rule collection group (100-65000, lower first)."
+
+  validation {
+    condition     = var.rule_collection_group_priority >= 100 && var.rule_collection_group_priority <= 65000 && floor(var.rule_collection_group_priority) == var.rule_collection_group_priority
+    error_message = "The rule collection group priority must be a whole number from 100 to 65000."
+  }
 }
 
 resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
@@ -60,7 +74,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     action   = "Allow"
 
     rule {
-      name                  = "aml-aml-tag-aad"
+      name                  = "aml-tag-aad"
       description           = "Sign-in and token requests to Azure Active Directory. [amlfw aml-tag-aad; features: always]"
       protocols             = ["TCP"]
       source_addresses      = ["10.10.0.0/16"]
@@ -69,7 +83,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name                  = "aml-aml-tag-aml"
+      name                  = "aml-tag-aml"
       description           = "Calls to the Azure Machine Learning service. [amlfw aml-tag-aml; features: always]"
       protocols             = ["TCP"]
       source_addresses      = ["10.10.0.0/16"]
@@ -78,7 +92,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name                  = "aml-aml-tag-arm"
+      name                  = "aml-tag-arm"
       description           = "Creating and managing the Azure resources the workspace uses. [amlfw aml-tag-arm; features: always]"
       protocols             = ["TCP"]
       source_addresses      = ["10.10.0.0/16"]
@@ -87,7 +101,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name                  = "aml-aml-tag-storage"
+      name                  = "aml-tag-storage"
       description           = "Azure Storage in the workspace region (workspace storage and the Batch data compute uses). [amlfw aml-tag-storage; features: always]"
       protocols             = ["TCP"]
       source_addresses      = ["10.10.0.0/16"]
@@ -96,7 +110,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name                  = "aml-aml-tag-afd"
+      name                  = "aml-tag-afd"
       description           = "Azure Front Door, the global entry point of Azure Machine Learning studio. [amlfw aml-tag-afd; features: always]"
       protocols             = ["TCP"]
       source_addresses      = ["10.10.0.0/16"]
@@ -105,7 +119,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name                  = "aml-aml-tag-acr"
+      name                  = "aml-tag-acr"
       description           = "The workspace's container registry, which holds custom and modified Docker images. [amlfw aml-tag-acr; features: custom-images]"
       protocols             = ["TCP"]
       source_addresses      = ["10.10.0.0/16"]
@@ -120,7 +134,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     action   = "Allow"
 
     rule {
-      name              = "aml-aml-fqdn-aad"
+      name              = "aml-fqdn-aad"
       description       = "Azure Active Directory sign-in endpoint. [amlfw aml-fqdn-aad; features: always]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["login.microsoftonline.us"]
@@ -132,7 +146,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-portal"
+      name              = "aml-fqdn-portal"
       description       = "Management endpoint the document lists for the Azure portal. [amlfw aml-fqdn-portal; features: always]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["management.azure.us"]
@@ -144,7 +158,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-arm"
+      name              = "aml-fqdn-arm"
       description       = "Azure Resource Manager endpoint. [amlfw aml-fqdn-arm; features: always]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["management.usgovcloudapi.net"]
@@ -156,7 +170,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-api"
+      name              = "aml-fqdn-api"
       description       = "Azure Machine Learning workspace APIs. [amlfw aml-fqdn-api; features: always]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["*.ml.azure.us"]
@@ -168,7 +182,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-graph-compute"
+      name              = "aml-fqdn-graph-compute"
       description       = "Azure AD Graph, called by compute instances and clusters. [amlfw aml-fqdn-graph-compute; features: compute-cluster, compute-instance]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["graph.windows.net"]
@@ -185,7 +199,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-batch-blob"
+      name              = "aml-fqdn-batch-blob"
       description       = "Blob storage used by compute nodes (row \"Azure Storage Account\"). [amlfw aml-fqdn-batch-blob; features: compute-cluster, compute-instance]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["*.blob.core.usgovcloudapi.net"]
@@ -197,7 +211,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-batch-table"
+      name              = "aml-fqdn-batch-table"
       description       = "Table storage used by compute nodes (row \"Azure Storage Account\"). [amlfw aml-fqdn-batch-table; features: compute-cluster, compute-instance]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["*.table.core.usgovcloudapi.net"]
@@ -209,7 +223,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-batch-queue"
+      name              = "aml-fqdn-batch-queue"
       description       = "Queue storage used by compute nodes (row \"Azure Storage Account\"). [amlfw aml-fqdn-batch-queue; features: compute-cluster, compute-instance]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["*.queue.core.usgovcloudapi.net"]
@@ -221,7 +235,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-vienna"
+      name              = "aml-fqdn-vienna"
       description       = "Registry of the pre-built images Azure Machine Learning maintains. [amlfw aml-fqdn-vienna; features: compute-cluster, compute-instance]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["viennaglobal.azurecr.io"]
@@ -233,7 +247,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-ci-net"
+      name              = "aml-fqdn-ci-net"
       description       = "Compute instance endpoints (Jupyter and other apps, including websocket traffic). [amlfw aml-fqdn-ci-net; features: compute-instance]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["*.instances.azureml.us"]
@@ -245,7 +259,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-nb"
+      name              = "aml-fqdn-nb"
       description       = "The integrated notebook service. [amlfw aml-fqdn-nb; features: notebooks]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["*.notebooks.usgovcloudapi.net"]
@@ -257,7 +271,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-nb-file"
+      name              = "aml-fqdn-nb-file"
       description       = "File share of the workspace's default storage account, where notebook files live. [amlfw aml-fqdn-nb-file; features: notebooks]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["govstore01.file.core.usgovcloudapi.net"]
@@ -269,7 +283,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-nb-dfs"
+      name              = "aml-fqdn-nb-dfs"
       description       = "Data Lake (dfs) endpoint of the workspace's default storage account. [amlfw aml-fqdn-nb-dfs; features: notebooks]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["govstore01.dfs.core.usgovcloudapi.net"]
@@ -281,7 +295,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-nb-blob"
+      name              = "aml-fqdn-nb-blob"
       description       = "Blob endpoint of the workspace's default storage account. [amlfw aml-fqdn-nb-blob; features: notebooks]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["govstore01.blob.core.usgovcloudapi.net"]
@@ -293,7 +307,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-nb-graph"
+      name              = "aml-fqdn-nb-graph"
       description       = "Microsoft Graph, called by the integrated notebooks. [amlfw aml-fqdn-nb-graph; features: notebooks]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["graph.microsoft.us"]
@@ -305,7 +319,7 @@ resource "azurerm_firewall_policy_rule_collection_group" "aml_rules" {
     }
 
     rule {
-      name              = "aml-aml-fqdn-acr"
+      name              = "aml-fqdn-acr"
       description       = "The workspace's Azure Container Registry, by host name. [amlfw aml-fqdn-acr; features: custom-images]"
       source_addresses  = ["10.10.0.0/16"]
       destination_fqdns = ["*.azurecr.us"]

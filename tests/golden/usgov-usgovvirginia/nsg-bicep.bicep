@@ -3,24 +3,8 @@
 // Guidance edition: 2021-09
 // Features: compute-cluster, compute-instance, attached-vm, custom-images, notebooks
 // Sources: 10.10.0.0/16
-// Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-//   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-//   on) covers this traffic.
-// Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
-//   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
-//   access.
-// Warning: no container registry name given: using the wildcard host *.azurecr.us, which allows every
-//   account of that kind; set --acr-name to narrow it
-// Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network
-//   rule to the AzureContainerRegistry.<region> service tag (aml-tag-acr). This host rule comes from
-//   the previous revision (2021-07-29); proxies and host-based firewalls need it.
-// Warning: Not stated in these documents: Azure Container Registry serves image layers from storage (a
-//   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
-//   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
-//   registry's data endpoint too.
-// Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-//   supported"); use IP-prefix routes if the preview is not acceptable.
-// Warning: A route table holds at most 25 routes that use service tags.
+// Azure Government: run 'az cloud set --name AzureUSGovernment' (then az login) before deploying; az
+//   defaults to the public cloud.
 //
 // Security rules for an EXISTING network security group
 //   (Microsoft.Network/networkSecurityGroups/securityRules, API 2024-05-01).
@@ -102,9 +86,9 @@ resource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' existing = {
 }
 
 // aml-nsg-batch: Azure Batch management of compute nodes (create, update, delete).
-resource rule_aml_aml_nsg_batch 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_nsg_batch 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-nsg-batch'
+  name: 'aml-nsg-batch'
   properties: {
     description: 'Azure Batch management of compute nodes (create, update, delete).'
     priority: 1000
@@ -119,9 +103,9 @@ resource rule_aml_aml_nsg_batch 'Microsoft.Network/networkSecurityGroups/securit
 }
 
 // aml-nsg-amlsvc: Azure Machine Learning service reaching applications on the compute nodes.
-resource rule_aml_aml_nsg_amlsvc 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_nsg_amlsvc 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-nsg-amlsvc'
+  name: 'aml-nsg-amlsvc'
   properties: {
     description: 'Azure Machine Learning service reaching applications on the compute nodes.'
     priority: 1010
@@ -134,14 +118,14 @@ resource rule_aml_aml_nsg_amlsvc 'Microsoft.Network/networkSecurityGroups/securi
     destinationPortRange: '44224'
   }
   dependsOn: [
-    rule_aml_aml_nsg_batch
+    rule_aml_nsg_batch
   ]
 }
 
 // aml-nsg-ssh: Azure Machine Learning reaching the SSH port of an attached VM or HDInsight cluster.
-resource rule_aml_aml_nsg_ssh 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_nsg_ssh 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-nsg-ssh'
+  name: 'aml-nsg-ssh'
   properties: {
     description: 'Azure Machine Learning reaching the SSH port of an attached VM or HDInsight cluster.'
     priority: 1020
@@ -154,14 +138,14 @@ resource rule_aml_aml_nsg_ssh 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '22'
   }
   dependsOn: [
-    rule_aml_aml_nsg_amlsvc
+    rule_aml_nsg_amlsvc
   ]
 }
 
 // aml-tag-aad: Sign-in and token requests to Azure Active Directory.
-resource rule_aml_aml_tag_aad 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_aad 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-aad'
+  name: 'aml-tag-aad'
   properties: {
     description: 'Sign-in and token requests to Azure Active Directory.'
     priority: 1000
@@ -174,14 +158,14 @@ resource rule_aml_aml_tag_aad 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '*'
   }
   dependsOn: [
-    rule_aml_aml_nsg_ssh
+    rule_aml_nsg_ssh
   ]
 }
 
 // aml-tag-aml: Calls to the Azure Machine Learning service.
-resource rule_aml_aml_tag_aml 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_aml 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-aml'
+  name: 'aml-tag-aml'
   properties: {
     description: 'Calls to the Azure Machine Learning service.'
     priority: 1010
@@ -194,14 +178,14 @@ resource rule_aml_aml_tag_aml 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_aad
+    rule_aml_tag_aad
   ]
 }
 
 // aml-tag-arm: Creating and managing the Azure resources the workspace uses.
-resource rule_aml_aml_tag_arm 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_arm 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-arm'
+  name: 'aml-tag-arm'
   properties: {
     description: 'Creating and managing the Azure resources the workspace uses.'
     priority: 1020
@@ -214,15 +198,15 @@ resource rule_aml_aml_tag_arm 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_aml
+    rule_aml_tag_aml
   ]
 }
 
 // aml-tag-storage: Azure Storage in the workspace region (workspace storage and the Batch data compute
 //   uses).
-resource rule_aml_aml_tag_storage 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_storage 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-storage'
+  name: 'aml-tag-storage'
   properties: {
     description: 'Azure Storage in the workspace region (workspace storage and the Batch data compute uses).'
     priority: 1030
@@ -235,14 +219,14 @@ resource rule_aml_aml_tag_storage 'Microsoft.Network/networkSecurityGroups/secur
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_arm
+    rule_aml_tag_arm
   ]
 }
 
 // aml-tag-afd: Azure Front Door, the global entry point of Azure Machine Learning studio.
-resource rule_aml_aml_tag_afd 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_afd 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-afd'
+  name: 'aml-tag-afd'
   properties: {
     description: 'Azure Front Door, the global entry point of Azure Machine Learning studio.'
     priority: 1040
@@ -255,14 +239,14 @@ resource rule_aml_aml_tag_afd 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_storage
+    rule_aml_tag_storage
   ]
 }
 
 // aml-tag-acr: The workspace's container registry, which holds custom and modified Docker images.
-resource rule_aml_aml_tag_acr 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+resource rule_aml_tag_acr 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
   parent: nsg
-  name: 'aml-aml-tag-acr'
+  name: 'aml-tag-acr'
   properties: {
     description: 'The workspace\'s container registry, which holds custom and modified Docker images.'
     priority: 1050
@@ -275,6 +259,6 @@ resource rule_aml_aml_tag_acr 'Microsoft.Network/networkSecurityGroups/securityR
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_aml_tag_afd
+    rule_aml_tag_afd
   ]
 }

@@ -4,24 +4,8 @@
 # Guidance edition: 2021-09
 # Features: compute-cluster, compute-instance, attached-vm, custom-images, notebooks
 # Sources: 10.10.0.0/16
-# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
-# Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
-#   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
-#   access.
-# Warning: no container registry name given: using the wildcard host *.azurecr.us, which allows every
-#   account of that kind; set --acr-name to narrow it
-# Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network
-#   rule to the AzureContainerRegistry.<region> service tag (aml-tag-acr). This host rule comes from
-#   the previous revision (2021-07-29); proxies and host-based firewalls need it.
-# Warning: Not stated in these documents: Azure Container Registry serves image layers from storage (a
-#   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
-#   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
-#   registry's data endpoint too.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-#   supported"); use IP-prefix routes if the preview is not acceptable.
-# Warning: A route table holds at most 25 routes that use service tags.
+# Azure Government: run 'az cloud set --name AzureUSGovernment' (then az login) before deploying; az
+#   defaults to the public cloud.
 #
 # Security rules for an EXISTING network security group
 #   (Microsoft.Network/networkSecurityGroups/securityRules, API 2024-05-01).
@@ -101,42 +85,42 @@ fi
 command -v az >/dev/null || { echo "az (Azure CLI) is not installed" >&2; exit 1; }
 
 # aml-nsg-batch: Azure Batch management of compute nodes (create, update, delete).
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-nsg-batch \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-nsg-batch \
   --priority 1000 --direction Inbound --access Allow --protocol Tcp \
   --source-address-prefixes BatchNodeManagement --source-port-ranges '*' \
   --destination-address-prefixes 10.10.0.0/16 --destination-port-ranges 29876-29877 \
   --description='Azure Batch management of compute nodes (create, update, delete).'
 
 # aml-nsg-amlsvc: Azure Machine Learning service reaching applications on the compute nodes.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-nsg-amlsvc \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-nsg-amlsvc \
   --priority 1010 --direction Inbound --access Allow --protocol Tcp \
   --source-address-prefixes AzureMachineLearning --source-port-ranges '*' \
   --destination-address-prefixes 10.10.0.0/16 --destination-port-ranges 44224 \
   --description='Azure Machine Learning service reaching applications on the compute nodes.'
 
 # aml-nsg-ssh: Azure Machine Learning reaching the SSH port of an attached VM or HDInsight cluster.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-nsg-ssh \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-nsg-ssh \
   --priority 1020 --direction Inbound --access Allow --protocol '*' \
   --source-address-prefixes AzureMachineLearning --source-port-ranges '*' \
   --destination-address-prefixes 10.10.0.0/16 --destination-port-ranges 22 \
   --description='Azure Machine Learning reaching the SSH port of an attached VM or HDInsight cluster.'
 
 # aml-tag-aad: Sign-in and token requests to Azure Active Directory.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-aad \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-aad \
   --priority 1000 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.10.0.0/16 --source-port-ranges '*' \
   --destination-address-prefixes AzureActiveDirectory --destination-port-ranges '*' \
   --description='Sign-in and token requests to Azure Active Directory.'
 
 # aml-tag-aml: Calls to the Azure Machine Learning service.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-aml \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-aml \
   --priority 1010 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.10.0.0/16 --source-port-ranges '*' \
   --destination-address-prefixes AzureMachineLearning --destination-port-ranges 443 \
   --description='Calls to the Azure Machine Learning service.'
 
 # aml-tag-arm: Creating and managing the Azure resources the workspace uses.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-arm \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-arm \
   --priority 1020 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.10.0.0/16 --source-port-ranges '*' \
   --destination-address-prefixes AzureResourceManager --destination-port-ranges 443 \
@@ -144,21 +128,21 @@ az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-arm \
 
 # aml-tag-storage: Azure Storage in the workspace region (workspace storage and the Batch data compute
 #   uses).
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-storage \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-storage \
   --priority 1030 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.10.0.0/16 --source-port-ranges '*' \
   --destination-address-prefixes Storage.USGovVirginia --destination-port-ranges 443 \
   --description='Azure Storage in the workspace region (workspace storage and the Batch data compute uses).'
 
 # aml-tag-afd: Azure Front Door, the global entry point of Azure Machine Learning studio.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-afd \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-afd \
   --priority 1040 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.10.0.0/16 --source-port-ranges '*' \
   --destination-address-prefixes AzureFrontDoor.Frontend --destination-port-ranges 443 \
   --description='Azure Front Door, the global entry point of Azure Machine Learning studio.'
 
 # aml-tag-acr: The workspace's container registry, which holds custom and modified Docker images.
-az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aml-tag-acr \
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-acr \
   --priority 1050 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.10.0.0/16 --source-port-ranges '*' \
   --destination-address-prefixes AzureContainerRegistry.USGovVirginia --destination-port-ranges 443 \

@@ -3,24 +3,8 @@
 # Guidance edition: 2021-09
 # Features: compute-cluster, compute-instance, attached-vm, custom-images, notebooks
 # Sources: 10.10.0.0/16
-# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
-# Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
-#   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
-#   access.
-# Warning: no container registry name given: using the wildcard host *.azurecr.us, which allows every
-#   account of that kind; set --acr-name to narrow it
-# Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network
-#   rule to the AzureContainerRegistry.<region> service tag (aml-tag-acr). This host rule comes from
-#   the previous revision (2021-07-29); proxies and host-based firewalls need it.
-# Warning: Not stated in these documents: Azure Container Registry serves image layers from storage (a
-#   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
-#   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
-#   registry's data endpoint too.
-# Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
-#   supported"); use IP-prefix routes if the preview is not acceptable.
-# Warning: A route table holds at most 25 routes that use service tags.
+# Azure Government: set environment = "usgovernment" in your provider "azurerm" block (or
+#   ARM_ENVIRONMENT=usgovernment); the provider defaults to the public cloud.
 #
 # Security rules for an EXISTING network security group
 #   (Microsoft.Network/networkSecurityGroups/securityRules, API 2024-05-01).
@@ -28,6 +12,8 @@
 #   leave the others.
 # Do not also declare security_rule blocks inside that azurerm_network_security_group: the two forms
 #   fight each other.
+# Needs the azurerm provider >= 3.75 (its attribute names are checked against the provider schemas of
+#   3.75.0 and 4.55.0).
 # Inbound rules: 3 at priorities 1000-1020; these must be free in the NSG (else change
 #   --priority-base).
 # Outbound rules: 6 at priorities 1000-1050; these must be free in the NSG (else change
@@ -102,8 +88,8 @@ variable "network_security_group_name" {
 }
 
 # aml-nsg-batch: Azure Batch management of compute nodes (create, update, delete).
-resource "azurerm_network_security_rule" "rule_aml_aml_nsg_batch" {
-  name                        = "aml-aml-nsg-batch"
+resource "azurerm_network_security_rule" "rule_aml_nsg_batch" {
+  name                        = "aml-nsg-batch"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1000
@@ -118,8 +104,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_nsg_batch" {
 }
 
 # aml-nsg-amlsvc: Azure Machine Learning service reaching applications on the compute nodes.
-resource "azurerm_network_security_rule" "rule_aml_aml_nsg_amlsvc" {
-  name                        = "aml-aml-nsg-amlsvc"
+resource "azurerm_network_security_rule" "rule_aml_nsg_amlsvc" {
+  name                        = "aml-nsg-amlsvc"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1010
@@ -134,8 +120,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_nsg_amlsvc" {
 }
 
 # aml-nsg-ssh: Azure Machine Learning reaching the SSH port of an attached VM or HDInsight cluster.
-resource "azurerm_network_security_rule" "rule_aml_aml_nsg_ssh" {
-  name                        = "aml-aml-nsg-ssh"
+resource "azurerm_network_security_rule" "rule_aml_nsg_ssh" {
+  name                        = "aml-nsg-ssh"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1020
@@ -150,8 +136,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_nsg_ssh" {
 }
 
 # aml-tag-aad: Sign-in and token requests to Azure Active Directory.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_aad" {
-  name                        = "aml-aml-tag-aad"
+resource "azurerm_network_security_rule" "rule_aml_tag_aad" {
+  name                        = "aml-tag-aad"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1000
@@ -166,8 +152,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_aad" {
 }
 
 # aml-tag-aml: Calls to the Azure Machine Learning service.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_aml" {
-  name                        = "aml-aml-tag-aml"
+resource "azurerm_network_security_rule" "rule_aml_tag_aml" {
+  name                        = "aml-tag-aml"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1010
@@ -182,8 +168,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_aml" {
 }
 
 # aml-tag-arm: Creating and managing the Azure resources the workspace uses.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_arm" {
-  name                        = "aml-aml-tag-arm"
+resource "azurerm_network_security_rule" "rule_aml_tag_arm" {
+  name                        = "aml-tag-arm"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1020
@@ -199,8 +185,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_arm" {
 
 # aml-tag-storage: Azure Storage in the workspace region (workspace storage and the Batch data compute
 #   uses).
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_storage" {
-  name                        = "aml-aml-tag-storage"
+resource "azurerm_network_security_rule" "rule_aml_tag_storage" {
+  name                        = "aml-tag-storage"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1030
@@ -215,8 +201,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_storage" {
 }
 
 # aml-tag-afd: Azure Front Door, the global entry point of Azure Machine Learning studio.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_afd" {
-  name                        = "aml-aml-tag-afd"
+resource "azurerm_network_security_rule" "rule_aml_tag_afd" {
+  name                        = "aml-tag-afd"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1040
@@ -231,8 +217,8 @@ resource "azurerm_network_security_rule" "rule_aml_aml_tag_afd" {
 }
 
 # aml-tag-acr: The workspace's container registry, which holds custom and modified Docker images.
-resource "azurerm_network_security_rule" "rule_aml_aml_tag_acr" {
-  name                        = "aml-aml-tag-acr"
+resource "azurerm_network_security_rule" "rule_aml_tag_acr" {
+  name                        = "aml-tag-acr"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
   priority                    = 1050

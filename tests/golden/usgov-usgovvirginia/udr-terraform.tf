@@ -3,22 +3,9 @@
 # Guidance edition: 2021-09
 # Features: compute-cluster, compute-instance, attached-vm, custom-images, notebooks
 # Sources: 10.10.0.0/16
+# Azure Government: set environment = "usgovernment" in your provider "azurerm" block (or
+#   ARM_ENVIRONMENT=usgovernment); the provider defaults to the public cloud.
 # Service Tags file: cloud AzureGovernment, changeNumber 402
-# Warning: Azure Firewall's 2021 service-tag table said AzureResourceManager could not be used in
-#   Azure Firewall rules. There, the host rule for the Resource Manager endpoint (aml-fqdn-arm, always
-#   on) covers this traffic.
-# Warning: Azure Firewall's 2021 service-tag table said AzureFrontDoor tags could not be used in Azure
-#   Firewall rules. There, select the studio feature: its host rule (aml-fqdn-studio) covers studio
-#   access.
-# Warning: no container registry name given: using the wildcard host *.azurecr.us, which allows every
-#   account of that kind; set --acr-name to narrow it
-# Warning: The 2021-09-14 document no longer lists a container registry host: it relies on the network
-#   rule to the AzureContainerRegistry.<region> service tag (aml-tag-acr). This host rule comes from
-#   the previous revision (2021-07-29); proxies and host-based firewalls need it.
-# Warning: Not stated in these documents: Azure Container Registry serves image layers from storage (a
-#   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
-#   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
-#   registry's data endpoint too.
 # Warning: Service tags as route address prefixes were a preview feature in 2021 ("may not be fully
 #   supported"); use IP-prefix routes if the preview is not acceptable.
 # Warning: A route table holds at most 25 routes that use service tags.
@@ -32,16 +19,18 @@
 # Standalone azurerm_route resources for an existing route table: they add these routes and leave the
 #   others.
 # Do not also declare route blocks inside that azurerm_route_table: the two forms fight each other.
+# Needs the azurerm provider >= 3.75 (its attribute names are checked against the provider schemas of
+#   3.75.0 and 4.55.0).
 # Mode: inbound_routes = service-tags.
 # Service tags as route address prefixes were a PREVIEW feature when the guidance was written (2021;
 #   generally
 # available since 2022). If that matters to you, export with --inbound-routes ip-prefixes
 #   --service-tags FILE.
-# This adds 2 routes (2 with a service tag) to the table: Azure allows 400 routes per table, counting
+# This adds 1 routes (1 with a service tag) to the table: Azure allows 400 routes per table, counting
 #   the ones it already has,
 # and at most 25 routes that use a service tag.
 #
-# NOT covered by routes (25 rules; nothing else is left out):
+# NOT covered by routes (26 rules; nothing else is left out):
 # NOT covered: AzureActiveDirectory (aml-tag-aad): outbound service tag rules are filter rules, not
 #   routes: export them with the nsg-* or azfw-* targets
 # NOT covered: AzureMachineLearning (aml-tag-aml): outbound service tag rules are filter rules, not
@@ -92,6 +81,10 @@
 #   export them with the nsg-* or azfw-* targets
 # NOT covered: AzureMachineLearning (aml-nsg-ssh): inbound rules are filter rules, not routes: export
 #   them with the nsg-* or azfw-* targets
+# NOT covered: BatchNodeManagement.USGovVirginia (aml-udr-tag-batch): the Service Tags file
+#   (changeNumber 402) lists API, NSG for BatchNodeManagement.USGovVirginia (networkFeatures), not UDR
+#   (Route table), so Azure would refuse it; allow the global tag BatchNodeManagement instead (wider:
+#   every region), or use IP-prefix routes (--inbound-routes ip-prefixes with --service-tags FILE)
 
 variable "resource_group_name" {
   description = "Resource group of the existing route table."
@@ -104,20 +97,10 @@ variable "route_table_name" {
 }
 
 # aml-udr-tag-aml: Route Azure Machine Learning service traffic past the firewall (service-tag route).
-resource "azurerm_route" "route_aml_aml_udr_tag_aml" {
-  name                = "aml-aml-udr-tag-aml"
+resource "azurerm_route" "route_aml_udr_tag_aml" {
+  name                = "aml-udr-tag-aml"
   resource_group_name = var.resource_group_name
   route_table_name    = var.route_table_name
   address_prefix      = "AzureMachineLearning"
-  next_hop_type       = "Internet"
-}
-
-# aml-udr-tag-batch: Route Azure Batch management traffic for the region past the firewall
-#   (service-tag route).
-resource "azurerm_route" "route_aml_aml_udr_tag_batch" {
-  name                = "aml-aml-udr-tag-batch"
-  resource_group_name = var.resource_group_name
-  route_table_name    = var.route_table_name
-  address_prefix      = "BatchNodeManagement.USGovVirginia"
   next_hop_type       = "Internet"
 }
