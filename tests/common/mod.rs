@@ -703,15 +703,19 @@ pub fn assert_golden(rel: &str, actual: &str) {
         )
     });
     if expected != actual {
-        let line = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .map(|i| i + 1)
-            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()) + 1);
+        // The whole change as a unified diff (at most 200 lines of it), not only where it starts.
+        let diff = similar::TextDiff::from_lines(expected.as_str(), actual)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("{rel} (golden)"), &format!("{rel} (output)"))
+            .to_string();
+        let shown: Vec<&str> = diff.lines().take(200).collect();
+        let more = diff.lines().count().saturating_sub(shown.len());
         panic!(
-            "{} differs from the output first at line {line}; if the change is intended, rerun with AMLFW_UPDATE_GOLDEN=1 and review the diff",
-            path.display()
+            "{} differs from the output; if the change is intended, rerun with AMLFW_UPDATE_GOLDEN=1 and review it:\n{}{}",
+            path.display(),
+            shown.join("\n"),
+            if more > 0 { format!("\n... {more} more diff lines") } else { String::new() }
         );
     }
 }
