@@ -93,6 +93,18 @@ fn size_text(n: u64) -> String {
     }
 }
 
+/// An error when `path` exists and is not a regular file (symlinks followed), saying what it
+/// is; for callers that must only ever replace regular files (the profile store).
+pub fn refuse_special(path: &Path) -> io::Result<()> {
+    match fs::metadata(path) {
+        Ok(m) if !m.is_file() => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("it is {}, not a regular file", kind_of(m.file_type())),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Reads a UTF-8 text file of at most `limit` bytes; `what` names it in the error ("a
 /// profile"). Only regular files are read (symlinks are followed): a FIFO is refused without
 /// waiting for a writer, a device without reading it. Errors keep the kind of the underlying

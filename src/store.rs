@@ -141,6 +141,11 @@ impl Store {
                 existing,
             });
         }
+        // A FIFO or device in the store is never written (a FIFO would wait for a reader).
+        crate::fsio::refuse_special(&path).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
         remove_stale_temp_files(&dir, STALE_TEMP_AGE);
         match write_atomic(&path, text.as_bytes(), overwrite) {
             Ok(()) => Ok(path),

@@ -203,6 +203,17 @@ fn the_store_lists_past_fifos_devices_and_huge_files() {
         );
     }
     assert!(String::from_utf8_lossy(&o.stdout).contains("good "));
+    // Saving over one is refused at once (a FIFO would wait for a reader), --force or not.
+    for force in [false, true] {
+        let mut c = amlfw(dir);
+        c.args(["profile", "save", "fifo", "--region", "eastus2"]);
+        if force {
+            c.arg("--force");
+        }
+        let o = c.output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "force {force}: {}", stderr(&o));
+        assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    }
     // Loading one names the limit too, as bad input.
     for name in ["fifo", "dev", "big"] {
         let o = amlfw(dir)
