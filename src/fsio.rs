@@ -251,6 +251,21 @@ fn debug_pause() {
 /// would replace the device node or pipe. Directories, block devices, sockets and dangling
 /// symlinks are refused.
 pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), WriteError> {
+    write_file(path, bytes, overwrite, true)
+}
+
+/// `write_atomic` for an interactive program: a FIFO that no process is reading is an error
+/// at once, instead of a wait that would freeze the screen.
+pub fn write_atomic_no_wait(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), WriteError> {
+    write_file(path, bytes, overwrite, false)
+}
+
+fn write_file(
+    path: &Path,
+    bytes: &[u8],
+    overwrite: bool,
+    wait_for_reader: bool,
+) -> Result<(), WriteError> {
     let io_err = |source| WriteError::Io {
         path: path.to_path_buf(),
         source,
@@ -288,7 +303,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), Wr
         });
     }
     if !t.is_file() {
-        return write_special(path, t, bytes);
+        return write_special(path, t, bytes, wait_for_reader);
     }
     if !overwrite {
         return Err(WriteError::Exists {
@@ -318,14 +333,39 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), Wr
 }
 
 /// Writes a FIFO or character device in place; refuses every other special file.
-fn write_special(path: &Path, t: fs::FileType, bytes: &[u8]) -> Result<(), WriteError> {
+fn write_special(
+    path: &Path,
+    t: fs::FileType,
+    bytes: &[u8],
+    wait_for_reader: bool,
+) -> Result<(), WriteError> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::FileTypeExt;
+        use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
         if t.is_fifo() || t.is_char_device() {
             let io_err = |source| WriteError::Io {
                 path: path.to_path_buf(),
                 source,
+            };
+            // A non-blocking open of a FIFO for writing fails (ENXIO) when nobody reads it.
+            // The probe stays open while the real, blocking open runs, which then returns at
+            // once: the reader is there.
+            let _probe = if t.is_fifo() && !wait_for_reader {
+                let probe = fs::OpenOptions::new()
+                    .write(true)
+                    .custom_flags(libc::O_NONBLOCK)
+                    .open(path);
+                match probe {
+                    Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
+                        return Err(io_err(io::Error::new(
+                            io::ErrorKind::WouldBlock,
+                            "it is a FIFO that no program is reading",
+                        )))
+                    }
+                    other => Some(other.map_err(io_err)?),
+                }
+            } else {
+                None
             };
             // No create, no truncate: the node stays what it is. A FIFO's open waits for a
             // reader, as `> fifo` in a shell does.
@@ -536,5 +576,41 @@ mod tests {
             .cloned()
             .collect();
         assert!(mine.is_empty(), "{mine:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_without_a_reader_is_an_error_when_not_waiting() {
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("pipe");
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        let e = write_atomic_no_wait(&fifo, b"x", true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no program is reading"), "{e}");
+        // With a reader it is written, and stays a FIFO.
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read(fifo).unwrap())
+        };
+        // Wait until the reader has opened its end.
+        let start = std::time::Instant::now();
+        loop {
+            match write_atomic_no_wait(&fifo, b"hello", false) {
+                Ok(()) => break,
+                Err(_) if start.elapsed() < Duration::from_secs(10) => {
+                    std::thread::sleep(Duration::from_millis(10))
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(reader.join().unwrap(), b"hello");
+        use std::os::unix::fs::FileTypeExt;
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
     }
 }

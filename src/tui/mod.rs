@@ -11,7 +11,7 @@ pub mod view;
 
 use crate::catalog::Catalog;
 use crate::clipboard::{Clipboard, Mode as ClipboardMode};
-use crate::fsio::{write_atomic, WriteError};
+use crate::fsio::{write_atomic_no_wait, WriteError};
 use crate::profile::Profile;
 use crate::servicetags::TagIndex;
 use crate::store::{Store, StoreError};
@@ -193,7 +193,8 @@ fn perform(io: &mut Io, effect: Effect) -> Option<Option<Msg>> {
             overwrite,
             target,
         } => Some(Some(
-            match write_atomic(&path, text.as_bytes(), overwrite) {
+            // A FIFO nobody reads is an error here, not a frozen screen.
+            match write_atomic_no_wait(&path, text.as_bytes(), overwrite) {
                 Ok(()) => Msg::Written {
                     path,
                     bytes: text.len(),
