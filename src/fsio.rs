@@ -31,6 +31,8 @@ pub enum WriteError {
     ReadOnly { path: PathBuf },
     #[error("cannot write {path}: the directory {dir} does not exist")]
     NoDirectory { path: PathBuf, dir: PathBuf },
+    #[error("cannot write {path}: {dir} is not a directory")]
+    ParentNotDirectory { path: PathBuf, dir: PathBuf },
     #[error("cannot write {path}: it is a directory")]
     IsDirectory { path: PathBuf },
     /// A block device, a socket, a dangling symlink: nothing a file can be written to or
@@ -275,6 +277,12 @@ fn write_file(
         _ => PathBuf::from("."),
     };
     if !dir.is_dir() {
+        if dir.exists() {
+            return Err(WriteError::ParentNotDirectory {
+                path: path.to_path_buf(),
+                dir,
+            });
+        }
         return Err(WriteError::NoDirectory {
             path: path.to_path_buf(),
             dir,

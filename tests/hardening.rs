@@ -538,9 +538,11 @@ fn bad_output_paths_are_2_and_io_failures_1() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
     std::fs::create_dir(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("file.txt"), "a file").unwrap();
     for (out, why) in [
         ("sub", "it is a directory"),
         ("missing/x.txt", "does not exist"),
+        ("file.txt/x.txt", "file.txt is not a directory"),
     ] {
         for force in [false, true] {
             let o = export_to(dir, out, force);
