@@ -9,6 +9,22 @@
 #[path = "../src/cli/args.rs"]
 mod args;
 
+/// The message as the binary prints it (`amlfw::diag`) holds no control or bidi character
+/// (but line feeds, when `multi_line`).
+pub fn assert_escaped(message: &str, multi_line: bool) {
+    let shown = if multi_line {
+        amlfw::diag::escape_keeping_newlines(message)
+    } else {
+        amlfw::diag::escape(message)
+    };
+    if let Some(c) = shown
+        .chars()
+        .find(|&c| amlfw::diag::is_unsafe_char(c) && !(multi_line && c == '\n'))
+    {
+        panic!("{c:?} left in the escaped message {shown:?}");
+    }
+}
+
 pub mod profile_toml {
     //! Profile TOML -> validate -> resolve -> render every target, plus the TOML round trip and
     //! `store::parse`.
@@ -37,19 +53,20 @@ pub mod profile_toml {
         let catalog = catalog();
 
         if let Err(e) = amlfw::store::parse(Path::new("f.toml"), s, catalog) {
-            let _ = e.to_string();
+            super::assert_escaped(&e.to_string(), false);
         }
 
         let mut p = match Profile::from_toml(s) {
             Ok(p) => p,
             Err(e) => {
-                let _ = (e.to_string(), e.field());
+                let _ = e.field();
+                super::assert_escaped(&e.to_string(), false);
                 return;
             }
         };
         round_trip(&p);
         if let Err(e) = p.validate(catalog) {
-            let _ = e.to_string();
+            super::assert_escaped(&e.to_string(), false);
             return;
         }
         round_trip(&p);
@@ -214,7 +231,9 @@ pub mod cli_args {
             }
             Err(e) => {
                 let _ = e.to_string();
-                let _ = e.render().to_string();
+                // What the binary prints for a usage error: nothing in it may drive the
+                // terminal, whatever the arguments held.
+                super::assert_escaped(&e.render().to_string(), true);
                 let _ = e.kind();
             }
         }

@@ -132,7 +132,8 @@ pub fn mode_from_config(config_dir: &Path) -> Result<Mode, ClipboardError> {
         clipboard: Mode,
     }
     let path = config_dir.join("config.toml");
-    let text = match std::fs::read_to_string(&path) {
+    // A regular file of at most 1 MiB: a FIFO here must not hang the start of the wizard.
+    let text = match crate::fsio::read_text(&path, crate::fsio::PROFILE_LIMIT, "config.toml") {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Mode::Auto),
         Err(e) => {

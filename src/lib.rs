@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod clipboard;
+pub mod diag;
 pub mod export;
 pub mod fsio;
 pub mod model;
@@ -13,6 +14,7 @@ pub mod profile;
 pub mod rules;
 pub mod servicetags;
 pub mod shared;
+pub mod signals;
 pub mod store;
 pub mod tui;
 

@@ -44,10 +44,33 @@ fn wizard(
         .map_err(|e| cli::CliError::failure(format!("terminal error: {e}")))
 }
 
+/// Prints clap's answer (help, version, or a usage error) and exits: 0 for help and version,
+/// 2 for a usage error, 1 when the answer could not be written (`--help >/dev/full`).
+fn clap_exit(e: clap::Error) -> ! {
+    use std::io::Write;
+    let code = e.exit_code();
+    let written = if e.use_stderr() {
+        // The message quotes the argument that was wrong, as typed: escape it.
+        let text = e.render().to_string();
+        let mut err = std::io::stderr().lock();
+        write!(err, "{}", amlfw::diag::escape_keeping_newlines(&text)).and_then(|_| err.flush())
+    } else {
+        e.print().and_then(|_| std::io::stdout().flush())
+    };
+    match written {
+        Ok(()) => std::process::exit(code),
+        // `amlfw --help | head -1`: the reader's choice, not a failure.
+        Err(w) if w.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(code),
+        Err(_) => std::process::exit(if code == 0 { 1 } else { code }),
+    }
+}
+
 fn main() {
     // The wizard's time to first frame counts from here (AMLFW_EXIT_AFTER_FIRST_FRAME).
     let launched = std::time::Instant::now();
-    let parsed = Cli::parse();
+    // Before anything is written: a signal removes temporary files and restores the terminal.
+    amlfw::signals::install();
+    let parsed = Cli::try_parse().unwrap_or_else(|e| clap_exit(e));
     let result = match parsed.command {
         // `tags` needs no catalog; answering it first saves the catalog's parse on every call.
         Some(cli::args::Command::Tags { service_tags, tags }) => {
@@ -68,7 +91,11 @@ fn main() {
         }
     };
     if let Err(e) = result {
-        eprintln!("amlfw: {}", e.message);
+        cli::diag(&format!("amlfw: {}", e.message));
         std::process::exit(e.code);
+    }
+    // Everything was done, but a warning or note could not be written (`2>/dev/full`).
+    if cli::stderr_failed() {
+        std::process::exit(1);
     }
 }

@@ -285,8 +285,14 @@ impl Profile {
         for s in &self.sources {
             parse_source(s).map_err(|r| invalid("sources", s, r))?;
         }
+        if let Some((s, r)) = duplicate(&self.sources, parse_source) {
+            return Err(invalid("sources", s, r));
+        }
         for s in &self.aks_dns_servers {
             parse_dns_server(s).map_err(|r| invalid("aks_dns_servers", s, r))?;
+        }
+        if let Some((s, r)) = duplicate(&self.aks_dns_servers, parse_dns_server) {
+            return Err(invalid("aks_dns_servers", s, r));
         }
         if let Some(p) = &self.name_prefix {
             validate_name_prefix(p).map_err(|r| invalid("name_prefix", p, r))?;
@@ -332,9 +338,48 @@ pub fn validate_acr_name(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The first value of a list that means the same as an earlier one (`10.0.1.5` and
+/// `10.0.1.5/32`, `2001:db8::` and `2001:DB8::0`), with the reason to give. A value listed
+/// twice would be exported twice; refusing it points at a likely typo.
+pub fn duplicate<T: Eq + std::hash::Hash>(
+    values: &[String],
+    parse: fn(&str) -> Result<T, String>,
+) -> Option<(&str, String)> {
+    let mut seen = std::collections::HashMap::with_capacity(values.len());
+    values.iter().find_map(|v| {
+        let earlier = seen.insert(parse(v).ok()?, v.as_str())?;
+        Some((v.as_str(), format!("listed twice (same as '{earlier}')")))
+    })
+}
+
+/// Refuses an IPv4 octet or a prefix length written with a leading zero: `010.0.0.0` is
+/// 10.0.0.0 here but 8.0.0.0 to inet_aton, ping and many firewalls, which read it as octal.
+fn refuse_leading_zeros(s: &str) -> Result<(), String> {
+    let (addr, len) = match s.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (s, None),
+    };
+    // The IPv4 part: the whole address, or the dotted tail of an IPv6 one (::ffff:10.0.0.1).
+    let v4 = addr.rsplit(':').next().unwrap_or(addr);
+    let octets = v4
+        .contains('.')
+        .then(|| v4.split('.'))
+        .into_iter()
+        .flatten();
+    let zero_led = |p: &str| p.len() > 1 && p.starts_with('0');
+    if octets.chain(len).any(zero_led) {
+        return Err(
+            "a number with a leading zero (other tools read 010 as octal 8): write it without"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 /// A source is an IPv4 or IPv6 network in CIDR form; a bare address means a single host.
 /// Host bits must be zero, so `10.0.0.5/24` is refused rather than silently widened.
 pub fn parse_source(s: &str) -> Result<IpNet, String> {
+    refuse_leading_zeros(s)?;
     let net = if s.contains('/') {
         s.parse::<IpNet>()
             .map_err(|_| "not a CIDR (e.g. 10.0.1.0/24 or 2001:db8::/64)".to_string())?
@@ -351,6 +396,7 @@ pub fn parse_source(s: &str) -> Result<IpNet, String> {
 }
 
 pub fn parse_dns_server(s: &str) -> Result<IpAddr, String> {
+    refuse_leading_zeros(s)?;
     s.parse::<IpAddr>()
         .map_err(|_| "not an IP address (e.g. 10.0.0.4)".to_string())
 }
@@ -445,6 +491,38 @@ mod tests {
             .contains("10.0.1.0/24"));
         assert!(parse_source("10.0.0.0/33").is_err());
         assert!(parse_source("$(reboot)").is_err());
+        for octal in [
+            "010.0.0.0/24",
+            "10.0.0.0/024",
+            "10.01.0.0/16",
+            "::ffff:10.0.0.01",
+        ] {
+            assert!(
+                parse_source(octal).unwrap_err().contains("leading zero"),
+                "{octal}"
+            );
+        }
+        assert!(parse_dns_server("10.0.0.04").is_err());
+        assert!(
+            parse_source("2001:0db8::/32").is_ok(),
+            "IPv6 groups may be zero-led"
+        );
+        assert!(parse_source("0.0.0.0/0").is_ok());
+        assert!(parse_source("10.0.0.0/8").is_ok());
+    }
+
+    #[test]
+    fn duplicates_are_found_by_meaning() {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let three = v(&["10.0.1.0/24", "10.0.2.5", "10.0.2.5/32"]);
+        assert_eq!(
+            duplicate(&three, parse_source),
+            Some(("10.0.2.5/32", "listed twice (same as '10.0.2.5')".into()))
+        );
+        let two = v(&["10.0.1.0/24", "10.0.2.0/24"]);
+        assert_eq!(duplicate(&two, parse_source), None);
+        let dns = v(&["2001:db8::", "2001:DB8::0"]);
+        assert!(duplicate(&dns, parse_dns_server).is_some());
     }
 
     #[test]

@@ -6,14 +6,17 @@
 //! line and never stops the other profiles from listing or loading.
 
 use crate::catalog::Catalog;
-use crate::fsio::{write_atomic, WriteError};
+use crate::fsio::{read_text, remove_stale_temp_files, write_atomic, WriteError, PROFILE_LIMIT};
 use crate::profile::{line_of_field, Profile, ProfileError};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 use thiserror::Error;
 
-pub const NAME_RULE: &str =
-    "a profile name is 1-64 letters, digits, '-', '_' or '.', not starting with '.'";
+pub const NAME_RULE: &str = "a profile name is 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit, and not a device name of Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9)";
+
+/// Temporary files of saves older than this were left by a killed process (a save takes
+/// milliseconds) and are removed by the next save.
+const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -23,6 +26,9 @@ pub enum StoreError {
     NotFound { name: String, dir: PathBuf },
     #[error("profile '{name}' already exists (use --force to replace it)")]
     Exists { name: String },
+    /// Names differing only in case would be one file on a case-insensitive file system.
+    #[error("profile '{existing}' already exists and names ignore case: delete it first (amlfw profile delete {existing}) or save as '{existing}'")]
+    CaseClash { name: String, existing: String },
     #[error("{path}:{location}{message}")]
     Invalid {
         path: PathBuf,
@@ -30,6 +36,10 @@ pub enum StoreError {
         location: String,
         message: String,
     },
+    #[error(
+        "profile '{name}' would be {size} bytes, more than the 1 MiB a profile may be: not saved"
+    )]
+    TooLarge { name: String, size: usize },
     #[error("cannot find the configuration directory: set AMLFW_CONFIG_DIR or HOME")]
     NoHome,
     #[error("{0}")]
@@ -90,18 +100,21 @@ impl Store {
 
     /// Reads and validates one profile.
     pub fn load(&self, name: &str, catalog: &Catalog) -> Result<Profile, StoreError> {
-        let path = self.path_of(name)?;
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::NotFound {
-                    name: name.to_string(),
-                    dir: self.profiles_dir(),
-                })
-            }
-            Err(source) => return Err(StoreError::Io { path, source }),
-        };
+        let (path, text) = self.read(name)?;
         parse(&path, &text, catalog)
+    }
+
+    /// The path and text of one profile, unchecked (a regular file of at most 1 MiB).
+    pub fn read(&self, name: &str) -> Result<(PathBuf, String), StoreError> {
+        let path = self.path_of(name)?;
+        match read_profile_file(&path) {
+            Ok(t) => Ok((path, t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::NotFound {
+                name: name.to_string(),
+                dir: self.profiles_dir(),
+            }),
+            Err(source) => Err(StoreError::Io { path, source }),
+        }
     }
 
     /// Saves atomically. An existing profile is replaced only with `overwrite`.
@@ -114,13 +127,43 @@ impl Store {
         let path = self.path_of(name)?;
         let dir = self.profiles_dir();
         create_private_dir(&dir)?;
-        match write_atomic(&path, profile.to_toml().as_bytes(), overwrite) {
+        let text = profile.to_toml();
+        // Never save what `load` would refuse to read back.
+        if text.len() as u64 > PROFILE_LIMIT {
+            return Err(StoreError::TooLarge {
+                name: name.to_string(),
+                size: text.len(),
+            });
+        }
+        if let Some(existing) = self.other_case(name) {
+            return Err(StoreError::CaseClash {
+                name: name.to_string(),
+                existing,
+            });
+        }
+        // A FIFO or device in the store is never written (a FIFO would wait for a reader).
+        crate::fsio::refuse_special(&path).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        remove_stale_temp_files(&dir, STALE_TEMP_AGE);
+        match write_atomic(&path, text.as_bytes(), overwrite) {
             Ok(()) => Ok(path),
             Err(WriteError::Exists { .. }) => Err(StoreError::Exists {
                 name: name.to_string(),
             }),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The name of a saved profile that differs from `name` only in case.
+    fn other_case(&self, name: &str) -> Option<String> {
+        let read = std::fs::read_dir(self.profiles_dir()).ok()?;
+        read.flatten().find_map(|e| {
+            let file = e.file_name();
+            let stem = file.to_str()?.strip_suffix(".toml")?;
+            (stem != name && stem.eq_ignore_ascii_case(name)).then(|| stem.to_string())
+        })
     }
 
     pub fn delete(&self, name: &str) -> Result<PathBuf, StoreError> {
@@ -161,7 +204,7 @@ impl Store {
                 continue; // temp files of an interrupted save, editor backups, ...
             };
             let modified = entry.metadata().and_then(|m| m.modified()).ok();
-            let profile = std::fs::read_to_string(&path)
+            let profile = read_profile_file(&path)
                 .map_err(|source| StoreError::Io {
                     path: path.clone(),
                     source,
@@ -177,6 +220,12 @@ impl Store {
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
+}
+
+/// A profile's text: a regular file (symlinks followed) of at most 1 MiB, so that a FIFO or
+/// a link to a device in the store can neither hang nor exhaust `profile list`.
+fn read_profile_file(path: &Path) -> std::io::Result<String> {
+    read_text(path, PROFILE_LIMIT, "a profile")
 }
 
 /// Parses and validates a profile's text, locating errors in the file.
@@ -206,15 +255,18 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<Profile, Stor
     Ok(p)
 }
 
-/// Names: letters, digits, `-`, `_`, `.`; 1-64 characters; not starting with `.` (so no `..`,
-/// no hidden files); never a path.
+/// Names: letters, digits, `-`, `_`, `.`; 1-64 characters; a letter or digit first (so no
+/// hidden files and nothing a command line reads as an option: `-x`, `--`); no `..`; never a
+/// path; and not a name Windows reserves for a device (`CON`, `nul.x`, any case), which no file
+/// there can have.
 pub fn validate_name(name: &str) -> Result<(), StoreError> {
     let ok = (1..=64).contains(&name.len())
-        && !name.starts_with('.')
+        && name.as_bytes()[0].is_ascii_alphanumeric()
         && !name.contains("..")
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && !is_device_name(name);
     if ok {
         Ok(())
     } else {
@@ -222,6 +274,16 @@ pub fn validate_name(name: &str) -> Result<(), StoreError> {
             name: name.to_string(),
         })
     }
+}
+
+/// Whether Windows takes `NAME.toml` for a device: the part before the first dot is CON, PRN,
+/// AUX, NUL, COM1-9 or LPT1-9, in any case.
+fn is_device_name(name: &str) -> bool {
+    let base = name.split('.').next().unwrap_or(name).to_ascii_uppercase();
+    matches!(base.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (base.len() == 4
+            && (base.starts_with("COM") || base.starts_with("LPT"))
+            && matches!(base.as_bytes()[3], b'1'..=b'9'))
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
@@ -244,7 +306,18 @@ mod tests {
 
     #[test]
     fn names_follow_the_rule() {
-        for ok in ["prod", "prod-eastus2", "a.b_c", "A1", &"x".repeat(64)] {
+        for ok in [
+            "prod",
+            "prod-eastus2",
+            "a.b_c",
+            "A1",
+            &"x".repeat(64),
+            "1st",
+            "console",
+            "com10",
+            "com0",
+            "a-",
+        ] {
             assert!(validate_name(ok).is_ok(), "{ok}");
         }
         for bad in [
@@ -258,6 +331,14 @@ mod tests {
             &"x".repeat(65),
             "a\\b",
             "a\0",
+            "-dash",
+            "--",
+            "_x",
+            "CON",
+            "nul",
+            "Com1",
+            "lpt9.old",
+            "aux.toml",
         ] {
             assert!(validate_name(bad).is_err(), "{bad:?}");
         }

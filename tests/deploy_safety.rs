@@ -229,7 +229,6 @@ fn the_az_script_counts_its_calls_and_says_which_one_failed() {
         &[("RG", "rg"), ("POLICY", "p"), ("AZ_FAIL_AT", "1")],
     );
     assert!(stderr(&failed).contains("nothing was applied"));
-    common::assert_bash_script_ok("azfw-cli", &text);
 }
 
 // ---- 3. one restore file per family ------------------------------------------------------------
@@ -264,11 +263,9 @@ fn iptables_is_ipv4_only_and_ip6tables_ipv6_only() {
 // ---- 4. Terraform: the priority is checked before Azure sees it -----------------------------
 
 #[test]
+#[ignore = "needs terraform: bash .ci/run runs it (cargo test -- --ignored)"]
 fn terraform_rejects_a_group_priority_out_of_range_at_plan_time() {
-    let Some(tf) = common::program("terraform") else {
-        common::missing_validator("terraform");
-        return;
-    };
+    let tf = common::program("terraform").unwrap_or_else(|| common::missing_validator("terraform"));
     let text = common::render("azfw-terraform", &common::full_public()).text;
     // Only the variables: planning them needs no provider, so it works offline.
     let start = text

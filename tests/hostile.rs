@@ -255,8 +255,9 @@ fn output_paths_are_used_exactly_as_given_and_never_interpreted() {
     let o = run(&["-o", &long]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write"));
+    // A missing directory cannot be right: bad input, like a directory as the file.
     let o = run(&["-o", "nope/x.txt"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist"));
     std::fs::write(dir.join("sub/keep.txt"), "keep").unwrap();
     let o = run(&["-o", "keep.txt"]);

@@ -808,3 +808,71 @@ fn the_end_of_a_long_rule_detail_is_reachable_on_a_small_screen() {
         "the end sits at the bottom after End:\n{s}"
     );
 }
+
+/// The write dialog refuses file names with control or bidirectional characters (key mashing
+/// once made `amlfw-squid.con7K|pxw+\u{202e}Od*xs`); the prompt stays open to fix the name.
+#[test]
+fn the_write_dialog_refuses_control_and_bidi_characters_in_file_names() {
+    let mut a = default_app();
+    a.go_to(Step::Export);
+    for bad in [
+        "x\u{202E}Od*xs",
+        "a\u{1b}[2J",
+        "a\u{7f}b",
+        "b\u{2066}c",
+        "c\u{85}d",
+    ] {
+        key(&mut a, KeyCode::Char('w'));
+        assert_eq!(a.modal, Modal::PathPrompt);
+        ctrl(&mut a, 'u');
+        typ(&mut a, bad);
+        let effects = key(&mut a, KeyCode::Enter);
+        assert!(effects.is_empty(), "{bad:?}: {} effects", effects.len());
+        assert_eq!(a.modal, Modal::PathPrompt, "{bad:?}");
+        let status = &a.status.as_ref().unwrap().text;
+        assert!(
+            status.contains("control or bidirectional characters")
+                && !status.chars().any(amlfw::diag::is_unsafe_char),
+            "{bad:?}: {status}"
+        );
+        key(&mut a, KeyCode::Esc);
+    }
+    // Ordinary names, letters of any script included, are written.
+    key(&mut a, KeyCode::Char('w'));
+    ctrl(&mut a, 'u');
+    typ(&mut a, "règles prod.tf");
+    let effects = key(&mut a, KeyCode::Enter);
+    assert!(
+        matches!(&effects[..], [Effect::Write { .. }]),
+        "{effects:?}"
+    );
+}
+
+/// A source or DNS server listed twice (even spelt differently) is refused as it is typed.
+#[test]
+fn the_wizard_refuses_duplicate_and_zero_led_addresses() {
+    let mut a = default_app();
+    a.go_to(Step::Workspace);
+    // Sources is the third field, DNS servers the sixth.
+    for (field, bad) in [
+        (2, "10.0.1.0/24, 10.0.1.0/24"),
+        (2, "10.0.1.5 10.0.1.5/32"),
+        (2, "010.0.1.0/24"),
+        (5, "10.0.0.4, 10.0.0.4"),
+    ] {
+        for _ in 0..field {
+            key(&mut a, KeyCode::Down);
+        }
+        key(&mut a, KeyCode::Enter);
+        typ(&mut a, bad);
+        let err = a.field_errors[field].clone();
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("listed twice") || e.contains("leading zero")),
+            "{bad}: {err:?}"
+        );
+        key(&mut a, KeyCode::Enter);
+        assert!(a.profile.sources.is_empty() && a.profile.aks_dns_servers.is_empty());
+        key(&mut a, KeyCode::Home);
+    }
+}

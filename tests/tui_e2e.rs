@@ -733,10 +733,23 @@ fn a_panic_restores_the_terminal_and_prints_its_message_once() {
     }
 }
 
-/// SIGTERM (kill) and SIGHUP (a closed SSH session) restore the terminal and exit 128+signal.
+/// Every catchable terminating signal restores the terminal (main screen, cursor shown, mouse
+/// reporting and bracketed paste off, cooked mode) and exits 128+signal: SIGTERM (kill),
+/// SIGHUP (a closed SSH session), SIGINT (`kill -INT`: in raw mode Ctrl-C is a key, not a
+/// signal), SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM and a real-time signal.
 #[test]
-fn sigterm_and_sighup_restore_the_terminal() {
-    for (sig, code) in [("TERM", 143), ("HUP", 129)] {
+fn terminating_signals_restore_the_terminal() {
+    for (sig, code) in [
+        ("TERM", 143),
+        ("HUP", 129),
+        ("INT", 130),
+        ("QUIT", 131),
+        ("USR1", 138),
+        ("USR2", 140),
+        ("ALRM", 142),
+        ("VTALRM", 154),
+        ("37", 128 + 37), // SIGRTMIN+3 with glibc
+    ] {
         let cwd = tempfile::tempdir().unwrap();
         let config = tempfile::tempdir().unwrap();
         let mut t = Tui::spawn(&[], 100, 30, cwd.path(), config.path());

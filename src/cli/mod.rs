@@ -7,13 +7,14 @@ mod table;
 
 use amlfw::catalog::Catalog;
 use amlfw::export::{self, ExportError, ExportOptions, Exporter};
-use amlfw::fsio::{write_atomic, WriteError};
+use amlfw::fsio::{read_text, write_atomic, PROFILE_LIMIT, SERVICE_TAGS_LIMIT};
 use amlfw::profile::{line_of_field, Profile, ProfileError};
 use amlfw::rules::{resolve, RuleSet};
 use amlfw::servicetags::{TagError, TagIndex};
 use args::{Command, RulesFormat, Selection};
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A failure with its exit code: 2 for bad input, 1 for anything else.
 #[derive(Debug)]
@@ -37,6 +38,26 @@ impl CliError {
     }
 }
 
+/// Set when a diagnostic could not be written to stderr: the run then exits 1 (the admin did
+/// not see a warning or a note meant for them).
+static STDERR_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Writes one line to stderr: a warning, a note, an error. Text quoted from files and flags
+/// is in it, so control and bidirectional characters are escaped (see `amlfw::diag`). A failed
+/// write is remembered (see `stderr_failed`), never a panic.
+pub fn diag(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let text = amlfw::diag::escape(line);
+    if writeln!(err, "{text}").and_then(|_| err.flush()).is_err() {
+        STDERR_FAILED.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Whether a diagnostic was lost.
+pub fn stderr_failed() -> bool {
+    STDERR_FAILED.load(Ordering::SeqCst)
+}
+
 /// What to do when a selection names no region.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Fallback {
@@ -48,7 +69,7 @@ pub enum Fallback {
 
 /// Reads a profile file, pointing at the line of a bad value.
 pub fn load_profile_file(path: &Path, catalog: &Catalog) -> Result<Profile, CliError> {
-    let text = std::fs::read_to_string(path)
+    let text = read_text(path, PROFILE_LIMIT, "a profile")
         .map_err(|e| CliError::usage(format!("cannot read profile {}: {e}", path.display())))?;
     let at = |e: &ProfileError| match e.field().and_then(|f| line_of_field(&text, f)) {
         Some(line) => format!("{}:{line}: {e}", path.display()),
@@ -165,15 +186,33 @@ fn load_service_tags_keeping(
     path: &Path,
     keep: impl Fn(&str) -> bool,
 ) -> Result<TagIndex, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = read_service_tags(path)?;
+    warn_if_stale(path);
+    TagIndex::from_json_keeping(&text, keep)
+        .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
+}
+
+/// A Service Tags file's text: a regular file of at most 64 MiB (Microsoft's are about 4 MB).
+fn read_service_tags(path: &Path) -> Result<String, CliError> {
+    read_text(path, SERVICE_TAGS_LIMIT, "a Service Tags file").map_err(|e| {
         CliError::usage(format!(
             "cannot read Service Tags file {}: {e}",
             path.display()
         ))
-    })?;
-    warn_if_stale(path);
-    TagIndex::from_json_keeping(&text, keep)
-        .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
+    })
+}
+
+/// Paths that name this process's standard output: written like `-o -`. Renaming over them
+/// would replace a symlink in /dev (as root) and send nothing down the pipe; following them
+/// to a regular file would replace the file the shell redirected to.
+fn is_stdout_path(p: &Path) -> bool {
+    [
+        Path::new("-"),
+        Path::new("/dev/stdout"),
+        Path::new("/dev/fd/1"),
+        Path::new("/proc/self/fd/1"),
+    ]
+    .contains(&p)
 }
 
 /// Warns on stderr when a dated Service Tags file name is more than eight weeks old.
@@ -186,7 +225,7 @@ fn warn_if_stale(path: &Path) {
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
     if let Some(w) = amlfw::servicetags::staleness_warning(&name, today) {
-        eprintln!("warning: {w}");
+        diag(&format!("warning: {w}"));
     }
 }
 
@@ -208,7 +247,7 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
             let text = match format {
                 RulesFormat::Table => {
                     for w in &rs.warnings {
-                        eprintln!("warning: {}", w.message);
+                        diag(&format!("warning: {}", w.message));
                     }
                     table::rules_table(&rs, 100)
                 }
@@ -271,16 +310,16 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
                 .render(&rs, &opts)
                 .map_err(|e| export_error(e, service_tags.as_deref()))?;
             for w in export::warnings_for(&rs, exporter, &out.unexpressed) {
-                eprintln!("warning: {}", w.message);
+                diag(&format!("warning: {}", w.message));
             }
             for u in &out.unexpressed {
-                eprintln!(
+                diag(&format!(
                     "NOT covered by {}: {} ({}): {}",
                     exporter.id(),
                     u.remote,
                     u.rule_id,
                     u.reason
-                );
+                ));
             }
             // Write first: a refused or failed write must not leave a copy behind it.
             match output.as_deref() {
@@ -288,20 +327,24 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
                     return Err(CliError::usage("-o needs a file name (or - for stdout)"))
                 }
                 None => stdout_write(&out.text)?,
-                Some(p) if p == Path::new("-") => stdout_write(&out.text)?,
+                Some(p) if is_stdout_path(p) => stdout_write(&out.text)?,
                 Some(path) => {
-                    write_atomic(path, out.text.as_bytes(), force).map_err(|e| match e {
-                        WriteError::Exists { .. } | WriteError::ReadOnly { .. } => {
+                    // A path that cannot be right (a directory, a missing directory, an
+                    // existing or read-only file without --force, a block device) is bad
+                    // input (2); a failure of the write itself is 1.
+                    write_atomic(path, out.text.as_bytes(), force).map_err(|e| {
+                        if e.is_bad_path() {
                             CliError::usage(e.to_string())
+                        } else {
+                            CliError::failure(e.to_string())
                         }
-                        _ => CliError::failure(e.to_string()),
                     })?;
-                    eprintln!(
+                    diag(&format!(
                         "wrote {} ({} bytes, target {})",
                         path.display(),
                         out.text.len(),
                         exporter.id()
-                    );
+                    ));
                 }
             }
             if copy {
@@ -335,12 +378,7 @@ fn export_error(e: ExportError, service_tags: Option<&Path>) -> CliError {
 pub fn print_tags(service_tags: &Path, tags: &[String]) -> Result<(), CliError> {
     // Only the tags asked for are kept: the others' properties (nearly all of the 4 MB file)
     // are checked as JSON and skipped, without copying their prefixes.
-    let text = std::fs::read_to_string(service_tags).map_err(|e| {
-        CliError::usage(format!(
-            "cannot read Service Tags file {}: {e}",
-            service_tags.display()
-        ))
-    })?;
+    let text = read_service_tags(service_tags)?;
     warn_if_stale(service_tags);
     let index = TagIndex::from_json_keeping(&text, |name| {
         tags.iter().any(|t| t.eq_ignore_ascii_case(name))

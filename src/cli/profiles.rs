@@ -1,7 +1,7 @@
 //! `amlfw profile ...` and `export --copy`: the profile store and the clipboard from the CLI.
 
 use super::args::ProfileCommand;
-use super::{build_profile, stdout_write, CliError, Fallback};
+use super::{build_profile, diag, stdout_write, CliError, Fallback};
 use amlfw::catalog::Catalog;
 use amlfw::clipboard::{self, Clipboard, ClipboardError, Mode};
 use amlfw::store::{Store, StoreError};
@@ -18,7 +18,18 @@ pub fn store_error(e: StoreError) -> CliError {
         StoreError::BadName { .. }
         | StoreError::NotFound { .. }
         | StoreError::Exists { .. }
+        | StoreError::CaseClash { .. }
+        | StoreError::TooLarge { .. }
         | StoreError::Invalid { .. } => CliError::usage(e.to_string()),
+        // Not a regular file, or too large: the store holds something a profile cannot be.
+        StoreError::Io { ref source, .. }
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData
+            ) =>
+        {
+            CliError::usage(e.to_string())
+        }
         _ => CliError::failure(e.to_string()),
     }
 }
@@ -28,13 +39,7 @@ pub fn run(action: ProfileCommand, catalog: &Catalog) -> Result<(), CliError> {
     match action {
         ProfileCommand::Path => stdout_write(&format!("{}\n", store.profiles_dir().display())),
         ProfileCommand::Show { name } => {
-            let path = store.path_of(&name).map_err(store_error)?;
-            let text = std::fs::read_to_string(&path).map_err(|_| {
-                store_error(StoreError::NotFound {
-                    name: name.clone(),
-                    dir: store.profiles_dir(),
-                })
-            })?;
+            let (path, text) = store.read(&name).map_err(store_error)?;
             stdout_write(&text)?;
             // Show prints the file even when it is broken, then says what is wrong.
             amlfw::store::parse(&path, &text, catalog).map_err(store_error)?;
@@ -48,12 +53,12 @@ pub fn run(action: ProfileCommand, catalog: &Catalog) -> Result<(), CliError> {
             amlfw::store::validate_name(&name).map_err(store_error)?;
             let profile = build_profile(&selection, catalog, Fallback::RequireRegion)?;
             let path = store.save(&name, &profile, force).map_err(store_error)?;
-            eprintln!("saved profile {name} to {}", path.display());
+            diag(&format!("saved profile {name} to {}", path.display()));
             Ok(())
         }
         ProfileCommand::Delete { name } => {
             let path = store.delete(&name).map_err(store_error)?;
-            eprintln!("deleted profile {name} ({})", path.display());
+            diag(&format!("deleted profile {name} ({})", path.display()));
             Ok(())
         }
         ProfileCommand::List { json } => list(&store, catalog, json),
@@ -64,7 +69,7 @@ fn list(store: &Store, catalog: &Catalog, json: bool) -> Result<(), CliError> {
     let entries = store.list(catalog).map_err(store_error)?;
     for e in &entries {
         if let Err(err) = &e.profile {
-            eprintln!("warning: {err}");
+            diag(&format!("warning: {err}"));
         }
     }
     if json {
@@ -161,9 +166,9 @@ pub fn copy_export(text: &str, target: &str, flag: Option<Mode>) -> Result<(), C
     let mut cb = Clipboard::new(mode);
     match cb.copy_and_wait(text, COPY_WAIT) {
         Ok(c) => {
-            eprintln!("{}", c.describe(text.len(), target));
+            diag(&c.describe(text.len(), target));
             if c == clipboard::Copied::System {
-                eprintln!("note: on X11/Wayland the copy outlives amlfw only if a clipboard manager took it within {} s", COPY_WAIT.as_secs());
+                diag(&format!("note: on X11/Wayland the copy outlives amlfw only if a clipboard manager took it within {} s", COPY_WAIT.as_secs()));
             }
             Ok(())
         }

@@ -175,12 +175,18 @@ impl Field {
                 for s in &v {
                     profile::parse_source(s).map_err(|e| format!("{s}: {e}"))?;
                 }
+                if let Some((s, e)) = profile::duplicate(&v, profile::parse_source) {
+                    return Err(format!("{s}: {e}"));
+                }
                 p.sources = v;
             }
             Field::DnsServers => {
                 let v = list(text);
                 for s in &v {
                     profile::parse_dns_server(s).map_err(|e| format!("{s}: {e}"))?;
+                }
+                if let Some((s, e)) = profile::duplicate(&v, profile::parse_dns_server) {
+                    return Err(format!("{s}: {e}"));
                 }
                 p.aks_dns_servers = v;
             }
@@ -989,6 +995,18 @@ impl<'c> App<'c> {
                 let path = self.path_input.value().trim().to_string();
                 if path.is_empty() {
                     self.say(Level::Warn, "type a file name, or Esc to cancel");
+                    return Vec::new();
+                }
+                // Typed by accident (key mashing, a paste), they would hide the file's real
+                // name in every listing; nobody means them in a file name.
+                if path.chars().any(crate::diag::is_unsafe_char) {
+                    self.say(
+                        Level::Error,
+                        format!(
+                            "the file name '{}' holds control or bidirectional characters: not written",
+                            crate::diag::escape(&path)
+                        ),
+                    );
                     return Vec::new();
                 }
                 self.modal = Modal::None;

@@ -11,7 +11,7 @@ pub mod view;
 
 use crate::catalog::Catalog;
 use crate::clipboard::{Clipboard, Mode as ClipboardMode};
-use crate::fsio::{write_atomic, WriteError};
+use crate::fsio::{write_atomic_no_wait, WriteError};
 use crate::profile::Profile;
 use crate::servicetags::TagIndex;
 use crate::store::{Store, StoreError};
@@ -84,19 +84,6 @@ fn install_panic_hook() {
         restore_terminal();
         previous(info);
     }));
-}
-
-/// SIGTERM and SIGHUP (a closed SSH session) restore the terminal and exit.
-fn install_signal_handlers() {
-    use signal_hook::consts::{SIGHUP, SIGTERM};
-    if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]) {
-        std::thread::spawn(move || {
-            if let Some(sig) = signals.forever().next() {
-                restore_terminal();
-                std::process::exit(128 + sig);
-            }
-        });
-    }
 }
 
 fn to_msg(ev: Event) -> Option<Msg> {
@@ -206,7 +193,8 @@ fn perform(io: &mut Io, effect: Effect) -> Option<Option<Msg>> {
             overwrite,
             target,
         } => Some(Some(
-            match write_atomic(&path, text.as_bytes(), overwrite) {
+            // A FIFO nobody reads is an error here, not a frozen screen.
+            match write_atomic_no_wait(&path, text.as_bytes(), overwrite) {
                 Ok(()) => Msg::Written {
                     path,
                     bytes: text.len(),
@@ -259,7 +247,8 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
         clipboard: None,
     };
     install_panic_hook();
-    install_signal_handlers();
+    // Every terminating signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT, ...) restores the terminal.
+    crate::signals::install();
     let guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
@@ -280,7 +269,9 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
     if std::env::var_os("AMLFW_EXIT_AFTER_FIRST_FRAME").is_some() {
         let elapsed = launched.elapsed();
         drop(guard);
-        eprintln!(
+        // A diagnostic line: a closed or full stderr is no reason to fail (or panic).
+        let _ = writeln!(
+            io::stderr(),
             "first frame after {:.3} ms (from the start of main)",
             elapsed.as_secs_f64() * 1000.0
         );

@@ -207,18 +207,17 @@ pub fn hostile_full_public(name_prefix: &str, edits: &[(Pick<'_>, Field, &str)])
 
 // ---- external validators --------------------------------------------------------------
 
-/// Whether CI demands every validator (set by .ci/run).
-pub fn validators_required() -> bool {
-    std::env::var_os("AMLFW_REQUIRE_VALIDATORS").is_some_and(|v| !v.is_empty() && v != "0")
-}
+// Every test that runs an external validator is marked `#[ignore = "needs ..."]`: a plain
+// `cargo test` lists it as ignored, with the reason, in cargo's own summary, instead of
+// passing without having checked anything. `bash .ci/run` installs the validators and runs
+// the ignored tests too (`cargo test -- --ignored`); there, a missing validator is a failure.
 
-/// Call when a validator is missing: fails under AMLFW_REQUIRE_VALIDATORS, else says loudly
-/// that the check was skipped. Returns so the test can `return` early.
-pub fn missing_validator(what: &str) {
-    if validators_required() {
-        panic!("validator {what} is missing and AMLFW_REQUIRE_VALIDATORS is set (run .ci/run to install it)");
-    }
-    eprintln!("\n*** SKIPPED: validator {what} is not installed; this check did NOT run. Run .ci/run (or set AMLFW_REQUIRE_VALIDATORS=1 to make this a failure) ***\n");
+/// Fails the test: the validator it needs is not installed. Only ignored tests call
+/// validators, so this runs only when someone asked for these checks.
+pub fn missing_validator(what: &str) -> ! {
+    panic!(
+        "validator {what} is not installed, and this test needs it (a plain `cargo test` skips it as ignored; `bash .ci/run` installs the validators, as root on Debian)"
+    );
 }
 
 /// A program on PATH (or None).
@@ -277,12 +276,10 @@ fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 }
 
 /// Checks that `terraform fmt -check` accepts `text` as written (no user CLI config).
-/// Returns false when terraform is missing: that goes through missing_validator, which
-/// panics under AMLFW_REQUIRE_VALIDATORS and otherwise reports the skip.
-pub fn terraform_fmt_ok(label: &str, text: &str) -> bool {
+/// Needs terraform (see missing_validator).
+pub fn terraform_fmt_ok(label: &str, text: &str) {
     let Some(tf) = program("terraform") else {
         missing_validator("terraform");
-        return false;
     };
     let mut cmd = Command::new(tf);
     cmd.args(["fmt", "-check", "-"])
@@ -294,16 +291,14 @@ pub fn terraform_fmt_ok(label: &str, text: &str) -> bool {
         lossy(&o.stdout),
         lossy(&o.stderr)
     );
-    true
 }
 
 /// Runs `code` (a `python -c` program that reads `text` on stdin and prints JSON) with the
-/// venv's python, which must import `module`; `validator` names it in messages. None when
-/// the module is missing (via missing_validator: a failure under AMLFW_REQUIRE_VALIDATORS).
-fn venv_python_json(module: &str, validator: &str, code: &str, text: &str) -> Option<Value> {
+/// venv's python, which must import `module`; `validator` names it in messages (and in the
+/// failure when it is missing).
+fn venv_python_json(module: &str, validator: &str, code: &str, text: &str) -> Value {
     let Some(py) = venv_python_with(module) else {
         missing_validator(validator);
-        return None;
     };
     let o = run_with_stdin(Command::new(py).args(["-c", code]), text);
     assert!(
@@ -312,19 +307,17 @@ fn venv_python_json(module: &str, validator: &str, code: &str, text: &str) -> Op
         lossy(&o.stderr)
     );
     let doc = serde_json::from_slice(&o.stdout);
-    Some(doc.unwrap_or_else(|e| panic!("{validator} printed no JSON: {e}")))
+    doc.unwrap_or_else(|e| panic!("{validator} printed no JSON: {e}"))
 }
 
 /// `text` parsed by python-hcl2, as JSON (string tokens keep their quotes and escapes).
-/// None when python-hcl2 is missing (see venv_python_json for the skip rule).
-pub fn hcl2_json(text: &str) -> Option<Value> {
+pub fn hcl2_json(text: &str) -> Value {
     let code = "import hcl2,json,sys; print(json.dumps(hcl2.load(sys.stdin)))";
     venv_python_json("hcl2", "python-hcl2", code, text)
 }
 
 /// `text` parsed by pycep-parser, as JSON (string contents kept as written).
-/// None when pycep-parser is missing (see venv_python_json for the skip rule).
-pub fn pycep_json(text: &str) -> Option<Value> {
+pub fn pycep_json(text: &str) -> Value {
     let code = "from pycep import BicepParser; import json,sys; print(json.dumps(BicepParser().parse(text=sys.stdin.read()), default=str))";
     venv_python_json("pycep", "pycep-parser", code, text)
 }
@@ -332,15 +325,13 @@ pub fn pycep_json(text: &str) -> Option<Value> {
 // ---- shell scripts -----------------------------------------------------------------------
 
 /// Checks a bash script: `bash -n` must accept it, and `shellcheck -s bash` must report
-/// nothing. shellcheck missing -> missing_validator (a failure under
-/// AMLFW_REQUIRE_VALIDATORS); the bash -n check runs regardless.
+/// nothing. Needs shellcheck (see missing_validator).
 pub fn assert_bash_script_ok(label: &str, text: &str) {
     let (_d, path) = temp_file("script.sh", text);
     let o = Command::new("bash").arg("-n").arg(&path).output().unwrap();
     assert!(o.status.success(), "{label}: bash -n: {}", lossy(&o.stderr));
     let Some(sc) = program("shellcheck") else {
         missing_validator("shellcheck");
-        return;
     };
     let o = Command::new(sc)
         .args(["-s", "bash"])
