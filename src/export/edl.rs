@@ -37,8 +37,7 @@
 use super::iptables::plan;
 use super::text::{comment_block, is_host_pattern};
 use super::{
-    header_lines, unexpressed_non_fqdn, Export, ExportError, ExportOptions, Exporter, Family,
-    TagsUse, Unexpressed,
+    header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
 };
 use crate::model::{Kind, PortRange, Protocol};
 use crate::rules::{Rule, RuleSet};
@@ -130,6 +129,15 @@ impl Exporter for EdlIp {
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let ip = plan(self.id(), rules, opts)?;
         let mut unexpressed = ip.unexpressed.clone();
+        for u in &mut unexpressed {
+            if rules
+                .rules
+                .iter()
+                .any(|r| *r.id == u.rule_id && r.kind != Kind::Route)
+            {
+                u.reason = "a host name: an IP list holds addresses only; use the edl-url target (web hosts) or an FQDN address object".into();
+            }
+        }
         for r in &ip.inbound {
             unexpressed.push(Unexpressed {
                 rule_id: r.rule.id.to_string(),
@@ -177,6 +185,11 @@ impl Exporter for EdlIp {
 /// `edl-url`: every HTTP/HTTPS host rule in PAN-OS URL list syntax.
 pub struct EdlUrl;
 
+/// An IP address or CIDR (not a host name).
+fn is_address(s: &str) -> bool {
+    s.parse::<IpNet>().is_ok() || s.parse::<std::net::IpAddr>().is_ok()
+}
+
 /// A host rule's URL-list entry: `host/` or `*.domain/` (see the module comment); `None` when
 /// the pattern has no URL-list form.
 pub fn url_entry(host: &str) -> Option<String> {
@@ -206,16 +219,38 @@ impl Exporter for EdlUrl {
         "Ports (the header names the rule's ports; rules needing others are listed), IP and service-tag rules, non-HTTP host rules, routes"
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
-        let mut unexpressed = unexpressed_non_fqdn(rules, |r| {
-            match r.kind {
-            Kind::Network => "not web traffic: URL filtering sees HTTP and HTTPS only; allow it by address (edl-ip, or an FQDN address object)".into(),
-            Kind::Route => "a route, not a filter rule (udr-* targets)".into(),
-            _ => "an address or service tag, not a URL: use the edl-ip target".into(),
-        }
-        });
+        let host = |r: &Rule| {
+            r.kind == Kind::FqdnApp || (r.kind == Kind::Network && !is_address(&r.remote))
+        };
+        let mut unexpressed: Vec<Unexpressed> = rules
+            .rules
+            .iter()
+            .filter(|r| !host(r))
+            .map(|r| Unexpressed {
+                rule_id: r.id.to_string(),
+                remote: r.remote.to_string(),
+                reason: match r.kind {
+                    Kind::Route => "a route, not a filter rule (udr-* targets)".into(),
+                    _ => "an address or service tag, not a URL: use the edl-ip target".into(),
+                },
+            })
+            .collect();
         let mut entries: Vec<String> = Vec::new();
         let (mut fits, mut others) = (Vec::new(), Vec::new());
-        for r in rules.rules.iter().filter(|r| r.kind == Kind::FqdnApp) {
+        for r in rules.rules.iter().filter(|r| host(r)) {
+            let ports = web_ports(r);
+            // URL filtering sees HTTP and HTTPS only: a non-web host rule has no place here.
+            if r.kind == Kind::Network && ports.is_none() {
+                unexpressed.push(Unexpressed {
+                    rule_id: r.id.to_string(),
+                    remote: r.remote.to_string(),
+                    reason: format!(
+                        "not web traffic ({}): URL filtering sees HTTP and HTTPS only; allow it by address (an FQDN address object)",
+                        r.ports_label()
+                    ),
+                });
+                continue;
+            }
             let Some(e) = url_entry(&r.remote) else {
                 unexpressed.push(Unexpressed {
                     rule_id: r.id.to_string(),
@@ -229,7 +264,7 @@ impl Exporter for EdlUrl {
             if !entries.contains(&e) {
                 entries.push(e);
             }
-            match web_ports(r) {
+            match ports {
                 Some(p) => fits.extend(p),
                 None => others.push(r),
             }
