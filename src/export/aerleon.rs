@@ -170,13 +170,13 @@ impl Exporter for Aerleon {
     fn is_multi_file(&self) -> bool {
         true
     }
-    /// Every file one after the other, each under a `# ==> path <==` line (a preview; the CLI
-    /// writes `render_files` into a directory).
+    /// Every file one after the other as one YAML stream, each document under a
+    /// `# ==> path <==` line (a preview; the CLI writes `render_files` into a directory).
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let set = render_dir(rules, opts, &[])?;
         let mut text = String::new();
         for (path, body) in &set.files {
-            let _ = writeln!(text, "# ==> {path} <==");
+            let _ = writeln!(text, "---\n# ==> {path} <==");
             text.push_str(body);
             text.push('\n');
         }
