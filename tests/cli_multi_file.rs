@@ -119,3 +119,43 @@ fn targets_lists_the_third_party_targets() {
     let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains("needs -o DIR"), "{out}");
 }
+
+/// The wizard shows the aerleon files as a preview but does not write them as one file.
+#[test]
+fn the_wizard_sends_multi_file_targets_to_the_cli() {
+    use amlfw::tui::app::{App, Modal, Msg, Step};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let tags = common::service_tags(amlfw::Cloud::Public);
+    let mut a = App::new(
+        common::catalog(),
+        amlfw::Profile::builtin_default(),
+        Some(tags),
+        (120, 40),
+        amlfw::tui::theme::Theme { mono: true },
+    );
+    a.go_to(Step::Export);
+    let i = export_index("aerleon");
+    let key = |a: &mut App, c| a.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+    while a.target_nav.cursor < i {
+        key(&mut a, KeyCode::Down);
+    }
+    let preview = a.export_view.as_ref().unwrap().result.as_ref().unwrap();
+    assert!(
+        preview.text.contains("# ==> def/networks.yaml <=="),
+        "the preview shows every file"
+    );
+    assert!(key(&mut a, KeyCode::Char('w')).is_empty());
+    assert_eq!(a.modal, Modal::None, "no file prompt");
+    let status = &a.status.as_ref().unwrap().text;
+    assert!(
+        status.contains("amlfw export -t aerleon -o DIR"),
+        "{status}"
+    );
+}
+
+fn export_index(id: &str) -> usize {
+    amlfw::export::targets()
+        .iter()
+        .position(|t| t.id() == id)
+        .unwrap()
+}

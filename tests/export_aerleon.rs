@@ -364,3 +364,57 @@ fn unknown_platforms_are_refused() {
         .to_string();
     assert!(e.contains("checkpoint") && e.contains("paloalto"), "{e}");
 }
+
+#[test]
+fn hostile_text_stays_inside_its_yaml_string() {
+    let Some(py) = common::venv_python_with("yaml") else {
+        return missing_validator("PyYAML (in the aerleon venv)");
+    };
+    let evil = "x\"\n      - name: evil\n        action: accept # \u{2028}\\";
+    let rs = common::hostile_full_public(
+        "aml",
+        &[(
+            common::Pick::Kind(Kind::ServiceTag),
+            common::Field::Purpose,
+            evil,
+        )],
+    );
+    let set = files(&rs, &["paloalto"]);
+    let d = tempfile::tempdir().unwrap();
+    amlfw::fsio::write_dir_atomic(&d.path().join("in"), &set.files, false).unwrap();
+    let script = "import sys, yaml, json\n\
+        p = yaml.safe_load(open(sys.argv[1]))\n\
+        terms = [t for f in p['filters'] for t in f['terms']]\n\
+        print(json.dumps([[t['name'], t['comment']] for t in terms]))";
+    let out = Command::new(py)
+        .args(["-c", script])
+        .arg(d.path().join("in").join(aerleon::POLICY_FILE))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let terms: Vec<(String, String)> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        terms.iter().all(|(n, _)| n != "evil"),
+        "a value became a term"
+    );
+    let first = rs
+        .rules
+        .iter()
+        .find(|r| r.kind == Kind::ServiceTag)
+        .unwrap();
+    let (_, comment) = terms
+        .iter()
+        .find(|(_, c)| c.starts_with(&format!("{}:", first.id)))
+        .unwrap();
+    // One line (control characters become spaces), everything else kept.
+    assert!(comment.contains("x\"       - name: evil"), "{comment}");
+    assert!(
+        comment.contains("# \u{2028}\\"),
+        "escaped and read back: {comment}"
+    );
+    assert!(!comment.contains('\n'));
+}
