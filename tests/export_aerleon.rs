@@ -418,3 +418,20 @@ fn hostile_text_stays_inside_its_yaml_string() {
     );
     assert!(!comment.contains('\n'));
 }
+
+#[test]
+fn the_aerleon_version_named_in_the_policy_is_the_one_ci_installs() {
+    let req =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/requirements.txt"))
+            .unwrap();
+    let pin = format!("aerleon=={}", aerleon::AERLEON_VERSION);
+    assert!(
+        req.lines().any(|l| l.trim() == pin),
+        "{pin} not in .ci/requirements.txt"
+    );
+    let policy = &files(&per_cloud_profiles()[0].1, &[]).files[0].1;
+    assert!(policy.contains(&format!(
+        "checked with aerleon {}",
+        aerleon::AERLEON_VERSION
+    )));
+}

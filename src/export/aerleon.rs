@@ -37,6 +37,9 @@ pub const NETWORKS_FILE: &str = "def/networks.yaml";
 /// The service definitions.
 pub const SERVICES_FILE: &str = "def/services.yaml";
 
+/// The aerleon release the tests run (pinned in .ci/requirements.txt).
+pub const AERLEON_VERSION: &str = "1.18.0";
+
 /// Longest term name: aerleon's iptables generator refuses names over 24 characters
 /// (`_TERM_MAX_LENGTH`), the shortest limit of the platforms listed here.
 const TERM_MAX: usize = 24;
@@ -376,8 +379,7 @@ pub fn render_dir(
     let mut head = header_lines(rules, target, opts, &unexpressed);
     head.push(String::new());
     head.push(format!(
-        "Generate: aclgen --base_directory DIR/policies --definitions_directory DIR/def --output_directory OUT (aerleon {}+)",
-        "1.18"
+        "Generate: aclgen --base_directory DIR/policies --definitions_directory DIR/def --output_directory OUT (checked with aerleon {AERLEON_VERSION})"
     ));
     head.push(format!(
         "Platforms: {}. Zones, filter names and hooks in the headers are placeholders: adjust them to your device.",
