@@ -1,7 +1,8 @@
 //! The aerleon target, checked by aerleon itself: its `aclgen` (pinned in .ci/requirements.txt,
 //! in the validators' venv) must generate every platform below from amlfw's directory for the
 //! public, usgov and china profiles, and its iptables output must allow exactly what amlfw's own
-//! `iptables` target allows (same sources, destinations, protocols and ports).
+//! `iptables` (IPv4) and `ip6tables` (IPv6, the policy's header switched to `inet6`) targets
+//! allow: same sources, destinations, protocols and ports.
 
 mod common;
 
@@ -9,7 +10,7 @@ use amlfw::export::{self, aerleon, ExportOptions, FileSet};
 use amlfw::rules::RuleSet;
 use amlfw::Kind;
 use common::{missing_validator, per_cloud_profiles, service_tags, venv};
-use ipnet::{IpNet, Ipv4Net};
+use ipnet::IpNet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -178,23 +179,26 @@ fn merge(v: &mut Vec<(u16, u16)>) {
     *v = out;
 }
 
-/// The complement check: `returned` and `kept` together cover the IPv4 space exactly once.
-fn complement_of(returned: &[Ipv4Net], kept: &[Ipv4Net]) -> bool {
-    let size = |n: &Ipv4Net| 1u64 << (32 - n.prefix_len());
-    let total: u64 = returned.iter().chain(kept).map(size).sum();
-    let all: Vec<IpNet> = returned.iter().chain(kept).map(|n| IpNet::V4(*n)).collect();
-    total == 1u64 << 32 && IpNet::aggregate(&all) == vec!["0.0.0.0/0".parse::<IpNet>().unwrap()]
+/// The complement check: the RETURNed networks and `kept` do not overlap and together cover
+/// the whole address family, so "not RETURNed" is exactly `kept`.
+fn complement_of(returned: &[IpNet], kept: &[IpNet]) -> bool {
+    let overlap = returned
+        .iter()
+        .any(|r| kept.iter().any(|k| r.contains(k) || k.contains(r)));
+    let all: Vec<IpNet> = returned.iter().chain(kept).copied().collect();
+    let whole = IpNet::aggregate(&all);
+    !overlap && whole.len() == 1 && whole[0].prefix_len() == 0
 }
 
 /// Parses iptables-restore text. Sources or destinations that aerleon writes as RETURN rules
 /// for the complement are checked against `local` and replaced by it.
-fn allowed(text: &str, local: &[Ipv4Net]) -> Allowed {
+fn allowed(text: &str, local: &[IpNet]) -> Allowed {
     let lines: Vec<Vec<String>> = text
         .lines()
         .filter(|l| l.starts_with("-A "))
         .map(tokens)
         .collect();
-    let mut returns: BTreeMap<&str, (Vec<Ipv4Net>, Vec<Ipv4Net>)> = BTreeMap::new();
+    let mut returns: BTreeMap<&str, (Vec<IpNet>, Vec<IpNet>)> = BTreeMap::new();
     for t in lines.iter().filter(|t| arg(t, "-j") == Some("RETURN")) {
         let e = returns.entry(&t[1]).or_default();
         if let Some(s) = arg(t, "-s") {
@@ -206,7 +210,7 @@ fn allowed(text: &str, local: &[Ipv4Net]) -> Allowed {
     }
     let any = vec!["any".to_string()];
     let locals: Vec<String> = local.iter().map(|n| n.to_string()).collect();
-    let side = |given: Option<&str>, ret: Option<&Vec<Ipv4Net>>| -> Vec<String> {
+    let side = |given: Option<&str>, ret: Option<&Vec<IpNet>>| -> Vec<String> {
         match (given, ret) {
             (Some(x), _) => vec![x.to_string()],
             (None, Some(r)) if !r.is_empty() => {
@@ -237,36 +241,59 @@ fn allowed(text: &str, local: &[Ipv4Net]) -> Allowed {
     out
 }
 
-#[test]
-fn aerleon_iptables_allows_what_amlfw_iptables_allows() {
+/// Compares aerleon's iptables output with amlfw's target of the same family: `iptables`
+/// (IPv4, the policy's `inet` header) and `ip6tables` (IPv6, the same policy with `inet6`).
+fn compare_iptables(v6: bool) {
     let Some(aclgen) = aclgen() else {
         return missing_validator("aerleon (aclgen)");
     };
+    let mut compared = 0;
     for (name, rs) in per_cloud_profiles() {
-        let local: Vec<Ipv4Net> = rs
+        let local: Vec<IpNet> = rs
             .settings
             .sources
             .iter()
-            .filter_map(|n| match n {
-                IpNet::V4(n) => Some(*n),
-                IpNet::V6(_) => None,
-            })
+            .filter(|n| matches!(n, IpNet::V6(_)) == v6)
+            .copied()
             .collect();
-        let (_keep, out) = generate(&files(&rs, &["iptables"]), &aclgen);
+        let mut set = files(&rs, &["iptables"]);
+        if v6 {
+            let policy = &mut set.files[0].1;
+            assert!(policy.contains("-OUT inet\""), "the iptables header");
+            *policy = policy
+                .replace("-OUT inet\"", "-OUT inet6\"")
+                .replace("-IN inet\"", "-IN inet6\"");
+        }
+        let (_keep, out) = generate(&set, &aclgen);
         let theirs = allowed(&std::fs::read_to_string(out.join("amlfw")).unwrap(), &local);
-        let ours = allowed(&common::render("iptables", &rs).text, &local);
-        assert!(!ours.is_empty(), "{name}: amlfw's iptables allows nothing?");
+        let target = if v6 { "ip6tables" } else { "iptables" };
+        let ours = allowed(&common::render(target, &rs).text, &local);
+        compared += ours.len();
         let (a, b): (BTreeSet<_>, BTreeSet<_>) = (ours.keys().collect(), theirs.keys().collect());
         let only_ours: Vec<_> = a.difference(&b).take(5).collect();
         let only_theirs: Vec<_> = b.difference(&a).take(5).collect();
         assert!(
             only_ours.is_empty() && only_theirs.is_empty(),
-            "{name}: address/protocol sets differ: only amlfw {only_ours:?}, only aerleon {only_theirs:?}"
+            "{name} {target}: address/protocol sets differ: only amlfw {only_ours:?}, only aerleon {only_theirs:?}"
         );
         for (k, v) in &ours {
-            assert_eq!(v, &theirs[k], "{name}: ports of {k:?}");
+            assert_eq!(v, &theirs[k], "{name} {target}: ports of {k:?}");
         }
     }
+    assert!(
+        compared > 100,
+        "too little compared ({compared}): the profiles lost their rules?"
+    );
+}
+
+#[test]
+fn aerleon_iptables_allows_what_amlfw_iptables_allows() {
+    compare_iptables(false);
+}
+
+#[test]
+fn aerleon_ip6tables_allows_what_amlfw_ip6tables_allows() {
+    compare_iptables(true);
 }
 
 #[test]
