@@ -355,10 +355,19 @@ pub fn render_dir(
                 });
                 continue;
             }
-            let (token, label) = match tag {
+            let (base, label) = match tag {
                 Some(t) => (net_token("", t), t.clone()),
                 None => (net_token("ADDR_", &rule.remote), rule.remote.to_string()),
             };
+            // Two names that differ only in punctuation get distinct tokens.
+            let mut token = base.clone();
+            let mut n = 1;
+            while networks.get(&token).is_some_and(|(l, _)| *l != label)
+                || (sources_net.as_deref() == Some(token.as_str()))
+            {
+                n += 1;
+                token = format!("{base}_{n}");
+            }
             networks.entry(token.clone()).or_insert((label, p));
             index += 1;
             specs.push((index, rule, &r.l4, token, dir == "out"));
