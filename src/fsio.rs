@@ -39,6 +39,8 @@ pub enum WriteError {
     /// replace.
     #[error("cannot write {path}: it is {kind}; amlfw writes regular files, FIFOs and character devices only")]
     Special { path: PathBuf, kind: &'static str },
+    #[error("{path} is a directory that is not empty (use --force to replace it)")]
+    NotEmpty { path: PathBuf },
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
@@ -451,6 +453,108 @@ pub fn remove_stale_temp_files(dir: &Path, age: Duration) -> usize {
     removed
 }
 
+/// Writes `files` (relative path, text) as the directory `dir`, near atomically: they are
+/// written into a new temporary directory beside `dir`, flushed, and that directory is renamed
+/// to `dir`. A directory already there is refused unless it is empty or `overwrite` is set;
+/// then it is moved aside first and removed after the rename. An error leaves `dir` as it was
+/// (the only window is between the two renames, where `dir` is briefly absent).
+pub fn write_dir_atomic(
+    dir: &Path,
+    files: &[(String, String)],
+    overwrite: bool,
+) -> Result<(), WriteError> {
+    let io_err = |source| WriteError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let parent = match dir.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !parent.is_dir() {
+        return Err(WriteError::NoDirectory {
+            path: dir.to_path_buf(),
+            dir: parent,
+        });
+    }
+    let existing = match fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => true,
+        Ok(_) => {
+            return Err(io_err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "it exists and is not a directory",
+            )))
+        }
+        Err(_) => false,
+    };
+    if existing && !overwrite && fs::read_dir(dir).map_err(io_err)?.next().is_some() {
+        return Err(WriteError::NotEmpty {
+            path: dir.to_path_buf(),
+        });
+    }
+    for (rel, _) in files {
+        let p = Path::new(rel);
+        let plain = p
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !plain || rel.is_empty() {
+            return Err(io_err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{rel}: not a plain relative path"),
+            )));
+        }
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix(".amlfw-")
+        .suffix(".tmp")
+        .tempdir_in(&parent)
+        .map_err(io_err)?;
+    #[cfg(unix)]
+    {
+        // A directory like any other the user makes (tempdir's default, 0700, would surprise).
+        use std::os::unix::fs::PermissionsExt;
+        let _ = fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755));
+    }
+    for (rel, text) in files {
+        let path = tmp.path().join(rel);
+        if let Some(d) = path.parent() {
+            fs::create_dir_all(d).map_err(io_err)?;
+        }
+        let mut f = fs::File::create(&path).map_err(io_err)?;
+        f.write_all(text.as_bytes()).map_err(io_err)?;
+        f.sync_all().map_err(io_err)?;
+    }
+    let new = tmp.keep();
+    let aside = if existing {
+        let old = tempfile::Builder::new()
+            .prefix(".amlfw-old-")
+            .tempdir_in(&parent)
+            .map_err(io_err)?
+            .keep();
+        // rename onto an empty directory replaces it (POSIX).
+        if let Err(e) = fs::rename(dir, &old) {
+            let _ = fs::remove_dir_all(&new);
+            let _ = fs::remove_dir(&old);
+            return Err(io_err(e));
+        }
+        Some(old)
+    } else {
+        None
+    };
+    if let Err(e) = fs::rename(&new, dir) {
+        if let Some(old) = &aside {
+            let _ = fs::rename(old, dir);
+        }
+        let _ = fs::remove_dir_all(&new);
+        return Err(io_err(e));
+    }
+    if let Some(old) = aside {
+        let _ = fs::remove_dir_all(old);
+    }
+    sync_dir(&parent);
+    Ok(())
+}
+
 /// Flushes a directory entry (rename) to disk. Best effort: not every platform allows it.
 fn sync_dir(dir: &Path) {
     #[cfg(unix)]
@@ -514,6 +618,35 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"keep");
         let e = write_atomic(d.path(), b"x", true).unwrap_err().to_string();
         assert!(e.contains("directory"), "{e}");
+    }
+
+    #[test]
+    fn directories_are_written_whole_and_not_over_a_non_empty_one() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("out");
+        let files = vec![
+            ("a/one.yaml".to_string(), "1".to_string()),
+            ("two.yaml".to_string(), "2".to_string()),
+        ];
+        write_dir_atomic(&out, &files, false).unwrap();
+        assert_eq!(fs::read_to_string(out.join("a/one.yaml")).unwrap(), "1");
+        let again = vec![("three.yaml".to_string(), "3".to_string())];
+        assert!(matches!(
+            write_dir_atomic(&out, &again, false),
+            Err(WriteError::NotEmpty { .. })
+        ));
+        assert!(out.join("two.yaml").exists(), "refused: left as it was");
+        write_dir_atomic(&out, &again, true).unwrap();
+        assert!(!out.join("two.yaml").exists(), "replaced whole");
+        assert_eq!(fs::read_to_string(out.join("three.yaml")).unwrap(), "3");
+        // An empty directory is taken without --force; nothing is left beside it.
+        let empty = d.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        write_dir_atomic(&empty, &again, false).unwrap();
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 2);
+        let bad = vec![("../x".to_string(), String::new())];
+        assert!(write_dir_atomic(&d.path().join("b"), &bad, false).is_err());
+        assert!(!d.path().join("x").exists() && !d.path().join("b").exists());
     }
 
     #[test]

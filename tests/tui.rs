@@ -802,9 +802,10 @@ fn the_end_of_a_long_rule_detail_is_reachable_on_a_small_screen() {
         .rev()
         .find(|l| l.contains('│'))
         .unwrap();
-    // The detail ends with squid's reason, wrapped: its last words are on that row.
+    // The detail ends with the last target's (edl-url's) reason, wrapped: its last words are
+    // on that row.
     assert!(
-        above.contains("--service-tags)"),
+        above.contains("the edl-ip target"),
         "the end sits at the bottom after End:\n{s}"
     );
 }

@@ -47,12 +47,17 @@ pub enum Command {
         /// Target id, e.g. azfw-policy-arm, nsg-cli, iptables.
         #[arg(long, short = 't')]
         target: String,
-        /// Output file; `-` or none writes to stdout.
+        /// Output file; `-` or none writes to stdout. A multi-file target (aerleon) needs a
+        /// directory: its files are written into a new directory beside it, then renamed to it.
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
-        /// Write over an existing file.
+        /// Write over an existing file (or replace a non-empty directory).
         #[arg(long)]
         force: bool,
+        /// aerleon platform to write a header for; repeat or separate with commas (default:
+        /// paloalto, srx, juniper, cisco, ciscoasa, arista).
+        #[arg(long = "platform", value_name = "NAME", value_delimiter = ',')]
+        platforms: Vec<String>,
         /// Microsoft's Service Tags JSON file, to expand tags into address prefixes.
         #[arg(long, value_name = "FILE")]
         service_tags: Option<PathBuf>,

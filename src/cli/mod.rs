@@ -263,6 +263,7 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
             target,
             output,
             force,
+            platforms,
             service_tags,
             copy,
             clipboard,
@@ -306,6 +307,25 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
                 service_tags: tags.as_ref(),
                 expand_tags,
             };
+            if exporter.is_multi_file() {
+                if copy {
+                    return Err(CliError::usage(format!(
+                        "--copy takes a one-file target; {} is several files",
+                        exporter.id()
+                    )));
+                }
+                return export_files(exporter, &rs, &opts, &platforms, output.as_deref(), force)
+                    .map_err(|e| match e {
+                        FilesError::Export(e) => export_error(e, service_tags.as_deref()),
+                        FilesError::Cli(e) => e,
+                    });
+            }
+            if !platforms.is_empty() {
+                return Err(CliError::usage(format!(
+                    "--platform is for the aerleon target, not {}",
+                    exporter.id()
+                )));
+            }
             let out = exporter
                 .render(&rs, &opts)
                 .map_err(|e| export_error(e, service_tags.as_deref()))?;
@@ -358,6 +378,62 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
         Command::Features => stdout_write(&table::features_list(catalog, 100)),
         Command::Regions { cloud } => stdout_write(&table::regions_table(catalog, cloud)),
     }
+}
+
+enum FilesError {
+    Export(ExportError),
+    Cli(CliError),
+}
+
+/// A multi-file target: rendered as files, written into the directory `-o` names (a new
+/// directory beside it, renamed into place; a non-empty one only with --force).
+fn export_files(
+    exporter: &dyn Exporter,
+    rs: &RuleSet,
+    opts: &ExportOptions,
+    platforms: &[String],
+    output: Option<&Path>,
+    force: bool,
+) -> Result<(), FilesError> {
+    let dir = match output {
+        Some(p) if !p.as_os_str().is_empty() && p != Path::new("-") => p,
+        _ => {
+            return Err(FilesError::Cli(CliError::usage(format!(
+                "the {} target is several files: pass -o DIR (a new or empty directory, or --force to replace one)",
+                exporter.id()
+            ))))
+        }
+    };
+    let set = match exporter.render_files(rs, opts, platforms) {
+        Some(r) => r.map_err(FilesError::Export)?,
+        None => unreachable!("a multi-file target renders files"),
+    };
+    for w in export::warnings_for(rs, exporter, &set.unexpressed) {
+        diag(&format!("warning: {}", w.message));
+    }
+    for u in &set.unexpressed {
+        diag(&format!(
+            "NOT covered by {}: {} ({}): {}",
+            exporter.id(),
+            u.remote,
+            u.rule_id,
+            u.reason
+        ));
+    }
+    amlfw::fsio::write_dir_atomic(dir, &set.files, force).map_err(|e| {
+        FilesError::Cli(if e.is_bad_path() {
+            CliError::usage(e.to_string())
+        } else {
+            CliError::failure(e.to_string())
+        })
+    })?;
+    diag(&format!(
+        "wrote {} ({} files, target {})",
+        dir.display(),
+        set.files.len(),
+        exporter.id()
+    ));
+    Ok(())
 }
 
 /// A failed render as the CLI says it. A malformed prefix in the Service Tags file is found by

@@ -4,7 +4,9 @@
 //! prefixes from a Service Tags file). It returns the text plus every rule it could NOT express
 //! and why, so no requirement is ever dropped silently.
 
+pub mod aerleon;
 pub mod azure_firewall;
+pub mod edl;
 pub mod iptables;
 pub mod naming;
 pub mod nftables;
@@ -61,6 +63,14 @@ pub struct Export {
     pub unexpressed: Vec<Unexpressed>,
 }
 
+/// A target that is several files (`Exporter::render_files`): each file's path relative to the
+/// output directory, and its text. The caller writes them; the exporter does no I/O.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSet {
+    pub files: Vec<(String, String)>,
+    pub unexpressed: Vec<Unexpressed>,
+}
+
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ExportError {
     #[error("the {target} target needs Microsoft's Service Tags file to expand {what}: pass --service-tags FILE (download 'Azure IP Ranges and Service Tags' for your cloud from Microsoft: public id 56519, Government 57063, China 57062)")]
@@ -72,6 +82,9 @@ pub enum ExportError {
     /// A limit of the target (routes per table, ...) would be exceeded; nothing is truncated.
     #[error("{0}")]
     Limit(String),
+    /// A choice the caller passed (e.g. an aerleon platform) that the target does not know.
+    #[error("{0}")]
+    BadChoice(String),
 }
 
 pub trait Exporter: Sync {
@@ -92,6 +105,20 @@ pub trait Exporter: Sync {
         false
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError>;
+    /// Whether the target is several files (`render_files`), written into a directory.
+    fn is_multi_file(&self) -> bool {
+        false
+    }
+    /// The files of a multi-file target, for `platforms` (the `--platform` choices; empty is
+    /// the target's default set). A one-file target has none: `render` is its output.
+    fn render_files(
+        &self,
+        _rules: &RuleSet,
+        _opts: &ExportOptions,
+        _platforms: &[String],
+    ) -> Option<Result<FileSet, ExportError>> {
+        None
+    }
 }
 
 /// Every target, in the order `amlfw targets` lists them. Each module lists its own.
@@ -105,6 +132,8 @@ pub fn targets() -> &'static [&'static dyn Exporter] {
             iptables::TARGETS,
             nftables::TARGETS,
             squid::TARGETS,
+            aerleon::TARGETS,
+            edl::TARGETS,
         ]
         .concat()
     });

@@ -201,6 +201,33 @@ pub fn md_cell(s: &str) -> String {
         .replace('*', "\\*")
 }
 
+/// A YAML double-quoted scalar (YAML 1.1 and 1.2, as PyYAML reads it): `\` and `"` escaped,
+/// every non-printable character (C0, DEL, C1, line and paragraph separators, BOM) as an
+/// escape, so a value can neither end the string nor start a new line of YAML.
+pub fn yaml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x100 && (c.is_control() || c == '\u{7f}') => {
+                out.push_str(&format!("\\x{:02X}", c as u32))
+            }
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}') => {
+                out.push_str(&format!("\\u{:04X}", c as u32))
+            }
+            c if is_bidi_control(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,5 +323,13 @@ mod tests {
     fn one_line_removes_breaks_and_bidi() {
         assert_eq!(one_line("a\nrm -rf /\r\0x"), "a rm -rf /  x");
         assert_eq!(one_line("ab\u{202E}cd"), "abcd");
+    }
+
+    #[test]
+    fn yaml_strings_cannot_end_early_or_break_lines() {
+        assert_eq!(yaml_string("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(yaml_string("x\ny\u{1b}\u{85}"), r#""x\ny\x1B\x85""#);
+        assert_eq!(yaml_string("\u{2028}"), r#""\u2028""#);
+        assert_eq!(yaml_string("tcp"), "\"tcp\"");
     }
 }

@@ -1428,6 +1428,16 @@ impl<'c> App<'c> {
                         Level::Error,
                         "this target has no output to write (see the message)",
                     );
+                } else if t.is_multi_file() {
+                    // The preview is the files one after the other; the tool reads a directory.
+                    self.say(
+                        Level::Error,
+                        format!(
+                            "{} is several files: write them with `amlfw export -t {} -o DIR` (copy works on the preview)",
+                            t.id(),
+                            t.id()
+                        ),
+                    );
                 } else {
                     self.path_input = Input::new(format!("amlfw-{}.{}", t.id(), t.extension()));
                     self.modal = Modal::PathPrompt;
