@@ -80,7 +80,7 @@ fn generate(set: &FileSet, aclgen: &Path) -> (tempfile::TempDir, PathBuf) {
 #[ignore = "needs aerleon (the validators venv): bash .ci/run runs it (cargo test -- --ignored)"]
 fn aclgen_generates_every_platform_for_each_cloud() {
     let Some(aclgen) = aclgen() else {
-        return missing_validator("aerleon (aclgen, pip install -r .ci/requirements.txt)");
+        missing_validator("aerleon (aclgen, pip install -r .ci/requirements.txt)");
     };
     let ids: Vec<&str> = PLATFORMS.iter().map(|(p, _)| *p).collect();
     for (name, rs) in per_cloud_profiles() {
@@ -116,7 +116,7 @@ fn aclgen_generates_every_platform_for_each_cloud() {
 #[ignore = "needs aerleon (the validators venv): bash .ci/run runs it (cargo test -- --ignored)"]
 fn the_default_platform_set_generates() {
     let Some(aclgen) = aclgen() else {
-        return missing_validator("aerleon (aclgen)");
+        missing_validator("aerleon (aclgen)");
     };
     let rs = &per_cloud_profiles()[0].1;
     let (_keep, out) = generate(&files(rs, &[]), &aclgen);
@@ -247,7 +247,7 @@ fn allowed(text: &str, local: &[IpNet]) -> Allowed {
 /// (IPv4, the policy's `inet` header) and `ip6tables` (IPv6, the same policy with `inet6`).
 fn compare_iptables(v6: bool) {
     let Some(aclgen) = aclgen() else {
-        return missing_validator("aerleon (aclgen)");
+        missing_validator("aerleon (aclgen)");
     };
     let mut compared = 0;
     for (name, rs) in per_cloud_profiles() {
@@ -400,7 +400,7 @@ fn unknown_platforms_are_refused() {
 #[ignore = "needs aerleon (the validators venv): bash .ci/run runs it (cargo test -- --ignored)"]
 fn hostile_text_stays_inside_its_yaml_string() {
     let Some(py) = common::venv_python_with("yaml") else {
-        return missing_validator("PyYAML (in the aerleon venv)");
+        missing_validator("PyYAML (in the aerleon venv)");
     };
     let evil = "x\"\n      - name: evil\n        action: accept # \u{2028}\\";
     let rs = common::hostile_full_public(
