@@ -23,9 +23,17 @@ pub fn catalog() -> &'static Catalog {
     C.get_or_init(Catalog::builtin)
 }
 
-/// A validated profile from TOML text.
+/// The edition the 2021 golden files and hand-written expectations were made for. Test
+/// profiles that name no edition get it, so that those files keep checking the 2021 data; the
+/// 2026-03 edition has its own profiles (`per_cloud_profiles_2603`).
+pub const PINNED_EDITION: &str = "2021-09";
+
+/// A validated profile from TOML text (pinned to `PINNED_EDITION` unless it names one).
 pub fn profile(toml: &str) -> Profile {
     let mut p = Profile::from_toml(toml).unwrap_or_else(|e| panic!("bad test profile: {e}"));
+    if p.edition.is_none() {
+        p.edition = Some(PINNED_EDITION.into());
+    }
     p.validate(catalog())
         .unwrap_or_else(|e| panic!("invalid test profile: {e}"));
     p
@@ -35,13 +43,18 @@ pub fn rules(toml: &str) -> RuleSet {
     resolve(catalog(), &profile(toml)).unwrap()
 }
 
-/// Every feature except `aks-private` (which removes the AKS tunnel rules).
+/// Every feature of `PINNED_EDITION` except `aks-private` (which removes the AKS tunnel rules).
 pub fn all_features_but_private() -> Vec<String> {
+    features_of_edition_but_private(PINNED_EDITION)
+}
+
+/// Every feature `edition` has requirements for, except `aks-private`.
+pub fn features_of_edition_but_private(edition: &str) -> Vec<String> {
     catalog()
         .features
         .iter()
         .map(|f| f.id.clone())
-        .filter(|f| f != "aks-private")
+        .filter(|f| f != "aks-private" && catalog().feature_edition_ids(f).contains(&edition))
         .collect()
 }
 
@@ -49,6 +62,7 @@ pub fn all_features_but_private() -> Vec<String> {
 /// Validated; the benchmarks and `examples/hot_loop.rs` use it too.
 pub fn largest_profile() -> Profile {
     let mut p = Profile::new(amlfw::Cloud::Public, "eastus2");
+    p.edition = Some(PINNED_EDITION.into());
     p.features = all_features_but_private();
     p.storage_account = Some("amlstore01".into());
     p.acr_name = Some("amlacr01".into());
