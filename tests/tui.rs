@@ -11,12 +11,19 @@ use ratatui::Terminal;
 
 const COLOUR: Theme = Theme { mono: false };
 
+/// The snapshots were made with the 2021-09 edition's rules; the wizard's own default (the
+/// newest edition) is checked in `the_wizard_starts_with_the_newest_edition`.
+fn pinned(mut p: Profile) -> Profile {
+    p.edition = Some(common::PINNED_EDITION.into());
+    p
+}
+
 fn app(profile: Profile, w: u16, h: u16) -> App<'static> {
     App::new(common::catalog(), profile, None, (w, h), COLOUR)
 }
 
 fn default_app() -> App<'static> {
-    app(Profile::builtin_default(), 100, 30)
+    app(pinned(Profile::builtin_default()), 100, 30)
 }
 
 fn key(a: &mut App, code: KeyCode) -> Vec<Effect> {
@@ -170,7 +177,7 @@ fn inbound_routes_cycle_and_change_the_rules() {
 
 #[test]
 fn features_toggle_with_dependencies_both_ways() {
-    let mut a = app(Profile::new(Cloud::Public, "eastus2"), 100, 30);
+    let mut a = app(pinned(Profile::new(Cloud::Public, "eastus2")), 100, 30);
     a.go_to(Step::Features);
     key(&mut a, KeyCode::Char('/'));
     typ(&mut a, "aks-gpu");
@@ -312,7 +319,7 @@ fn a_bad_prefix_in_a_used_tag_is_the_export_preview_error() {
     ));
     let mut a = App::new(
         common::catalog(),
-        Profile::builtin_default(),
+        pinned(Profile::builtin_default()),
         Some(tags),
         (200, 40),
         COLOUR,
@@ -404,7 +411,7 @@ fn help_lists_the_keys_of_the_screen_under_it() {
 
 #[test]
 fn mouse_clicks_steps_rows_and_rules() {
-    let mut a = app(Profile::builtin_default(), 100, 30);
+    let mut a = app(pinned(Profile::builtin_default()), 100, 30);
     let click = |a: &mut App, x: u16, y: u16| {
         a.update(Msg::Mouse(MouseEvent {
             kind: MouseEventKind::Down(MouseButton::Left),
@@ -435,7 +442,7 @@ fn mouse_clicks_steps_rows_and_rules() {
 // ---- snapshots -----------------------------------------------------------------------------
 
 fn at_step(step: Step, w: u16, h: u16) -> App<'static> {
-    let mut p = Profile::builtin_default();
+    let mut p = pinned(Profile::builtin_default());
     p.storage_account = Some("amlstore01".into());
     p.features.push("notebooks".into());
     let mut a = app(p, w, h);
@@ -477,7 +484,7 @@ fn snapshots_of_overlays_and_small_screens() {
 
 #[test]
 fn no_color_uses_no_colour_and_marks_selection_with_symbols() {
-    let mut p = Profile::builtin_default();
+    let mut p = pinned(Profile::builtin_default());
     p.features.push("notebooks".into());
     let mut a = App::new(common::catalog(), p, None, (80, 24), Theme { mono: true });
     a.go_to(Step::Features);
@@ -674,7 +681,7 @@ fn profile_picker_opens_saves_and_deletes_through_effects() {
             name: "prod".into()
         }]
     );
-    let mut loaded = Profile::new(Cloud::China, "chinaeast2");
+    let mut loaded = pinned(Profile::new(Cloud::China, "chinaeast2"));
     loaded.features = vec!["studio".into()];
     a.update(Msg::ProfileLoaded {
         name: "prod".into(),
