@@ -103,7 +103,59 @@ features = ["studio", "compute-instance", "aks", "aks-monitor"]
 "#,
             ),
         ),
+        // The 2026-03 edition: the same clouds with its new features and options on.
+        ("public-eastus2-full-2603", full_public_2603()),
+        (
+            "usgov-usgovvirginia-2603",
+            rules(
+                r#"schema_version = 1
+cloud = "usgov"
+region = "usgovvirginia"
+edition = "2026-03"
+features = ["compute-cluster", "compute-instance", "notebooks", "custom-images", "attached-vm", "vscode", "rstudio"]
+storage_account = "govstore01"
+sources = ["10.10.0.0/16"]
+compute_public_ip = true
+storage_firewall = true
+"#,
+            ),
+        ),
+        (
+            "china-chinaeast2-2603",
+            rules(
+                r#"schema_version = 1
+cloud = "china"
+region = "chinaeast2"
+edition = "2026-03"
+features = ["studio", "compute-instance", "notebooks", "aks", "aks-monitor", "automl-nlp-vision"]
+inbound_routes = "ip-prefixes"
+compute_public_ip = true
+"#,
+            ),
+        ),
     ]
+}
+
+/// The largest public profile of the 2026-03 edition: every feature it has (but aks-private),
+/// every value given, the options that add rules on.
+pub fn largest_profile_2603() -> Profile {
+    let mut p = Profile::new(amlfw::Cloud::Public, "eastus2");
+    p.edition = Some("2026-03".into());
+    p.features = features_of_edition_but_private("2026-03");
+    p.storage_account = Some("amlstore01".into());
+    p.acr_name = Some("amlacr01".into());
+    p.sources = vec!["10.0.1.0/24".into(), "10.0.2.0/24".into()];
+    p.aks_dns_servers = vec!["10.0.0.4".into()];
+    p.workspace_id = Some("0a1b2c3d-4e5f-6789-abcd-ef0123456789".into());
+    p.compute_public_ip = Some(true);
+    p.storage_firewall = Some(true);
+    p.private_endpoints = Some(true);
+    p.validate(catalog()).unwrap();
+    p
+}
+
+pub fn full_public_2603() -> RuleSet {
+    resolve(catalog(), &largest_profile_2603()).unwrap()
 }
 
 pub fn service_tags(cloud: amlfw::Cloud) -> &'static TagIndex {
