@@ -772,3 +772,110 @@ fn the_end_of_a_long_rule_detail_is_reachable_on_a_small_screen() {
         "the end sits at the bottom after End:\n{s}"
     );
 }
+
+/// Moves the Workspace step's cursor to `field`.
+fn to_field(a: &mut App, field: amlfw::tui::app::Field) {
+    a.go_to(Step::Workspace);
+    key(a, KeyCode::Home);
+    let i = amlfw::tui::app::Field::ALL
+        .iter()
+        .position(|f| *f == field)
+        .unwrap();
+    for _ in 0..i {
+        key(a, KeyCode::Down);
+    }
+}
+
+fn remotes(a: &App) -> Vec<(String, String)> {
+    a.rules
+        .as_ref()
+        .unwrap()
+        .rules
+        .iter()
+        .map(|r| (r.remote.to_string(), r.ports_label()))
+        .collect()
+}
+
+#[test]
+fn the_wizard_starts_with_the_newest_edition_and_switches_editions_live() {
+    use amlfw::tui::app::Field;
+    let mut a = app(Profile::builtin_default(), 160, 48);
+    assert_eq!(a.edition(), "2026-03");
+    assert!(screen(&a).contains("edition 2026-03"), "{}", screen(&a));
+    assert!(remotes(&a).contains(&("BatchNodeManagement.EastUS2".into(), "tcp:443".into())));
+    to_field(&mut a, Field::Edition);
+    key(&mut a, KeyCode::Char(' ')); // newest -> round to the oldest
+    assert_eq!(a.edition(), "2021-09");
+    assert_eq!(a.profile.edition.as_deref(), Some("2021-09"));
+    let now = remotes(&a);
+    assert!(now.contains(&("AzureActiveDirectory".into(), "tcp:*".into())));
+    assert!(!now.contains(&("BatchNodeManagement.EastUS2".into(), "tcp:443".into())));
+    assert!(screen(&a).contains("Rules 2021-09:"));
+    key(&mut a, KeyCode::Left); // and back
+    assert_eq!(a.edition(), "2026-03");
+
+    // d: what changes against the other edition, for these choices.
+    key(&mut a, KeyCode::Char('d'));
+    let Modal::Detail { title, lines, .. } = &a.modal else {
+        panic!("no detail: {:?}", a.modal)
+    };
+    assert_eq!(title, "What changes from edition 2021-09 to 2026-03");
+    let text = lines.join("\n");
+    assert!(
+        text.contains("added    service-tag BatchNodeManagement.EastUS2"),
+        "{text}"
+    );
+    assert!(text.contains("source: FW-2603 (2026-03-19)"), "{text}");
+    assert!(text.contains("ports tcp:* -> tcp:80 tcp:443"), "{text}");
+}
+
+#[test]
+fn options_toggle_and_the_workspace_id_is_checked_as_typed() {
+    use amlfw::tui::app::Field;
+    let mut a = app(Profile::builtin_default(), 160, 48);
+    let inbound = |a: &App| remotes(a).iter().any(|(_, p)| p == "tcp:44224");
+    assert!(!inbound(&a));
+    to_field(&mut a, Field::ComputePublicIp);
+    key(&mut a, KeyCode::Char(' '));
+    assert_eq!(a.profile.compute_public_ip, Some(true));
+    assert!(inbound(&a));
+    // The help names the editions that use the option.
+    let help = Field::ComputePublicIp.help_text(common::catalog());
+    assert!(help.contains("Used by edition(s): 2026-03"), "{help}");
+    assert!(screen(&a).contains("Used by edition(s)"), "{}", screen(&a));
+    key(&mut a, KeyCode::Char(' '));
+    assert_eq!(a.profile.compute_public_ip, None);
+    assert!(!inbound(&a));
+
+    to_field(&mut a, Field::WorkspaceId);
+    let i = Field::ALL.len() - 1;
+    key(&mut a, KeyCode::Enter);
+    typ(&mut a, "x.evil.com");
+    assert!(a.field_errors[i].as_deref().unwrap().contains("GUID"));
+    assert_eq!(a.profile.workspace_id, None);
+    key(&mut a, KeyCode::Enter);
+    key(&mut a, KeyCode::Enter);
+    typ(&mut a, "0A1B2C3D-4E5F-6789-ABCD-EF0123456789");
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(
+        a.profile.workspace_id.as_deref(),
+        Some("0a1b2c3d-4e5f-6789-abcd-ef0123456789")
+    );
+}
+
+#[test]
+fn a_profile_saved_from_the_wizard_records_its_edition() {
+    let mut a = app(Profile::builtin_default(), 100, 30);
+    key(&mut a, KeyCode::Char('p'));
+    key(&mut a, KeyCode::Char('s'));
+    typ(&mut a, "prod");
+    let effects = key(&mut a, KeyCode::Enter);
+    let saved = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::SaveProfile { profile, .. } => Some(profile.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no save in {effects:?}"));
+    assert_eq!(saved.edition.as_deref(), Some("2026-03"));
+}

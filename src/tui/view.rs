@@ -192,6 +192,15 @@ fn step_bar(app: &App, f: &mut Frame, r: Rect) {
             spans.push(Span::styled(STEP_SEPARATOR, t.dim()));
         }
     }
+    // The edition, right-aligned where the steps leave room (the rules panel's title always
+    // names it).
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let edition = format!("edition {}", app.edition());
+    let room = (r.width as usize).saturating_sub(used);
+    if room > edition.len() + 2 {
+        spans.push(Span::raw(" ".repeat(room - edition.len())));
+        spans.push(Span::styled(edition, t.title()));
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), r);
 }
 
@@ -390,7 +399,7 @@ fn workspace(app: &App, f: &mut Frame, r: Rect) {
     );
     let field = Field::ALL[app.field_nav.cursor];
     f.render_widget(
-        Paragraph::new(field.help())
+        Paragraph::new(field.help_text(app.catalog))
             .style(app.theme.dim())
             .wrap(Wrap { trim: true }),
         help,
@@ -590,7 +599,8 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
         .map(|k| format!("{} {}", k.short(), rs.count(*k)))
         .collect();
     let title = format!(
-        "Rules: {} ({}){}",
+        "Rules {}: {} ({}){}",
+        rs.settings.edition,
         rs.rules.len(),
         counts.join(", "),
         if rs.warnings.is_empty() {
