@@ -294,7 +294,7 @@ fn diff_lists_the_changes_since_2021_with_their_sources() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown edition '2019-01'"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--from '2019-01': neither an edition"));
 }
 
 #[test]
@@ -315,5 +315,71 @@ fn every_export_header_names_the_edition() {
             };
             assert!(named, "{name}/{}: {head}", t.id());
         }
+    }
+}
+
+#[test]
+fn diff_from_a_saved_export_reads_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rules.tf");
+    common::amlfw_ok(&[
+        "export",
+        "--target",
+        "azfw-terraform",
+        "--cloud",
+        "china",
+        "--region",
+        "chinaeast2",
+        "--feature",
+        "compute-instance",
+        "--edition",
+        "2021-09",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    let out = common::amlfw_ok(&["diff", "--from", file.to_str().unwrap(), "--format", "json"]);
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["from"], "2021-09");
+    assert_eq!(d["to"], "2026-03");
+    assert_eq!(d["cloud"], "china");
+    assert_eq!(d["region"], "chinaeast2");
+    assert_eq!(d["features"], serde_json::json!(["compute-instance"]));
+    assert!(d["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["change"] == "added" && c["remote"] == "chinaeast2.tundra.azureml.cn"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("target azfw-terraform, edition 2021-09"),
+        "{stderr}"
+    );
+
+    // A CSV export has no header; a missing file is named as such.
+    let csv = dir.path().join("rules.csv");
+    common::amlfw_ok(&[
+        "export",
+        "--target",
+        "csv",
+        "--region",
+        "eastus2",
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
+    for (from, says) in [
+        (csv.to_str().unwrap(), "CSV exports have no header"),
+        (
+            "no-such-file.tf",
+            "neither an edition (known: 2021-09, 2026-03) nor a file",
+        ),
+    ] {
+        let out = assert_cmd::Command::cargo_bin("amlfw")
+            .unwrap()
+            .args(["diff", "--from", from])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{from}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{from}: {stderr}");
     }
 }

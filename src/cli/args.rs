@@ -87,8 +87,9 @@ pub enum Command {
     Diff {
         #[command(flatten)]
         selection: Selection,
-        /// The edition to compare from (see `amlfw editions`).
-        #[arg(long, value_name = "EDITION")]
+        /// The edition to compare from (see `amlfw editions`), or an export amlfw wrote: its
+        /// header gives the edition, cloud, region and features it was made with.
+        #[arg(long, value_name = "EDITION|FILE")]
         from: String,
         /// The edition to compare to (default: the newest).
         #[arg(long, value_name = "EDITION")]
