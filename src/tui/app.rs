@@ -391,7 +391,8 @@ pub enum Msg {
     ProfilesListed(Result<Vec<ProfileRow>, String>),
     ProfileLoaded {
         name: String,
-        result: Result<Profile, String>,
+        // Boxed: a profile is several times larger than every other message.
+        result: Result<Box<Profile>, String>,
     },
     ProfileSaved {
         name: String,
@@ -769,7 +770,7 @@ impl<'c> App<'c> {
             }
             Msg::ProfileLoaded { name, result } => {
                 match result {
-                    Ok(p) => self.open_profile(name, p),
+                    Ok(p) => self.open_profile(name, *p),
                     Err(e) => self.say(Level::Error, e),
                 }
                 Vec::new()
