@@ -479,7 +479,9 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
             continue;
         }
         if req.options_mask & !options_on != 0 || req.unless_options_mask & options_on != 0 {
-            not_given |= (req.options_mask & !options_on) | (req.unless_options_mask & !options_on);
+            // Only an option that was needed on and is off can be "not given" here (one that
+            // must be off and is on was given).
+            not_given |= req.options_mask & !options_on;
             continue;
         }
         if let Some(mode) = req.inbound_routes {
