@@ -383,3 +383,21 @@ fn diff_from_a_saved_export_reads_its_header() {
         assert!(stderr.contains(says), "{from}: {stderr}");
     }
 }
+
+#[test]
+fn features_say_which_editions_have_them() {
+    let text = String::from_utf8(common::amlfw_ok(&["features"]).stdout).unwrap();
+    let line = |id: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("{id} missing:\n{text}"))
+            .to_string()
+    };
+    assert!(
+        line("rstudio").ends_with("[editions: 2026-03]"),
+        "{}",
+        line("rstudio")
+    );
+    assert!(line("diagnostics").ends_with("[editions: 2021-09]"));
+    assert!(!line("compute-instance").contains("[editions"));
+}
