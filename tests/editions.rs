@@ -148,6 +148,19 @@ fn options_add_their_rules_and_are_ignored_with_a_notice_where_unused() {
     );
     assert!(t.iter().any(|(_, r, _)| r == "AzureMonitor"));
 
+    // `=` is required for a value, so a bare flag never swallows the next argument.
+    let out = assert_cmd::Command::cargo_bin("amlfw")
+        .unwrap()
+        .args([
+            "rules",
+            "--region",
+            "eastus2",
+            "--storage-firewall",
+            "false",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
     let out = common::amlfw_ok(&[
         "rules",
         "--region",

@@ -187,17 +187,19 @@ pub struct Selection {
     /// Edition of Microsoft's guidance (default: the newest; see `amlfw editions`).
     #[arg(long)]
     pub edition: Option<String>,
+    // The yes/no options: the bare flag means true, `--flag=false` says false (`=` is required
+    // so that a following argument is never taken as the value).
     /// Compute instances/clusters have a public IP (2026-03: inbound 44224 and its routes).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub compute_public_ip: Option<bool>,
     /// Private endpoints are in the VNet or peered VNets (2026-03).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub private_endpoints: Option<bool>,
     /// Azure Monitor is secured with private link (2026-03: no AzureMonitor rules).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub monitor_secured: Option<bool>,
     /// A firewall sits between the VNet and the storage private endpoints (2026-03: Storage 445).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub storage_firewall: Option<bool>,
     /// The workspace ID (a GUID), for Kubernetes compute's workspace host.
     #[arg(long, value_name = "GUID")]
