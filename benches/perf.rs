@@ -168,6 +168,39 @@ mod tui {
         assert!(app.rule_count() > 0 && before > 0);
     }
 
+    /// The wizard on the Workspace step of the largest 2026-03 profile, the cursor on the
+    /// guidance edition.
+    fn edition_app() -> App<'static> {
+        let mut app = App::new(
+            common::catalog(),
+            common::largest_profile_2603(),
+            Some(public_tags()),
+            (W, H),
+            Theme { mono: false },
+        );
+        app.go_to(Step::Workspace);
+        let down = Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+        while amlfw::tui::app::Field::ALL[app.field_nav.cursor] != amlfw::tui::app::Field::Edition {
+            app.update(down.clone());
+        }
+        app
+    }
+
+    /// Budget: under 2 ms. Switching the edition (Space on the edition field: re-resolves
+    /// every rule under the other edition's requirements) and the full redraw after it.
+    #[divan::bench(name = "switch edition + frame 200x60")]
+    fn switch_edition_and_frame(b: Bencher) {
+        let mut app = edition_app();
+        let mut t = terminal();
+        let start = app.edition().to_string();
+        b.bench_local(|| {
+            black_box(app.update(space()));
+            t.draw(|f| view(&app, f)).unwrap();
+        });
+        // Two editions: it ends on one of them, with rules.
+        assert!(app.rule_count() > 0 && !start.is_empty());
+    }
+
     #[divan::bench(name = "toggle feature (update only)")]
     fn toggle_only(b: Bencher) {
         let mut app = features_app();

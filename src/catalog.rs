@@ -19,13 +19,14 @@ pub const BUILTIN_REGIONS: &str = include_str!("../assets/regions.toml");
 pub const MAX_FEATURES: usize = 64;
 
 /// Placeholders a destination may contain, substituted by `resolve`.
-pub const PLACEHOLDERS: [&str; 6] = [
+pub const PLACEHOLDERS: [&str; 7] = [
     "<region>",
     "<tag-region>",
     "<paired>",
     "<storage>",
     "<acr>",
     "<dns>",
+    "<workspace-id>",
 ];
 
 #[derive(Debug, Error)]
@@ -122,10 +123,42 @@ impl From<RawPerCloud> for PerCloud {
     }
 }
 
+/// One published state of Microsoft's guidance. Editions are ordered by `date`; the newest is
+/// the default, so adding an edition to the data is all it takes to make it current.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edition {
     pub id: String,
     pub title: String,
+    /// The revision date of the edition's main document, `YYYY-MM-DD`.
+    pub date: String,
+    /// One line for `amlfw editions`: what the edition is and what it changed.
+    pub summary: String,
+    /// Keys of the documents the edition consists of. A requirement's references are shown for
+    /// an edition only when they point to one of these documents.
+    pub documents: Vec<String>,
+}
+
+/// A yes/no fact about the workspace that some editions' requirements depend on (e.g. whether
+/// compute has a public IP). The profile key is the id with `_` for `-`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceOption {
+    pub id: String,
+    pub title: String,
+    pub help: String,
+    /// The first edition whose guidance depends on the option, and the first that no longer
+    /// does; elsewhere it is ignored with a notice.
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// Shown as a note when the option is on (in one of `editions`): what to do that no
+    /// generated rule can express.
+    pub guidance: Option<String>,
+}
+
+impl WorkspaceOption {
+    /// The profile key (`compute_public_ip` for `compute-public-ip`).
+    pub fn key(&self) -> String {
+        self.id.replace('-', "_")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,11 +230,18 @@ pub struct EntryWarning {
     /// The kinds of target it concerns; empty means all.
     #[serde(default)]
     pub targets: Vec<crate::model::Family>,
+    /// Editions the warning applies to; empty means all (a caveat about one revision's text).
+    #[serde(default)]
+    pub editions: Vec<String>,
 }
 
 impl EntryWarning {
     pub fn applies_to(&self, cloud: Cloud) -> bool {
         self.clouds.is_empty() || self.clouds.contains(&cloud)
+    }
+
+    pub fn applies_in(&self, edition: &str) -> bool {
+        self.editions.is_empty() || self.editions.iter().any(|e| e == edition)
     }
 }
 
@@ -223,6 +263,15 @@ pub struct Requirement {
     pub path: Option<SharedStr>,
     /// Required when any of these features is selected...
     pub features: Vec<String>,
+    /// ...and every one of these workspace options is on...
+    pub options: Vec<String>,
+    /// ...and none of these is on.
+    pub unless_options: Vec<String>,
+    pub(crate) options_mask: u64,
+    pub(crate) unless_options_mask: u64,
+    /// `references` of the documents of each edition (by edition position): what a rule shows
+    /// for the edition it was resolved for.
+    pub edition_references: Vec<Vec<Arc<crate::rules::Reference>>>,
     /// `features` and `unless` as bits of `Catalog::features` positions: resolve tests them
     /// for every requirement on every keystroke.
     pub(crate) feature_mask: u64,
@@ -274,7 +323,9 @@ pub struct Region {
 
 #[derive(Debug, Clone)]
 pub struct Catalog {
+    /// Oldest first (sorted by date at load); the last is the default.
     pub editions: Vec<Edition>,
+    pub options: Vec<WorkspaceOption>,
     pub documents: Vec<Document>,
     pub features: Vec<Feature>,
     pub requirements: Vec<Requirement>,
@@ -283,6 +334,11 @@ pub struct Catalog {
     pub(crate) feature_ids: Vec<SharedStr>,
     /// What each of `features` requires, as bits of positions in `features`.
     pub(crate) requires_masks: Vec<u64>,
+    /// For each feature, the editions (bits of positions in `editions`) that have a
+    /// requirement for it; features without requirements (guidance only) are in every edition.
+    pub(crate) feature_editions: Vec<u64>,
+    /// For each option, the editions that have a requirement depending on it.
+    pub(crate) option_editions: Vec<u64>,
 }
 
 // ---- raw TOML shapes -------------------------------------------------------------------
@@ -293,6 +349,8 @@ struct RawCatalog {
     schema_version: u32,
     #[serde(default, rename = "edition")]
     editions: Vec<RawEdition>,
+    #[serde(default, rename = "option")]
+    options: Vec<RawOption>,
     #[serde(default, rename = "document")]
     documents: Vec<RawDocument>,
     #[serde(default, rename = "feature")]
@@ -306,6 +364,20 @@ struct RawCatalog {
 struct RawEdition {
     id: String,
     title: String,
+    date: String,
+    summary: String,
+    documents: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOption {
+    id: String,
+    title: String,
+    help: String,
+    since: Option<String>,
+    until: Option<String>,
+    guidance: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -341,6 +413,10 @@ struct RawRequirement {
     path: Option<String>,
     #[serde(default)]
     features: Vec<String>,
+    #[serde(default)]
+    options: Vec<String>,
+    #[serde(default)]
+    unless_options: Vec<String>,
     #[serde(default)]
     always: bool,
     #[serde(default)]
@@ -433,15 +509,90 @@ impl Catalog {
             ));
         }
 
-        let editions: Vec<Edition> = raw
+        let mut editions: Vec<Edition> = raw
             .editions
             .into_iter()
             .map(|e| Edition {
                 id: e.id,
                 title: e.title,
+                date: e.date,
+                summary: e.summary,
+                documents: e.documents,
             })
             .collect();
         unique(cf, "edition", editions.iter().map(|e| e.id.as_str()))?;
+        unique(cf, "edition date", editions.iter().map(|e| e.date.as_str()))?;
+        for e in &editions {
+            if !is_date(&e.date) {
+                return Err(invalid(
+                    cf,
+                    &format!("edition {}", e.id),
+                    format!("date '{}' is not YYYY-MM-DD", e.date),
+                ));
+            }
+            if e.summary.trim().is_empty() || e.summary.contains('\n') {
+                return Err(invalid(
+                    cf,
+                    &format!("edition {}", e.id),
+                    "summary must be one non-empty line".into(),
+                ));
+            }
+            if e.documents.is_empty() {
+                return Err(invalid(
+                    cf,
+                    &format!("edition {}", e.id),
+                    "`documents` is empty: an edition names the documents it consists of".into(),
+                ));
+            }
+        }
+        // By date, not by file position: the newest is the default wherever it is written.
+        editions.sort_by(|a, b| a.date.cmp(&b.date));
+        if editions.len() > 64 {
+            return Err(invalid(cf, "edition", "more than 64 editions".into()));
+        }
+
+        let options: Vec<WorkspaceOption> = raw
+            .options
+            .into_iter()
+            .map(|o| WorkspaceOption {
+                id: o.id,
+                title: o.title,
+                help: o.help,
+                since: o.since,
+                until: o.until,
+                guidance: o.guidance,
+            })
+            .collect();
+        unique(cf, "option", options.iter().map(|o| o.id.as_str()))?;
+        for o in &options {
+            for e in o.since.iter().chain(&o.until) {
+                if !editions.iter().any(|x| &x.id == e) {
+                    return Err(invalid(
+                        cf,
+                        &format!("option {}", o.id),
+                        format!("unknown edition '{e}'"),
+                    ));
+                }
+            }
+            if !crate::profile::Profile::knows_option(&o.id) {
+                return Err(invalid(
+                    cf,
+                    &format!("option {}", o.id),
+                    format!(
+                        "this build has no profile key for it (known: {})",
+                        crate::profile::OPTION_IDS.join(", ")
+                    ),
+                ));
+            }
+        }
+        if options.len() > 64 {
+            return Err(invalid(cf, "option", "more than 64 options".into()));
+        }
+        let option_mask = |ids: &[String]| -> u64 {
+            ids.iter()
+                .filter_map(|id| options.iter().position(|o| &o.id == id))
+                .fold(0, |m, i| m | 1 << i)
+        };
 
         let documents: Vec<Document> = raw
             .documents
@@ -505,7 +656,32 @@ impl Catalog {
         }
 
         let doc_keys: BTreeSet<&str> = documents.iter().map(|d| d.key.as_str()).collect();
+        for e in &editions {
+            for d in &e.documents {
+                if !doc_keys.contains(d.as_str()) {
+                    return Err(invalid(
+                        cf,
+                        &format!("edition {}", e.id),
+                        format!("unknown document key '{d}'"),
+                    ));
+                }
+            }
+        }
         let edition_ids: BTreeSet<&str> = editions.iter().map(|e| e.id.as_str()).collect();
+        let edition_pos = |id: &str| editions.iter().position(|e| e.id == id);
+        let mut feature_editions = vec![0u64; features.len()];
+        let option_editions: Vec<u64> = options
+            .iter()
+            .map(|o| {
+                let since = o.since.as_deref().and_then(edition_pos).unwrap_or(0);
+                let until = o
+                    .until
+                    .as_deref()
+                    .and_then(edition_pos)
+                    .unwrap_or(editions.len());
+                (since..until).fold(0, |m, i| m | 1 << i)
+            })
+            .collect();
         let mut requirements = Vec::with_capacity(raw.requirements.len());
         for r in raw.requirements {
             let entry = format!("requirement {}", r.id);
@@ -565,6 +741,11 @@ impl Catalog {
                     return Err(err(format!("unknown feature '{f}'")));
                 }
             }
+            for o in r.options.iter().chain(&r.unless_options) {
+                if !options.iter().any(|x| &x.id == o) {
+                    return Err(err(format!("unknown option '{o}'")));
+                }
+            }
             match (r.kind, r.inbound_routes, &r.next_hop) {
                 (Kind::Route, Some(InboundRoutes::None), _) | (Kind::Route, None, _) => {
                     return Err(err(
@@ -596,6 +777,68 @@ impl Catalog {
                     return Err(err(format!("unknown edition '{e}'")));
                 }
             }
+            let since = r.since.as_deref().and_then(edition_pos).unwrap_or(0);
+            let until = r
+                .until
+                .as_deref()
+                .and_then(edition_pos)
+                .unwrap_or(editions.len());
+            if since >= until {
+                return Err(err("`until` is not later than `since`".into()));
+            }
+            let all_references: Vec<Arc<crate::rules::Reference>> = r
+                .refs
+                .iter()
+                .map(|rf| {
+                    let doc = documents.iter().find(|d| d.key == rf.doc);
+                    Arc::new(crate::rules::Reference {
+                        doc: rf.doc.clone(),
+                        title: doc.map(|d| d.title.clone()).unwrap_or_default(),
+                        revision: doc.map(|d| d.revision.clone()).unwrap_or_default(),
+                        section: rf.section.clone(),
+                    })
+                })
+                .collect();
+            let mut edition_references = Vec::with_capacity(editions.len());
+            for (i, e) in editions.iter().enumerate() {
+                let of_edition: Vec<Arc<crate::rules::Reference>> = all_references
+                    .iter()
+                    .filter(|rf| e.documents.contains(&rf.doc))
+                    .cloned()
+                    .collect();
+                // Every requirement says, for every edition that has it, where that edition
+                // says so.
+                if (since..until).contains(&i) && of_edition.is_empty() {
+                    return Err(err(format!(
+                        "in edition {} but no reference to one of its documents ({})",
+                        e.id,
+                        e.documents.join(", ")
+                    )));
+                }
+                edition_references.push(of_edition);
+            }
+            let active: u64 = (since..until).fold(0, |m, i| m | 1 << i);
+            for f in &r.features {
+                if let Some(i) = features.iter().position(|x| &x.id == f) {
+                    feature_editions[i] |= active;
+                }
+            }
+            for o in r.options.iter().chain(&r.unless_options) {
+                if let Some(i) = options.iter().position(|x| &x.id == o) {
+                    if active & !option_editions[i] != 0 {
+                        return Err(err(format!(
+                            "depends on option '{o}' in an edition the option does not list"
+                        )));
+                    }
+                }
+            }
+            for w in &r.warnings {
+                for e in &w.editions {
+                    if !edition_ids.contains(e.as_str()) {
+                        return Err(err(format!("warning names unknown edition '{e}'")));
+                    }
+                }
+            }
             if r.purpose.trim().is_empty() {
                 return Err(err("`purpose` is empty".into()));
             }
@@ -615,25 +858,18 @@ impl Catalog {
                 feature_mask: feature_mask(&r.features),
                 unless_mask: feature_mask(&r.unless),
                 features: r.features,
+                options_mask: option_mask(&r.options),
+                unless_options_mask: option_mask(&r.unless_options),
+                options: r.options,
+                unless_options: r.unless_options,
+                edition_references,
                 always: r.always,
                 unless: r.unless,
                 unless_clouds: r.unless_clouds,
                 inbound_routes: r.inbound_routes,
                 next_hop: r.next_hop.map(Into::into),
                 purpose: r.purpose.into(),
-                references: r
-                    .refs
-                    .iter()
-                    .map(|rf| {
-                        let doc = documents.iter().find(|d| d.key == rf.doc);
-                        Arc::new(crate::rules::Reference {
-                            doc: rf.doc.clone(),
-                            title: doc.map(|d| d.title.clone()).unwrap_or_default(),
-                            revision: doc.map(|d| d.revision.clone()).unwrap_or_default(),
-                            section: rf.section.clone(),
-                        })
-                    })
-                    .collect(),
+                references: all_references,
                 refs: r.refs,
                 doc_spelling: r.doc_spelling.map(Into::into).unwrap_or_default(),
                 tag_in_document_targets: r.tag_in_document_targets,
@@ -675,8 +911,19 @@ impl Catalog {
             }
         }
 
+        // Features with no requirement at all (guidance only) belong to every edition.
+        let every_edition: u64 = (0..editions.len()).fold(0, |m, i| m | 1 << i);
+        for m in &mut feature_editions {
+            if *m == 0 {
+                *m = every_edition;
+            }
+        }
+
         Ok(Catalog {
             editions,
+            options,
+            feature_editions,
+            option_editions,
             documents,
             feature_ids: features.iter().map(|f| f.id.as_str().into()).collect(),
             requires_masks,
@@ -694,12 +941,60 @@ impl Catalog {
         self.documents.iter().find(|d| d.key == key)
     }
 
+    /// The newest edition: what a profile without an edition gets.
     pub fn default_edition(&self) -> &Edition {
-        &self.editions[0]
+        self.editions
+            .last()
+            .expect("a catalog has at least one edition")
     }
 
+    /// Position of an edition in date order.
     pub fn edition_index(&self, id: &str) -> Option<usize> {
         self.editions.iter().position(|e| e.id == id)
+    }
+
+    pub fn edition(&self, id: &str) -> Option<&Edition> {
+        self.editions.iter().find(|e| e.id == id)
+    }
+
+    /// The edition a profile value means: the named one, or the default when none is named.
+    pub fn edition_or_default(&self, id: Option<&str>) -> &Edition {
+        id.and_then(|id| self.edition(id))
+            .unwrap_or_else(|| self.default_edition())
+    }
+
+    pub fn option(&self, id: &str) -> Option<&WorkspaceOption> {
+        self.options.iter().find(|o| o.id == id)
+    }
+
+    /// Ids of the editions that have a requirement for feature `id` (all for guidance-only
+    /// features; none for an unknown id).
+    pub fn feature_edition_ids(&self, id: &str) -> Vec<&str> {
+        let mask = self
+            .features
+            .iter()
+            .position(|f| f.id == id)
+            .map_or(0, |i| self.feature_editions[i]);
+        self.edition_ids_of(mask)
+    }
+
+    /// Ids of the editions that have a requirement depending on option `id`.
+    pub fn option_edition_ids(&self, id: &str) -> Vec<&str> {
+        let mask = self
+            .options
+            .iter()
+            .position(|o| o.id == id)
+            .map_or(0, |i| self.option_editions[i]);
+        self.edition_ids_of(mask)
+    }
+
+    fn edition_ids_of(&self, mask: u64) -> Vec<&str> {
+        self.editions
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & 1 << i != 0)
+            .map(|(_, e)| e.id.as_str())
+            .collect()
     }
 
     pub fn regions_of(&self, cloud: Cloud) -> impl Iterator<Item = &Region> {
@@ -813,6 +1108,21 @@ fn unique<'a>(
     Ok(())
 }
 
+/// `YYYY-MM-DD` with plausible month and day (editions sort on it as text).
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) {
+        return false;
+    }
+    if !digits(5..7) || !digits(8..10) {
+        return false;
+    }
+    let month: u32 = s[5..7].parse().unwrap_or(0);
+    let day: u32 = s[8..10].parse().unwrap_or(0);
+    (1..=12).contains(&month) && (1..=31).contains(&day)
+}
+
 fn is_kebab_id(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
@@ -889,7 +1199,7 @@ mod tests {
 
     #[test]
     fn more_features_than_resolve_can_hold_are_refused() {
-        let mut text = String::from("schema_version = 1\n[[edition]]\nid = \"e\"\ntitle = \"t\"\n");
+        let mut text = String::from("schema_version = 1\n[[edition]]\nid = \"e\"\ntitle = \"t\"\ndate = \"2021-01-01\"\nsummary = \"s\"\ndocuments = [\"D\"]\n[[document]]\nkey = \"D\"\ntitle = \"t\"\npath = \"p\"\nrevision = \"r\"\n");
         for i in 0..=MAX_FEATURES {
             text.push_str(&format!(
                 "[[feature]]\nid = \"f{i}\"\ntitle = \"F\"\ngroup = \"compute\"\nrequires = []\nhelp = \"h\"\n"
@@ -905,6 +1215,108 @@ mod tests {
         // One fewer loads.
         let cut = text.rfind("[[feature]]").unwrap();
         Catalog::from_toml(&text[..cut], BUILTIN_REGIONS, "c.toml", "r.toml").unwrap();
+    }
+
+    /// Two editions, an option of the newer one and a requirement per edition.
+    const EDITIONS: &str = r#"
+schema_version = 1
+
+[[edition]]
+id = "new"
+date = "2026-03-19"
+title = "New"
+summary = "The newer one, written first."
+documents = ["N"]
+
+[[edition]]
+id = "old"
+date = "2021-09-14"
+title = "Old"
+summary = "The older one."
+documents = ["O"]
+
+[[option]]
+id = "compute-public-ip"
+title = "Public IP"
+since = "new"
+help = "h"
+
+[[document]]
+key = "O"
+title = "Old doc"
+path = "o"
+revision = "2021"
+
+[[document]]
+key = "N"
+title = "New doc"
+path = "n"
+revision = "2026"
+
+[[requirement]]
+id = "both"
+kind = "service-tag"
+destination = { all = "AzureMachineLearning" }
+ports = ["tcp:443"]
+always = true
+purpose = "In both editions."
+refs = [{ doc = "O", section = "a" }, { doc = "N", section = "b" }]
+
+[[requirement]]
+id = "gated"
+kind = "service-tag"
+destination = { all = "Storage" }
+ports = ["tcp:445"]
+always = true
+since = "new"
+options = ["compute-public-ip"]
+purpose = "Only with the option, new edition."
+refs = [{ doc = "N", section = "c" }]
+"#;
+
+    #[test]
+    fn editions_sort_by_date_and_each_shows_its_own_references() {
+        let c = Catalog::from_toml(EDITIONS, BUILTIN_REGIONS, "c", "r").unwrap();
+        assert_eq!(c.editions[0].id, "old");
+        assert_eq!(c.default_edition().id, "new");
+        let both = c.requirements.iter().find(|r| &*r.id == "both").unwrap();
+        assert_eq!(both.edition_references[0][0].doc, "O");
+        assert_eq!(both.edition_references[1][0].doc, "N");
+        assert_eq!(both.edition_references[0].len(), 1);
+        assert_eq!(c.option_edition_ids("compute-public-ip"), ["new"]);
+    }
+
+    #[test]
+    fn broken_editions_and_options_are_refused_naming_the_entry() {
+        let broken = [
+            ("date = \"2021-09-14\"", "date = \"2021-9-14\"", "not YYYY-MM-DD"),
+            ("date = \"2021-09-14\"", "date = \"2026-03-19\"", "edition date 2026-03-19"),
+            ("documents = [\"O\"]", "documents = []", "`documents` is empty"),
+            ("documents = [\"O\"]", "documents = [\"X\"]", "unknown document key 'X'"),
+            ("id = \"compute-public-ip\"", "id = \"no-such-key\"", "no profile key"),
+            ("since = \"new\"\nhelp", "since = \"gone\"\nhelp", "unknown edition 'gone'"),
+            ("options = [\"compute-public-ip\"]", "options = [\"x\"]", "unknown option 'x'"),
+            (
+                "refs = [{ doc = \"O\", section = \"a\" }, ",
+                "refs = [",
+                "requirement both: in edition old but no reference",
+            ),
+            ("since = \"new\"\noptions", "until = \"old\"\noptions", "not later than"),
+            (
+                "since = \"new\"\noptions = [\"compute-public-ip\"]\npurpose = \"Only with the option, new edition.\"\nrefs = [{ doc = \"N\", section = \"c\" }]",
+                "options = [\"compute-public-ip\"]\npurpose = \"p\"\nrefs = [{ doc = \"N\", section = \"c\" }, { doc = \"O\", section = \"z\" }]",
+                "in an edition the option does not list",
+            ),
+        ];
+        for (from, to, says) in broken {
+            assert!(EDITIONS.contains(from), "{from}");
+            let text = EDITIONS.replacen(from, to, 1);
+            let err = Catalog::from_toml(&text, BUILTIN_REGIONS, "c", "r")
+                .err()
+                .unwrap_or_else(|| panic!("accepted: {to}"))
+                .to_string();
+            assert!(err.contains(says), "{to}: {err}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod clipboard;
 pub mod diag;
+pub mod diff;
 pub mod export;
 pub mod fsio;
 pub mod model;

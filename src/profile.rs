@@ -50,7 +50,33 @@ pub struct Profile {
     /// (Azure refuses them otherwise, and with them the whole rule collection group).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dns_proxy: bool,
+    // Workspace options (see `[[option]]` in the catalog). Absent = off; which editions use
+    // each is data (`amlfw editions`), and resolve says when one is ignored.
+    /// Compute instances or clusters have a public IP (then they need inbound 44224).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute_public_ip: Option<bool>,
+    /// Private endpoints are in the virtual network or peered networks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_endpoints: Option<bool>,
+    /// Azure Monitor and Application Insights are reached through private endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitor_secured: Option<bool>,
+    /// A firewall sits between the workspace's network and the storage private endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_firewall: Option<bool>,
+    /// The workspace ID (a GUID), for host names that contain it (Kubernetes compute).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
 }
+
+/// Ids of the workspace options this build has profile keys for. The catalog's `[[option]]`
+/// entries must be among them; which requirements depend on them is the catalog's business.
+pub const OPTION_IDS: [&str; 4] = [
+    "compute-public-ip",
+    "private-endpoints",
+    "monitor-secured",
+    "storage-firewall",
+];
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ProfileError {
@@ -111,7 +137,52 @@ impl Profile {
             name_prefix: None,
             priority_base: None,
             dns_proxy: false,
+            compute_public_ip: None,
+            private_endpoints: None,
+            monitor_secured: None,
+            storage_firewall: None,
+            workspace_id: None,
         }
+    }
+
+    pub fn knows_option(id: &str) -> bool {
+        OPTION_IDS.contains(&id)
+    }
+
+    /// The value of a workspace option as given (`None` = not given, which means off).
+    pub fn option_value(&self, id: &str) -> Option<bool> {
+        *self.option_slot(id)?
+    }
+
+    pub fn option(&self, id: &str) -> bool {
+        self.option_value(id).unwrap_or(false)
+    }
+
+    /// Sets a workspace option; unknown ids are ignored (the catalog only has known ones).
+    pub fn set_option(&mut self, id: &str, value: Option<bool>) {
+        if let Some(slot) = self.option_slot_mut(id) {
+            *slot = value;
+        }
+    }
+
+    fn option_slot(&self, id: &str) -> Option<&Option<bool>> {
+        Some(match id {
+            "compute-public-ip" => &self.compute_public_ip,
+            "private-endpoints" => &self.private_endpoints,
+            "monitor-secured" => &self.monitor_secured,
+            "storage-firewall" => &self.storage_firewall,
+            _ => return None,
+        })
+    }
+
+    fn option_slot_mut(&mut self, id: &str) -> Option<&mut Option<bool>> {
+        Some(match id {
+            "compute-public-ip" => &mut self.compute_public_ip,
+            "private-endpoints" => &mut self.private_endpoints,
+            "monitor-secured" => &mut self.monitor_secured,
+            "storage-firewall" => &mut self.storage_firewall,
+            _ => return None,
+        })
     }
 
     /// What `amlfw` starts with when given nothing: a public-cloud workspace in East US 2 with
@@ -300,6 +371,10 @@ impl Profile {
         if let Some(b) = self.priority_base {
             validate_priority_base(b).map_err(|r| invalid("priority_base", b.to_string(), r))?;
         }
+        if let Some(w) = &self.workspace_id {
+            let normal = normalize_workspace_id(w).map_err(|r| invalid("workspace_id", w, r))?;
+            self.workspace_id = Some(normal);
+        }
         Ok(())
     }
 
@@ -317,6 +392,25 @@ impl Profile {
             .filter_map(|s| parse_dns_server(s).ok())
             .collect()
     }
+}
+
+/// A workspace ID is a GUID (as the portal shows it under Properties); it goes into host
+/// names, so it is normalised to lowercase. Braces and other forms are refused.
+pub fn normalize_workspace_id(s: &str) -> Result<String, String> {
+    let groups: Vec<&str> = s.split('-').collect();
+    let lens = [8, 4, 4, 4, 12];
+    let ok = groups.len() == 5
+        && groups
+            .iter()
+            .zip(lens)
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !ok {
+        return Err(
+            "a workspace ID is a GUID, e.g. 0a1b2c3d-4e5f-6789-abcd-ef0123456789 (portal: the workspace's Properties)"
+                .into(),
+        );
+    }
+    Ok(s.to_ascii_lowercase())
 }
 
 /// Azure storage account names: 3-24 characters, lowercase letters and digits only.
@@ -523,6 +617,40 @@ mod tests {
         assert_eq!(duplicate(&two, parse_source), None);
         let dns = v(&["2001:db8::", "2001:DB8::0"]);
         assert!(duplicate(&dns, parse_dns_server).is_some());
+    }
+
+    #[test]
+    fn workspace_id_is_a_guid_normalised_to_lowercase() {
+        assert_eq!(
+            normalize_workspace_id("0A1B2C3D-4E5F-6789-ABCD-EF0123456789").unwrap(),
+            "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+        );
+        for bad in [
+            "",
+            "{0a1b2c3d-4e5f-6789-abcd-ef0123456789}",
+            "0a1b2c3d4e5f6789abcdef0123456789",
+            "0a1b2c3d-4e5f-6789-abcd-ef012345678g",
+            "0a1b2c3d-4e5f-6789-abcd-ef0123456789.evil.com",
+            "x.workspace",
+        ] {
+            assert!(normalize_workspace_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn options_have_profile_keys_and_default_off() {
+        let mut p = Profile::new(Cloud::Public, "eastus2");
+        for id in OPTION_IDS {
+            assert_eq!(p.option_value(id), None);
+            assert!(!p.option(id));
+            p.set_option(id, Some(true));
+            assert!(p.option(id), "{id}");
+            assert!(p
+                .to_toml()
+                .contains(&format!("{} = true", id.replace('-', "_"))));
+        }
+        assert!(!Profile::knows_option("no-such-option"));
+        assert_eq!(p.option_value("no-such-option"), None);
     }
 
     #[test]

@@ -272,6 +272,7 @@ struct Context<'a> {
     paired: Option<&'a Region>,
     storage: Option<&'a str>,
     acr: Option<&'a str>,
+    workspace_id: Option<&'a str>,
 }
 
 /// Why a placeholder could not be filled.
@@ -327,6 +328,7 @@ fn substitute(
             }
             "<storage>" => ctx.storage.ok_or(Missing::Value("<storage>"))?,
             "<acr>" => ctx.acr.ok_or(Missing::Value("<acr>"))?,
+            "<workspace-id>" => ctx.workspace_id.ok_or(Missing::Value("<workspace-id>"))?,
             "<dns>" => dns.ok_or(Missing::Value("<dns>"))?,
             other => other,
         };
@@ -433,7 +435,48 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
         .filter(|e| catalog.edition_index(e).is_some())
         .unwrap_or(&catalog.default_edition().id)
         .to_string();
-    let edition_idx = catalog.edition_index(&edition).unwrap_or(0);
+    let edition_idx = catalog
+        .edition_index(&edition)
+        .unwrap_or(catalog.editions.len() - 1);
+    // Choices this edition has no use for are ignored, and said so: an admin who pinned an
+    // older edition should not believe a new option changed anything.
+    for i in bits(has) {
+        if catalog.feature_editions[i] & 1 << edition_idx == 0 {
+            let f = &catalog.features[i].id;
+            warnings.add(
+                "feature-not-in-edition",
+                format!(
+                    "feature '{f}' is ignored: edition {edition} has no requirement for it (editions that do: {})",
+                    catalog.feature_edition_ids(f).join(", ")
+                ),
+                None,
+                concern::ALL,
+            );
+        }
+    }
+    let mut options_on: u64 = 0;
+    for (i, o) in catalog.options.iter().enumerate() {
+        let Some(value) = profile.option_value(&o.id) else {
+            continue;
+        };
+        if catalog.option_editions[i] & 1 << edition_idx == 0 {
+            warnings.add(
+                "option-not-in-edition",
+                format!(
+                    "option {} = {value} is ignored: edition {edition} does not depend on it (editions that do: {})",
+                    o.key(),
+                    catalog.option_edition_ids(&o.id).join(", ")
+                ),
+                None,
+                concern::ALL,
+            );
+        } else if value {
+            options_on |= 1 << i;
+            if let Some(g) = &o.guidance {
+                warnings.add("guidance", format!("{}: {g}", o.key()), None, concern::ALL);
+            }
+        }
+    }
     let in_edition = |r: &Requirement| {
         let since = r
             .since
@@ -460,8 +503,11 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
         paired,
         storage: profile.storage_account.as_deref(),
         acr: profile.acr_name.as_deref(),
+        workspace_id: profile.workspace_id.as_deref(),
     };
 
+    // Options left unset that decided a requirement: said once each, with the flag to set.
+    let mut not_given: u64 = 0;
     let mut rules: Vec<Building> = Vec::with_capacity(catalog.requirements.len());
     // Hashed, one look-up per candidate (the ordering of the rules comes from the sort below).
     let mut index = MergeIndex::with_capacity_and_hasher(
@@ -499,6 +545,12 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                 concern::ALL,
             );
         }
+        if req.options_mask & !options_on != 0 || req.unless_options_mask & options_on != 0 {
+            // Only an option that was needed on and is off can be "not given" here (one that
+            // must be off and is on was given).
+            not_given |= req.options_mask & !options_on;
+            continue;
+        }
         if let Some(mode) = req.inbound_routes {
             if mode != inbound_routes {
                 continue;
@@ -528,19 +580,39 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
         for (i, dns) in choices.iter().enumerate() {
             let remote = match substitute(template, req.kind, &ctx, dns.as_deref()) {
                 Ok(v) => v,
-                Err(Missing::Value(ph)) => match req.fallback.get_shared(cloud) {
+                // A fallback may name the region (never the missing value itself).
+                Err(Missing::Value(ph)) => match req
+                    .fallback
+                    .get_shared(cloud)
+                    .and_then(|fb| substitute(fb, req.kind, &ctx, dns.as_deref()).ok())
+                {
                     Some(fb) => {
+                        // (code, what is missing, its flag, what the wildcard allows)
                         let what = match ph {
-                            "<storage>" => {
-                                ("storage-wildcard", "storage account", "--storage-account")
-                            }
-                            _ => ("acr-wildcard", "container registry name", "--acr-name"),
+                            "<storage>" => (
+                                "storage-wildcard",
+                                "storage account",
+                                "--storage-account",
+                                "every account of that kind",
+                            ),
+                            "<workspace-id>" => (
+                                "workspace-id-wildcard",
+                                "workspace ID",
+                                "--workspace-id",
+                                "every workspace of the region",
+                            ),
+                            _ => (
+                                "acr-wildcard",
+                                "container registry name",
+                                "--acr-name",
+                                "every account of that kind",
+                            ),
                         };
                         warnings.add(
                             what.0,
                             format!(
-                                "no {} given: using the wildcard host {fb}, which allows every account of that kind; set {} to narrow it",
-                                what.1, what.2
+                                "no {} given: using the wildcard host {fb}, which allows {}; set {} to narrow it",
+                                what.1, what.3, what.2
                             ),
                             Some(&req.id),
                             concern::HOSTS,
@@ -590,7 +662,11 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
             } else {
                 req.id.clone()
             };
-            for w in req.warnings.iter().filter(|w| w.applies_to(cloud)) {
+            for w in req
+                .warnings
+                .iter()
+                .filter(|w| w.applies_to(cloud) && w.applies_in(&edition))
+            {
                 warnings.add("note", w.text.as_str(), Some(&id), &w.targets);
             }
             let key = MergeKey {
@@ -606,7 +682,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                     b.rule.requirements.push(id);
                     b.rule.always |= req.always;
                     b.features |= features;
-                    for r in &req.references {
+                    for r in &req.edition_references[edition_idx] {
                         if !b.rule.references.contains(r) {
                             b.rule.references.push(Arc::clone(r));
                         }
@@ -627,7 +703,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                             features: Vec::new(),
                             always: req.always,
                             purpose: Arc::clone(&req.purpose),
-                            references: req.references.clone(),
+                            references: req.edition_references[edition_idx].clone(),
                             doc_spelling: req.doc_spelling.get(cloud).map(Arc::from),
                             tag_in_document_targets: req.tag_in_document_targets,
                         },
@@ -677,6 +753,23 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
         );
     }
 
+    for i in bits(not_given) {
+        let o = &catalog.options[i];
+        if profile.option_value(&o.id).is_none() {
+            warnings.add(
+                "option-default",
+                format!(
+                    "{} not given: taken as false ({}); set {} = true in the profile or pass --{} if it applies",
+                    o.key(),
+                    o.title,
+                    o.key(),
+                    o.id
+                ),
+                None,
+                concern::ALL,
+            );
+        }
+    }
     for i in bits(has) {
         let f = &catalog.features[i];
         if let Some(g) = &f.guidance {
@@ -737,6 +830,9 @@ schema_version = 1
 [[edition]]
 id = "e1"
 title = "Only edition"
+date = "2021-01-01"
+summary = "The only edition."
+documents = ["D", "E"]
 
 [[document]]
 key = "D"
@@ -895,6 +991,7 @@ refs = [{ doc = "D", section = "four" }]
             paired,
             storage: Some("acct"),
             acr: None,
+            workspace_id: None,
         };
         let fill = |t: &str, kind: Kind, dns: Option<&str>| {
             substitute(&SharedStr::from(t), kind, &ctx, dns).map(|s| s.to_string())

@@ -60,6 +60,8 @@ pub fn install() {
 fn stop(sig: c_int) -> ! {
     // Held until the exit: no write may start or rename after its file was removed.
     let _writes = crate::fsio::remove_pending_temp_files();
+    // Likewise no frame may be half written around the restore.
+    let _frame = crate::tui::frame_lock_for_exit();
     crate::tui::restore_terminal();
     std::process::exit(128 + sig)
 }

@@ -294,11 +294,18 @@ inbound_routes = "ip-prefixes"
 aks_dns_servers = ["10.0.0.4", "10.0.0.5"]
 name_prefix = "gov-ml"
 priority_base = 2000
+compute_public_ip = true
+private_endpoints = false
+monitor_secured = true
+storage_firewall = true
+workspace_id = "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 "#;
     let p = common::profile(text);
     assert_eq!(p.to_toml(), text);
     assert_eq!(amlfw::Profile::from_toml(&p.to_toml()).unwrap(), p);
     // The minimal profile too: absent options stay absent.
     let minimal = "schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = []\n";
-    assert_eq!(common::profile(minimal).to_toml(), minimal);
+    let mut p = amlfw::Profile::from_toml(minimal).unwrap();
+    p.validate(common::catalog()).unwrap();
+    assert_eq!(p.to_toml(), minimal);
 }

@@ -376,6 +376,8 @@ fn a_tampered_prefix_is_refused_naming_the_tag_and_the_prefix() {
             "export",
             "--region",
             "eastus2",
+            "--edition",
+            "2021-09",
             "--feature",
             "compute-instance",
             "--inbound-routes",

@@ -133,6 +133,8 @@ fn save_refuses_to_replace_without_force() {
     let p = load(&env.file("prod"));
     assert_eq!(p, {
         let mut want = Profile::new(Cloud::Public, "westus");
+        // A saved profile records the edition it was made with (the newest, by default).
+        want.edition = Some(common::catalog().default_edition().id.clone());
         want.validate(common::catalog()).unwrap();
         want
     });

@@ -365,9 +365,12 @@ fn bad_files_are_clear_errors_with_positions() {
 }
 
 /// `amlfw export` of the default profile (public, eastus2) to `target` with the tags `file`.
-fn export_args<'a>(target: &'a str, file: &'a str) -> [&'a str; 7] {
+/// The edition is pinned, so stderr carries no notice about choosing one.
+fn export_args<'a>(target: &'a str, file: &'a str) -> [&'a str; 9] {
     [
         "export",
+        "--edition",
+        "2021-09",
         "--region",
         "eastus2",
         "--target",

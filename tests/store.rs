@@ -408,6 +408,8 @@ fn a_save_killed_at_any_moment_leaves_the_old_or_the_new_profile() {
     let new = {
         let mut p = Profile::new(Cloud::Public, "eastus2");
         p.sources = sources.clone();
+        // `profile save` records the edition it used (the newest).
+        p.edition = Some(catalog().default_edition().id.clone());
         validated(p)
     };
     assert!(
@@ -529,6 +531,8 @@ fn concurrent_saves_leave_one_whole_profile() {
         let mut p = Profile::new(Cloud::Public, "eastus2");
         p.name_prefix = Some(format!("w{w}s{i}"));
         p.sources = many_sources((w * 7 + i * 13) % 20 * 50);
+        // `profile save` records the edition it used (the newest).
+        p.edition = Some(catalog().default_edition().id.clone());
         validated(p)
     };
     let expected: Vec<Profile> = (0..WRITERS)

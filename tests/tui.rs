@@ -11,12 +11,19 @@ use ratatui::Terminal;
 
 const COLOUR: Theme = Theme { mono: false };
 
+/// The snapshots were made with the 2021-09 edition's rules; the wizard's own default (the
+/// newest edition) is checked in `the_wizard_starts_with_the_newest_edition`.
+fn pinned(mut p: Profile) -> Profile {
+    p.edition = Some(common::PINNED_EDITION.into());
+    p
+}
+
 fn app(profile: Profile, w: u16, h: u16) -> App<'static> {
     App::new(common::catalog(), profile, None, (w, h), COLOUR)
 }
 
 fn default_app() -> App<'static> {
-    app(Profile::builtin_default(), 100, 30)
+    app(pinned(Profile::builtin_default()), 100, 30)
 }
 
 fn key(a: &mut App, code: KeyCode) -> Vec<Effect> {
@@ -213,7 +220,7 @@ fn dns_proxy_toggles_and_moves_the_host_name_network_rule_in_the_azfw_export() {
 
 #[test]
 fn features_toggle_with_dependencies_both_ways() {
-    let mut a = app(Profile::new(Cloud::Public, "eastus2"), 100, 30);
+    let mut a = app(pinned(Profile::new(Cloud::Public, "eastus2")), 100, 30);
     a.go_to(Step::Features);
     key(&mut a, KeyCode::Char('/'));
     typ(&mut a, "aks-gpu");
@@ -355,7 +362,7 @@ fn a_bad_prefix_in_a_used_tag_is_the_export_preview_error() {
     ));
     let mut a = App::new(
         common::catalog(),
-        Profile::builtin_default(),
+        pinned(Profile::builtin_default()),
         Some(tags),
         (200, 40),
         COLOUR,
@@ -447,7 +454,7 @@ fn help_lists_the_keys_of_the_screen_under_it() {
 
 #[test]
 fn mouse_clicks_steps_rows_and_rules() {
-    let mut a = app(Profile::builtin_default(), 100, 30);
+    let mut a = app(pinned(Profile::builtin_default()), 100, 30);
     let click = |a: &mut App, x: u16, y: u16| {
         a.update(Msg::Mouse(MouseEvent {
             kind: MouseEventKind::Down(MouseButton::Left),
@@ -478,7 +485,7 @@ fn mouse_clicks_steps_rows_and_rules() {
 // ---- snapshots -----------------------------------------------------------------------------
 
 fn at_step(step: Step, w: u16, h: u16) -> App<'static> {
-    let mut p = Profile::builtin_default();
+    let mut p = pinned(Profile::builtin_default());
     p.storage_account = Some("amlstore01".into());
     p.features.push("notebooks".into());
     let mut a = app(p, w, h);
@@ -520,7 +527,7 @@ fn snapshots_of_overlays_and_small_screens() {
 
 #[test]
 fn no_color_uses_no_colour_and_marks_selection_with_symbols() {
-    let mut p = Profile::builtin_default();
+    let mut p = pinned(Profile::builtin_default());
     p.features.push("notebooks".into());
     let mut a = App::new(common::catalog(), p, None, (80, 24), Theme { mono: true });
     a.go_to(Step::Features);
@@ -717,11 +724,11 @@ fn profile_picker_opens_saves_and_deletes_through_effects() {
             name: "prod".into()
         }]
     );
-    let mut loaded = Profile::new(Cloud::China, "chinaeast2");
+    let mut loaded = pinned(Profile::new(Cloud::China, "chinaeast2"));
     loaded.features = vec!["studio".into()];
     a.update(Msg::ProfileLoaded {
         name: "prod".into(),
-        result: Ok(loaded.clone()),
+        result: Ok(Box::new(loaded.clone())),
     });
     assert_eq!(a.profile, loaded);
     assert!(!a.dirty());
@@ -876,4 +883,111 @@ fn the_wizard_refuses_duplicate_and_zero_led_addresses() {
         assert!(a.profile.sources.is_empty() && a.profile.aks_dns_servers.is_empty());
         key(&mut a, KeyCode::Home);
     }
+}
+
+/// Moves the Workspace step's cursor to `field`.
+fn to_field(a: &mut App, field: amlfw::tui::app::Field) {
+    a.go_to(Step::Workspace);
+    key(a, KeyCode::Home);
+    let i = amlfw::tui::app::Field::ALL
+        .iter()
+        .position(|f| *f == field)
+        .unwrap();
+    for _ in 0..i {
+        key(a, KeyCode::Down);
+    }
+}
+
+fn remotes(a: &App) -> Vec<(String, String)> {
+    a.rules
+        .as_ref()
+        .unwrap()
+        .rules
+        .iter()
+        .map(|r| (r.remote.to_string(), r.ports_label()))
+        .collect()
+}
+
+#[test]
+fn the_wizard_starts_with_the_newest_edition_and_switches_editions_live() {
+    use amlfw::tui::app::Field;
+    let mut a = app(Profile::builtin_default(), 160, 48);
+    assert_eq!(a.edition(), "2026-03");
+    assert!(screen(&a).contains("edition 2026-03"), "{}", screen(&a));
+    assert!(remotes(&a).contains(&("BatchNodeManagement.EastUS2".into(), "tcp:443".into())));
+    to_field(&mut a, Field::Edition);
+    key(&mut a, KeyCode::Char(' ')); // newest -> round to the oldest
+    assert_eq!(a.edition(), "2021-09");
+    assert_eq!(a.profile.edition.as_deref(), Some("2021-09"));
+    let now = remotes(&a);
+    assert!(now.contains(&("AzureActiveDirectory".into(), "tcp:*".into())));
+    assert!(!now.contains(&("BatchNodeManagement.EastUS2".into(), "tcp:443".into())));
+    assert!(screen(&a).contains("Rules 2021-09:"));
+    key(&mut a, KeyCode::Left); // and back
+    assert_eq!(a.edition(), "2026-03");
+
+    // d: what changes against the other edition, for these choices.
+    key(&mut a, KeyCode::Char('d'));
+    let Modal::Detail { title, lines, .. } = &a.modal else {
+        panic!("no detail: {:?}", a.modal)
+    };
+    assert_eq!(title, "What changes from edition 2021-09 to 2026-03");
+    let text = lines.join("\n");
+    assert!(
+        text.contains("added    service-tag BatchNodeManagement.EastUS2"),
+        "{text}"
+    );
+    assert!(text.contains("source: FW-2603 (2026-03-19)"), "{text}");
+    assert!(text.contains("ports tcp:* -> tcp:80 tcp:443"), "{text}");
+}
+
+#[test]
+fn options_toggle_and_the_workspace_id_is_checked_as_typed() {
+    use amlfw::tui::app::Field;
+    let mut a = app(Profile::builtin_default(), 160, 48);
+    let inbound = |a: &App| remotes(a).iter().any(|(_, p)| p == "tcp:44224");
+    assert!(!inbound(&a));
+    to_field(&mut a, Field::ComputePublicIp);
+    key(&mut a, KeyCode::Char(' '));
+    assert_eq!(a.profile.compute_public_ip, Some(true));
+    assert!(inbound(&a));
+    // The help names the editions that use the option.
+    let help = Field::ComputePublicIp.help_text(common::catalog());
+    assert!(help.contains("Used by edition(s): 2026-03"), "{help}");
+    assert!(screen(&a).contains("Used by edition(s)"), "{}", screen(&a));
+    key(&mut a, KeyCode::Char(' '));
+    assert_eq!(a.profile.compute_public_ip, None);
+    assert!(!inbound(&a));
+
+    to_field(&mut a, Field::WorkspaceId);
+    let i = Field::ALL.len() - 1;
+    key(&mut a, KeyCode::Enter);
+    typ(&mut a, "x.evil.com");
+    assert!(a.field_errors[i].as_deref().unwrap().contains("GUID"));
+    assert_eq!(a.profile.workspace_id, None);
+    key(&mut a, KeyCode::Enter);
+    key(&mut a, KeyCode::Enter);
+    typ(&mut a, "0A1B2C3D-4E5F-6789-ABCD-EF0123456789");
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(
+        a.profile.workspace_id.as_deref(),
+        Some("0a1b2c3d-4e5f-6789-abcd-ef0123456789")
+    );
+}
+
+#[test]
+fn a_profile_saved_from_the_wizard_records_its_edition() {
+    let mut a = app(Profile::builtin_default(), 100, 30);
+    key(&mut a, KeyCode::Char('p'));
+    key(&mut a, KeyCode::Char('s'));
+    typ(&mut a, "prod");
+    let effects = key(&mut a, KeyCode::Enter);
+    let saved = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::SaveProfile { profile, .. } => Some(profile.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no save in {effects:?}"));
+    assert_eq!(saved.edition.as_deref(), Some("2026-03"));
 }

@@ -91,6 +91,23 @@ pub enum Command {
     Targets,
     /// List features with their help text.
     Features,
+    /// List the editions of Microsoft's guidance amlfw knows (the newest is the default).
+    Editions,
+    /// What changed between two editions of the guidance for a selection.
+    Diff {
+        #[command(flatten)]
+        selection: Selection,
+        /// The edition to compare from (see `amlfw editions`), or an export amlfw wrote: its
+        /// header gives the edition, cloud, region and features it was made with.
+        #[arg(long, value_name = "EDITION|FILE")]
+        from: String,
+        /// The edition to compare to (default: the newest).
+        #[arg(long, value_name = "EDITION")]
+        to: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+        format: DiffFormat,
+    },
     /// List the regions of a cloud (or of all clouds).
     Regions {
         #[arg(long, value_parser = parse_cloud)]
@@ -122,6 +139,13 @@ pub enum ProfileCommand {
     Delete { name: String },
     /// Print the directory profiles are stored in.
     Path,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -170,13 +194,30 @@ pub struct Selection {
     /// First priority of generated rules (100-4000).
     #[arg(long)]
     pub priority_base: Option<u32>,
-    /// Edition of Microsoft's guidance (default: the seed's, 2021-09).
+    /// Edition of Microsoft's guidance (default: the newest; see `amlfw editions`).
     #[arg(long)]
     pub edition: Option<String>,
     /// The Azure Firewall policy has DNS proxy enabled: emit network rules with host names
     /// (without it Azure rejects them, so they are listed as not covered).
     #[arg(long)]
     pub dns_proxy: bool,
+    // The yes/no options: the bare flag means true, `--flag=false` says false (`=` is required
+    // so that a following argument is never taken as the value).
+    /// Compute instances/clusters have a public IP (2026-03: inbound 44224 and its routes).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub compute_public_ip: Option<bool>,
+    /// Private endpoints are in the VNet or peered VNets (2026-03).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub private_endpoints: Option<bool>,
+    /// Azure Monitor is secured with private link (2026-03: no AzureMonitor rules).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub monitor_secured: Option<bool>,
+    /// A firewall sits between the VNet and the storage private endpoints (2026-03: Storage 445).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub storage_firewall: Option<bool>,
+    /// The workspace ID (a GUID), for Kubernetes compute's workspace host.
+    #[arg(long, value_name = "GUID")]
+    pub workspace_id: Option<String>,
 }
 
 fn parse_cloud(s: &str) -> Result<amlfw::Cloud, String> {

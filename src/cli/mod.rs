@@ -2,6 +2,7 @@
 //! the I/O (files, stdout, stderr). No domain logic lives here.
 
 pub mod args;
+mod diff;
 mod profiles;
 mod table;
 
@@ -144,6 +145,19 @@ pub fn build_profile(
     if sel.dns_proxy {
         p.dns_proxy = true;
     }
+    for (id, value) in [
+        ("compute-public-ip", sel.compute_public_ip),
+        ("private-endpoints", sel.private_endpoints),
+        ("monitor-secured", sel.monitor_secured),
+        ("storage-firewall", sel.storage_firewall),
+    ] {
+        if value.is_some() {
+            p.set_option(id, value);
+        }
+    }
+    if let Some(w) = &sel.workspace_id {
+        p.workspace_id = Some(w.clone());
+    }
     p.validate(catalog)
         .map_err(|e| CliError::usage(flag_error(&e)))?;
     Ok(p)
@@ -166,6 +180,17 @@ fn flag_error(e: &ProfileError) -> String {
             format!("{flag} '{value}': {reason}")
         }
         e => e.to_string(),
+    }
+}
+
+/// A profile that names no edition follows the newest: say which, and how to pin it, so that
+/// a later amlfw with a newer edition does not change an admin's rules unannounced.
+pub fn edition_notice(p: &Profile, catalog: &Catalog) {
+    if p.edition.is_none() {
+        let newest = &catalog.default_edition().id;
+        diag(&format!(
+            "notice: no edition chosen: using the newest, {newest}; pin it with --edition {newest} or edition = \"{newest}\" in the profile (see `amlfw editions`)"
+        ));
     }
 }
 
@@ -243,6 +268,7 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
     match command {
         Command::Rules { selection, format } => {
             let p = build_profile(&selection, catalog, Fallback::RequireRegion)?;
+            edition_notice(&p, catalog);
             let rs = resolve_or_fail(catalog, &p)?;
             let text = match format {
                 RulesFormat::Table => {
@@ -277,6 +303,7 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
                 ))
             })?;
             let p = build_profile(&selection, catalog, Fallback::RequireRegion)?;
+            edition_notice(&p, catalog);
             let rs = resolve_or_fail(catalog, &p)?;
             let tags = match &service_tags {
                 Some(path) => {
@@ -377,6 +404,13 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
         Command::Targets => stdout_write(&table::targets_table()),
         Command::Features => stdout_write(&table::features_list(catalog, 100)),
         Command::Regions { cloud } => stdout_write(&table::regions_table(catalog, cloud)),
+        Command::Editions => stdout_write(&diff::editions_table(catalog)),
+        Command::Diff {
+            selection,
+            from,
+            to,
+            format,
+        } => diff::run(&selection, catalog, &from, to.as_deref(), format),
     }
 }
 

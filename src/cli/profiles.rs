@@ -51,7 +51,15 @@ pub fn run(action: ProfileCommand, catalog: &Catalog) -> Result<(), CliError> {
             force,
         } => {
             amlfw::store::validate_name(&name).map_err(store_error)?;
-            let profile = build_profile(&selection, catalog, Fallback::RequireRegion)?;
+            let mut profile = build_profile(&selection, catalog, Fallback::RequireRegion)?;
+            // Saved profiles record their edition, so a newer amlfw does not change them.
+            if profile.edition.is_none() {
+                let newest = &catalog.default_edition().id;
+                diag(&format!(
+                    "recorded edition {newest} (the newest) in the profile"
+                ));
+                profile.edition = Some(newest.clone());
+            }
             let path = store.save(&name, &profile, force).map_err(store_error)?;
             diag(&format!("saved profile {name} to {}", path.display()));
             Ok(())

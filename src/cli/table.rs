@@ -147,7 +147,14 @@ pub fn features_list(catalog: &Catalog, width: usize) -> String {
             } else {
                 format!(" (needs {})", f.requires.join(", "))
             };
-            out.push_str(&format!("  {:<20} {}{}\n", f.id, f.title, needs));
+            // Features that only some editions have say which (elsewhere they are ignored).
+            let editions = catalog.feature_edition_ids(&f.id);
+            let only = if editions.len() < catalog.editions.len() {
+                format!(" [editions: {}]", editions.join(", "))
+            } else {
+                String::new()
+            };
+            out.push_str(&format!("  {:<20} {}{}{only}\n", f.id, f.title, needs));
             for line in wrap(&f.help, width.saturating_sub(25)) {
                 out.push_str(&format!("  {:<20} {}\n", "", line));
             }

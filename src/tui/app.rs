@@ -91,10 +91,17 @@ pub enum Field {
     DnsServers,
     NamePrefix,
     PriorityBase,
+    // Added with editions; after the older fields so their positions stay.
+    Edition,
+    ComputePublicIp,
+    PrivateEndpoints,
+    MonitorSecured,
+    StorageFirewall,
+    WorkspaceId,
 }
 
 impl Field {
-    pub const ALL: [Field; 8] = [
+    pub const ALL: [Field; 14] = [
         Field::StorageAccount,
         Field::AcrName,
         Field::Sources,
@@ -103,7 +110,59 @@ impl Field {
         Field::DnsServers,
         Field::NamePrefix,
         Field::PriorityBase,
+        Field::Edition,
+        Field::ComputePublicIp,
+        Field::PrivateEndpoints,
+        Field::MonitorSecured,
+        Field::StorageFirewall,
+        Field::WorkspaceId,
     ];
+
+    /// The workspace option (catalog `[[option]]` id) a yes/no field sets.
+    pub fn option_id(self) -> Option<&'static str> {
+        match self {
+            Field::ComputePublicIp => Some("compute-public-ip"),
+            Field::PrivateEndpoints => Some("private-endpoints"),
+            Field::MonitorSecured => Some("monitor-secured"),
+            Field::StorageFirewall => Some("storage-firewall"),
+            _ => None,
+        }
+    }
+
+    /// Fields changed with Space/arrows rather than typed.
+    pub fn is_choice(self) -> bool {
+        matches!(
+            self,
+            Field::InboundRoutes | Field::DnsProxy | Field::Edition
+        ) || self.option_id().is_some()
+    }
+
+    /// The help line, with what the catalog says about editions and options.
+    pub fn help_text(self, catalog: &Catalog) -> String {
+        if let Some(id) = self.option_id() {
+            let Some(o) = catalog.option(id) else {
+                return String::new();
+            };
+            // Editions first: the help area is three lines and the rest may be cut.
+            return format!(
+                "Used by edition(s): {} (ignored elsewhere); Space toggles. {}",
+                catalog.option_edition_ids(id).join(", "),
+                o.help.replace('\n', " ")
+            );
+        }
+        if self == Field::Edition {
+            let list: Vec<String> = catalog
+                .editions
+                .iter()
+                .map(|e| format!("{} ({}): {}", e.id, e.date, e.summary))
+                .collect();
+            return format!(
+                "Which published guidance the rules follow; Space cycles, d shows what changes. {}",
+                list.join(" ")
+            );
+        }
+        self.help().to_string()
+    }
 
     pub fn label(self) -> &'static str {
         match self {
@@ -115,6 +174,12 @@ impl Field {
             Field::DnsServers => "AKS DNS servers",
             Field::NamePrefix => "Name prefix",
             Field::PriorityBase => "Priority base",
+            Field::Edition => "Guidance edition",
+            Field::ComputePublicIp => "Compute public IP",
+            Field::PrivateEndpoints => "Private endpoints",
+            Field::MonitorSecured => "Monitor secured",
+            Field::StorageFirewall => "Storage firewall",
+            Field::WorkspaceId => "Workspace ID",
         }
     }
 
@@ -128,10 +193,20 @@ impl Field {
             Field::DnsServers => "Custom DNS servers of the AKS virtual network, separated by commas. Empty: Azure-provided DNS (no UDP 53 rule).",
             Field::NamePrefix => "Start of every generated name: 1-20 characters, a letter first, then letters, digits, - or _.",
             Field::PriorityBase => "First priority of generated rules and collections (100-4000; NSG priorities end at 4096).",
+            Field::WorkspaceId => "The workspace ID, a GUID (portal: the workspace's Properties), for the Kubernetes compute workspace host. Empty: a wildcard host.",
+            // Described from the catalog by `help_text`.
+            Field::Edition
+            | Field::ComputePublicIp
+            | Field::PrivateEndpoints
+            | Field::MonitorSecured
+            | Field::StorageFirewall => "",
         }
     }
 
-    fn value_of(self, p: &Profile) -> String {
+    fn value_of(self, p: &Profile, catalog: &Catalog) -> String {
+        if let Some(id) = self.option_id() {
+            return if p.option(id) { "yes" } else { "no" }.to_string();
+        }
         match self {
             Field::StorageAccount => p.storage_account.clone().unwrap_or_default(),
             Field::AcrName => p.acr_name.clone().unwrap_or_default(),
@@ -144,6 +219,15 @@ impl Field {
             Field::DnsServers => p.aks_dns_servers.join(", "),
             Field::NamePrefix => p.name_prefix().to_string(),
             Field::PriorityBase => p.priority_base().to_string(),
+            Field::Edition => match &p.edition {
+                None => format!("newest ({})", catalog.default_edition().id),
+                Some(e) => e.clone(),
+            },
+            Field::WorkspaceId => p.workspace_id.clone().unwrap_or_default(),
+            Field::ComputePublicIp
+            | Field::PrivateEndpoints
+            | Field::MonitorSecured
+            | Field::StorageFirewall => String::new(),
         }
     }
 
@@ -199,8 +283,21 @@ impl Field {
                 profile::validate_priority_base(n)?;
                 p.priority_base = (n != profile::DEFAULT_PRIORITY_BASE).then_some(n);
             }
+            Field::WorkspaceId => {
+                p.workspace_id = if text.is_empty() {
+                    None
+                } else {
+                    Some(profile::normalize_workspace_id(text)?)
+                };
+            }
             // Choices, changed with Space and the arrows, not typed.
-            Field::InboundRoutes | Field::DnsProxy => {}
+            Field::InboundRoutes
+            | Field::DnsProxy
+            | Field::Edition
+            | Field::ComputePublicIp
+            | Field::PrivateEndpoints
+            | Field::MonitorSecured
+            | Field::StorageFirewall => {}
         }
         Ok(())
     }
@@ -310,7 +407,8 @@ pub enum Msg {
     ProfilesListed(Result<Vec<ProfileRow>, String>),
     ProfileLoaded {
         name: String,
-        result: Result<Profile, String>,
+        // Boxed: a profile is several times larger than every other message.
+        result: Result<Box<Profile>, String>,
     },
     ProfileSaved {
         name: String,
@@ -563,7 +661,7 @@ impl<'c> App<'c> {
     fn sync_fields(&mut self) {
         self.field_inputs = Field::ALL
             .iter()
-            .map(|f| Input::new(f.value_of(&self.profile)))
+            .map(|f| Input::new(f.value_of(&self.profile, self.catalog)))
             .collect();
     }
 
@@ -708,7 +806,7 @@ impl<'c> App<'c> {
             }
             Msg::ProfileLoaded { name, result } => {
                 match result {
-                    Ok(p) => self.open_profile(name, p),
+                    Ok(p) => self.open_profile(name, *p),
                     Err(e) => self.say(Level::Error, e),
                 }
                 Vec::new()
@@ -897,6 +995,7 @@ impl<'c> App<'c> {
             Action::FocusPreview => {
                 self.preview_focus = true;
             }
+            Action::EditionDiff => self.open_edition_diff(),
             Action::Profiles if ctx != Ctx::Profiles => {
                 if self.editing.is_some() {
                     self.finish_edit();
@@ -961,7 +1060,7 @@ impl<'c> App<'c> {
             }
             (Modal::ConfirmReplaceProfile { name }, Action::Yes) => vec![Effect::SaveProfile {
                 name,
-                profile: self.profile.clone(),
+                profile: self.pinned_profile(),
                 overwrite: true,
             }],
             (Modal::ConfirmDeleteProfile { name }, Action::Yes) => {
@@ -1027,7 +1126,7 @@ impl<'c> App<'c> {
                 }
                 return vec![Effect::SaveProfile {
                     name,
-                    profile: self.profile.clone(),
+                    profile: self.pinned_profile(),
                     overwrite: false,
                 }];
             }
@@ -1297,11 +1396,89 @@ impl<'c> App<'c> {
                 self.sync_fields();
                 self.refresh();
             }
+            Action::Edit | Action::Right if field == Field::Edition => self.cycle_edition(1),
+            Action::Left if field == Field::Edition => self.cycle_edition(-1),
+            Action::Edit | Action::Right | Action::Left if field.option_id().is_some() => {
+                if let Some(id) = field.option_id() {
+                    // Off is "not given", so a saved profile only names options that are on
+                    // (or that a loaded file set).
+                    let on = !self.profile.option(id);
+                    self.profile.set_option(id, on.then_some(true));
+                    self.sync_fields();
+                    self.refresh();
+                }
+            }
             Action::Edit => {
                 self.editing = Some(self.field_inputs[self.field_nav.cursor].value().to_string());
             }
             _ => {}
         }
+    }
+
+    /// The choices with their edition written down: a saved profile keeps the guidance it was
+    /// made with, even after a newer amlfw brings a newer edition.
+    fn pinned_profile(&mut self) -> Profile {
+        if self.profile.edition.is_none() {
+            self.profile.edition = Some(self.catalog.default_edition().id.clone());
+            self.sync_fields();
+        }
+        self.profile.clone()
+    }
+
+    /// Switches the guidance edition, oldest to newest and round; the rules follow at once.
+    pub fn cycle_edition(&mut self, delta: isize) {
+        let n = self.catalog.editions.len() as isize;
+        let current = self
+            .catalog
+            .edition_index(self.edition())
+            .unwrap_or(n as usize - 1) as isize;
+        let next = &self.catalog.editions[(current + delta).rem_euclid(n) as usize];
+        self.profile.edition = Some(next.id.clone());
+        self.sync_fields();
+        self.refresh();
+        self.say(
+            Level::Info,
+            format!("edition: {} ({}); d shows what changes", next.id, next.date),
+        );
+    }
+
+    /// The edition the rules follow now.
+    pub fn edition(&self) -> &str {
+        &self
+            .catalog
+            .edition_or_default(self.profile.edition.as_deref())
+            .id
+    }
+
+    /// The edition `d` compares against: the previous one, or for the oldest the newest.
+    pub fn compare_edition(&self) -> &str {
+        let i = self.catalog.edition_index(self.edition()).unwrap_or(0);
+        let other = if i == 0 {
+            self.catalog.editions.len() - 1
+        } else {
+            i - 1
+        };
+        &self.catalog.editions[other].id
+    }
+
+    /// Opens "what changes against edition X" for the current choices.
+    pub fn open_edition_diff(&mut self) {
+        let (from, to) = (
+            self.compare_edition().to_string(),
+            self.edition().to_string(),
+        );
+        let (title, lines) = match crate::diff::diff(self.catalog, &self.profile, &from, &to) {
+            Ok(d) => (
+                format!("What changes from edition {from} to {to}"),
+                d.render_table().lines().map(String::from).collect(),
+            ),
+            Err(e) => ("What changes".to_string(), vec![e.to_string()]),
+        };
+        self.modal = Modal::Detail {
+            title,
+            lines,
+            scroll: 0,
+        };
     }
 
     fn cycle_routes(&mut self, delta: isize) {
@@ -1348,7 +1525,7 @@ impl<'c> App<'c> {
                 format!("{}: not changed: {reason}", Field::ALL[i].label()),
             );
         }
-        self.field_inputs[i] = Input::new(Field::ALL[i].value_of(&self.profile));
+        self.field_inputs[i] = Input::new(Field::ALL[i].value_of(&self.profile, self.catalog));
     }
 
     fn features_key(&mut self, action: Action) {

@@ -64,6 +64,8 @@ pub enum Action {
     Profiles,
     SaveAs,
     Delete,
+    /// What changes between the current edition and another one.
+    EditionDiff,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -422,6 +424,14 @@ pub static BINDINGS: &[Binding] = &[
         action: Action::Back,
         ctx: &[Profiles],
         footer: true,
+    },
+    Binding {
+        keys: &[ch('d')],
+        label: "d",
+        desc: "what changes against the other edition",
+        action: Action::EditionDiff,
+        ctx: &[Cloud, Workspace, Features, Export, Preview],
+        footer: false,
     },
     Binding {
         keys: &[ch('r')],

@@ -33,6 +33,33 @@ use std::time::{Duration, Instant};
 /// Whether the wizard has the terminal in raw mode on the alternate screen.
 static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
 
+/// Held while a frame is written. The signal thread takes it (and keeps it until the process
+/// exits) before giving the terminal back, so the rest of a frame being drawn cannot follow
+/// the restore onto the main screen.
+static FRAME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Waits for the frame being written, if any, and keeps the next one from starting.
+pub fn frame_lock() -> std::sync::MutexGuard<'static, ()> {
+    FRAME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `frame_lock` for the signal thread: a frame stuck on a blocked terminal (flow control,
+/// a stopped reader) must not keep the process from exiting, so it waits half a second at
+/// most, then restores anyway.
+pub fn frame_lock_for_exit() -> Option<std::sync::MutexGuard<'static, ()>> {
+    let until = std::time::Instant::now() + Duration::from_millis(500);
+    loop {
+        match FRAME.try_lock() {
+            Ok(g) => return Some(g),
+            Err(std::sync::TryLockError::Poisoned(e)) => return Some(e.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) if std::time::Instant::now() < until => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        }
+    }
+}
+
 /// Puts the terminal back: cursor shown, mouse and paste modes off, main screen, cooked mode.
 /// Runs once however many exit paths call it (panic hook, then the guard while unwinding; a
 /// signal): leaving the alternate screen twice would restore the saved cursor position again
@@ -161,7 +188,8 @@ fn perform(io: &mut Io, effect: Effect) -> Option<Option<Msg>> {
         Effect::LoadProfile { name } => {
             let result = io
                 .store()
-                .and_then(|s| s.load(&name, io.catalog).map_err(|e| e.to_string()));
+                .and_then(|s| s.load(&name, io.catalog).map_err(|e| e.to_string()))
+                .map(Box::new);
             Some(Some(Msg::ProfileLoaded { name, result }))
         }
         Effect::SaveProfile {
@@ -260,7 +288,10 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
         theme::Theme::from_env(),
     );
     app.profile_name = profile_name;
-    terminal.draw(|f| view::view(&app, f))?;
+    {
+        let _frame = frame_lock();
+        terminal.draw(|f| view::view(&app, f))?;
+    }
     // Diagnostic switch: proves (in tests, or on a user's terminal) that a panic restores the
     // terminal and prints its message once, on the main screen.
     if std::env::var_os("AMLFW_DEBUG_PANIC").is_some() {
@@ -293,6 +324,9 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
                 }
             }
         }
-        terminal.draw(|f| view::view(&app, f))?;
+        {
+            let _frame = frame_lock();
+            terminal.draw(|f| view::view(&app, f))?;
+        }
     }
 }

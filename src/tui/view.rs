@@ -192,6 +192,15 @@ fn step_bar(app: &App, f: &mut Frame, r: Rect) {
             spans.push(Span::styled(STEP_SEPARATOR, t.dim()));
         }
     }
+    // The edition, right-aligned where the steps leave room (the rules panel's title always
+    // names it).
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let edition = format!("edition {}", app.edition());
+    let room = (r.width as usize).saturating_sub(used);
+    if room > edition.len() + 2 {
+        spans.push(Span::raw(" ".repeat(room - edition.len())));
+        spans.push(Span::styled(edition, t.title()));
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), r);
 }
 
@@ -407,7 +416,7 @@ fn workspace(app: &App, f: &mut Frame, r: Rect) {
             app.theme.error(),
         ));
     }
-    text.push(Line::styled(field.help(), app.theme.dim()));
+    text.push(Line::styled(field.help_text(app.catalog), app.theme.dim()));
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), help);
 }
 
@@ -605,7 +614,8 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
         .collect();
     let warnings = app.shown_warnings();
     let title = format!(
-        "Rules: {} ({}){}",
+        "Rules {}: {} ({}){}",
+        rs.settings.edition,
         rs.rules.len(),
         counts.join(", "),
         if warnings.is_empty() {

@@ -23,9 +23,17 @@ pub fn catalog() -> &'static Catalog {
     C.get_or_init(Catalog::builtin)
 }
 
-/// A validated profile from TOML text.
+/// The edition the 2021 golden files and hand-written expectations were made for. Test
+/// profiles that name no edition get it, so that those files keep checking the 2021 data; the
+/// 2026-03 edition has its own profiles (`per_cloud_profiles_2603`).
+pub const PINNED_EDITION: &str = "2021-09";
+
+/// A validated profile from TOML text (pinned to `PINNED_EDITION` unless it names one).
 pub fn profile(toml: &str) -> Profile {
     let mut p = Profile::from_toml(toml).unwrap_or_else(|e| panic!("bad test profile: {e}"));
+    if p.edition.is_none() {
+        p.edition = Some(PINNED_EDITION.into());
+    }
     p.validate(catalog())
         .unwrap_or_else(|e| panic!("invalid test profile: {e}"));
     p
@@ -35,13 +43,18 @@ pub fn rules(toml: &str) -> RuleSet {
     resolve(catalog(), &profile(toml)).unwrap()
 }
 
-/// Every feature except `aks-private` (which removes the AKS tunnel rules).
+/// Every feature of `PINNED_EDITION` except `aks-private` (which removes the AKS tunnel rules).
 pub fn all_features_but_private() -> Vec<String> {
+    features_of_edition_but_private(PINNED_EDITION)
+}
+
+/// Every feature `edition` has requirements for, except `aks-private`.
+pub fn features_of_edition_but_private(edition: &str) -> Vec<String> {
     catalog()
         .features
         .iter()
         .map(|f| f.id.clone())
-        .filter(|f| f != "aks-private")
+        .filter(|f| f != "aks-private" && catalog().feature_edition_ids(f).contains(&edition))
         .collect()
 }
 
@@ -49,6 +62,7 @@ pub fn all_features_but_private() -> Vec<String> {
 /// Validated; the benchmarks and `examples/hot_loop.rs` use it too.
 pub fn largest_profile() -> Profile {
     let mut p = Profile::new(amlfw::Cloud::Public, "eastus2");
+    p.edition = Some(PINNED_EDITION.into());
     p.features = all_features_but_private();
     p.storage_account = Some("amlstore01".into());
     p.acr_name = Some("amlacr01".into());
@@ -90,7 +104,59 @@ features = ["studio", "compute-instance", "aks", "aks-monitor"]
 "#,
             ),
         ),
+        // The 2026-03 edition: the same clouds with its new features and options on.
+        ("public-eastus2-full-2603", full_public_2603()),
+        (
+            "usgov-usgovvirginia-2603",
+            rules(
+                r#"schema_version = 1
+cloud = "usgov"
+region = "usgovvirginia"
+edition = "2026-03"
+features = ["compute-cluster", "compute-instance", "notebooks", "custom-images", "attached-vm", "vscode", "rstudio"]
+storage_account = "govstore01"
+sources = ["10.10.0.0/16"]
+compute_public_ip = true
+storage_firewall = true
+"#,
+            ),
+        ),
+        (
+            "china-chinaeast2-2603",
+            rules(
+                r#"schema_version = 1
+cloud = "china"
+region = "chinaeast2"
+edition = "2026-03"
+features = ["studio", "compute-instance", "notebooks", "aks", "aks-monitor", "automl-nlp-vision"]
+inbound_routes = "ip-prefixes"
+compute_public_ip = true
+"#,
+            ),
+        ),
     ]
+}
+
+/// The largest public profile of the 2026-03 edition: every feature it has (but aks-private),
+/// every value given, the options that add rules on.
+pub fn largest_profile_2603() -> Profile {
+    let mut p = Profile::new(amlfw::Cloud::Public, "eastus2");
+    p.edition = Some("2026-03".into());
+    p.features = features_of_edition_but_private("2026-03");
+    p.storage_account = Some("amlstore01".into());
+    p.acr_name = Some("amlacr01".into());
+    p.sources = vec!["10.0.1.0/24".into(), "10.0.2.0/24".into()];
+    p.aks_dns_servers = vec!["10.0.0.4".into()];
+    p.workspace_id = Some("0a1b2c3d-4e5f-6789-abcd-ef0123456789".into());
+    p.compute_public_ip = Some(true);
+    p.storage_firewall = Some(true);
+    p.private_endpoints = Some(true);
+    p.validate(catalog()).unwrap();
+    p
+}
+
+pub fn full_public_2603() -> RuleSet {
+    resolve(catalog(), &largest_profile_2603()).unwrap()
 }
 
 pub fn service_tags(cloud: amlfw::Cloud) -> &'static TagIndex {
