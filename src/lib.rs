@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod clipboard;
+pub mod dns;
 pub mod export;
 pub mod fsio;
 pub mod model;

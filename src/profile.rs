@@ -34,6 +34,9 @@ pub struct Profile {
     pub storage_account: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acr_name: Option<String>,
+    /// The workspace's GUID (fills DNS names in `amlfw dns`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
     /// CIDRs the outbound traffic comes from; empty = the whole virtual network.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<String>,
@@ -105,6 +108,7 @@ impl Profile {
             features: Vec::new(),
             storage_account: None,
             acr_name: None,
+            workspace_id: None,
             sources: Vec::new(),
             inbound_routes: None,
             aks_dns_servers: Vec::new(),
@@ -281,6 +285,9 @@ impl Profile {
         }
         if let Some(s) = &self.acr_name {
             validate_acr_name(s).map_err(|r| invalid("acr_name", s, r))?;
+        }
+        if let Some(s) = &self.workspace_id {
+            crate::dns::validate_workspace_id(s).map_err(|r| invalid("workspace_id", s, r))?;
         }
         for s in &self.sources {
             parse_source(s).map_err(|r| invalid("sources", s, r))?;

@@ -721,7 +721,7 @@ fn profile_picker_opens_saves_and_deletes_through_effects() {
     loaded.features = vec!["studio".into()];
     a.update(Msg::ProfileLoaded {
         name: "prod".into(),
-        result: Ok(loaded.clone()),
+        result: Ok(Box::new(loaded.clone())),
     });
     assert_eq!(a.profile, loaded);
     assert!(!a.dirty());

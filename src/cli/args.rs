@@ -82,6 +82,18 @@ pub enum Command {
         #[arg(long = "tag", value_name = "NAME", required = true)]
         tags: Vec<String>,
     },
+    /// Private DNS for the workspace's private endpoint: zones, conditional forwarders and
+    /// the names that resolve through them (region optional: it fills the names).
+    Dns {
+        #[command(flatten)]
+        selection: Selection,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DnsFormat::Table)]
+        format: DnsFormat,
+        /// Only the workspace's own zones, not those of its storage, key vault and registry.
+        #[arg(long)]
+        workspace_only: bool,
+    },
     /// List export targets and what each can and cannot express.
     Targets,
     /// List features with their help text.
@@ -126,6 +138,15 @@ pub enum RulesFormat {
     Csv,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DnsFormat {
+    Table,
+    Markdown,
+    Json,
+    Terraform,
+    Bicep,
+}
+
 /// What the rules are for. Flags override the values of a profile file.
 #[derive(Debug, Clone, Default, Args)]
 pub struct Selection {
@@ -150,6 +171,9 @@ pub struct Selection {
     /// The workspace's container registry name.
     #[arg(long)]
     pub acr_name: Option<String>,
+    /// The workspace's GUID (az ml workspace show --query workspace_id).
+    #[arg(long)]
+    pub workspace_id: Option<String>,
     /// CIDR the traffic comes from; repeat for several (default: the whole VNet).
     #[arg(long = "source", value_name = "CIDR", value_delimiter = ',')]
     pub sources: Vec<String>,

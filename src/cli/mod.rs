@@ -2,6 +2,7 @@
 //! the I/O (files, stdout, stderr). No domain logic lives here.
 
 pub mod args;
+mod dns;
 mod profiles;
 mod table;
 
@@ -101,6 +102,9 @@ pub fn build_profile(
     }
     if let Some(s) = &sel.acr_name {
         p.acr_name = Some(s.clone());
+    }
+    if let Some(s) = &sel.workspace_id {
+        p.workspace_id = Some(s.clone());
     }
     if !sel.sources.is_empty() {
         p.sources = sel.sources.clone();
@@ -311,6 +315,11 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
         }
         Command::Tags { service_tags, tags } => print_tags(&service_tags, &tags),
         Command::Profile { action } => profiles::run(action, catalog),
+        Command::Dns {
+            selection,
+            format,
+            workspace_only,
+        } => dns::run(&selection, format, workspace_only, catalog),
         Command::Targets => stdout_write(&table::targets_table()),
         Command::Features => stdout_write(&table::features_list(catalog, 100)),
         Command::Regions { cloud } => stdout_write(&table::regions_table(catalog, cloud)),

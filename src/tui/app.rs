@@ -304,7 +304,8 @@ pub enum Msg {
     ProfilesListed(Result<Vec<ProfileRow>, String>),
     ProfileLoaded {
         name: String,
-        result: Result<Profile, String>,
+        // Boxed: a profile is large next to the other messages.
+        result: Result<Box<Profile>, String>,
     },
     ProfileSaved {
         name: String,
@@ -702,7 +703,7 @@ impl<'c> App<'c> {
             }
             Msg::ProfileLoaded { name, result } => {
                 match result {
-                    Ok(p) => self.open_profile(name, p),
+                    Ok(p) => self.open_profile(name, *p),
                     Err(e) => self.say(Level::Error, e),
                 }
                 Vec::new()

@@ -174,7 +174,8 @@ fn perform(io: &mut Io, effect: Effect) -> Option<Option<Msg>> {
         Effect::LoadProfile { name } => {
             let result = io
                 .store()
-                .and_then(|s| s.load(&name, io.catalog).map_err(|e| e.to_string()));
+                .and_then(|s| s.load(&name, io.catalog).map_err(|e| e.to_string()))
+                .map(Box::new);
             Some(Some(Msg::ProfileLoaded { name, result }))
         }
         Effect::SaveProfile {
