@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod clipboard;
 pub mod diag;
 pub mod diff;
+pub mod dns;
 pub mod export;
 pub mod fsio;
 pub mod model;

@@ -212,14 +212,17 @@ pub enum Family {
     RouteTable,
     /// Host lists, packet filters, proxies and the tabular formats.
     Generic,
+    /// Outbound rules of a workspace's managed virtual network.
+    ManagedNetwork,
 }
 
 impl Family {
-    pub const ALL: [Family; 4] = [
+    pub const ALL: [Family; 5] = [
         Family::AzureFirewall,
         Family::Nsg,
         Family::RouteTable,
         Family::Generic,
+        Family::ManagedNetwork,
     ];
 
     pub fn title(self) -> &'static str {
@@ -228,6 +231,7 @@ impl Family {
             Family::Nsg => "Network security group",
             Family::RouteTable => "Route table",
             Family::Generic => "Generic",
+            Family::ManagedNetwork => "Managed virtual network",
         }
     }
 
@@ -238,6 +242,7 @@ impl Family {
             Family::Nsg => "nsg",
             Family::RouteTable => "route-table",
             Family::Generic => "generic",
+            Family::ManagedNetwork => "managed-network",
         }
     }
 }

@@ -64,7 +64,8 @@ pub struct Profile {
     /// A firewall sits between the workspace's network and the storage private endpoints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_firewall: Option<bool>,
-    /// The workspace ID (a GUID), for host names that contain it (Kubernetes compute).
+    /// The workspace ID (a GUID), for host names that contain it (Kubernetes compute, and
+    /// the private DNS names `amlfw dns` lists).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
 }

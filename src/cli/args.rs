@@ -87,6 +87,18 @@ pub enum Command {
         #[arg(long = "tag", value_name = "NAME", required = true)]
         tags: Vec<String>,
     },
+    /// Private DNS for the workspace's private endpoint: zones, conditional forwarders and
+    /// the names that resolve through them (region optional: it fills the names).
+    Dns {
+        #[command(flatten)]
+        selection: Selection,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DnsFormat::Table)]
+        format: DnsFormat,
+        /// Only the workspace's own zones, not those of its storage, key vault and registry.
+        #[arg(long)]
+        workspace_only: bool,
+    },
     /// List export targets and what each can and cannot express.
     Targets,
     /// List features with their help text.
@@ -155,6 +167,15 @@ pub enum RulesFormat {
     Csv,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DnsFormat {
+    Table,
+    Markdown,
+    Json,
+    Terraform,
+    Bicep,
+}
+
 /// What the rules are for. Flags override the values of a profile file.
 #[derive(Debug, Clone, Default, Args)]
 pub struct Selection {
@@ -215,7 +236,8 @@ pub struct Selection {
     /// A firewall sits between the VNet and the storage private endpoints (2026-03: Storage 445).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub storage_firewall: Option<bool>,
-    /// The workspace ID (a GUID), for Kubernetes compute's workspace host.
+    /// The workspace ID, a GUID (az ml workspace show --query workspace_id): Kubernetes
+    /// compute's workspace host and the private DNS names of `amlfw dns`.
     #[arg(long, value_name = "GUID")]
     pub workspace_id: Option<String>,
 }

@@ -3,6 +3,7 @@
 
 pub mod args;
 mod diff;
+mod dns;
 mod profiles;
 mod table;
 
@@ -401,6 +402,11 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
         }
         Command::Tags { service_tags, tags } => print_tags(&service_tags, &tags),
         Command::Profile { action } => profiles::run(action, catalog),
+        Command::Dns {
+            selection,
+            format,
+            workspace_only,
+        } => dns::run(&selection, format, workspace_only, catalog),
         Command::Targets => stdout_write(&table::targets_table()),
         Command::Features => stdout_write(&table::features_list(catalog, 100)),
         Command::Regions { cloud } => stdout_write(&table::regions_table(catalog, cloud)),

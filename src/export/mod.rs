@@ -8,6 +8,7 @@ pub mod aerleon;
 pub mod azure_firewall;
 pub mod edl;
 pub mod iptables;
+pub mod managed_vnet;
 pub mod naming;
 pub mod nftables;
 pub mod nsg;
@@ -128,6 +129,7 @@ pub fn targets() -> &'static [&'static dyn Exporter] {
             azure_firewall::TARGETS,
             nsg::TARGETS,
             route_table::TARGETS,
+            managed_vnet::TARGETS,
             tabular::TARGETS,
             iptables::TARGETS,
             nftables::TARGETS,

@@ -57,7 +57,8 @@ impl NetworkFeature {
             Family::AzureFirewall => Some(NetworkFeature::Fw),
             Family::Nsg => Some(NetworkFeature::Nsg),
             Family::RouteTable => Some(NetworkFeature::Udr),
-            Family::Generic => None,
+            // Managed network service tag rules: Microsoft's data has no place for them.
+            Family::Generic | Family::ManagedNetwork => None,
         }
     }
 }
