@@ -2,6 +2,7 @@
 //! the I/O (files, stdout, stderr). No domain logic lives here.
 
 pub mod args;
+mod audit;
 mod profiles;
 mod table;
 
@@ -311,6 +312,22 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
         }
         Command::Tags { service_tags, tags } => print_tags(&service_tags, &tags),
         Command::Profile { action } => profiles::run(action, catalog),
+        Command::Audit {
+            selection,
+            service_tags,
+            format,
+            fix,
+            files,
+        } => audit::run(
+            audit::AuditArgs {
+                selection,
+                service_tags,
+                format,
+                fix,
+                files,
+            },
+            catalog,
+        ),
         Command::Targets => stdout_write(&table::targets_table()),
         Command::Features => stdout_write(&table::features_list(catalog, 100)),
         Command::Regions { cloud } => stdout_write(&table::regions_table(catalog, cloud)),
