@@ -1,7 +1,8 @@
 //! Findings about the input's rules themselves (tag names, host names in network rules, rules
 //! wider than needed) and the route checks.
 
-use super::coverage::{interval, ip_net, is_any, remote_of, Matcher, Remote, ASG};
+use super::coverage::interval;
+use super::matching::{ip_net, is_any, remote_of, Matcher, Remote, ASG};
 use super::{
     Action, CollectionKind, Finding, Network, NsgDirection, Origin, RequirementRef, Route,
     Severity, Status,
@@ -321,6 +322,26 @@ pub(crate) fn route(
             x.prefix.eq_ignore_ascii_case(&r.remote) && x.next_hop.eq_ignore_ascii_case(hop)
         }) {
             by.push(found.origin.clone());
+            continue;
+        }
+        // The global tag of a regional one: covered, but for every region.
+        let global = r.remote.split_once('.').and_then(|(base, _)| {
+            t.routes.iter().find(|x| {
+                x.prefix.eq_ignore_ascii_case(base) && x.next_hop.eq_ignore_ascii_case(hop)
+            })
+        });
+        if let Some(found) = global {
+            by.push(found.origin.clone());
+            out.push(Finding {
+                severity: Severity::Note,
+                code: "covered-wide",
+                message: format!(
+                    "route table {}: {} is covered, but only by the global tag {} (every region)",
+                    t.name, r.remote, found.prefix
+                ),
+                rule: Some(found.origin.clone()),
+                requirement: Some(req.clone()),
+            });
             continue;
         }
         // By address: each prefix of the tag (or the CIDR) must take a route to the hop.

@@ -24,10 +24,12 @@
 
 mod checks;
 mod coverage;
+mod matching;
 pub mod parse;
+mod parse_nsg;
 pub mod report;
 
-pub use coverage::{host_matches, pattern_covers};
+pub use matching::{host_matches, pattern_covers};
 pub use parse::{parse, ParseError};
 
 use crate::rules::RuleSet;

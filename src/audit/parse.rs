@@ -12,8 +12,8 @@
 //! Errors name the file, the JSON path and the value.
 
 use super::{
-    Action, CollectionKind, DnsSetting, FwCollection, FwRule, NetProto, Network, Nsg, NsgDirection,
-    NsgRule, Origin, Route, RouteTable,
+    Action, CollectionKind, DnsSetting, FwCollection, FwRule, NetProto, Network, Nsg, NsgRule,
+    Origin, Route, RouteTable,
 };
 use crate::PortRange;
 use serde_json::{Map, Value};
@@ -36,13 +36,13 @@ const NSG_RULE: &str = "microsoft.network/networksecuritygroups/securityrules";
 const ROUTE_TABLE: &str = "microsoft.network/routetables";
 const ROUTE: &str = "microsoft.network/routetables/routes";
 
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     file: &'a str,
     params: Option<&'a Map<String, Value>>,
 }
 
 impl Ctx<'_> {
-    fn err(&self, path: &str, message: impl Into<String>) -> ParseError {
+    pub(super) fn err(&self, path: &str, message: impl Into<String>) -> ParseError {
         ParseError {
             file: self.file.to_string(),
             path: path.to_string(),
@@ -50,7 +50,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn origin(&self, collection: &str, name: &str) -> Origin {
+    pub(super) fn origin(&self, collection: &str, name: &str) -> Origin {
         Origin {
             file: self.file.to_string(),
             collection: collection.to_string(),
@@ -60,7 +60,7 @@ impl Ctx<'_> {
 
     /// A string value, with `[parameters('x')]` replaced by x's default value and `[[`
     /// (an ARM literal bracket) unescaped.
-    fn text(&self, s: &str) -> String {
+    pub(super) fn text(&self, s: &str) -> String {
         if let Some(rest) = s.strip_prefix("[[") {
             return format!("[{rest}");
         }
@@ -112,6 +112,9 @@ pub fn parse(file: &str, text: &str) -> Result<Network, ParseError> {
                 let path = format!("$.resources[{i}]");
                 found += resource(&ctx, item, &path, &mut net, &mut children)?;
             }
+            if found == 0 {
+                found += empty_amlfw_export(file, o, &mut net);
+            }
         }
         Value::Object(_) => {
             let ctx = Ctx { file, params: None };
@@ -128,6 +131,37 @@ pub fn parse(file: &str, text: &str) -> Result<Network, ParseError> {
         });
     }
     Ok(net)
+}
+
+/// An amlfw NSG or route-table export without any rule (the profile needs none): the NSG or
+/// route table it would add to, with nothing in it.
+fn empty_amlfw_export(file: &str, doc: &Map<String, Value>, net: &mut Network) -> usize {
+    let by_amlfw = doc
+        .get("metadata")
+        .and_then(|m| m.get("generator"))
+        .and_then(Value::as_str)
+        .is_some_and(|g| g.starts_with("amlfw "));
+    let param = |name: &str| doc.get("parameters").and_then(|p| p.get(name)).is_some();
+    if !by_amlfw {
+        return 0;
+    }
+    if param("routeTableName") {
+        net.route_tables.push(RouteTable {
+            file: file.to_string(),
+            name: "routeTableName".into(),
+            routes: Vec::new(),
+        });
+        return 1;
+    }
+    if param("nsgName") {
+        net.nsgs.push(Nsg {
+            file: file.to_string(),
+            name: "nsgName".into(),
+            rules: Vec::new(),
+        });
+        return 1;
+    }
+    0
 }
 
 /// Child resources of an ARM template, collected by parent name and attached at the end.
@@ -214,7 +248,12 @@ fn props(v: &Value) -> &Value {
     }
 }
 
-fn strings(ctx: &Ctx, v: &Value, key: &str, path: &str) -> Result<Vec<String>, ParseError> {
+pub(super) fn strings(
+    ctx: &Ctx,
+    v: &Value,
+    key: &str,
+    path: &str,
+) -> Result<Vec<String>, ParseError> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(a)) => a
@@ -236,7 +275,12 @@ fn strings(ctx: &Ctx, v: &Value, key: &str, path: &str) -> Result<Vec<String>, P
     }
 }
 
-fn string(ctx: &Ctx, v: &Value, key: &str, path: &str) -> Result<Option<String>, ParseError> {
+pub(super) fn string(
+    ctx: &Ctx,
+    v: &Value,
+    key: &str,
+    path: &str,
+) -> Result<Option<String>, ParseError> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(ctx.text(s))),
@@ -247,11 +291,11 @@ fn string(ctx: &Ctx, v: &Value, key: &str, path: &str) -> Result<Option<String>,
     }
 }
 
-fn required(ctx: &Ctx, v: &Value, key: &str, path: &str) -> Result<String, ParseError> {
+pub(super) fn required(ctx: &Ctx, v: &Value, key: &str, path: &str) -> Result<String, ParseError> {
     string(ctx, v, key, path)?.ok_or_else(|| ctx.err(&format!("{path}.{key}"), "missing"))
 }
 
-fn priority(ctx: &Ctx, v: &Value, key: &str, path: &str) -> Result<u32, ParseError> {
+pub(super) fn priority(ctx: &Ctx, v: &Value, key: &str, path: &str) -> Result<u32, ParseError> {
     let p = format!("{path}.{key}");
     let value = match v.get(key) {
         Some(Value::String(s)) => Value::String(ctx.text(s)),
@@ -292,7 +336,12 @@ pub fn port_range(s: &str) -> Result<PortRange, String> {
     })
 }
 
-fn ports(ctx: &Ctx, v: &Value, keys: &[&str], path: &str) -> Result<Vec<PortRange>, ParseError> {
+pub(super) fn ports(
+    ctx: &Ctx,
+    v: &Value,
+    keys: &[&str],
+    path: &str,
+) -> Result<Vec<PortRange>, ParseError> {
     let mut out = Vec::new();
     for key in keys {
         for (i, s) in strings(ctx, v, key, path)?.iter().enumerate() {
@@ -302,7 +351,7 @@ fn ports(ctx: &Ctx, v: &Value, keys: &[&str], path: &str) -> Result<Vec<PortRang
     Ok(out)
 }
 
-fn net_proto(ctx: &Ctx, s: &str, path: &str) -> Result<NetProto, ParseError> {
+pub(super) fn net_proto(ctx: &Ctx, s: &str, path: &str) -> Result<NetProto, ParseError> {
     Ok(match s.to_ascii_lowercase().as_str() {
         "tcp" => NetProto::Tcp,
         "udp" => NetProto::Udp,
@@ -385,7 +434,7 @@ fn resource(
                 for (i, r) in array(p, key).iter().enumerate() {
                     let rp = format!("{pp}.{key}[{i}]");
                     let rname = required(ctx, r, "name", &rp)?;
-                    let mut rule = nsg_rule(ctx, props(r), &rp, &child, &rname)?;
+                    let mut rule = super::parse_nsg::nsg_rule(ctx, props(r), &rp, &child, &rname)?;
                     rule.default = default;
                     nsg.rules.push(rule);
                 }
@@ -394,7 +443,7 @@ fn resource(
             net.nsgs.push(nsg);
         }
         NSG_RULE => {
-            let rule = nsg_rule(ctx, p, &pp, &parent, &child)?;
+            let rule = super::parse_nsg::nsg_rule(ctx, p, &pp, &parent, &child)?;
             children.nsg_rules.push((parent, rule));
         }
         ROUTE_TABLE => {
@@ -408,12 +457,12 @@ fn resource(
                 let rname = required(ctx, r, "name", &rp)?;
                 table
                     .routes
-                    .push(route(ctx, props(r), &rp, &child, &rname)?);
+                    .push(super::parse_nsg::route(ctx, props(r), &rp, &child, &rname)?);
             }
             net.route_tables.push(table);
         }
         ROUTE => {
-            let r = route(ctx, p, &pp, &parent, &child)?;
+            let r = super::parse_nsg::route(ctx, p, &pp, &parent, &child)?;
             children.routes.push((parent, r));
         }
         _ => return Ok(0),
@@ -421,7 +470,7 @@ fn resource(
     Ok(1)
 }
 
-fn array<'v>(v: &'v Value, key: &str) -> &'v [Value] {
+pub(super) fn array<'v>(v: &'v Value, key: &str) -> &'v [Value] {
     v.get(key)
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
@@ -583,78 +632,6 @@ fn classic(
         }
     }
     Ok(())
-}
-
-fn nsg_rule(
-    ctx: &Ctx,
-    p: &Value,
-    path: &str,
-    nsg: &str,
-    name: &str,
-) -> Result<NsgRule, ParseError> {
-    let direction = match required(ctx, p, "direction", path)?
-        .to_ascii_lowercase()
-        .as_str()
-    {
-        "inbound" => NsgDirection::Inbound,
-        "outbound" => NsgDirection::Outbound,
-        other => {
-            return Err(ctx.err(
-                &format!("{path}.direction"),
-                format!("expected Inbound or Outbound, got '{other}'"),
-            ))
-        }
-    };
-    let access = required(ctx, p, "access", path)?;
-    let action = match access.to_ascii_lowercase().as_str() {
-        "allow" => Action::Allow,
-        "deny" => Action::Deny,
-        _ => {
-            return Err(ctx.err(
-                &format!("{path}.access"),
-                format!("expected Allow or Deny, got '{access}'"),
-            ))
-        }
-    };
-    let protocol = net_proto(
-        ctx,
-        &required(ctx, p, "protocol", path)?,
-        &format!("{path}.protocol"),
-    )?;
-    let mut sources = strings(ctx, p, "sourceAddressPrefix", path)?;
-    sources.extend(strings(ctx, p, "sourceAddressPrefixes", path)?);
-    if !array(p, "sourceApplicationSecurityGroups").is_empty() {
-        sources.push(super::coverage::ASG.to_string());
-    }
-    let mut destinations = strings(ctx, p, "destinationAddressPrefix", path)?;
-    destinations.extend(strings(ctx, p, "destinationAddressPrefixes", path)?);
-    if !array(p, "destinationApplicationSecurityGroups").is_empty() {
-        destinations.push(super::coverage::ASG.to_string());
-    }
-    Ok(NsgRule {
-        origin: ctx.origin(nsg, name),
-        priority: priority(ctx, p, "priority", path)?,
-        direction,
-        action,
-        protocol,
-        sources,
-        destinations,
-        ports: ports(
-            ctx,
-            p,
-            &["destinationPortRange", "destinationPortRanges"],
-            path,
-        )?,
-        default: false,
-    })
-}
-
-fn route(ctx: &Ctx, p: &Value, path: &str, table: &str, name: &str) -> Result<Route, ParseError> {
-    Ok(Route {
-        origin: ctx.origin(table, name),
-        prefix: required(ctx, p, "addressPrefix", path)?,
-        next_hop: required(ctx, p, "nextHopType", path)?,
-    })
 }
 
 #[cfg(test)]
