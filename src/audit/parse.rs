@@ -241,6 +241,14 @@ fn split_name(ctx: &Ctx, name: &str) -> (String, String) {
     }
 }
 
+/// The resource's `properties` and its JSON path (az's flattened output has none).
+pub(super) fn props_at<'v>(v: &'v Value, path: &str) -> (&'v Value, String) {
+    match v.get("properties") {
+        Some(p) if p.is_object() => (p, format!("{path}.properties")),
+        _ => (v, path.to_string()),
+    }
+}
+
 fn props(v: &Value) -> &Value {
     match v.get("properties") {
         Some(p) if p.is_object() => p,
@@ -344,8 +352,14 @@ pub(super) fn ports(
 ) -> Result<Vec<PortRange>, ParseError> {
     let mut out = Vec::new();
     for key in keys {
+        let listed = v.get(*key).is_some_and(Value::is_array);
         for (i, s) in strings(ctx, v, key, path)?.iter().enumerate() {
-            out.push(port_range(s).map_err(|m| ctx.err(&format!("{path}.{key}[{i}]"), m))?);
+            let at = if listed {
+                format!("{path}.{key}[{i}]")
+            } else {
+                format!("{path}.{key}")
+            };
+            out.push(port_range(s).map_err(|m| ctx.err(&at, m))?);
         }
     }
     Ok(out)
@@ -434,7 +448,8 @@ fn resource(
                 for (i, r) in array(p, key).iter().enumerate() {
                     let rp = format!("{pp}.{key}[{i}]");
                     let rname = required(ctx, r, "name", &rp)?;
-                    let mut rule = super::parse_nsg::nsg_rule(ctx, props(r), &rp, &child, &rname)?;
+                    let (rprops, rpp) = props_at(r, &rp);
+                    let mut rule = super::parse_nsg::nsg_rule(ctx, rprops, &rpp, &child, &rname)?;
                     rule.default = default;
                     nsg.rules.push(rule);
                 }
@@ -455,9 +470,10 @@ fn resource(
             for (i, r) in array(p, "routes").iter().enumerate() {
                 let rp = format!("{pp}.routes[{i}]");
                 let rname = required(ctx, r, "name", &rp)?;
+                let (rprops, rpp) = props_at(r, &rp);
                 table
                     .routes
-                    .push(super::parse_nsg::route(ctx, props(r), &rp, &child, &rname)?);
+                    .push(super::parse_nsg::route(ctx, rprops, &rpp, &child, &rname)?);
             }
             net.route_tables.push(table);
         }

@@ -457,7 +457,7 @@ fn bad_input_names_file_path_and_value() {
     assert!(e.message.contains("\"high\""), "{e}");
     let n = nsg(vec![sec("x", 100, "Sideways", "Allow", "*", "*", "*")]);
     let e = audit::parse("n.json", &n).unwrap_err();
-    assert_eq!(e.path, "$.properties.securityRules[0].direction");
+    assert_eq!(e.path, "$.properties.securityRules[0].properties.direction");
     let e = audit::parse(
         "v.json",
         "{\"type\": \"Microsoft.Network/virtualNetworks\"}",
