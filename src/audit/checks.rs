@@ -101,7 +101,10 @@ fn wide_destination(e: &str) -> Option<&'static str> {
 /// Checks of an allow rule's parts that do not depend on a requirement.
 struct RuleView<'a> {
     origin: &'a Origin,
+    /// The compute side: sources of outbound rules, destinations of inbound NSG rules.
     sources: &'a [String],
+    /// `source` or `destination`: which field `sources` is.
+    local_field: &'static str,
     destinations: &'a [String],
     hosts: &'a [String],
     ports: &'a [PortRange],
@@ -167,8 +170,8 @@ fn wide_findings(
                 Severity::Warning,
                 "any-source",
                 format!(
-                    "{} allows any source: the profile needs only its sources",
-                    v.origin.name
+                    "{} allows any address on the compute side ({} *): the profile needs only its sources",
+                    v.origin.name, v.local_field
                 ),
                 v.origin,
             ));
@@ -213,6 +216,7 @@ pub(crate) fn input_findings(
                 let view = RuleView {
                     origin: &r.origin,
                     sources: &r.sources,
+                    local_field: "source",
                     destinations: &r.addresses,
                     hosts: &r.fqdns,
                     ports: &r.ports,
@@ -239,13 +243,14 @@ pub(crate) fn input_findings(
                         .any(|d| is_any(d) || d.eq_ignore_ascii_case("Internet"));
                 continue;
             }
-            let (local, remote) = match r.direction {
-                NsgDirection::Outbound => (&r.sources, &r.destinations),
-                NsgDirection::Inbound => (&r.destinations, &r.sources),
+            let (local, remote, local_field) = match r.direction {
+                NsgDirection::Outbound => (&r.sources, &r.destinations, "source"),
+                NsgDirection::Inbound => (&r.destinations, &r.sources, "destination"),
             };
             let view = RuleView {
                 origin: &r.origin,
                 sources: local,
+                local_field,
                 destinations: remote,
                 hosts: &[],
                 ports: &r.ports,
