@@ -196,6 +196,20 @@ const CODES: &[(&str, &str)] = &[
     ),
 ];
 
+/// A file path as a relative URI reference: `\` becomes `/`, characters a URI does not take
+/// as they are are percent-encoded.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.replace('\\', "/").bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 /// SARIF 2.1.0: one run, a rule per finding code, a result per finding located in its file.
 pub fn sarif(r: &Report) -> String {
     let rules: Vec<Value> = CODES
@@ -218,7 +232,7 @@ pub fn sarif(r: &Report) -> String {
                     names.push(json!({"name": o.name, "fullyQualifiedName": format!("{}/{}", o.collection, o.name), "kind": "member"}));
                 }
                 res["locations"] = json!([{
-                    "physicalLocation": {"artifactLocation": {"uri": o.file}},
+                    "physicalLocation": {"artifactLocation": {"uri": uri(&o.file)}},
                     "logicalLocations": names,
                 }]);
             }

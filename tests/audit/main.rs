@@ -5,6 +5,7 @@ mod cli;
 #[path = "../common/mod.rs"]
 mod common;
 mod roundtrip;
+mod sarif;
 mod semantics;
 
 use amlfw::audit::{self, AuditOptions, Network, Report, Status};
