@@ -152,9 +152,6 @@ fn firewall_steps<'n>(
     for &ci in order {
         let c = &net.collections[ci];
         for r in &c.rules {
-            if !m.local_covered(&r.sources, r.source_ip_groups) {
-                continue;
-            }
             let (width, ports) = match c.kind {
                 CollectionKind::Nat => continue,
                 CollectionKind::Network => {
@@ -174,6 +171,10 @@ fn firewall_steps<'n>(
                     None => continue,
                 },
             };
+            // Sources last: the cheap tests above rule out most rules.
+            if !m.local_covered(&r.sources, r.source_ip_groups) {
+                continue;
+            }
             steps.push(Step {
                 origin: &r.origin,
                 action: c.action,
@@ -223,10 +224,10 @@ fn nsg_steps<'n>(
                 NsgDirection::Outbound => (&r.destinations, &r.sources),
                 NsgDirection::Inbound => (&r.sources, &r.destinations),
             };
+            let width = m.covers(remote_side, &[], remote)?;
             if !m.local_covered(local_side, false) {
                 return None;
             }
-            let width = m.covers(remote_side, &[], remote)?;
             Some(Step {
                 origin: &r.origin,
                 action: r.action,

@@ -56,12 +56,17 @@ fn is_private(n: &IpNet) -> bool {
 /// including dots, so `*.x.com` matches `a.b.x.com` but not `x.com`, and `*x.com` matches
 /// `evilx.com`) matches the host `host`. Case does not matter.
 pub fn host_matches(pattern: &str, host: &str) -> bool {
-    let (p, h) = (pattern.to_ascii_lowercase(), host.to_ascii_lowercase());
-    match p.strip_prefix('*') {
+    match pattern.strip_prefix('*') {
         Some("") => true,
-        Some(suffix) => h.len() > suffix.len() && h.ends_with(suffix),
-        None => p == h,
+        Some(suffix) => host.len() > suffix.len() && ends_with_caseless(host, suffix),
+        None => pattern.eq_ignore_ascii_case(host),
     }
+}
+
+/// `s.ends_with(suffix)`, ignoring ASCII case, without allocating.
+fn ends_with_caseless(s: &str, suffix: &str) -> bool {
+    s.len() >= suffix.len()
+        && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
 }
 
 /// Whether `pattern` allows every host the requirement `host` (itself maybe a wildcard)
@@ -71,9 +76,7 @@ pub fn pattern_covers(pattern: &str, host: &str) -> bool {
     match host.strip_prefix('*') {
         None => host_matches(pattern, host),
         Some(req_suffix) => match pattern.strip_prefix('*') {
-            Some(suffix) => req_suffix
-                .to_ascii_lowercase()
-                .ends_with(&suffix.to_ascii_lowercase()),
+            Some(suffix) => ends_with_caseless(req_suffix, suffix),
             None => false,
         },
     }
