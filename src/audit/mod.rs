@@ -330,7 +330,18 @@ pub fn audit(rules: &RuleSet, network: &Network, opts: &AuditOptions) -> Report 
 pub fn only_rules(rules: &RuleSet, ids: &[&str]) -> RuleSet {
     let mut out = rules.clone();
     out.rules.retain(|r| ids.contains(&&*r.id));
-    out.warnings
-        .retain(|w| w.rules.is_empty() || w.rules.iter().any(|id| ids.contains(&id.as_str())));
+    // Warnings name catalog requirements: keep those about the rules kept, and general ones.
+    let kept: Vec<&str> = out
+        .rules
+        .iter()
+        .flat_map(|r| r.requirements.iter().map(|q| &**q))
+        .collect();
+    let warnings = out
+        .warnings
+        .iter()
+        .filter(|w| w.rules.is_empty() || w.rules.iter().any(|q| kept.contains(&q.as_str())))
+        .cloned()
+        .collect();
+    out.warnings = warnings;
     out
 }

@@ -272,11 +272,96 @@ fn bad_input_exits_2_naming_file_and_place() {
 }
 
 #[test]
-fn markdown_and_text_colour() {
+fn markdown_output() {
     let fw = fixture("az-firewall-show.json");
     let out = amlfw(&["audit", "--region", "eastus2", "--format", "markdown", &fw]);
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.starts_with("# amlfw audit\n"), "{md}");
     assert!(md.contains("| any-host |"), "{md}");
     assert!(md.contains("| covered | aml-tag-storage |"), "{md}");
+}
+
+/// Runs `amlfw ARGS` on a pseudo-terminal (so stdout is a terminal) and returns what it wrote.
+fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use std::io::Read;
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 50,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("open a pseudo-terminal");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_amlfw"));
+    cmd.args(args);
+    cmd.env_remove("NO_COLOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = pair.slave.spawn_command(cmd).expect("spawn amlfw");
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().expect("pty reader");
+    let reading = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 8192];
+        // The read fails (EIO) once the child has exited and closed the terminal.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        out
+    });
+    child.wait().expect("amlfw exits");
+    drop(pair.master);
+    String::from_utf8_lossy(&reading.join().unwrap()).into_owned()
+}
+
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    let fw = fixture("az-firewall-show.json");
+    let args = ["audit", "--region", "eastus2", fw.as_str()];
+    let coloured = on_terminal(&args, &[]);
+    assert!(coloured.contains("\x1b[1;33mWarnings"), "{coloured:?}");
+    let plain = on_terminal(&args, &[("NO_COLOR", "1")]);
+    assert!(
+        plain.contains("Warnings (") && !plain.contains('\x1b'),
+        "{plain:?}"
+    );
+}
+
+/// The example run in the README is what amlfw prints for the fixtures.
+#[test]
+fn readme_example_is_current() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme
+        .find("## Audit an existing firewall")
+        .expect("README section")..];
+    let start = section.find("```text\n").expect("example output") + "```text\n".len();
+    let shown = &section[start..start + section[start..].find("```").unwrap()];
+    let tags = public_tags();
+    let out = assert_cmd::Command::cargo_bin("amlfw")
+        .unwrap()
+        .current_dir(common::fixture("audit"))
+        .args([
+            "audit",
+            "--region",
+            "eastus2",
+            "--feature",
+            "compute-cluster",
+            "--source",
+            "10.0.1.0/24",
+            "--service-tags",
+            &tags,
+            "az-rcg-list.json",
+            "az-policy-show.json",
+            "az-nsg-show.json",
+            "az-route-table-show.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), shown);
 }
