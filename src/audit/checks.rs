@@ -25,8 +25,12 @@ fn finding(severity: Severity, code: &'static str, message: String, rule: &Origi
 }
 
 /// Whether an entry is a service tag name (not an address, `*`, a host or an ASG marker).
+/// Tags start with a letter; addresses, ranges (`10.0.0.1-10.0.0.9`) and ARM expressions do not.
 fn is_tag_entry(e: &str) -> bool {
-    !is_any(e) && e != ASG && ip_net(e).is_none() && !e.starts_with('[')
+    e.starts_with(|c: char| c.is_ascii_alphabetic())
+        && e != ASG
+        && !is_any(e)
+        && ip_net(e).is_none()
 }
 
 /// A tag name `e` the input uses: invalid when the Service Tags file lacks it, or when it is

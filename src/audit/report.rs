@@ -7,6 +7,14 @@ use std::fmt::Write as _;
 
 const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Note];
 
+/// Text from the input files may hold control characters (an escape sequence in a rule name):
+/// the text and Markdown reports show each as `?`, so they cannot drive the terminal.
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 fn heading(s: Severity) -> &'static str {
     match s {
         Severity::Error => "Errors",
@@ -71,10 +79,10 @@ pub fn text(r: &Report, colour: bool) -> String {
         }
         let _ = writeln!(out, "{} ({})", paint(s, heading(s)), of.len());
         for f in of {
-            let _ = writeln!(out, "  [{}] {}", f.code, f.message);
+            let _ = writeln!(out, "  [{}] {}", f.code, clean(&f.message));
             let w = where_of(f);
             if !w.is_empty() {
-                let _ = writeln!(out, "      at {w}");
+                let _ = writeln!(out, "      at {}", clean(&w));
             }
         }
         out.push('\n');
@@ -86,7 +94,7 @@ pub fn text(r: &Report, colour: bool) -> String {
             "  {:<22} {:<28} {} ({})",
             q.status.id(),
             q.requirement.id,
-            q.requirement.remote,
+            clean(&q.requirement.remote),
             q.requirement.ports
         );
     }
@@ -108,7 +116,7 @@ pub fn json(r: &Report) -> String {
 }
 
 fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    clean(&s.replace('|', "\\|").replace('\n', " "))
 }
 
 pub fn markdown(r: &Report) -> String {
@@ -263,4 +271,36 @@ pub fn sarif(r: &Report) -> String {
     let mut s = serde_json::to_string_pretty(&doc).expect("SARIF always serializes");
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{Finding, Origin};
+
+    #[test]
+    fn control_characters_from_the_input_never_reach_the_terminal() {
+        let r = Report {
+            cloud: "public".into(),
+            region: "eastus2".into(),
+            edition: "2021-09".into(),
+            requirements: Vec::new(),
+            findings: vec![Finding {
+                severity: Severity::Warning,
+                code: "any-port",
+                message: "rule\x1b[2J allows every port".into(),
+                rule: Some(Origin {
+                    file: "f.json".into(),
+                    collection: "c\x07".into(),
+                    name: "n|x".into(),
+                }),
+                requirement: None,
+            }],
+        };
+        for out in [text(&r, false), markdown(&r)] {
+            assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+            assert!(out.contains("rule?[2J"), "{out}");
+        }
+        assert!(text(&r, true).contains("\x1b[1;33mWarnings"));
+    }
 }

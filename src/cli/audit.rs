@@ -48,7 +48,16 @@ pub fn run(a: AuditArgs, catalog: &Catalog) -> Result<(), CliError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
         let name = path.display().to_string();
-        network.merge(audit::parse(&name, &text).map_err(|e| CliError::usage(e.to_string()))?);
+        // A value quoted from the file may hold control characters: shown as `?`.
+        let parsed = audit::parse(&name, &text).map_err(|e| {
+            let msg: String = e
+                .to_string()
+                .chars()
+                .map(|c| if c.is_control() { '?' } else { c })
+                .collect();
+            CliError::usage(msg)
+        })?;
+        network.merge(parsed);
     }
     let opts = AuditOptions {
         service_tags: tags.as_ref(),

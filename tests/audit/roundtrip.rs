@@ -17,6 +17,9 @@ fn profiles() -> Vec<(String, RuleSet)> {
     for (name, toml) in [
         ("public-default", "cloud = \"public\"\nregion = \"westeurope\"\n"),
         ("usgov-aks", "cloud = \"usgov\"\nregion = \"usgovarizona\"\nfeatures = [\"aks\", \"compute-cluster\"]\ndns_proxy = true\n"),
+        ("public-aks-private", "cloud = \"public\"\nregion = \"japaneast\"\nfeatures = [\"aks\", \"aks-private\", \"aks-gpu\", \"vscode\"]\nsources = [\"10.8.0.0/22\"]\n"),
+        ("usgov-texas", "cloud = \"usgov\"\nregion = \"usgovtexas\"\nfeatures = [\"compute-instance\", \"pip\", \"conda\"]\ninbound_routes = \"ip-prefixes\"\n"),
+        ("china-dns-proxy", "cloud = \"china\"\nregion = \"chinaeast3\"\nfeatures = [\"compute-instance\", \"aks\"]\ndns_proxy = true\naks_dns_servers = [\"10.2.0.10\"]\n"),
         ("china-cluster", "cloud = \"china\"\nregion = \"chinanorth3\"\nfeatures = [\"compute-cluster\", \"hbi\"]\nsources = [\"10.1.0.0/24\"]\ninbound_routes = \"ip-prefixes\"\n"),
     ] {
         v.push((name.into(), common::rules(&format!("schema_version = 1\n{toml}"))));
