@@ -380,22 +380,13 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
             wide: Vec::new(),
             any_port_users: Vec::new(),
         };
-        if r.kind != Kind::Inbound && net.firewall {
+        if r.kind != Kind::Inbound && !net.firewall_files.is_empty() {
             let mut v = fresh();
             for spec in r.ports.iter() {
                 let steps = firewall_steps(&m, net, &order, remote, spec.protocol);
                 evaluate(&spec.ports, spec.protocol, &steps, &mut v);
             }
-            let file = net
-                .collections
-                .first()
-                .map(|c| {
-                    c.rules
-                        .first()
-                        .map(|x| x.origin.file.clone())
-                        .unwrap_or_default()
-                })
-                .unwrap_or_default();
+            let file = net.firewall_files[0].clone();
             let cannot = cannot_hold(rs, r, Family::AzureFirewall, dns_proxy, opts);
             layers.push(("Azure Firewall".into(), file, v, cannot));
         }

@@ -162,8 +162,8 @@ pub struct DnsSetting {
 /// Everything read from the input files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Network {
-    /// Whether any firewall (rule collection group, classic firewall) was given.
-    pub firewall: bool,
+    /// The files that hold a firewall (rule collection group, classic firewall), in order.
+    pub firewall_files: Vec<String>,
     pub collections: Vec<FwCollection>,
     pub dns: Vec<DnsSetting>,
     pub nsgs: Vec<Nsg>,
@@ -173,7 +173,11 @@ pub struct Network {
 impl Network {
     /// Adds what another file holds.
     pub fn merge(&mut self, other: Network) {
-        self.firewall |= other.firewall;
+        for f in other.firewall_files {
+            if !self.firewall_files.contains(&f) {
+                self.firewall_files.push(f);
+            }
+        }
         self.collections.extend(other.collections);
         self.dns.extend(other.dns);
         self.nsgs.extend(other.nsgs);

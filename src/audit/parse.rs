@@ -418,7 +418,9 @@ fn resource(
     };
     match ty.to_ascii_lowercase().as_str() {
         RCG => {
-            net.firewall = true;
+            if !net.firewall_files.iter().any(|f| f == ctx.file) {
+                net.firewall_files.push(ctx.file.to_string());
+            }
             let group_priority = priority(ctx, p, "priority", &pp)?;
             rule_collection_group(ctx, p, &pp, &child, group_priority, net)?;
         }
@@ -435,7 +437,9 @@ fn resource(
             }
         }
         CLASSIC => {
-            net.firewall = true;
+            if !net.firewall_files.iter().any(|f| f == ctx.file) {
+                net.firewall_files.push(ctx.file.to_string());
+            }
             classic(ctx, p, &pp, &child, net)?;
         }
         NSG => {

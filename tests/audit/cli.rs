@@ -365,3 +365,34 @@ fn readme_example_is_current() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), shown);
 }
+
+#[test]
+fn portal_export_of_a_classic_firewall() {
+    let t = fixture("portal-export-classic-firewall.json");
+    let out = amlfw(&[
+        "audit",
+        "--region",
+        "eastus2",
+        "--source",
+        "10.30.1.0/24",
+        "--format",
+        "json",
+        &t,
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let v = json_of(&out);
+    let f = findings(&v);
+    // The deny collection (priority 100) comes before the allows: Storage.EastUS2 is blocked.
+    assert!(
+        f.contains(&("shadowed".into(), "deny-storage".into())),
+        "{f:?}"
+    );
+    assert_eq!(status_of(&v, "aml-tag-storage"), "missing");
+    // DNS proxy off in additionalProperties: the host-name network rule is an error.
+    assert!(
+        f.contains(&("host-in-network-rule".into(), "ntp".into())),
+        "{f:?}"
+    );
+    assert_eq!(status_of(&v, "aml-tag-aml"), "covered");
+    assert_eq!(status_of(&v, "aml-fqdn-api"), "covered");
+}
