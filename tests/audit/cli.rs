@@ -396,3 +396,34 @@ fn portal_export_of_a_classic_firewall() {
     assert_eq!(status_of(&v, "aml-tag-aml"), "covered");
     assert_eq!(status_of(&v, "aml-fqdn-api"), "covered");
 }
+
+#[test]
+fn rule_collection_group_show_reads_like_list() {
+    // `az ... rule-collection-group show` prints one group: the same as one item of `list`.
+    let text = std::fs::read_to_string(fixture("az-rcg-list.json")).unwrap();
+    let list: Value = serde_json::from_str(&text).unwrap();
+    let from_list = amlfw::audit::parse("list.json", &text).unwrap();
+    let mut from_shows = amlfw::audit::Network::default();
+    for (i, g) in list.as_array().unwrap().iter().enumerate() {
+        let one = amlfw::audit::parse(&format!("show{i}.json"), &g.to_string()).unwrap();
+        from_shows.merge(one);
+    }
+    assert_eq!(from_list.collections.len(), 3);
+    assert_eq!(from_shows.collections.len(), from_list.collections.len());
+    for (a, b) in from_list.collections.iter().zip(&from_shows.collections) {
+        assert_eq!(
+            (a.kind, a.action, a.priority, a.rules.len()),
+            (b.kind, b.action, b.priority, b.rules.len())
+        );
+    }
+}
+
+#[test]
+fn edition_flag() {
+    let fw = fixture("az-firewall-show.json");
+    let ok = amlfw(&["audit", "--region", "eastus2", "--edition", "2021-09", &fw]);
+    assert_eq!(ok.status.code(), Some(0));
+    let bad = amlfw(&["audit", "--region", "eastus2", "--edition", "1999-01", &fw]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--edition '1999-01'"));
+}
