@@ -509,6 +509,24 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
         });
     }
     checks::input_findings(rs, net, &m, dns_proxy, &any_port_users, &mut findings);
+    // One note per reason a requirement was not checked (no NSG, no route table, ...).
+    let mut reasons: Vec<(&str, usize)> = Vec::new();
+    for q in results.iter().filter(|q| q.status == Status::NotChecked) {
+        let why = q.notes.first().map_or("", String::as_str);
+        match reasons.iter_mut().find(|(r, _)| *r == why) {
+            Some((_, n)) => *n += 1,
+            None => reasons.push((why, 1)),
+        }
+    }
+    for (why, n) in reasons {
+        findings.push(Finding {
+            severity: Severity::Note,
+            code: "not-checked",
+            message: format!("{n} requirements not checked: {why}"),
+            rule: None,
+            requirement: None,
+        });
+    }
     findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.code.cmp(b.code)));
     findings.dedup();
     Report {

@@ -199,6 +199,10 @@ const CODES: &[(&str, &str)] = &[
     ),
     ("outbound-open", "The NSG does not filter outbound traffic."),
     (
+        "not-checked",
+        "Requirements no file of the input can show (no NSG, no route table).",
+    ),
+    (
         "route-through-firewall",
         "Inbound management traffic would return through the firewall.",
     ),

@@ -465,3 +465,33 @@ fn bad_input_names_file_path_and_value() {
     .unwrap_err();
     assert!(e.message.contains("no Azure Firewall"), "{e}");
 }
+
+#[test]
+fn directions_without_a_layer_are_not_checked() {
+    let rs = small();
+    let r = run(
+        &rs,
+        &one_group(vec![net_rule(
+            "s",
+            &["TCP"],
+            &["Storage.EastUS2"],
+            &["443"],
+            SRC,
+        )]),
+        None,
+    );
+    assert_eq!(status(&r, "aml-nsg-batch"), Status::NotChecked);
+    assert_eq!(status(&r, "aml-udr-tag-aml"), Status::NotChecked);
+    let notes: Vec<&str> = codes(&r, "not-checked")
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "2 requirements not checked: no NSG in the input",
+            "2 requirements not checked: no route table in the input"
+        ]
+    );
+    assert_eq!(status(&r, "aml-tag-storage"), Status::Covered);
+}
