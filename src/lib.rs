@@ -4,6 +4,7 @@
 //! Data flows one way: `Catalog` + `Profile` -> `resolve` -> `RuleSet` -> exporters -> text.
 //! Nothing in the library performs I/O except the explicit loaders of files the caller names.
 
+pub mod audit;
 pub mod catalog;
 pub mod clipboard;
 pub mod diag;

@@ -11,7 +11,7 @@ use std::path::PathBuf;
     long_about = "Turns Microsoft's network requirements for a secured Azure Machine Learning \
 workspace into firewall rules: Azure Firewall, NSG, route tables and generic formats.\n\n\
 Run without a command to start the interactive wizard.",
-    after_help = "Exit codes: 0 ok, 2 bad input, 1 other failure."
+    after_help = "Exit codes: 0 ok, 2 bad input, 1 other failure, 3 audit found gaps or errors."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -99,6 +99,25 @@ pub enum Command {
         #[arg(long)]
         workspace_only: bool,
     },
+    /// Check existing Azure Firewall, NSG and route table files against the requirements.
+    #[command(after_help = AUDIT_HELP)]
+    Audit {
+        #[command(flatten)]
+        selection: Selection,
+        /// Microsoft's Service Tags JSON file of the profile's cloud: checks tag names and
+        /// compares tags by address (AzureCloud.eastus2 covers Storage.EastUS2, widely).
+        #[arg(long, value_name = "FILE")]
+        service_tags: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+        format: AuditFormat,
+        /// Print only the missing rules, in this target's format (e.g. azfw-policy-arm).
+        #[arg(long, value_name = "TARGET")]
+        fix: Option<String>,
+        /// JSON files of one workspace's network: az ... show/list output or ARM templates.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
     /// List export targets and what each can and cannot express.
     Targets,
     /// List features with their help text.
@@ -151,6 +170,16 @@ pub enum ProfileCommand {
     Delete { name: String },
     /// Print the directory profiles are stored in.
     Path,
+}
+
+const AUDIT_HELP: &str = "Reads az CLI output (az network firewall policy rule-collection-group list/show, az network firewall policy show, az network firewall show, az network nsg show, az network route-table show) and ARM templates (portal Export template, az group export, amlfw's own exports) of one workspace's network.\n\nExit codes: 0 every required rule covered and no error-level finding; 3 gaps or error-level findings; 2 bad input (unreadable file, bad JSON, unknown profile values); 1 other failure.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Json,
+    Markdown,
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

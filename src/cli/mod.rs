@@ -2,6 +2,7 @@
 //! the I/O (files, stdout, stderr). No domain logic lives here.
 
 pub mod args;
+mod audit;
 mod diff;
 mod dns;
 mod profiles;
@@ -407,6 +408,22 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
             format,
             workspace_only,
         } => dns::run(&selection, format, workspace_only, catalog),
+        Command::Audit {
+            selection,
+            service_tags,
+            format,
+            fix,
+            files,
+        } => audit::run(
+            audit::AuditArgs {
+                selection,
+                service_tags,
+                format,
+                fix,
+                files,
+            },
+            catalog,
+        ),
         Command::Targets => stdout_write(&table::targets_table()),
         Command::Features => stdout_write(&table::features_list(catalog, 100)),
         Command::Regions { cloud } => stdout_write(&table::regions_table(catalog, cloud)),

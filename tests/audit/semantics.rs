@@ -1,0 +1,497 @@
+//! Coverage semantics, one by one (README: "Audit an existing firewall").
+
+use crate::*;
+use amlfw::audit::{self, Severity, Status};
+use amlfw::Cloud;
+use serde_json::{json, Value};
+
+// ---- coverage semantics ----------------------------------------------------------------------
+
+#[test]
+fn host_wildcards() {
+    use amlfw::audit::{host_matches, pattern_covers};
+    assert!(host_matches(
+        "*.blob.core.windows.net",
+        "acct.blob.core.windows.net"
+    ));
+    assert!(host_matches("*.x.com", "a.b.x.com"));
+    assert!(!host_matches("*.x.com", "x.com"));
+    assert!(host_matches("*pytorch.org", "evilpytorch.org"));
+    assert!(host_matches(
+        "Login.MicrosoftOnline.com",
+        "login.microsoftonline.com"
+    ));
+    assert!(pattern_covers(
+        "*.core.windows.net",
+        "*.blob.core.windows.net"
+    ));
+    assert!(!pattern_covers(
+        "*.blob.core.windows.net",
+        "*.core.windows.net"
+    ));
+    assert!(!pattern_covers(
+        "acct.blob.core.windows.net",
+        "*.blob.core.windows.net"
+    ));
+    // In an audit: `*.ms` covers `*.azureml.ms`; the bare `azureml.ms` does not.
+    let rs = small();
+    let wide = one_group(vec![app_rule("a", &["*.ms"], &[("Https", 443)], SRC)]);
+    assert_eq!(
+        status(&run(&rs, &wide, None), "aml-fqdn-api"),
+        Status::Covered
+    );
+    let bare = one_group(vec![app_rule("a", &["azureml.ms"], &[("Https", 443)], SRC)]);
+    assert_eq!(
+        status(&run(&rs, &bare, None), "aml-fqdn-api"),
+        Status::Missing
+    );
+}
+
+#[test]
+fn ports_and_ranges() {
+    let rs = small();
+    let inbound = |ports: &str| {
+        let n = nsg(vec![sec(
+            "b",
+            100,
+            "Inbound",
+            "Allow",
+            "BatchNodeManagement",
+            "*",
+            ports,
+        )]);
+        run(&rs, &[("nsg.json", n)], None)
+    };
+    assert_eq!(
+        status(&inbound("29876-29877"), "aml-nsg-batch"),
+        Status::Covered
+    );
+    assert_eq!(
+        status(&inbound("29000-30000"), "aml-nsg-batch"),
+        Status::Covered
+    );
+    let narrowed = inbound("29876");
+    assert_eq!(status(&narrowed, "aml-nsg-batch"), Status::Partial);
+    assert!(codes(&narrowed, "partial")[0].message.contains("tcp:29877"));
+    assert_eq!(status(&inbound("443"), "aml-nsg-batch"), Status::Missing);
+    // Two rules, one port each, add up.
+    let n = nsg(vec![
+        sec(
+            "b1",
+            100,
+            "Inbound",
+            "Allow",
+            "BatchNodeManagement",
+            "*",
+            "29876",
+        ),
+        sec(
+            "b2",
+            110,
+            "Inbound",
+            "Allow",
+            "BatchNodeManagement",
+            "*",
+            "29877",
+        ),
+    ]);
+    assert_eq!(
+        status(&run(&rs, &[("n", n)], None), "aml-nsg-batch"),
+        Status::Covered
+    );
+}
+
+#[test]
+fn protocols_network_and_application() {
+    let rs = small();
+    let tag = |protos: &[&str]| {
+        let f = one_group(vec![net_rule(
+            "s",
+            protos,
+            &["Storage.EastUS2"],
+            &["443"],
+            SRC,
+        )]);
+        status(&run(&rs, &f, None), "aml-tag-storage")
+    };
+    assert_eq!(tag(&["TCP"]), Status::Covered);
+    assert_eq!(tag(&["Any"]), Status::Covered);
+    assert_eq!(tag(&["UDP"]), Status::Missing);
+    // An application rule for http does not carry https; graph needs both.
+    let graph = |protos: &[(&str, u16)]| {
+        let f = one_group(vec![app_rule("g", &["graph.windows.net"], protos, SRC)]);
+        run(&rs, &f, None)
+    };
+    assert_eq!(
+        status(&graph(&[("Http", 443)]), "aml-fqdn-graph-compute"),
+        Status::Missing
+    );
+    let partial = graph(&[("Https", 443)]);
+    assert!(codes(&partial, "partial")[0].message.contains("http:80"));
+    assert_eq!(
+        status(
+            &graph(&[("Https", 443), ("Http", 80)]),
+            "aml-fqdn-graph-compute"
+        ),
+        Status::Covered
+    );
+    // A network rule to any destination on TCP 443 lets HTTPS to a host through.
+    let f = one_group(vec![net_rule("any", &["TCP"], &["*"], &["443"], SRC)]);
+    let r = run(&rs, &f, None);
+    assert_eq!(status(&r, "aml-fqdn-api"), Status::Covered);
+    assert!(!codes(&r, "wide-destination").is_empty());
+}
+
+#[test]
+fn service_tags_by_name() {
+    let rs = small();
+    let with = |dst: &str| {
+        run(
+            &rs,
+            &one_group(vec![net_rule("s", &["TCP"], &[dst], &["443"], SRC)]),
+            None,
+        )
+    };
+    assert_eq!(
+        status(&with("storage.eastus2"), "aml-tag-storage"),
+        Status::Covered
+    );
+    let global = with("Storage");
+    assert_eq!(status(&global, "aml-tag-storage"), Status::Covered);
+    assert!(codes(&global, "covered-wide")[0]
+        .message
+        .contains("global tag Storage"));
+    assert_eq!(
+        status(&with("Storage.WestUS"), "aml-tag-storage"),
+        Status::Missing
+    );
+}
+
+#[test]
+fn service_tags_by_address_with_the_service_tags_file() {
+    let rs = small();
+    let tags = common::service_tags(Cloud::Public);
+    let with = |dst: Vec<String>| {
+        let d: Vec<&str> = dst.iter().map(String::as_str).collect();
+        run(
+            &rs,
+            &one_group(vec![net_rule("s", &["TCP"], &d, &["443"], SRC)]),
+            Some(tags),
+        )
+    };
+    let wide = with(vec!["AzureCloud.eastus2".into()]);
+    assert_eq!(status(&wide, "aml-tag-storage"), Status::Covered);
+    assert!(codes(&wide, "covered-wide")
+        .iter()
+        .any(|f| f.message.contains("AzureCloud.eastus2")));
+    assert_eq!(
+        status(&with(vec!["AzureCloud.westus".into()]), "aml-tag-storage"),
+        Status::Missing
+    );
+    // The tag's own prefixes written out as addresses cover it; all but one do not.
+    let prefixes: Vec<String> = tags
+        .expand(["Storage.EastUS2"])
+        .unwrap()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(
+        status(&with(prefixes.clone()), "aml-tag-storage"),
+        Status::Covered
+    );
+    assert_eq!(
+        status(&with(prefixes[1..].to_vec()), "aml-tag-storage"),
+        Status::Missing
+    );
+}
+
+#[test]
+fn sources_must_cover_the_profiles() {
+    let rs = small();
+    let with = |src: &[&str]| {
+        let f = one_group(vec![net_rule(
+            "s",
+            &["TCP"],
+            &["Storage.EastUS2"],
+            &["443"],
+            src,
+        )]);
+        run(&rs, &f, None)
+    };
+    assert_eq!(
+        status(&with(&["10.0.0.0/16"]), "aml-tag-storage"),
+        Status::Covered
+    );
+    assert_eq!(
+        status(&with(&["10.0.2.0/24"]), "aml-tag-storage"),
+        Status::Missing
+    );
+    let any = with(&["*"]);
+    assert_eq!(status(&any, "aml-tag-storage"), Status::Covered);
+    assert_eq!(codes(&any, "any-source")[0].severity, Severity::Warning);
+}
+
+#[test]
+fn nsg_order_deny_first_shadows_the_allow() {
+    let rs = small();
+    let with = |deny_prio: u32| {
+        let n = nsg(vec![
+            sec("deny", deny_prio, "Inbound", "Deny", "*", "*", "*"),
+            sec(
+                "allow",
+                200,
+                "Inbound",
+                "Allow",
+                "BatchNodeManagement",
+                "*",
+                "29876-29877",
+            ),
+        ]);
+        run(&rs, &[("nsg.json", n)], None)
+    };
+    let shadowed = with(100);
+    assert_eq!(status(&shadowed, "aml-nsg-batch"), Status::Missing);
+    let s = codes(&shadowed, "shadowed");
+    assert_eq!(s[0].rule.as_ref().unwrap().name, "deny");
+    assert!(s[0].message.contains("allow"));
+    let after = with(300);
+    assert_eq!(status(&after, "aml-nsg-batch"), Status::Covered);
+    assert!(codes(&after, "shadowed").is_empty());
+}
+
+#[test]
+fn firewall_priorities_and_deny_collections() {
+    let rs = small();
+    let allow = || {
+        coll(
+            "allow",
+            200,
+            "Allow",
+            vec![net_rule("s", &["TCP"], &["Storage.EastUS2"], &["443"], SRC)],
+        )
+    };
+    let deny = |prio| {
+        coll(
+            "deny",
+            prio,
+            "Deny",
+            vec![net_rule("d", &["Any"], &["Storage"], &["*"], &["*"])],
+        )
+    };
+    let first = run(
+        &rs,
+        &[("fw", group("g", 100, vec![allow(), deny(100)]))],
+        None,
+    );
+    assert_eq!(status(&first, "aml-tag-storage"), Status::Missing);
+    assert_eq!(
+        codes(&first, "shadowed")[0].rule.as_ref().unwrap().name,
+        "d"
+    );
+    let later = run(
+        &rs,
+        &[("fw", group("g", 100, vec![allow(), deny(300)]))],
+        None,
+    );
+    assert_eq!(status(&later, "aml-tag-storage"), Status::Covered);
+    // Group priority comes before collection priority.
+    let groups = [
+        ("a", group("allowing", 200, vec![allow()])),
+        ("d", group("denying", 500, vec![deny(100)])),
+    ];
+    assert_eq!(
+        status(&run(&rs, &groups, None), "aml-tag-storage"),
+        Status::Covered
+    );
+}
+
+#[test]
+fn network_rules_come_before_application_rules() {
+    let rs = small();
+    let app = coll(
+        "app",
+        100,
+        "Allow",
+        vec![app_rule("api", &["*.azureml.ms"], &[("Https", 443)], SRC)],
+    );
+    let deny = coll(
+        "net-deny",
+        60000,
+        "Deny",
+        vec![net_rule("d", &["TCP"], &["*"], &["443"], &["*"])],
+    );
+    let r = run(&rs, &[("fw", group("g", 100, vec![app, deny]))], None);
+    assert_eq!(status(&r, "aml-fqdn-api"), Status::Missing);
+    assert!(codes(&r, "shadowed")
+        .iter()
+        .any(|f| f.message.contains("*.azureml.ms")));
+}
+
+#[test]
+fn host_names_in_network_rules_need_dns_proxy() {
+    let rs = small();
+    let rule = || {
+        group(
+            "g",
+            100,
+            vec![coll(
+                "c",
+                100,
+                "Allow",
+                vec![fqdn_net_rule("h", &["graph.windows.net"], &["443"])],
+            )],
+        )
+    };
+    let off = run(&rs, &[("fw", rule()), ("pol", policy(false))], None);
+    assert_eq!(
+        codes(&off, "host-in-network-rule")[0].severity,
+        Severity::Error
+    );
+    let on = run(&rs, &[("fw", rule()), ("pol", policy(true))], None);
+    assert!(codes(&on, "host-in-network-rule").is_empty());
+    let unknown = run(&rs, &[("fw", rule())], None);
+    assert_eq!(
+        codes(&unknown, "host-in-network-rule")[0].severity,
+        Severity::Warning
+    );
+}
+
+#[test]
+fn wider_than_needed() {
+    let rs = small();
+    let f = one_group(vec![
+        net_rule("aad", &["TCP"], &["AzureActiveDirectory"], &["*"], SRC),
+        net_rule("aml", &["TCP"], &["AzureMachineLearning"], &["*"], SRC),
+        app_rule("all", &["*"], &[("Https", 443)], SRC),
+        app_rule("torch", &["*pytorch.org"], &[("Https", 443)], SRC),
+    ]);
+    let r = run(&rs, &f, None);
+    // AAD needs every port; Azure ML only 443.
+    let any_port: Vec<&str> = codes(&r, "any-port")
+        .iter()
+        .map(|f| f.rule.as_ref().unwrap().name.as_str())
+        .collect();
+    assert_eq!(any_port, ["aml"]);
+    assert_eq!(codes(&r, "any-host")[0].rule.as_ref().unwrap().name, "all");
+    assert!(codes(&r, "look-alike-wildcard")[0]
+        .message
+        .contains("evilpytorch.org"));
+}
+
+#[test]
+fn routes_that_send_management_traffic_through_the_firewall() {
+    let rs = small();
+    let table = |routes: Value| {
+        json!({"type": "Microsoft.Network/routeTables", "name": "rt", "properties": {"routes": routes}}).to_string()
+    };
+    let r = |name: &str, prefix: &str, hop: &str| json!({"name": name, "properties": {"addressPrefix": prefix, "nextHopType": hop}});
+    let bad = run(
+        &rs,
+        &[(
+            "rt",
+            table(json!([r("fw", "0.0.0.0/0", "VirtualAppliance")])),
+        )],
+        None,
+    );
+    assert_eq!(status(&bad, "aml-udr-tag-aml"), Status::Missing);
+    assert_eq!(
+        codes(&bad, "route-through-firewall")[0]
+            .rule
+            .as_ref()
+            .unwrap()
+            .name,
+        "fw"
+    );
+    let good = run(
+        &rs,
+        &[(
+            "rt",
+            table(json!([
+                r("fw", "0.0.0.0/0", "VirtualAppliance"),
+                r("aml", "AzureMachineLearning", "Internet")
+            ])),
+        )],
+        None,
+    );
+    assert_eq!(status(&good, "aml-udr-tag-aml"), Status::Covered);
+    assert!(codes(&good, "route-through-firewall").is_empty());
+}
+
+#[test]
+fn invalid_tag_names() {
+    let rs = small();
+    let f = one_group(vec![net_rule(
+        "fd",
+        &["TCP"],
+        &["Frontdoor.Frontend"],
+        &["443"],
+        SRC,
+    )]);
+    let r = run(&rs, &f, Some(common::service_tags(Cloud::Public)));
+    assert_eq!(codes(&r, "invalid-tag")[0].severity, Severity::Error);
+    assert_eq!(status(&r, "aml-tag-afd"), Status::Missing);
+    // Without the file, the document's own spelling is still caught.
+    let hbi = common::rules(
+        "schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = [\"hbi\"]\n",
+    );
+    let f = one_group(vec![net_rule(
+        "kv",
+        &["TCP"],
+        &["Keyvault.eastus2"],
+        &["443"],
+        &["*"],
+    )]);
+    let r = run(&hbi, &f, None);
+    assert!(codes(&r, "invalid-tag")[0]
+        .message
+        .contains("AzureKeyVault.EastUS2"));
+}
+
+#[test]
+fn bad_input_names_file_path_and_value() {
+    let e = audit::parse("x.json", "{\"resources\": [").unwrap_err();
+    assert!(e.to_string().starts_with("x.json: line 1 column"), "{e}");
+    let bad_prio = group("g", 100, vec![]).replace("\"priority\":100", "\"priority\":\"high\"");
+    let e = audit::parse("g.json", &bad_prio).unwrap_err();
+    assert_eq!(e.path, "$.properties.priority");
+    assert!(e.message.contains("\"high\""), "{e}");
+    let n = nsg(vec![sec("x", 100, "Sideways", "Allow", "*", "*", "*")]);
+    let e = audit::parse("n.json", &n).unwrap_err();
+    assert_eq!(e.path, "$.properties.securityRules[0].properties.direction");
+    let e = audit::parse(
+        "v.json",
+        "{\"type\": \"Microsoft.Network/virtualNetworks\"}",
+    )
+    .unwrap_err();
+    assert!(e.message.contains("no Azure Firewall"), "{e}");
+}
+
+#[test]
+fn directions_without_a_layer_are_not_checked() {
+    let rs = small();
+    let r = run(
+        &rs,
+        &one_group(vec![net_rule(
+            "s",
+            &["TCP"],
+            &["Storage.EastUS2"],
+            &["443"],
+            SRC,
+        )]),
+        None,
+    );
+    assert_eq!(status(&r, "aml-nsg-batch"), Status::NotChecked);
+    assert_eq!(status(&r, "aml-udr-tag-aml"), Status::NotChecked);
+    let notes: Vec<&str> = codes(&r, "not-checked")
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "2 requirements not checked: no NSG in the input",
+            "2 requirements not checked: no route table in the input"
+        ]
+    );
+    assert_eq!(status(&r, "aml-tag-storage"), Status::Covered);
+}
