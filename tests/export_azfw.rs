@@ -131,9 +131,11 @@ fn app_row(r: &amlfw::Rule, sources: &[String]) -> Row {
 /// DNS proxy, and a tag must be an Azure Firewall tag by Microsoft's data (unless the document
 /// itself puts it there).
 fn deployable(rs: &RuleSet, r: &amlfw::Rule) -> bool {
-    use amlfw::servicetags::features::{builtin_features, NetworkFeature};
+    use amlfw::servicetags::features::{builtin_features, is_nsg_only, NetworkFeature};
     match r.kind {
         Kind::Network => is_ip(&r.remote) || rs.settings.dns_proxy,
+        // VirtualNetwork (2026-03, private endpoints) is an NSG-only tag.
+        Kind::ServiceTag if is_nsg_only(&r.remote) => false,
         Kind::ServiceTag => {
             r.tag_in_document_targets
                 || builtin_features(rs.settings.cloud, &r.remote)

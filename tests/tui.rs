@@ -991,3 +991,36 @@ fn a_profile_saved_from_the_wizard_records_its_edition() {
         .unwrap_or_else(|| panic!("no save in {effects:?}"));
     assert_eq!(saved.edition.as_deref(), Some("2026-03"));
 }
+
+/// `n` lists the private DNS zones and forwarders for the current cloud and region (issue 18),
+/// the same data as `amlfw dns`.
+#[test]
+fn n_shows_the_private_dns_of_the_current_cloud() {
+    let mut a = app(Profile::builtin_default(), 120, 40);
+    key(&mut a, KeyCode::Char('n'));
+    let Modal::Detail { title, lines, .. } = &a.modal else {
+        panic!("no detail: {:?}", a.modal)
+    };
+    assert!(
+        title.contains("Private DNS") && title.contains("eastus2"),
+        "{title}"
+    );
+    let text = lines.join("\n");
+    assert!(text.contains("privatelink.api.azureml.ms"), "{text}");
+    assert!(text.contains("privatelink.notebooks.azure.net"), "{text}");
+    assert!(!text.contains("usgovcloudapi"), "{text}");
+    key(&mut a, KeyCode::Esc);
+    let mut gov = Profile::new(Cloud::Usgov, "usgovvirginia");
+    gov.features = vec!["compute-instance".into()];
+    let mut g = app(gov, 120, 40);
+    key(&mut g, KeyCode::Char('n'));
+    let Modal::Detail { lines, .. } = &g.modal else {
+        panic!("no detail")
+    };
+    let text = lines.join("\n");
+    assert!(text.contains("privatelink.api.ml.azure.us"), "{text}");
+    assert!(
+        text.contains("privatelink.notebooks.usgovcloudapi.net"),
+        "{text}"
+    );
+}

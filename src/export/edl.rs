@@ -134,6 +134,7 @@ impl Exporter for EdlIp {
                 .rules
                 .iter()
                 .any(|r| *r.id == u.rule_id && r.kind != Kind::Route)
+                && !crate::servicetags::features::is_nsg_only(&u.remote)
             {
                 u.reason = "a host name: an IP list holds addresses only; use the edl-url target (web hosts) or an FQDN address object".into();
             }

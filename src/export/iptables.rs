@@ -223,6 +223,13 @@ pub fn plan<'a>(
             remote: r.remote.to_string(),
             reason,
         };
+        if crate::servicetags::features::is_nsg_only(&r.remote) {
+            p.unexpressed
+                .push(not(crate::servicetags::features::nsg_only_reason(
+                    &r.remote,
+                )));
+            continue;
+        }
         let expanded = match r.kind {
             Kind::ServiceTag | Kind::Inbound => {
                 let prefixes = tags.expand([r.remote.as_str()])?;

@@ -300,7 +300,16 @@ pub fn tag_use(
     family: Family,
     opts: &ExportOptions,
 ) -> Result<TagUse, ExportError> {
-    use crate::servicetags::features::{builtin_features, NetworkFeature};
+    use crate::servicetags::features::{
+        builtin_features, is_nsg_only, nsg_only_reason, NetworkFeature,
+    };
+    if is_nsg_only(&rule.remote) {
+        return Ok(if family == Family::Nsg {
+            TagUse::Accepted
+        } else {
+            TagUse::Refused(nsg_only_reason(&rule.remote))
+        });
+    }
     let Some(needed) = NetworkFeature::needed_by(family) else {
         return Ok(TagUse::Accepted);
     };

@@ -140,9 +140,11 @@ pub fn endpoints(rule: &Rule, s: &Settings) -> (Vec<String>, Vec<String>) {
     }
 }
 
-/// Whether the rule's remote end is a service tag (and so has prefixes in the file).
+/// Whether the rule's remote end is a service tag with prefixes in the file (an NSG-only tag
+/// such as `VirtualNetwork` has none).
 pub fn remote_is_tag(rule: &Rule) -> bool {
     matches!(rule.kind, Kind::ServiceTag | Kind::Inbound | Kind::Route)
+        && !crate::servicetags::features::is_nsg_only(&rule.remote)
 }
 
 fn prefixes_of(rule: &Rule, tags: Option<&TagIndex>) -> Result<Option<JsonPrefixes>, ExportError> {

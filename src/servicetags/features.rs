@@ -13,6 +13,24 @@ use std::sync::LazyLock;
 
 pub const BUILTIN_TAG_FEATURES: &str = include_str!("../../assets/tag-features.tsv");
 
+/// Tags that exist only inside network security groups (Azure computes them per NSG: the
+/// virtual network and its peers, the load balancer): no Service Tags file lists them, so
+/// nothing can expand them to addresses, and Azure Firewall, route tables and managed networks
+/// refuse them.
+pub const NSG_ONLY_TAGS: [&str; 2] = ["VirtualNetwork", "AzureLoadBalancer"];
+
+/// Whether `tag` is one of `NSG_ONLY_TAGS` (ignoring case, as Azure does).
+pub fn is_nsg_only(tag: &str) -> bool {
+    NSG_ONLY_TAGS.iter().any(|t| t.eq_ignore_ascii_case(tag))
+}
+
+/// Why a target other than an NSG leaves a rule to an NSG-only tag out.
+pub fn nsg_only_reason(tag: &str) -> String {
+    format!(
+        "{tag} is a tag of network security groups only (no Service Tags file lists it, and Azure Firewall, route tables and managed networks refuse it): allow it in the NSG export, and elsewhere allow the address spaces it stands for (the virtual network and its peers, where the private endpoints are)"
+    )
+}
+
 /// One of the places `networkFeatures` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NetworkFeature {

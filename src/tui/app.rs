@@ -996,6 +996,7 @@ impl<'c> App<'c> {
                 self.preview_focus = true;
             }
             Action::EditionDiff => self.open_edition_diff(),
+            Action::PrivateDns => self.open_private_dns(),
             Action::Profiles if ctx != Ctx::Profiles => {
                 if self.editing.is_some() {
                     self.finish_edit();
@@ -1477,6 +1478,30 @@ impl<'c> App<'c> {
         self.modal = Modal::Detail {
             title,
             lines,
+            scroll: 0,
+        };
+    }
+
+    /// Opens the private DNS zones, conditional forwarders and name shapes a private endpoint
+    /// of this workspace needs (as `amlfw dns` prints them), for the current cloud and region.
+    pub fn open_private_dns(&mut self) {
+        let data = crate::dns::DnsData::builtin();
+        let query = crate::dns::DnsQuery {
+            cloud: self.profile.cloud,
+            region: Some(self.profile.region.as_str()),
+            workspace_id: self.profile.workspace_id.as_deref(),
+            dependencies: true,
+            name_prefix: self.profile.name_prefix(),
+        };
+        let plan = crate::dns::plan(&data, &query);
+        let text = crate::dns::render(&plan, crate::dns::DnsFormat::Table);
+        self.modal = Modal::Detail {
+            title: format!(
+                "Private DNS for a private endpoint: {} / {}",
+                self.profile.cloud.title(),
+                self.profile.region
+            ),
+            lines: text.lines().map(String::from).collect(),
             scroll: 0,
         };
     }

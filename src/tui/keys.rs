@@ -66,6 +66,7 @@ pub enum Action {
     Delete,
     /// What changes between the current edition and another one.
     EditionDiff,
+    PrivateDns,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -430,6 +431,14 @@ pub static BINDINGS: &[Binding] = &[
         label: "d",
         desc: "what changes against the other edition",
         action: Action::EditionDiff,
+        ctx: &[Cloud, Workspace, Features, Export, Preview],
+        footer: false,
+    },
+    Binding {
+        keys: &[ch('n')],
+        label: "n",
+        desc: "private DNS: zones and forwarders for these choices",
+        action: Action::PrivateDns,
         ctx: &[Cloud, Workspace, Features, Export, Preview],
         footer: false,
     },

@@ -186,6 +186,14 @@ pub fn plan(rs: &RuleSet) -> Plan {
                 ),
             ),
             Kind::ServiceTag => {
+                if crate::servicetags::features::is_nsg_only(&r.remote) {
+                    not(
+                        &mut out,
+                        r,
+                        crate::servicetags::features::nsg_only_reason(&r.remote),
+                    );
+                    continue;
+                }
                 if lim.storage_tags.iter().any(|t| tag_is(&r.remote, t)) {
                     not(&mut out, r, format!("{storage_why}; a Storage service tag rule would open every storage account of the region"));
                     continue;

@@ -40,6 +40,8 @@
 #   region's address prefixes instead.
 # Warning: no source subnets given, so every Azure Firewall rule allows ANY source (*); give the
 #   subnets of the workspace's compute (--source CIDR) to narrow them
+# Warning: private_endpoints not given: taken as false (Private endpoints in the VNet); set
+#   private_endpoints = true in the profile or pass --private-endpoints if it applies
 # Warning: storage_firewall not given: taken as false (Firewall in front of storage private
 #   endpoints); set storage_firewall = true in the profile or pass --storage-firewall if it applies
 # Warning: aks: Not generated, check by hand: (1) Pods or deployments that call the Kubernetes API

@@ -20,11 +20,6 @@
 #   stay applied and the group holds a PARTIAL allow-list; the script then stops and says which rule
 #   failed and how many calls were applied. For one all-or-nothing deployment use the azfw-policy-arm
 #   or azfw-bicep export.
-# Warning: private_endpoints: The 2026-03-19 guidance asks for outbound TCP 443 to the VirtualNetwork
-#   service tag (the virtual network and peered networks) when private endpoints are present. amlfw
-#   does not generate it: VirtualNetwork is known only to network security groups (no Service Tags
-#   file lists it, Azure Firewall refuses it). Allow TCP 443 from the compute subnet to the private
-#   endpoints' subnets (or the address spaces of the VNet and its peers) in your NSG or firewall.
 # Warning: The host table also lists *.tundra.<region>.api.azureml.ms on UDP 5831. A wildcard host
 #   cannot be a network rule (Azure Firewall takes only exact names there, and UDP cannot be an
 #   application rule), so no rule names it: this AzureMachineLearning rule on UDP 5831 covers that
@@ -100,6 +95,10 @@
 #   376) lists API, NSG for BatchNodeManagement.EastUS2 (networkFeatures), not FW (Azure Firewall), so
 #   Azure would refuse it; allow the global tag BatchNodeManagement instead (wider: every region), or
 #   export with --expand-tags --service-tags FILE to write the tag's address prefixes instead
+# Not in this export: aml-tag-vnet-pe (VirtualNetwork): VirtualNetwork is a tag of network security
+#   groups only (no Service Tags file lists it, and Azure Firewall, route tables and managed networks
+#   refuse it): allow it in the NSG export, and elsewhere allow the address spaces it stands for (the
+#   virtual network and its peers, where the private endpoints are)
 # Not in this export: aml-net-tundra (eastus2.tundra.azureml.ms): host name in a network rule: Azure
 #   rejects the whole rule collection group (every rule in it) when the Firewall Policy's DNS proxy is
 #   off. To allow it, enable DNS proxy on the policy (az network firewall policy update --name

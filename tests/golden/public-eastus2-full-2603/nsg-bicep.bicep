@@ -6,11 +6,6 @@
 //   interactive-jobs, rstudio, automl-nlp-vision, kubernetes-compute, aks, aks-gpu, aks-windows,
 //   aks-monitor, aks-policy, aks-os-updates
 // Sources: 10.0.1.0/24, 10.0.2.0/24
-// Warning: private_endpoints: The 2026-03-19 guidance asks for outbound TCP 443 to the VirtualNetwork
-//   service tag (the virtual network and peered networks) when private endpoints are present. amlfw
-//   does not generate it: VirtualNetwork is known only to network security groups (no Service Tags
-//   file lists it, Azure Firewall refuses it). Allow TCP 443 from the compute subnet to the private
-//   endpoints' subnets (or the address spaces of the VNet and its peers) in your NSG or firewall.
 // Warning: The host table also lists *.tundra.<region>.api.azureml.ms on UDP 5831. A wildcard host
 //   cannot be a network rule (Azure Firewall takes only exact names there, and UDP cannot be an
 //   application rule), so no rule names it: this AzureMachineLearning rule on UDP 5831 covers that
@@ -57,7 +52,7 @@
 // because Azure can reject concurrent updates to one NSG (AnotherOperationInProgress).
 // Inbound rules: 2 at priorities 1000-1010; these must be free in the NSG (else change
 //   --priority-base).
-// Outbound rules: 16 at priorities 1000-1150; these must be free in the NSG (else change
+// Outbound rules: 17 at priorities 1000-1160; these must be free in the NSG (else change
 //   --priority-base).
 // The subnet side is the profile's sources, else the VirtualNetwork tag; inbound rules allow the
 //   source tag to reach it.
@@ -653,6 +648,30 @@ resource rule_aml_tag_storage_smb 'Microsoft.Network/networkSecurityGroups/secur
   ]
 }
 
+// aml-tag-vnet-pe: Private endpoints in the virtual network or peered networks (the workspace, its
+//   storage and other resources).
+resource rule_aml_tag_vnet_pe 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+  parent: nsg
+  name: 'aml-tag-vnet-pe'
+  properties: {
+    description: 'Private endpoints in the virtual network or peered networks (the workspace, its storage and other resources).'
+    priority: 1110
+    direction: 'Outbound'
+    access: 'Allow'
+    protocol: 'Tcp'
+    sourcePortRange: '*'
+    sourceAddressPrefixes: [
+      '10.0.1.0/24'
+      '10.0.2.0/24'
+    ]
+    destinationAddressPrefix: 'VirtualNetwork'
+    destinationPortRange: '443'
+  }
+  dependsOn: [
+    rule_aml_tag_storage_smb
+  ]
+}
+
 // aml-tag-kv: Azure Key Vault in the workspace region, used when the workspace is high business
 //   impact.
 resource rule_aml_tag_kv 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
@@ -660,7 +679,7 @@ resource rule_aml_tag_kv 'Microsoft.Network/networkSecurityGroups/securityRules@
   name: 'aml-tag-kv'
   properties: {
     description: 'Azure Key Vault in the workspace region, used when the workspace is high business impact.'
-    priority: 1110
+    priority: 1120
     direction: 'Outbound'
     access: 'Allow'
     protocol: 'Tcp'
@@ -673,7 +692,7 @@ resource rule_aml_tag_kv 'Microsoft.Network/networkSecurityGroups/securityRules@
     destinationPortRange: '443'
   }
   dependsOn: [
-    rule_aml_tag_storage_smb
+    rule_aml_tag_vnet_pe
   ]
 }
 
@@ -683,7 +702,7 @@ resource rule_aml_aks_net_tunnel_udp 'Microsoft.Network/networkSecurityGroups/se
   name: 'aml-aks-net-tunnel-udp'
   properties: {
     description: 'Secure tunnel between AKS nodes and the control plane (UDP 1194).'
-    priority: 1120
+    priority: 1130
     direction: 'Outbound'
     access: 'Allow'
     protocol: 'Udp'
@@ -706,7 +725,7 @@ resource rule_aml_aks_net_tunnel_tcp 'Microsoft.Network/networkSecurityGroups/se
   name: 'aml-aks-net-tunnel-tcp'
   properties: {
     description: 'Secure tunnel between AKS nodes and the control plane (TCP 9000).'
-    priority: 1130
+    priority: 1140
     direction: 'Outbound'
     access: 'Allow'
     protocol: 'Tcp'
@@ -730,7 +749,7 @@ resource rule_aml_inf_tag_acr 'Microsoft.Network/networkSecurityGroups/securityR
   name: 'aml-inf-tag-acr'
   properties: {
     description: 'Azure Container Registry, which INF-2010 requires when default outbound rules are removed.'
-    priority: 1140
+    priority: 1150
     direction: 'Outbound'
     access: 'Allow'
     protocol: 'Tcp'
@@ -753,7 +772,7 @@ resource rule_aml_aks_net_dns 'Microsoft.Network/networkSecurityGroups/securityR
   name: 'aml-aks-net-dns'
   properties: {
     description: 'Name resolution through your custom DNS servers.'
-    priority: 1150
+    priority: 1160
     direction: 'Outbound'
     access: 'Allow'
     protocol: 'Udp'

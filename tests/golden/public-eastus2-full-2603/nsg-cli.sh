@@ -7,11 +7,6 @@
 #   interactive-jobs, rstudio, automl-nlp-vision, kubernetes-compute, aks, aks-gpu, aks-windows,
 #   aks-monitor, aks-policy, aks-os-updates
 # Sources: 10.0.1.0/24, 10.0.2.0/24
-# Warning: private_endpoints: The 2026-03-19 guidance asks for outbound TCP 443 to the VirtualNetwork
-#   service tag (the virtual network and peered networks) when private endpoints are present. amlfw
-#   does not generate it: VirtualNetwork is known only to network security groups (no Service Tags
-#   file lists it, Azure Firewall refuses it). Allow TCP 443 from the compute subnet to the private
-#   endpoints' subnets (or the address spaces of the VNet and its peers) in your NSG or firewall.
 # Warning: The host table also lists *.tundra.<region>.api.azureml.ms on UDP 5831. A wildcard host
 #   cannot be a network rule (Azure Firewall takes only exact names there, and UDP cannot be an
 #   application rule), so no rule names it: this AzureMachineLearning rule on UDP 5831 covers that
@@ -53,7 +48,7 @@
 #   others.
 # Inbound rules: 2 at priorities 1000-1010; these must be free in the NSG (else change
 #   --priority-base).
-# Outbound rules: 16 at priorities 1000-1150; these must be free in the NSG (else change
+# Outbound rules: 17 at priorities 1000-1160; these must be free in the NSG (else change
 #   --priority-base).
 # The subnet side is the profile's sources, else the VirtualNetwork tag; inbound rules allow the
 #   source tag to reach it.
@@ -440,24 +435,32 @@ az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-storage-smb \
   --destination-address-prefixes Storage.EastUS2 --destination-port-ranges 445 \
   --description='SMB (Azure Files) to storage in the region when a firewall sits in front of the storage private endpoints.'
 
+# aml-tag-vnet-pe: Private endpoints in the virtual network or peered networks (the workspace, its
+#   storage and other resources).
+az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-vnet-pe \
+  --priority 1110 --direction Outbound --access Allow --protocol Tcp \
+  --source-address-prefixes 10.0.1.0/24 10.0.2.0/24 --source-port-ranges '*' \
+  --destination-address-prefixes VirtualNetwork --destination-port-ranges 443 \
+  --description='Private endpoints in the virtual network or peered networks (the workspace, its storage and other resources).'
+
 # aml-tag-kv: Azure Key Vault in the workspace region, used when the workspace is high business
 #   impact.
 az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-tag-kv \
-  --priority 1110 --direction Outbound --access Allow --protocol Tcp \
+  --priority 1120 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.0.1.0/24 10.0.2.0/24 --source-port-ranges '*' \
   --destination-address-prefixes AzureKeyVault.EastUS2 --destination-port-ranges 443 \
   --description='Azure Key Vault in the workspace region, used when the workspace is high business impact.'
 
 # aks-net-tunnel-udp: Secure tunnel between AKS nodes and the control plane (UDP 1194).
 az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aks-net-tunnel-udp \
-  --priority 1120 --direction Outbound --access Allow --protocol Udp \
+  --priority 1130 --direction Outbound --access Allow --protocol Udp \
   --source-address-prefixes 10.0.1.0/24 10.0.2.0/24 --source-port-ranges '*' \
   --destination-address-prefixes AzureCloud.eastus2 --destination-port-ranges 1194 \
   --description='Secure tunnel between AKS nodes and the control plane (UDP 1194).'
 
 # aks-net-tunnel-tcp: Secure tunnel between AKS nodes and the control plane (TCP 9000).
 az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aks-net-tunnel-tcp \
-  --priority 1130 --direction Outbound --access Allow --protocol Tcp \
+  --priority 1140 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.0.1.0/24 10.0.2.0/24 --source-port-ranges '*' \
   --destination-address-prefixes AzureCloud.eastus2 --destination-port-ranges 9000 \
   --description='Secure tunnel between AKS nodes and the control plane (TCP 9000).'
@@ -465,14 +468,14 @@ az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aks-net-tunnel-tcp 
 # aml-inf-tag-acr: Azure Container Registry, which INF-2010 requires when default outbound rules are
 #   removed.
 az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-inf-tag-acr \
-  --priority 1140 --direction Outbound --access Allow --protocol Tcp \
+  --priority 1150 --direction Outbound --access Allow --protocol Tcp \
   --source-address-prefixes 10.0.1.0/24 10.0.2.0/24 --source-port-ranges '*' \
   --destination-address-prefixes AzureContainerRegistry.EastUS2 --destination-port-ranges 443 \
   --description='Azure Container Registry, which INF-2010 requires when default outbound rules are removed.'
 
 # aks-net-dns: Name resolution through your custom DNS servers.
 az network nsg rule create -g "$RG" --nsg-name "$NSG" -n aml-aks-net-dns \
-  --priority 1150 --direction Outbound --access Allow --protocol Udp \
+  --priority 1160 --direction Outbound --access Allow --protocol Udp \
   --source-address-prefixes 10.0.1.0/24 10.0.2.0/24 --source-port-ranges '*' \
   --destination-address-prefixes 10.0.0.4 --destination-port-ranges 53 \
   --description='Name resolution through your custom DNS servers.'

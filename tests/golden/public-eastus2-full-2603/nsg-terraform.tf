@@ -6,11 +6,6 @@
 #   interactive-jobs, rstudio, automl-nlp-vision, kubernetes-compute, aks, aks-gpu, aks-windows,
 #   aks-monitor, aks-policy, aks-os-updates
 # Sources: 10.0.1.0/24, 10.0.2.0/24
-# Warning: private_endpoints: The 2026-03-19 guidance asks for outbound TCP 443 to the VirtualNetwork
-#   service tag (the virtual network and peered networks) when private endpoints are present. amlfw
-#   does not generate it: VirtualNetwork is known only to network security groups (no Service Tags
-#   file lists it, Azure Firewall refuses it). Allow TCP 443 from the compute subnet to the private
-#   endpoints' subnets (or the address spaces of the VNet and its peers) in your NSG or firewall.
 # Warning: The host table also lists *.tundra.<region>.api.azureml.ms on UDP 5831. A wildcard host
 #   cannot be a network rule (Azure Firewall takes only exact names there, and UDP cannot be an
 #   application rule), so no rule names it: this AzureMachineLearning rule on UDP 5831 covers that
@@ -56,7 +51,7 @@
 #   3.75.0 and 4.55.0).
 # Inbound rules: 2 at priorities 1000-1010; these must be free in the NSG (else change
 #   --priority-base).
-# Outbound rules: 16 at priorities 1000-1150; these must be free in the NSG (else change
+# Outbound rules: 17 at priorities 1000-1160; these must be free in the NSG (else change
 #   --priority-base).
 # The subnet side is the profile's sources, else the VirtualNetwork tag; inbound rules allow the
 #   source tag to reach it.
@@ -560,13 +555,30 @@ resource "azurerm_network_security_rule" "rule_aml_tag_storage_smb" {
   description                 = "SMB (Azure Files) to storage in the region when a firewall sits in front of the storage private endpoints."
 }
 
+# aml-tag-vnet-pe: Private endpoints in the virtual network or peered networks (the workspace, its
+#   storage and other resources).
+resource "azurerm_network_security_rule" "rule_aml_tag_vnet_pe" {
+  name                        = "aml-tag-vnet-pe"
+  resource_group_name         = var.resource_group_name
+  network_security_group_name = var.network_security_group_name
+  priority                    = 1110
+  direction                   = "Outbound"
+  access                      = "Allow"
+  protocol                    = "Tcp"
+  source_port_range           = "*"
+  source_address_prefixes     = ["10.0.1.0/24", "10.0.2.0/24"]
+  destination_address_prefix  = "VirtualNetwork"
+  destination_port_range      = "443"
+  description                 = "Private endpoints in the virtual network or peered networks (the workspace, its storage and other resources)."
+}
+
 # aml-tag-kv: Azure Key Vault in the workspace region, used when the workspace is high business
 #   impact.
 resource "azurerm_network_security_rule" "rule_aml_tag_kv" {
   name                        = "aml-tag-kv"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
-  priority                    = 1110
+  priority                    = 1120
   direction                   = "Outbound"
   access                      = "Allow"
   protocol                    = "Tcp"
@@ -582,7 +594,7 @@ resource "azurerm_network_security_rule" "rule_aml_aks_net_tunnel_udp" {
   name                        = "aml-aks-net-tunnel-udp"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
-  priority                    = 1120
+  priority                    = 1130
   direction                   = "Outbound"
   access                      = "Allow"
   protocol                    = "Udp"
@@ -598,7 +610,7 @@ resource "azurerm_network_security_rule" "rule_aml_aks_net_tunnel_tcp" {
   name                        = "aml-aks-net-tunnel-tcp"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
-  priority                    = 1130
+  priority                    = 1140
   direction                   = "Outbound"
   access                      = "Allow"
   protocol                    = "Tcp"
@@ -615,7 +627,7 @@ resource "azurerm_network_security_rule" "rule_aml_inf_tag_acr" {
   name                        = "aml-inf-tag-acr"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
-  priority                    = 1140
+  priority                    = 1150
   direction                   = "Outbound"
   access                      = "Allow"
   protocol                    = "Tcp"
@@ -631,7 +643,7 @@ resource "azurerm_network_security_rule" "rule_aml_aks_net_dns" {
   name                        = "aml-aks-net-dns"
   resource_group_name         = var.resource_group_name
   network_security_group_name = var.network_security_group_name
-  priority                    = 1150
+  priority                    = 1160
   direction                   = "Outbound"
   access                      = "Allow"
   protocol                    = "Udp"

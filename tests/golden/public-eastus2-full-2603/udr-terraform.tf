@@ -7,11 +7,6 @@
 #   aks-monitor, aks-policy, aks-os-updates
 # Sources: 10.0.1.0/24, 10.0.2.0/24
 # Service Tags file: cloud Public, changeNumber 376
-# Warning: private_endpoints: The 2026-03-19 guidance asks for outbound TCP 443 to the VirtualNetwork
-#   service tag (the virtual network and peered networks) when private endpoints are present. amlfw
-#   does not generate it: VirtualNetwork is known only to network security groups (no Service Tags
-#   file lists it, Azure Firewall refuses it). Allow TCP 443 from the compute subnet to the private
-#   endpoints' subnets (or the address spaces of the VNet and its peers) in your NSG or firewall.
 # Warning: A route table holds at most 25 routes that use service tags.
 # Warning: federated-identity: The document gives no firewall rules for federated identity. It points
 #   to Microsoft's article "Best practices for securing Active Directory Federation Services"
@@ -55,7 +50,7 @@
 #   the ones it already has,
 # and at most 25 routes that use a service tag.
 #
-# NOT covered by routes (109 rules; nothing else is left out):
+# NOT covered by routes (110 rules; nothing else is left out):
 # NOT covered: AzureResourceManager (aml-tag-arm): outbound service tag rules are filter rules, not
 #   routes: export them with the nsg-* or azfw-* targets
 # NOT covered: Storage.EastUS2 (aml-tag-storage): outbound service tag rules are filter rules, not
@@ -77,6 +72,8 @@
 # NOT covered: AzureMonitor (aml-tag-monitor): outbound service tag rules are filter rules, not
 #   routes: export them with the nsg-* or azfw-* targets
 # NOT covered: Storage.EastUS2 (aml-tag-storage-smb): outbound service tag rules are filter rules, not
+#   routes: export them with the nsg-* or azfw-* targets
+# NOT covered: VirtualNetwork (aml-tag-vnet-pe): outbound service tag rules are filter rules, not
 #   routes: export them with the nsg-* or azfw-* targets
 # NOT covered: AzureKeyVault.EastUS2 (aml-tag-kv): outbound service tag rules are filter rules, not
 #   routes: export them with the nsg-* or azfw-* targets
