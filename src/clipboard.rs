@@ -1,6 +1,9 @@
 //! Copying exports: the system clipboard (arboard) where there is one, else an OSC 52 escape
 //! sequence that asks the terminal to copy (works over SSH and in tmux when the terminal
 //! allows it). Never pretends: every outcome says whether the copy is confirmed.
+//!
+//! The mode, OSC 52 and the config file are core (the CLI's arguments name the mode); the
+//! system clipboard (`Clipboard`, arboard) comes with the feature `tui`.
 
 use base64::Engine;
 use serde::Deserialize;
@@ -151,6 +154,7 @@ pub fn mode_from_config(config_dir: &Path) -> Result<Mode, ClipboardError> {
         })
 }
 
+#[cfg(feature = "tui")]
 /// A clipboard kept open for a whole session: on X11 and Wayland the copying process serves
 /// the contents, so they vanish when it lets go. The wizard holds one for its lifetime.
 pub struct Clipboard {
@@ -159,6 +163,7 @@ pub struct Clipboard {
     system_error: Option<String>,
 }
 
+#[cfg(feature = "tui")]
 impl Clipboard {
     pub fn new(mode: Mode) -> Clipboard {
         let (system, system_error) = match mode {
@@ -225,6 +230,7 @@ impl Clipboard {
     }
 }
 
+#[cfg(feature = "tui")]
 #[cfg(target_os = "linux")]
 fn set_text(
     cb: &mut arboard::Clipboard,
@@ -240,6 +246,7 @@ fn set_text(
     set.text(text.to_string()).map_err(|e| short_error(&e))
 }
 
+#[cfg(feature = "tui")]
 #[cfg(not(target_os = "linux"))]
 fn set_text(
     cb: &mut arboard::Clipboard,
@@ -249,6 +256,7 @@ fn set_text(
     cb.set_text(text.to_string()).map_err(|e| short_error(&e))
 }
 
+#[cfg(feature = "tui")]
 /// arboard's messages can span lines; the status line has one.
 fn short_error(e: &arboard::Error) -> String {
     e.to_string()

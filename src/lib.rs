@@ -17,8 +17,11 @@ pub mod profile;
 pub mod rules;
 pub mod servicetags;
 pub mod shared;
+// The terminal parts (feature `tui`, on by default): the core above builds without them.
+#[cfg(feature = "tui")]
 pub mod signals;
 pub mod store;
+#[cfg(feature = "tui")]
 pub mod tui;
 
 pub use catalog::Catalog;

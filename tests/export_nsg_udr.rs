@@ -4,7 +4,7 @@
 mod common;
 
 use amlfw::export::naming::is_valid_azure_name;
-use amlfw::export::{self, ExportError, ExportOptions, TagsUse};
+use amlfw::export::{self, ExportError, ExportOptions, Family, TagsUse};
 use amlfw::{InboundRoutes, Kind, RuleSet};
 use common::{Field, Pick};
 use ipnet::IpNet;
@@ -510,7 +510,7 @@ fn scripts_pass_bash_n_and_shellcheck() {
 }
 
 fn env_for(target: &str) -> [(&'static str, &'static str); 3] {
-    let table = if target.starts_with("nsg") {
+    let table = if export::find(target).unwrap().family() == Family::Nsg {
         "NSG"
     } else {
         "TABLE"

@@ -14,6 +14,7 @@
 //! one group, and one group keeps the workspace's rules together so a redeploy replaces exactly
 //! them. Network rules are evaluated before application rules whatever the priorities.
 
+use super::arm;
 use super::naming::{azure_name, priorities, rule_stem};
 use super::text::{bicep_string, comment_block, hcl_string, sh_quote};
 use super::{
@@ -38,8 +39,6 @@ pub static TARGETS: &[&dyn Exporter] = &[
 ];
 
 const API_VERSION: &str = "2024-05-01";
-const ARM_SCHEMA: &str =
-    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 const GROUP_TYPE: &str = "Microsoft.Network/firewallPolicies/ruleCollectionGroups";
 /// Firewall Policy application rules take ports 0-64000 (the ARM schema enforces it).
 const MAX_APP_PORT: u16 = 64000;
@@ -498,12 +497,12 @@ const POLICY_USAGE: &[&str] = &[
 
 fn policy_arm(plan: &Plan) -> Value {
     json!({
-        "$schema": ARM_SCHEMA,
+        "$schema": arm::SCHEMA,
         "contentVersion": "1.0.0.0",
-        "metadata": {"header": header_with(plan, POLICY_USAGE)},
+        "metadata": arm::literals(json!({"header": header_with(plan, POLICY_USAGE)})),
         "parameters": {
             "firewallPolicyName": arm_param("string", "Name of the existing Firewall Policy (in the deployment's resource group).", None),
-            "ruleCollectionGroupName": arm_param("string", "Name of the rule collection group these rules own.", Some(json!(plan.group_name))),
+            "ruleCollectionGroupName": arm_param("string", "Name of the rule collection group these rules own.", Some(json!(arm::literal(&plan.group_name)))),
             "ruleCollectionGroupPriority": priority_param(plan.group_priority),
         },
         "resources": [{
@@ -512,7 +511,8 @@ fn policy_arm(plan: &Plan) -> Value {
             "name": "[format('{0}/{1}', parameters('firewallPolicyName'), parameters('ruleCollectionGroupName'))]",
             "properties": {
                 "priority": "[parameters('ruleCollectionGroupPriority')]",
-                "ruleCollections": policy_collections(plan),
+                // Data only, as in the classic template's collections: all ARM literals.
+                "ruleCollections": arm::literals(json!(policy_collections(plan))),
             },
         }],
     })
@@ -624,11 +624,11 @@ fn classic_properties(plan: &Plan) -> Value {
     let app = a.rules.iter().map(|r| classic_app_rule(plan, r)).collect();
     p.insert(
         "networkRuleCollections".into(),
-        json!(classic_collection(&n.name, n.priority, net)),
+        arm::literals(json!(classic_collection(&n.name, n.priority, net))),
     );
     p.insert(
         "applicationRuleCollections".into(),
-        json!(classic_collection(&a.name, a.priority, app)),
+        arm::literals(json!(classic_collection(&a.name, a.priority, app))),
     );
     Value::Object(p)
 }
@@ -636,9 +636,9 @@ fn classic_properties(plan: &Plan) -> Value {
 fn classic_arm(plan: &Plan) -> Value {
     let fw = "parameters('existingFirewall')";
     json!({
-        "$schema": ARM_SCHEMA,
+        "$schema": arm::SCHEMA,
         "contentVersion": "1.0.0.0",
-        "metadata": {"header": header_with(plan, CLASSIC_USAGE)},
+        "metadata": arm::literals(json!({"header": header_with(plan, CLASSIC_USAGE)})),
         "parameters": {
             "existingFirewall": arm_param("object", "The firewall's current definition, exactly as 'az resource show --resource-type Microsoft.Network/azureFirewalls' prints it. Everything but its network and application rule collections is deployed unchanged.", None),
             "firewallName": arm_param("string", "Leave unset: the name of existingFirewall.", Some(json!(format!("[{fw}.name]")))),

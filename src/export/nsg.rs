@@ -13,9 +13,10 @@
 //! (`networkSecurityGroups/securityRules`, `azurerm_network_security_rule`, `az network nsg rule
 //! create`) add or update only the rules named here.
 //!
-//! The small helpers at the bottom (names, ARM literals, HCL blocks, script preamble) are
-//! shared with `route_table`, which writes the same four shapes for routes.
+//! The small helpers at the bottom (names, HCL blocks, script preamble) are shared with
+//! `route_table` (the ARM ones are in `arm`), which writes the same four shapes for routes.
 
+use super::arm;
 use super::naming::{azure_name, priorities, rule_stem, MAX_NAME_LEN};
 use super::tabular::local_side;
 use super::text::{bicep_string, comment_block, hcl_string, one_line, sh_quote};
@@ -23,7 +24,7 @@ use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, 
 use crate::model::{Direction, Kind, PortRange, PortSpec, Protocol};
 use crate::rules::{Rule, RuleSet, Settings};
 use ipnet::IpNet;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::net::IpAddr;
 use std::ops::RangeInclusive;
 
@@ -31,8 +32,6 @@ use std::ops::RangeInclusive;
 pub static TARGETS: &[&dyn Exporter] = &[&NsgArm, &NsgBicep, &NsgTerraform, &NsgCli];
 
 pub const API_VERSION: &str = "2024-05-01";
-pub const ARM_SCHEMA: &str =
-    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 /// NSG rule priorities: 100-4096, unique per direction.
 pub const PRIORITY_RANGE: RangeInclusive<u32> = 100..=4096;
 /// Gaps of 10 leave room for the admin's own rules between ours.
@@ -394,7 +393,7 @@ impl Exporter for NsgArm {
             resources.push(arm_rule(r, prev));
             prev = Some(&r.name);
         }
-        let text = arm_document(
+        let text = arm::document(
             &plan.header,
             &plan.unexpressed,
             "nsgName",
@@ -410,7 +409,7 @@ impl Exporter for NsgArm {
 
 fn arm_rule(r: &SecRule, prev: Option<&str>) -> Value {
     let mut p = Map::new();
-    p.insert("description".into(), arm_literal(&r.description).into());
+    p.insert("description".into(), r.description.clone().into());
     p.insert("priority".into(), r.priority.into());
     p.insert("direction".into(), r.direction_name().into());
     p.insert("access".into(), "Allow".into());
@@ -420,12 +419,13 @@ fn arm_rule(r: &SecRule, prev: Option<&str>) -> Value {
         arm_list(&mut p, one, many, values);
     }
     let ty = "Microsoft.Network/networkSecurityGroups/securityRules";
-    arm_child(
+    arm::child(
         ty,
         "nsgName",
         &r.name,
         prev,
         &format!("{}: {}", r.rule_id, r.purpose),
+        // Data only: `arm::child` makes every string in it an ARM literal.
         Value::Object(p),
     )
 }
@@ -447,86 +447,10 @@ fn plural_fields(r: &SecRule) -> [(&'static str, &'static str, &[String]); 3] {
 /// service tag only in the singular one, and each rule has at most one tag.
 fn arm_list(p: &mut Map<String, Value>, one: &str, many: &str, values: &[String]) {
     if let [v] = values {
-        p.insert(one.into(), arm_literal(v).into());
+        p.insert(one.into(), v.clone().into());
     } else {
-        let v: Vec<Value> = values.iter().map(|s| arm_literal(s).into()).collect();
+        let v: Vec<Value> = values.iter().map(|s| s.clone().into()).collect();
         p.insert(many.into(), v.into());
-    }
-}
-
-/// A child resource of the parent named by parameter `param`, depending on the previous one.
-pub(super) fn arm_child(
-    ty: &str,
-    param: &str,
-    name: &str,
-    prev: Option<&str>,
-    comment: &str,
-    props: Value,
-) -> Value {
-    let mut res = json!({
-        "type": ty,
-        "apiVersion": API_VERSION,
-        // Names are azure_name()s: no quote can end the ARM string literal early.
-        "name": format!("[format('{{0}}/{{1}}', parameters('{param}'), '{name}')]"),
-        "comments": arm_literal(&one_line(comment)),
-        "properties": props,
-    });
-    if let Some(prev) = prev {
-        res["dependsOn"] = json!([format!(
-            "[resourceId('{ty}', parameters('{param}'), '{prev}')]"
-        )]);
-    }
-    res
-}
-
-pub(super) fn arm_param(description: &str) -> Value {
-    json!({ "type": "string", "metadata": { "description": description } })
-}
-
-pub(super) fn arm_metadata(header: &[String], not: &[Unexpressed]) -> Value {
-    let not: Vec<Value> = not
-        .iter()
-        .map(|u| json!({ "ruleId": u.rule_id, "remote": u.remote, "reason": u.reason }))
-        .collect();
-    json!({
-        "generator": format!("amlfw {}", crate::VERSION),
-        "notes": header,
-        "notCovered": not,
-    })
-}
-
-/// The whole template for child resources of an existing parent: one string parameter naming
-/// the parent, the header as metadata, the resources.
-pub(super) fn arm_document(
-    header: &[String],
-    not: &[Unexpressed],
-    parent_param: &str,
-    parent_description: &str,
-    resources: Vec<Value>,
-) -> String {
-    let doc = json!({
-        "$schema": ARM_SCHEMA,
-        "contentVersion": "1.0.0.0",
-        "metadata": arm_metadata(header, not),
-        "parameters": { parent_param: arm_param(parent_description) },
-        "resources": resources,
-    });
-    arm_text(&doc)
-}
-
-pub(super) fn arm_text(doc: &Value) -> String {
-    let mut t = serde_json::to_string_pretty(doc).expect("JSON values always serialize");
-    t.push('\n');
-    t
-}
-
-/// ARM evaluates a string that starts with `[` and ends with `]` as an expression; an extra
-/// leading `[` makes it a literal. Without this a purpose could run template functions.
-pub(super) fn arm_literal(s: &str) -> String {
-    if s.starts_with('[') && s.ends_with(']') {
-        format!("[{s}")
-    } else {
-        s.to_string()
     }
 }
 
@@ -914,12 +838,6 @@ mod tests {
         let t = truncate_utf16(&s, 140);
         assert_eq!(t.encode_utf16().count(), 140);
         assert!(t.ends_with("..."));
-    }
-
-    #[test]
-    fn arm_literals_never_evaluate() {
-        assert_eq!(arm_literal("[concat('a')]"), "[[concat('a')]");
-        assert_eq!(arm_literal("[a"), "[a");
     }
 
     #[test]

@@ -15,10 +15,11 @@
 //! Like the NSG targets, routes are child resources of an existing table, so a deployment
 //! never replaces the table's other routes (e.g. the default route to the firewall).
 
+use super::arm;
 use super::naming::azure_name;
 use super::nsg::{
-    address, arm_child, arm_document, is_service_tag, name_with_suffix, script_preamble, symbols,
-    tf_block, tf_variable, unique_names, API_VERSION,
+    address, is_service_tag, name_with_suffix, script_preamble, symbols, tf_block, tf_variable,
+    unique_names, API_VERSION,
 };
 use super::text::{comment_block, hcl_string, sh_quote};
 use super::{
@@ -341,7 +342,7 @@ impl Exporter for UdrArm {
         let mut resources = Vec::new();
         for r in &plan.routes {
             let props = json!({ "addressPrefix": r.prefix, "nextHopType": r.next_hop });
-            resources.push(arm_child(
+            resources.push(arm::child(
                 ty,
                 "routeTableName",
                 &r.name,
@@ -351,7 +352,7 @@ impl Exporter for UdrArm {
             ));
             prev = Some(&r.name);
         }
-        let text = arm_document(
+        let text = arm::document(
             &plan.header,
             &plan.unexpressed,
             "routeTableName",

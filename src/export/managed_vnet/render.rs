@@ -187,14 +187,15 @@ pub fn arm(_rs: &RuleSet, p: &Plan, header: &[String]) -> String {
                 "apiVersion": OUTBOUND_RULES_API,
                 // Rule names are [A-Za-z0-9_-] only, so they need no escaping in the expression.
                 "name": format!("[format('{{0}}/{{1}}', parameters('workspaceName'), '{}')]", r.name),
-                "properties": arm_properties(&r.destination),
+                // Data only (host names, tags, ports): all literals.
+                "properties": crate::export::arm::literals(arm_properties(&r.destination)),
             })
         })
         .collect();
     let doc = json!({
-        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "$schema": crate::export::arm::SCHEMA,
         "contentVersion": "1.0.0.0",
-        "metadata": {"header": header.iter().map(|l| one_line(l)).collect::<Vec<_>>()},
+        "metadata": crate::export::arm::literals(json!({"header": header.iter().map(|l| one_line(l)).collect::<Vec<_>>()})),
         "parameters": {
             "workspaceName": {
                 "type": "string",
@@ -203,9 +204,7 @@ pub fn arm(_rs: &RuleSet, p: &Plan, header: &[String]) -> String {
         },
         "resources": resources,
     });
-    let mut s = serde_json::to_string_pretty(&doc).expect("a template serializes");
-    s.push('\n');
-    s
+    crate::export::arm::text(&doc)
 }
 
 /// Bicep: the workspace as an `existing` resource and one `outboundRules` child per rule.
