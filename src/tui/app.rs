@@ -400,6 +400,8 @@ pub enum Msg {
     },
     Copied {
         message: String,
+        /// False for OSC 52: the terminal decides, so no "ok".
+        confirmed: bool,
     },
     CopyFailed {
         message: String,
@@ -785,8 +787,9 @@ impl<'c> App<'c> {
                 }
                 Vec::new()
             }
-            Msg::Copied { message } => {
-                self.say(Level::Ok, message);
+            Msg::Copied { message, confirmed } => {
+                let level = if confirmed { Level::Ok } else { Level::Warn };
+                self.say(level, message);
                 Vec::new()
             }
             Msg::CopyFailed { message } => {

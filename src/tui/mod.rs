@@ -171,7 +171,8 @@ impl Io<'_> {
         // it, between two frames.
         match cb.copy(text) {
             Ok(c) => Msg::Copied {
-                message: c.describe(text.len(), target),
+                message: c.status_line(text.len(), target),
+                confirmed: c.confirmed(),
             },
             Err(e) => Msg::CopyFailed {
                 message: e.to_string(),
