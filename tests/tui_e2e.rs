@@ -32,6 +32,9 @@ const ESC: &str = "\x1b";
 const CTRL_C: &str = "\x03";
 /// Ctrl-U: tui-input's "delete line" (the prompt takes text, so it is not "page up" there).
 const CTRL_U: &str = "\x15";
+const END: &str = "\x1b[F";
+const PG_UP: &str = "\x1b[5~";
+const HOME: &str = "\x1b[H";
 
 /// What the reader thread collects: every byte the wizard wrote, and the emulated screen.
 struct Output {
@@ -638,6 +641,101 @@ fn wizard_walk_writes_what_the_cli_exports() {
         "the wizard left files in its working directory: {stray:?}"
     );
     eprintln!("walk took {elapsed:?}");
+}
+
+fn rows(screen: &str) -> Vec<String> {
+    screen.lines().map(str::to_string).collect()
+}
+
+/// The text inside an overlay's borders on one row (the widest `│...│` segment; the step and
+/// preview panels beside it are narrow).
+fn inner(row: &str) -> &str {
+    row.split('│')
+        .max_by_key(|p| p.chars().count())
+        .unwrap_or("")
+}
+
+/// In an open overlay (rule details or help) at 80x24: End shows the last line at the bottom,
+/// and then each of `k`, PgUp and Ctrl-U moves the text at once (before the fix End scrolled
+/// far past the end, so they seemed dead for many presses). `first` is the overlay's first
+/// line, `last` its last one.
+fn end_then_back_up(t: &mut Tui, top_row: usize, first: &str, last: &str) {
+    let before = t.screen_text();
+    t.send(END);
+    let at_end = t.wait_until("End to scroll", |s| s != before && s.contains(last));
+    assert!(
+        !at_end.contains(first),
+        "End left the top visible:\n{at_end}"
+    );
+    // The last line is on the overlay's last row: nothing blank after it.
+    let r = rows(&at_end);
+    let bottom = r
+        .iter()
+        .rposition(|l| l.contains(last))
+        .expect("the last line");
+    assert!(
+        r[bottom + 1].contains('└') || r[bottom + 2].contains('└'),
+        "blank rows after the last line:\n{at_end}"
+    );
+
+    t.send("k");
+    let up = t.wait_until("k to scroll up one line right after End", |s| s != at_end);
+    let u = rows(&up);
+    assert_eq!(
+        inner(&u[top_row + 1]),
+        inner(&r[top_row]),
+        "k should move the text down by one row:\nbefore\n{at_end}\nafter\n{up}"
+    );
+    // Right after End, PgUp and Ctrl-U move the text too.
+    for (key, name) in [(PG_UP, "PgUp"), (CTRL_U, "Ctrl-U")] {
+        t.send(END);
+        t.wait_until("End to scroll back to the end", |s| s == at_end);
+        t.send(key);
+        t.wait_until(&format!("{name} to scroll right after End"), |s| {
+            s != at_end
+        });
+    }
+    t.send(HOME);
+    t.wait_for(&[first]);
+}
+
+/// Rule details and help stop scrolling at their end (issue 20, point 7).
+#[test]
+fn scrolling_stops_at_the_end_of_details_and_help() {
+    let cwd = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut t = Tui::spawn(&[], 80, 24, cwd.path(), config.path());
+    t.wait_for(&["[1. Cloud]", "Azure Government"]);
+    // The first rule's details: r focuses the preview, Enter opens it.
+    t.send("r");
+    t.wait_for(&["> tag     AzureResourceManager"]);
+    t.send(ENTER);
+    t.wait_for(&["Rule aml-tag-arm", "Destination: AzureResourceManager"]);
+    end_then_back_up(
+        &mut t,
+        3,
+        "Destination: AzureResourceManager",
+        "use the edl-ip target",
+    );
+    t.send_esc();
+    t.wait_until("the details to close", |s| !s.contains("Rule aml-tag-arm"));
+
+    // Help, from the preview: it fits at 80x24, so at the smallest size (80x18).
+    t.resize(80, 18);
+    t.wait_until("the redraw at 80x18", |s| {
+        s.lines().count() <= 18 && s.contains("Rules 2026-03")
+    });
+    t.send("?");
+    t.wait_for(&["Keys on this screen (Rules preview)"]);
+    end_then_back_up(
+        &mut t,
+        2,
+        "Keys on this screen (Rules preview)",
+        "Esc closes this help.",
+    );
+    t.send(CTRL_C);
+    assert!(t.wait_exit().success());
+    t.assert_restored();
 }
 
 /// Ctrl-C on the first screen quits at once, exit code 0, terminal restored.

@@ -1029,21 +1029,30 @@ impl<'c> App<'c> {
         Vec::new()
     }
 
+    /// Scrolls help or the rule details, never past the last line (see `overlay`).
     fn scroll_modal(&mut self, action: Action) {
+        let Some((max, page)) = super::overlay::scroll_limits(self) else {
+            return;
+        };
         let scroll = match &mut self.modal {
             Modal::Help { scroll } | Modal::Detail { scroll, .. } => scroll,
             _ => return,
         };
-        match action {
-            Action::Back => self.modal = Modal::None,
-            Action::Up => *scroll = scroll.saturating_sub(1),
-            Action::Down => *scroll += 1,
-            Action::PageUp => *scroll = scroll.saturating_sub(10),
-            Action::PageDown => *scroll += 10,
-            Action::Home => *scroll = 0,
-            Action::End => *scroll = usize::MAX / 2,
-            _ => {}
+        let s = (*scroll).min(max);
+        *scroll = match action {
+            Action::Back => {
+                self.modal = Modal::None;
+                return;
+            }
+            Action::Up => s.saturating_sub(1),
+            Action::Down => s + 1,
+            Action::PageUp => s.saturating_sub(page),
+            Action::PageDown => s + page,
+            Action::Home => 0,
+            Action::End => max,
+            _ => s,
         }
+        .min(max);
     }
 
     fn confirm(&mut self, action: Action) -> Vec<Effect> {
