@@ -722,8 +722,9 @@ fn scrolling_stops_at_the_end_of_details_and_help() {
 
     // Help, from the preview: it fits at 80x24, so at the smallest size (80x18).
     t.resize(80, 18);
+    // Redrawn once the footer is on the 18th row (the resize cuts the rows past it off).
     t.wait_until("the redraw at 80x18", |s| {
-        s.lines().count() <= 18 && s.contains("Rules 2026-03")
+        s.lines().nth(17).is_some_and(|l| l.contains("help"))
     });
     t.send("?");
     t.wait_for(&["Keys on this screen (Rules preview)"]);
@@ -734,6 +735,39 @@ fn scrolling_stops_at_the_end_of_details_and_help() {
         "Esc closes this help.",
     );
     t.send(CTRL_C);
+    assert!(t.wait_exit().success());
+    t.assert_restored();
+}
+
+/// `amlfw --cloud china` starts in China's default region (it was an error), and
+/// `amlfw --region westeurope` with the same five default features as a plain start (it had
+/// none) (issue 20, point 10).
+#[test]
+fn cloud_or_region_alone_start_like_the_wizard() {
+    let cwd = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut t = Tui::spawn(&["--cloud", "china"], 80, 24, cwd.path(), config.path());
+    t.wait_for(&["> (*) Azure China 21Vianet", "Storage.ChinaEast2"]);
+    t.send(CTRL_C);
+    assert!(t.wait_exit().success());
+
+    let mut t = Tui::spawn(
+        &["--region", "westeurope"],
+        80,
+        24,
+        cwd.path(),
+        config.path(),
+    );
+    t.wait_for(&["[1. Cloud]", "Storage.WestEurope"]);
+    t.send(&TAB.repeat(3));
+    t.wait_for(&[
+        "[4. Features]",
+        "4. Features (5 selected)",
+        "[x] compute-cluster",
+        "[x] compute-instance",
+    ]);
+    // Nothing was changed from the start, so q quits without asking.
+    t.send("q");
     assert!(t.wait_exit().success());
     t.assert_restored();
 }
