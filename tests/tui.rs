@@ -991,3 +991,80 @@ fn a_profile_saved_from_the_wizard_records_its_edition() {
         .unwrap_or_else(|| panic!("no save in {effects:?}"));
     assert_eq!(saved.edition.as_deref(), Some("2026-03"));
 }
+
+/// The footer says what to do here first: the focused pane's keys, then the step keys, quit
+/// and help last; every hint is whole, at any width (issue 20, point 2).
+#[test]
+fn footer_puts_the_keys_of_this_screen_first_and_never_cuts_a_hint() {
+    use amlfw::tui::footer;
+    use amlfw::tui::keys::{Ctx, BINDINGS, DOCUMENTED};
+    // The drawn footer is footer::text, at both sizes and every step.
+    for (w, h) in [(80u16, 24u16), (60, 18)] {
+        for step in Step::ALL {
+            let a = at_step(step, w, h);
+            let s = screen(&a);
+            let last = s.lines().nth(h as usize - 1).unwrap();
+            assert_eq!(last, footer::text(a.ctx(), w as usize), "{step:?} {w}x{h}");
+        }
+    }
+    for (ctx, first, also) in [
+        (Ctx::Cloud, "Enter choose", &["Tab next", "q quit"][..]),
+        (
+            Ctx::Region,
+            "Enter choose",
+            &["Esc clear filter", "^Q quit"],
+        ),
+        (Ctx::Workspace, "Enter edit", &["Tab next", "q quit"]),
+        (Ctx::WorkspaceEdit, "Enter keep", &["Esc undo", "^Q quit"]),
+        (
+            Ctx::Features,
+            "Space tick",
+            &["/ filter", "Tab next", "q quit"],
+        ),
+        (
+            Ctx::FeatureFilter,
+            "Enter keep filter",
+            &["Esc clear filter"],
+        ),
+        (
+            Ctx::Export,
+            "w write file",
+            &["y copy", "Tab next", "q quit"],
+        ),
+        (Ctx::Preview, "Enter details", &["Esc back", "q quit"]),
+        (Ctx::Detail, "Esc close", &[]),
+        (Ctx::Confirm, "y yes", &["n/Esc no"]),
+        (Ctx::Prompt, "Enter done", &["Esc cancel"]),
+        (
+            Ctx::Profiles,
+            "Enter open",
+            &["s save as", "d delete", "Esc close"],
+        ),
+    ] {
+        let t = footer::text(ctx, 80);
+        assert!(t.starts_with(first), "{ctx:?}: {t}");
+        for a in also {
+            assert!(t.contains(a), "{ctx:?} lacks {a:?}: {t}");
+        }
+        let has_help = amlfw::tui::keys::bindings(ctx).any(|b| b.label == "?");
+        assert_eq!(t.ends_with("? help"), has_help, "{ctx:?}: {t}");
+    }
+    // Whole hints only, from the key table, within the width, at every width.
+    let whole: Vec<String> = BINDINGS
+        .iter()
+        .filter(|b| !b.footer.is_empty())
+        .map(|b| format!("{} {}", b.label, b.footer))
+        .collect();
+    for (ctx, _) in DOCUMENTED {
+        for cols in 0..=130 {
+            let t = footer::text(ctx, cols);
+            assert!(t.chars().count() <= cols, "{ctx:?} at {cols}: {t}");
+            for hint in t.split("  ").filter(|h| !h.is_empty()) {
+                assert!(
+                    whole.contains(&hint.to_string()),
+                    "{ctx:?} at {cols}: {hint:?} is not a whole hint: {t}"
+                );
+            }
+        }
+    }
+}

@@ -772,6 +772,54 @@ fn cloud_or_region_alone_start_like_the_wizard() {
     t.assert_restored();
 }
 
+/// At 80x24 the footer of every step starts with that step's own keys and ends with quit and
+/// help, each hint whole (issue 20, point 2: before, only "q quit (asks ...) ? help ..." fit).
+#[test]
+fn footer_shows_the_keys_of_each_step_at_80x24() {
+    let cwd = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut t = Tui::spawn(&[], 80, 24, cwd.path(), config.path());
+    let footer = |s: &str| s.lines().nth(23).unwrap_or("").trim_end().to_string();
+    for (step, first, keys, next) in [
+        ("[1. Cloud]", "Enter choose", &["Tab next"][..], ENTER),
+        (
+            "[2. Region]",
+            "Enter choose",
+            &["Esc clear filter", "^Q quit"],
+            ENTER,
+        ),
+        ("[3. Workspace]", "Enter edit", &["Tab next", "q quit"], TAB),
+        ("[4. Features]", "Space tick", &["/ filter", "q quit"], TAB),
+        ("[5. Export]", "w write file", &["y copy", "q quit"], "r"),
+        (
+            "Rules 2026-03",
+            "Enter details",
+            &["Esc back", "q quit"],
+            ENTER,
+        ),
+        ("Rule ", "Esc close", &[], ESC),
+    ] {
+        let s = t.wait_until(&format!("{step} with its footer"), |s| {
+            s.contains(step) && footer(s).starts_with(first)
+        });
+        let f = footer(&s);
+        for k in keys {
+            assert!(f.contains(k), "{step}: the footer lacks {k:?}: {f}");
+        }
+        if first != "Esc close" {
+            assert!(f.ends_with("? help"), "{step}: {f}");
+        }
+        assert!(!f.contains('…'), "{step}: a cut hint: {f}");
+        if next == ESC {
+            t.send_esc();
+        } else {
+            t.send(next);
+        }
+    }
+    t.send(CTRL_C);
+    assert!(t.wait_exit().success());
+}
+
 /// Ctrl-C on the first screen quits at once, exit code 0, terminal restored.
 #[test]
 fn ctrl_c_on_the_first_screen_quits_and_restores_the_terminal() {

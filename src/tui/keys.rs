@@ -100,8 +100,9 @@ pub struct Binding {
     pub action: Action,
     /// Contexts the binding applies in; empty = every non-modal context.
     pub ctx: &'static [Ctx],
-    /// Shown in the one-line footer (the `?` overlay shows everything).
-    pub footer: bool,
+    /// Its words in the one-line footer, short ("write file"); empty: only in the `?`
+    /// overlay, which shows everything.
+    pub footer: &'static str,
 }
 
 use Ctx::*;
@@ -127,7 +128,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "quit now",
         action: Action::ForceQuit,
         ctx: &[],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[ch('q'), ctrl('q')],
@@ -135,7 +136,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "quit (asks when choices are unsaved)",
         action: Action::Quit,
         ctx: NOT_TEXT,
-        footer: true,
+        footer: "quit",
     },
     Binding {
         keys: &[ctrl('q')],
@@ -143,7 +144,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "quit (asks when choices are unsaved)",
         action: Action::Quit,
         ctx: &[Region, WorkspaceEdit, FeatureFilter],
-        footer: true,
+        footer: "quit",
     },
     Binding {
         keys: &[ch('?'), k(KeyCode::F(1))],
@@ -151,7 +152,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "help: every key of this screen",
         action: Action::Help,
         ctx: STEPS,
-        footer: true,
+        footer: "help",
     },
     Binding {
         keys: &[k(KeyCode::Tab)],
@@ -159,7 +160,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "next step",
         action: Action::NextStep,
         ctx: STEPS,
-        footer: true,
+        footer: "next",
     },
     Binding {
         keys: &[k(KeyCode::BackTab)],
@@ -167,7 +168,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "previous step",
         action: Action::PrevStep,
         ctx: STEPS,
-        footer: true,
+        footer: "prev",
     },
     Binding {
         keys: &[k(KeyCode::Up), ch('k')],
@@ -175,7 +176,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "move up",
         action: Action::Up,
         ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Down), ch('j')],
@@ -183,7 +184,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "move down",
         action: Action::Down,
         ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Up)],
@@ -191,7 +192,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "move up",
         action: Action::Up,
         ctx: &[Region, FeatureFilter],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Down)],
@@ -199,7 +200,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "move down",
         action: Action::Down,
         ctx: &[Region, FeatureFilter],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::PageUp), ctrl('u')],
@@ -207,7 +208,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "page up (export: scroll the text)",
         action: Action::PageUp,
         ctx: LISTS,
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::PageDown), ctrl('d')],
@@ -215,7 +216,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "page down (export: scroll the text)",
         action: Action::PageDown,
         ctx: LISTS,
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Home)],
@@ -223,7 +224,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "first item",
         action: Action::Home,
         ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::End)],
@@ -231,7 +232,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "last item",
         action: Action::End,
         ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Enter)],
@@ -239,7 +240,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "choose the cloud and go on",
         action: Action::Select,
         ctx: &[Cloud],
-        footer: true,
+        footer: "choose",
     },
     Binding {
         keys: &[ch(' ')],
@@ -247,7 +248,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "choose the cloud",
         action: Action::Toggle,
         ctx: &[Cloud],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Enter)],
@@ -255,7 +256,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "choose the region and go on",
         action: Action::Select,
         ctx: &[Region],
-        footer: true,
+        footer: "choose",
     },
     Binding {
         keys: &[k(KeyCode::Esc)],
@@ -263,7 +264,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "clear the filter",
         action: Action::ClearFilter,
         ctx: &[Region],
-        footer: true,
+        footer: "clear filter",
     },
     Binding {
         keys: &[k(KeyCode::Enter), ch('e')],
@@ -271,7 +272,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "edit the field (or change the choice)",
         action: Action::Edit,
         ctx: &[Workspace],
-        footer: true,
+        footer: "edit",
     },
     Binding {
         keys: &[ch(' '), k(KeyCode::Right), ch('l')],
@@ -279,7 +280,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "next choice (inbound routes, DNS proxy)",
         action: Action::Right,
         ctx: &[Workspace],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Left), ch('h')],
@@ -287,7 +288,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "previous choice (inbound routes, DNS proxy)",
         action: Action::Left,
         ctx: &[Workspace],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Enter), k(KeyCode::Tab)],
@@ -295,7 +296,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "keep the value",
         action: Action::Select,
         ctx: &[WorkspaceEdit],
-        footer: true,
+        footer: "keep",
     },
     Binding {
         keys: &[k(KeyCode::Esc)],
@@ -303,7 +304,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "undo this edit",
         action: Action::Back,
         ctx: &[WorkspaceEdit],
-        footer: true,
+        footer: "undo",
     },
     Binding {
         keys: &[ch(' ')],
@@ -311,7 +312,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "tick / untick the feature",
         action: Action::Toggle,
         ctx: &[Features],
-        footer: true,
+        footer: "tick",
     },
     Binding {
         keys: &[ch('/')],
@@ -319,7 +320,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "filter the list",
         action: Action::Filter,
         ctx: &[Features],
-        footer: true,
+        footer: "filter",
     },
     Binding {
         keys: &[k(KeyCode::Esc)],
@@ -327,7 +328,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "clear the filter",
         action: Action::ClearFilter,
         ctx: &[Features],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Enter)],
@@ -335,7 +336,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "keep the filter, back to the list",
         action: Action::Select,
         ctx: &[FeatureFilter],
-        footer: true,
+        footer: "keep filter",
     },
     Binding {
         keys: &[k(KeyCode::Esc)],
@@ -343,7 +344,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "clear the filter",
         action: Action::ClearFilter,
         ctx: &[FeatureFilter],
-        footer: true,
+        footer: "clear filter",
     },
     Binding {
         keys: &[ch('w')],
@@ -351,7 +352,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "write the export to a file",
         action: Action::Write,
         ctx: &[Export],
-        footer: true,
+        footer: "write file",
     },
     Binding {
         keys: &[ch('y')],
@@ -359,7 +360,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "copy the export to the clipboard",
         action: Action::Copy,
         ctx: &[Export],
-        footer: true,
+        footer: "copy",
     },
     Binding {
         keys: &[ch('p'), ctrl('p')],
@@ -367,7 +368,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "profiles: open, save as, delete",
         action: Action::Profiles,
         ctx: &[Cloud, Workspace, Features, Export, Preview],
-        footer: true,
+        footer: "profiles",
     },
     Binding {
         keys: &[ctrl('p')],
@@ -375,7 +376,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "profiles: open, save as, delete",
         action: Action::Profiles,
         ctx: &[Region, FeatureFilter],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Up), ch('k')],
@@ -383,7 +384,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "move up",
         action: Action::Up,
         ctx: &[Profiles],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Down), ch('j')],
@@ -391,7 +392,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "move down",
         action: Action::Down,
         ctx: &[Profiles],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Enter)],
@@ -399,7 +400,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "open the profile",
         action: Action::Select,
         ctx: &[Profiles],
-        footer: true,
+        footer: "open",
     },
     Binding {
         keys: &[ch('s')],
@@ -407,7 +408,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "save the current choices as...",
         action: Action::SaveAs,
         ctx: &[Profiles],
-        footer: true,
+        footer: "save as",
     },
     Binding {
         keys: &[ch('d'), k(KeyCode::Delete)],
@@ -415,7 +416,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "delete the profile (asks first)",
         action: Action::Delete,
         ctx: &[Profiles],
-        footer: true,
+        footer: "delete",
     },
     Binding {
         keys: &[k(KeyCode::Esc), ch('q'), ch('p')],
@@ -423,7 +424,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "close",
         action: Action::Back,
         ctx: &[Profiles],
-        footer: true,
+        footer: "close",
     },
     Binding {
         keys: &[ch('d')],
@@ -431,7 +432,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "what changes against the other edition",
         action: Action::EditionDiff,
         ctx: &[Cloud, Workspace, Features, Export, Preview],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[ch('r')],
@@ -439,7 +440,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "go to the rules preview",
         action: Action::FocusPreview,
         ctx: &[Cloud, Workspace, Features, Export],
-        footer: true,
+        footer: "rules",
     },
     Binding {
         keys: &[k(KeyCode::Enter)],
@@ -447,7 +448,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "open the rule's details",
         action: Action::Select,
         ctx: &[Preview],
-        footer: true,
+        footer: "details",
     },
     Binding {
         keys: &[k(KeyCode::Esc), ch('r')],
@@ -455,7 +456,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "back to the step",
         action: Action::Back,
         ctx: &[Preview],
-        footer: true,
+        footer: "back",
     },
     Binding {
         keys: &[k(KeyCode::Esc), ch('q'), ch('?'), k(KeyCode::Enter)],
@@ -463,7 +464,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "close",
         action: Action::Back,
         ctx: &[Help, Detail],
-        footer: true,
+        footer: "close",
     },
     Binding {
         keys: &[ch('y'), ch('Y')],
@@ -471,7 +472,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "yes",
         action: Action::Yes,
         ctx: &[Confirm],
-        footer: true,
+        footer: "yes",
     },
     Binding {
         keys: &[ch('n'), ch('N'), k(KeyCode::Esc)],
@@ -479,7 +480,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "no",
         action: Action::No,
         ctx: &[Confirm],
-        footer: true,
+        footer: "no",
     },
     Binding {
         keys: &[k(KeyCode::Enter)],
@@ -487,7 +488,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "done",
         action: Action::Select,
         ctx: &[Prompt],
-        footer: true,
+        footer: "done",
     },
     Binding {
         keys: &[k(KeyCode::Esc)],
@@ -495,7 +496,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "cancel",
         action: Action::Back,
         ctx: &[Prompt],
-        footer: true,
+        footer: "cancel",
     },
 ];
 

@@ -2,7 +2,7 @@
 //! exports are computed by `update`), performs no I/O.
 
 use super::app::{App, Field, Level, Modal, Step};
-use super::keys::bindings;
+use super::footer::footer;
 use super::layout::{self, STEP_SEPARATOR};
 use super::overlay::{centered, detail, help, modal_block};
 use crate::catalog::FeatureGroup;
@@ -713,34 +713,6 @@ fn status(app: &App, f: &mut Frame, r: Rect) {
         Paragraph::new(truncate(&format!("{mark}{}", s.text), r.width as usize)).style(style),
         r,
     );
-}
-
-fn footer(app: &App, f: &mut Frame, r: Rect) {
-    let t = &app.theme;
-    let mut spans = Vec::new();
-    let mut used = 0usize;
-    for b in bindings(app.ctx()).filter(|b| b.footer) {
-        let len = b.label.chars().count() + 1 + b.desc.chars().count() + 3;
-        let short = b
-            .desc
-            .split([' ', '('])
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ");
-        let desc = if used + len > r.width as usize {
-            short
-        } else {
-            b.desc.to_string()
-        };
-        let need = b.label.chars().count() + 1 + desc.chars().count() + 2;
-        if used + need > r.width as usize {
-            break;
-        }
-        spans.push(Span::styled(b.label, t.key()));
-        spans.push(Span::raw(format!(" {desc}  ")));
-        used += need;
-    }
-    f.render_widget(Paragraph::new(Line::from(spans)), r);
 }
 
 fn confirm(app: &App, f: &mut Frame, area: Rect, title: &str, question: &str) {
