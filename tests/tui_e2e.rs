@@ -504,7 +504,7 @@ fn wizard_walk_writes_what_the_cli_exports() {
         "> Storage account      (none)",
     ]);
     t.send(ENTER);
-    t.wait_for(&["undo this edit"]);
+    t.wait_for(&["Enter keep  Esc undo"]);
     t.send("mystorage01");
     t.wait_for(&["[mystorage01] ✓"]);
     t.send(ENTER);
