@@ -820,6 +820,73 @@ fn footer_shows_the_keys_of_each_step_at_80x24() {
     assert!(t.wait_exit().success());
 }
 
+/// The number in the preview's title: "Rules 2026-03: 37 (...".
+fn rule_total(screen: &str) -> usize {
+    let at = screen.find("Rules 20").expect("the preview title");
+    let rest = &screen[at..];
+    let colon = rest.find(": ").unwrap() + 2;
+    rest[colon..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .expect("a rule count")
+}
+
+/// A feature toggle says what it did ("+13 rules, +1 warning"), marks the new rows `+` and
+/// brings them into view, and says why when it changed nothing (issue 20, point 3).
+#[test]
+fn feature_toggles_say_what_changed_and_show_the_new_rules() {
+    let cwd = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut t = Tui::spawn(&[], 80, 24, cwd.path(), config.path());
+    t.wait_for(&["[1. Cloud]"]);
+    t.send(&TAB.repeat(3));
+    let s = t.wait_for(&["[4. Features]", "> [x] compute-cluster"]);
+    let total = rule_total(&s);
+
+    // compute-cluster's rules are all needed by compute-instance too: nothing changes, and
+    // the status says why.
+    t.send(" ");
+    let s = t.wait_for(&["> [ ] compute-cluster"]);
+    assert!(
+        s.contains("compute-cluster off: no rule changed: already needed by compute-instance"),
+        "{s}"
+    );
+    assert_eq!(rule_total(&s), total);
+    assert!(!s.contains("\n│+ "), "nothing is marked new:\n{s}");
+
+    // vscode adds rules at the end of the list: the preview scrolls to them, marked `+`.
+    t.send("/vscode");
+    t.wait_for(&["filter: vscode"]);
+    t.send(ENTER);
+    t.wait_for(&["> [ ] vscode"]);
+    t.send(" ");
+    let s = t.wait_for(&["> [x] vscode", "vscode on: +"]);
+    let added = rule_total(&s) - total;
+    assert!(added > 0, "{s}");
+    assert!(
+        s.contains(&format!("vscode on: +{added} rules")),
+        "the status should count the {added} new rules:\n{s}"
+    );
+    let marked: Vec<&str> = s.lines().filter(|l| l.starts_with("│+ ")).collect();
+    assert!(
+        marked.len() >= 3 && marked.iter().all(|l| l.contains("vscode")),
+        "the new vscode rules should be in view and marked +:\n{s}"
+    );
+    assert!(
+        !s.contains("AzureResourceManager"),
+        "the preview should have scrolled to the new rules:\n{s}"
+    );
+
+    // And back: the same rules go, and the status says so.
+    t.send(" ");
+    let s = t.wait_for(&["> [ ] vscode", &format!("vscode off: -{added} rules")]);
+    assert_eq!(rule_total(&s), total);
+    t.send(CTRL_C);
+    assert!(t.wait_exit().success());
+}
+
 /// Ctrl-C on the first screen quits at once, exit code 0, terminal restored.
 #[test]
 fn ctrl_c_on_the_first_screen_quits_and_restores_the_terminal() {

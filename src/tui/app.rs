@@ -468,6 +468,8 @@ pub struct App<'c> {
     pub export_view: Option<ExportView>,
     pub path_input: Input,
     pub preview_nav: Nav,
+    /// Ids of the rules the last change added (marked `+` in the preview).
+    pub new_rules: std::collections::HashSet<String>,
     /// The saved profile the choices came from or were last saved to.
     pub profile_name: Option<String>,
     pub profile_rows: Vec<ProfileRow>,
@@ -516,6 +518,7 @@ impl<'c> App<'c> {
             export_view: None,
             path_input: Input::default(),
             preview_nav: Nav::default(),
+            new_rules: Default::default(),
             profile_name: None,
             profile_rows: Vec::new(),
             profile_nav: Nav::default(),
@@ -594,8 +597,11 @@ impl<'c> App<'c> {
 
     /// Recomputes what depends on the profile: the rules and the export text. Called after
     /// every change of choices, never from the view.
-    fn refresh(&mut self) {
-        self.rules = resolve(self.catalog, &self.profile).map_err(|e| e.to_string());
+    fn refresh(&mut self) -> super::change::Change {
+        let before = std::mem::replace(
+            &mut self.rules,
+            resolve(self.catalog, &self.profile).map_err(|e| e.to_string()),
+        );
         let n = self.rule_count();
         let h = self.preview_height();
         let c = self.preview_nav.cursor;
@@ -604,6 +610,7 @@ impl<'c> App<'c> {
         if self.step == Step::Export {
             self.render_export();
         }
+        self.note_change(before.as_ref().ok(), self.preview_height())
     }
 
     /// The warnings the preview lists: on the Export step, those of the chosen target (as its
@@ -1567,7 +1574,13 @@ impl<'c> App<'c> {
             return;
         };
         let id = self.catalog.features[i].id.clone();
-        if self.profile.has_feature(&id) {
+        let on = !self.profile.has_feature(&id);
+        let before = self
+            .rules
+            .as_ref()
+            .ok()
+            .map(|rs| super::change::also_needed_by(rs, &id));
+        if !on {
             let dropped = self.profile.unselect_feature(self.catalog, &id);
             if dropped.is_empty() {
                 self.say(Level::Info, format!("{id} off"));
@@ -1592,7 +1605,17 @@ impl<'c> App<'c> {
             }
         }
         self.sync_fields();
-        self.refresh();
+        let change = self.refresh();
+        let after = self
+            .rules
+            .as_ref()
+            .ok()
+            .map(|rs| super::change::also_needed_by(rs, &id));
+        let needers = if on { after } else { before };
+        self.tell_change(&change, || match needers {
+            Some(n) => super::change::why_unchanged(&id, &n),
+            None => "no rules".to_string(),
+        });
     }
 
     fn export_key(&mut self, action: Action) -> Vec<Effect> {

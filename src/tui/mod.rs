@@ -4,6 +4,7 @@
 //! the side effects `update` asks for.
 
 pub mod app;
+pub mod change;
 pub mod footer;
 pub mod keys;
 pub mod layout;

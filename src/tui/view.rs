@@ -665,9 +665,10 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
             if rule.expand_prefixes {
                 dest.push_str(" (prefixes)");
             }
-            row_line(
+            let selected = i == app.preview_nav.cursor && app.preview_focus;
+            let line = row_line(
                 app,
-                i == app.preview_nav.cursor && app.preview_focus,
+                selected,
                 app.preview_focus,
                 vec![Span::raw(fmt_row(
                     rule.kind.short(),
@@ -675,7 +676,12 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
                     &rule.ports_label(),
                     &rule.features_label(),
                 ))],
-            )
+            );
+            if app.new_rules.contains(rule.id.as_str()) {
+                super::change::mark_new(app, line, selected)
+            } else {
+                line
+            }
         })
         .collect();
     f.render_widget(Paragraph::new(lines), rows);
