@@ -140,7 +140,8 @@ pub const TMUX_FIX: &str = "tmux set -g set-clipboard on";
 /// The OSC 52 "set clipboard" sequence for `text`: `ESC ] 52 ; c ; BASE64 BEL`.
 ///
 /// The same plain sequence inside tmux: tmux takes it itself (into its paste buffer, and on to
-/// the outer terminal) when `set-clipboard` is `on` or `external`. The DCS passthrough wrapping
+/// the outer terminal) when `set-clipboard` is `on`; with `external` (the default) it ignores
+/// applications' sequences, hence the fix the message names. The DCS passthrough wrapping
 /// (`ESC P tmux; ...`) is not used: tmux 3.3+ drops it unless `allow-passthrough` is on.
 pub fn osc52_sequence(text: &str) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
