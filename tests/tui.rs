@@ -1068,3 +1068,63 @@ fn footer_puts_the_keys_of_this_screen_first_and_never_cuts_a_hint() {
         }
     }
 }
+
+/// A toggle's status counts what changed, the new rows are marked `+` and scrolled into view
+/// (TestBackend, 80x24); a toggle that changes nothing says why (issue 20, point 3).
+#[test]
+fn toggles_count_mark_and_explain_their_change() {
+    let toggle = |a: &mut App, id: &str| {
+        let row = a
+            .feature_rows
+            .iter()
+            .position(|i| a.catalog.features[*i].id == id)
+            .unwrap();
+        a.toggle_feature_at(row);
+        a.status.as_ref().unwrap().text.clone()
+    };
+    let mut a = at_step(Step::Features, 80, 24);
+    let before = ids(&a);
+    let said = toggle(&mut a, "compute-cluster");
+    assert_eq!(
+        said,
+        "compute-cluster off: no rule changed: already needed by compute-instance"
+    );
+    assert_eq!(ids(&a), before);
+    assert!(a.new_rules.is_empty());
+
+    let said = toggle(&mut a, "vscode");
+    let added: Vec<String> = ids(&a)
+        .into_iter()
+        .filter(|i| !before.contains(i))
+        .collect();
+    assert!(!added.is_empty());
+    assert!(
+        said.starts_with(&format!("vscode on: +{} rules", added.len())),
+        "{said}"
+    );
+    let rule_ids = |a: &App| -> Vec<String> {
+        let rs = a.rules.as_ref().unwrap();
+        rs.rules.iter().map(|r| r.id.to_string()).collect()
+    };
+    let marked_ids: std::collections::HashSet<String> = rule_ids(&a)
+        .into_iter()
+        .filter(|id| a.new_rules.contains(id))
+        .collect();
+    assert_eq!(marked_ids.len(), added.len(), "{:?}", a.new_rules);
+    assert_eq!(a.new_rules, marked_ids);
+    let s = screen(&a);
+    let marked = s.lines().filter(|l| l.starts_with("│+ ")).count();
+    assert!(
+        marked >= 3,
+        "the new rows should be in view, marked +:\n{s}"
+    );
+    assert!(s.contains(&format!("vscode on: +{}", added.len())), "{s}");
+
+    let said = toggle(&mut a, "vscode");
+    assert!(
+        said.starts_with(&format!("vscode off: -{} rules", added.len())),
+        "{said}"
+    );
+    assert!(a.new_rules.is_empty());
+    assert!(!screen(&a).contains("│+ "));
+}
