@@ -1,6 +1,6 @@
 //! Copying exports: the system clipboard (arboard) where there is one, else an OSC 52 escape
-//! sequence that asks the terminal to copy (works over SSH and in tmux when the terminal
-//! allows it). Never pretends: every outcome says whether the copy is confirmed.
+//! sequence that asks the terminal to copy (works over SSH, and in tmux with
+//! `set-clipboard on`). Never pretends: every outcome says whether the copy is confirmed.
 //!
 //! The mode, OSC 52 and the config file are core (the CLI's arguments name the mode); the
 //! system clipboard (`Clipboard`, arboard) comes with the feature `tui`.
@@ -62,6 +62,8 @@ pub enum Copied {
     System,
     /// The OSC 52 sequence was sent; whether the terminal took it cannot be known.
     Osc52 {
+        /// `$TMUX` was set: tmux itself decides (its `set-clipboard` option).
+        in_tmux: bool,
         /// Why the system clipboard was not used (auto mode), if it was tried.
         fallback_reason: Option<String>,
         /// The payload is over `OSC52_LIMIT`: many terminals will drop it.
@@ -74,6 +76,7 @@ impl Copied {
         match self {
             Copied::System => format!("copied {what} ({bytes} bytes) to the clipboard"),
             Copied::Osc52 {
+                in_tmux,
                 fallback_reason,
                 too_large,
             } => {
@@ -82,8 +85,11 @@ impl Copied {
                     s.push_str(&format!("no system clipboard ({r}); "));
                 }
                 s.push_str(&format!(
-                    "sent {what} ({bytes} bytes) to the terminal with OSC 52: the terminal must allow OSC 52, and success cannot be confirmed"
+                    "sent {what} ({bytes} bytes) to the terminal with OSC 52: the terminal decides whether to copy it, success cannot be confirmed"
                 ));
+                if *in_tmux {
+                    s.push_str(&format!("; in tmux: {TMUX_FIX}"));
+                }
                 if *too_large {
                     s.push_str(&format!(
                         "; over {} KB many terminals ignore it: write a file instead",
@@ -96,17 +102,53 @@ impl Copied {
     }
 }
 
-/// The OSC 52 "set clipboard" sequence for `text`: `ESC ] 52 ; c ; BASE64 BEL`. Inside tmux the
-/// sequence is wrapped in tmux's DCS passthrough (`ESC P tmux; ... ESC \`, every ESC inside
-/// doubled) so tmux hands it to the outer terminal.
-pub fn osc52_sequence(text: &str, in_tmux: bool) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-    let seq = format!("\x1b]52;c;{b64}\x07");
-    if in_tmux {
-        format!("\x1bPtmux;{}\x1b\\", seq.replace('\x1b', "\x1b\x1b"))
-    } else {
-        seq
+impl Copied {
+    /// Whether the copy is known to have happened (only the system clipboard says so).
+    pub fn confirmed(&self) -> bool {
+        matches!(self, Copied::System)
     }
+
+    /// The wizard's one status line (80 columns): what matters first, details last, so a cut
+    /// loses only the details.
+    pub fn status_line(&self, bytes: usize, what: &str) -> String {
+        match self {
+            Copied::System => format!("copied {what} ({bytes} bytes) to the clipboard"),
+            Copied::Osc52 {
+                in_tmux, too_large, ..
+            } => {
+                let mut s = String::new();
+                if *too_large {
+                    s.push_str(&format!(
+                        "over {} KB, many terminals drop it: write a file (w). ",
+                        OSC52_LIMIT / 1000
+                    ));
+                }
+                if *in_tmux {
+                    s.push_str(&format!(
+                        "sent to terminal, it decides. tmux fix: {TMUX_FIX}"
+                    ));
+                } else {
+                    s.push_str("sent to the terminal (OSC 52); it decides, unconfirmed");
+                }
+                s.push_str(&format!(" ({what}, {bytes} bytes)"));
+                s
+            }
+        }
+    }
+}
+
+/// The one-line fix when tmux does not pass the copy on.
+pub const TMUX_FIX: &str = "tmux set -g set-clipboard on";
+
+/// The OSC 52 "set clipboard" sequence for `text`: `ESC ] 52 ; c ; BASE64 BEL`.
+///
+/// The same plain sequence inside tmux: tmux takes it itself (into its paste buffer, and on to
+/// the outer terminal) when `set-clipboard` is `on`; with `external` (the default) it ignores
+/// applications' sequences, hence the fix the message names. The DCS passthrough wrapping
+/// (`ESC P tmux; ...`) is not used: tmux 3.3+ drops it unless `allow-passthrough` is on.
+pub fn osc52_sequence(text: &str) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    format!("\x1b]52;c;{b64}\x07")
 }
 
 fn in_tmux() -> bool {
@@ -116,7 +158,7 @@ fn in_tmux() -> bool {
 /// Writes the OSC 52 sequence to the controlling terminal (`/dev/tty`), so it works even when
 /// stdout is a file or a pipe; else to stderr.
 pub fn send_osc52(text: &str) -> Result<(), ClipboardError> {
-    let seq = osc52_sequence(text, in_tmux());
+    let seq = osc52_sequence(text);
     let write = |w: &mut dyn Write| w.write_all(seq.as_bytes()).and_then(|_| w.flush());
     let tty = std::fs::OpenOptions::new().write(true).open("/dev/tty");
     match tty {
@@ -218,6 +260,7 @@ impl Clipboard {
             _ => {
                 send_osc52(text)?;
                 Ok(Copied::Osc52 {
+                    in_tmux: in_tmux(),
                     fallback_reason: if self.mode == Mode::Auto {
                         self.system_error.clone()
                     } else {
@@ -273,16 +316,28 @@ mod tests {
 
     #[test]
     fn osc52_is_exact() {
-        assert_eq!(osc52_sequence("hello", false), "\x1b]52;c;aGVsbG8=\x07");
-        assert_eq!(osc52_sequence("", false), "\x1b]52;c;\x07");
+        assert_eq!(osc52_sequence("hello"), "\x1b]52;c;aGVsbG8=\x07");
+        assert_eq!(osc52_sequence(""), "\x1b]52;c;\x07");
     }
 
     #[test]
-    fn osc52_in_tmux_uses_passthrough() {
-        assert_eq!(
-            osc52_sequence("hi", true),
-            "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
+    fn the_tmux_message_names_the_fix() {
+        let c = Copied::Osc52 {
+            in_tmux: true,
+            fallback_reason: None,
+            too_large: false,
+        };
+        let m = c.describe(5, "hosts");
+        assert!(
+            m.contains("the terminal decides") && m.contains(TMUX_FIX),
+            "{m}"
         );
+        let c = Copied::Osc52 {
+            in_tmux: false,
+            fallback_reason: None,
+            too_large: false,
+        };
+        assert!(!c.describe(5, "hosts").contains("tmux"));
     }
 
     #[test]

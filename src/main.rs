@@ -3,7 +3,7 @@
 
 mod cli;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use cli::args::Cli;
 
 /// Starts the wizard, pre-filled from the selection (else the built-in default).
@@ -70,7 +70,14 @@ fn main() {
     let launched = std::time::Instant::now();
     // Before anything is written: a signal removes temporary files and restores the terminal.
     amlfw::signals::install();
-    let parsed = Cli::try_parse().unwrap_or_else(|e| clap_exit(e));
+    let matches = Cli::command()
+        .try_get_matches()
+        .unwrap_or_else(|e| clap_exit(e));
+    let parsed = Cli::from_arg_matches(&matches).unwrap_or_else(|e| clap_exit(e));
+    if let Err(e) = cli::check_no_flags_before(&matches) {
+        cli::diag(&format!("amlfw: {}", e.message));
+        std::process::exit(e.code);
+    }
     let result = match parsed.command {
         // `tags` needs no catalog; answering it first saves the catalog's parse on every call.
         Some(cli::args::Command::Tags { service_tags, tags }) => {

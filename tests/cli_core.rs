@@ -309,3 +309,75 @@ workspace_id = "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
     p.validate(common::catalog()).unwrap();
     assert_eq!(p.to_toml(), minimal);
 }
+
+/// Flags of the wizard before a command would be ignored: they are refused, naming where to
+/// put them (issue 20, point 10). After the command they apply.
+#[test]
+fn flags_before_a_command_are_refused() {
+    bad_input(
+        &["--region", "westeurope", "rules"],
+        &["--region", "`rules`", "amlfw rules --region", "ignored"],
+    );
+    bad_input(
+        &["--clipboard", "osc52", "targets"],
+        &["--clipboard", "`targets`"],
+    );
+    bad_input(
+        &["--cloud", "usgov", "--feature", "studio", "dns"],
+        &["--cloud, --feature", "`dns`"],
+    );
+    let out = amlfw()
+        .args(["rules", "--region", "westeurope", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("westeurope"));
+}
+
+/// `export --help` lists every target id; an unknown one is refused with the list.
+#[test]
+fn target_help_lists_the_targets() {
+    let out = amlfw().args(["export", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("[possible values: azfw-policy-arm,"),
+        "{help}"
+    );
+    for t in amlfw::export::targets() {
+        assert!(help.contains(t.id()), "--help lacks {}: {help}", t.id());
+    }
+    bad_input(
+        &["export", "--region", "eastus2", "--target", "nope"],
+        &["nope", "possible values", "azfw-policy-arm"],
+    );
+}
+
+/// `amlfw completions SHELL` prints a script that knows the commands and the target ids;
+/// `amlfw man` prints a roff page naming the commands.
+#[test]
+fn completions_and_man_page() {
+    for (shell, marker) in [
+        ("bash", "complete -F _amlfw"),
+        ("zsh", "#compdef amlfw"),
+        ("fish", "complete -c amlfw"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = amlfw().args(["completions", shell]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{shell}: {err}");
+        let s = String::from_utf8_lossy(&out.stdout);
+        for want in [marker, "completions", "audit", "azfw-policy-arm"] {
+            assert!(s.contains(want), "{shell} completion lacks {want:?}");
+        }
+    }
+    bad_input(&["completions", "tcsh"], &["tcsh", "bash"]);
+    let out = amlfw().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains(".TH amlfw 1"), "{s}");
+    for want in ["completions", "export", "audit", "wizard"] {
+        assert!(s.contains(want), "the man page lacks {want:?}");
+    }
+}

@@ -21,6 +21,7 @@ const VALIDATOR_CALLS: &[&str] = &[
     "tools(&",
     "real_az(",
     "\"Xvfb\"",
+    "program(\"tmux\")",
     "appears_in(&[\"azfw-terraform\"",
     "source_in(&[\"azfw-terraform\"",
 ];

@@ -1028,3 +1028,140 @@ fn n_shows_the_private_dns_of_the_current_cloud() {
         "{text}"
     );
 }
+
+/// The footer says what to do here first: the focused pane's keys, then the step keys, quit
+/// and help last; every hint is whole, at any width (issue 20, point 2).
+#[test]
+fn footer_puts_the_keys_of_this_screen_first_and_never_cuts_a_hint() {
+    use amlfw::tui::footer;
+    use amlfw::tui::keys::{Ctx, BINDINGS, DOCUMENTED};
+    // The drawn footer is footer::text, at both sizes and every step.
+    for (w, h) in [(80u16, 24u16), (60, 18)] {
+        for step in Step::ALL {
+            let a = at_step(step, w, h);
+            let s = screen(&a);
+            let last = s.lines().nth(h as usize - 1).unwrap();
+            assert_eq!(last, footer::text(a.ctx(), w as usize), "{step:?} {w}x{h}");
+        }
+    }
+    for (ctx, first, also) in [
+        (Ctx::Cloud, "Enter choose", &["Tab next", "q quit"][..]),
+        (
+            Ctx::Region,
+            "Enter choose",
+            &["Esc clear filter", "^Q quit"],
+        ),
+        (Ctx::Workspace, "Enter edit", &["Tab next", "q quit"]),
+        (Ctx::WorkspaceEdit, "Enter keep", &["Esc undo", "^Q quit"]),
+        (
+            Ctx::Features,
+            "Space tick",
+            &["/ filter", "Tab next", "q quit"],
+        ),
+        (
+            Ctx::FeatureFilter,
+            "Enter keep filter",
+            &["Esc clear filter"],
+        ),
+        (
+            Ctx::Export,
+            "w write file",
+            &["y copy", "Tab next", "q quit"],
+        ),
+        (Ctx::Preview, "Enter details", &["Esc back", "q quit"]),
+        (Ctx::Detail, "Esc close", &[]),
+        (Ctx::Confirm, "y yes", &["n/Esc no"]),
+        (Ctx::Prompt, "Enter done", &["Esc cancel"]),
+        (
+            Ctx::Profiles,
+            "Enter open",
+            &["s save as", "d delete", "Esc close"],
+        ),
+    ] {
+        let t = footer::text(ctx, 80);
+        assert!(t.starts_with(first), "{ctx:?}: {t}");
+        for a in also {
+            assert!(t.contains(a), "{ctx:?} lacks {a:?}: {t}");
+        }
+        let has_help = amlfw::tui::keys::bindings(ctx).any(|b| b.label == "?");
+        assert_eq!(t.ends_with("? help"), has_help, "{ctx:?}: {t}");
+    }
+    // Whole hints only, from the key table, within the width, at every width.
+    let whole: Vec<String> = BINDINGS
+        .iter()
+        .filter(|b| !b.footer.is_empty())
+        .map(|b| format!("{} {}", b.label, b.footer))
+        .collect();
+    for (ctx, _) in DOCUMENTED {
+        for cols in 0..=130 {
+            let t = footer::text(ctx, cols);
+            assert!(t.chars().count() <= cols, "{ctx:?} at {cols}: {t}");
+            for hint in t.split("  ").filter(|h| !h.is_empty()) {
+                assert!(
+                    whole.contains(&hint.to_string()),
+                    "{ctx:?} at {cols}: {hint:?} is not a whole hint: {t}"
+                );
+            }
+        }
+    }
+}
+
+/// A toggle's status counts what changed, the new rows are marked `+` and scrolled into view
+/// (TestBackend, 80x24); a toggle that changes nothing says why (issue 20, point 3).
+#[test]
+fn toggles_count_mark_and_explain_their_change() {
+    let toggle = |a: &mut App, id: &str| {
+        let row = a
+            .feature_rows
+            .iter()
+            .position(|i| a.catalog.features[*i].id == id)
+            .unwrap();
+        a.toggle_feature_at(row);
+        a.status.as_ref().unwrap().text.clone()
+    };
+    let mut a = at_step(Step::Features, 80, 24);
+    let before = ids(&a);
+    let said = toggle(&mut a, "compute-cluster");
+    assert_eq!(
+        said,
+        "compute-cluster off: no rule changed: already needed by compute-instance"
+    );
+    assert_eq!(ids(&a), before);
+    assert!(a.new_rules.is_empty());
+
+    let said = toggle(&mut a, "vscode");
+    let added: Vec<String> = ids(&a)
+        .into_iter()
+        .filter(|i| !before.contains(i))
+        .collect();
+    assert!(!added.is_empty());
+    assert!(
+        said.starts_with(&format!("vscode on: +{} rules", added.len())),
+        "{said}"
+    );
+    let rule_ids = |a: &App| -> Vec<String> {
+        let rs = a.rules.as_ref().unwrap();
+        rs.rules.iter().map(|r| r.id.to_string()).collect()
+    };
+    let marked_ids: std::collections::HashSet<String> = rule_ids(&a)
+        .into_iter()
+        .filter(|id| a.new_rules.contains(id))
+        .collect();
+    assert_eq!(marked_ids.len(), added.len(), "{:?}", a.new_rules);
+    assert_eq!(a.new_rules, marked_ids);
+    let s = screen(&a);
+    let marked = s.lines().filter(|l| l.starts_with("│+ ")).count();
+    assert!(
+        marked >= 3,
+        "the new rows should be in view, marked +:\n{s}"
+    );
+    assert!(s.contains(&format!("vscode on: +{}", added.len())), "{s}");
+
+    let said = toggle(&mut a, "vscode");
+    assert!(
+        said.starts_with(&format!("vscode off: -{} rules", added.len())),
+        "{said}"
+    );
+    assert!(a.new_rules.is_empty());
+    assert!(!screen(&a).contains("│+ "));
+}

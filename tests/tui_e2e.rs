@@ -32,6 +32,9 @@ const ESC: &str = "\x1b";
 const CTRL_C: &str = "\x03";
 /// Ctrl-U: tui-input's "delete line" (the prompt takes text, so it is not "page up" there).
 const CTRL_U: &str = "\x15";
+const END: &str = "\x1b[F";
+const PG_UP: &str = "\x1b[5~";
+const HOME: &str = "\x1b[H";
 
 /// What the reader thread collects: every byte the wizard wrote, and the emulated screen.
 struct Output {
@@ -501,7 +504,7 @@ fn wizard_walk_writes_what_the_cli_exports() {
         "> Storage account      (none)",
     ]);
     t.send(ENTER);
-    t.wait_for(&["undo this edit"]);
+    t.wait_for(&["Enter keep  Esc undo"]);
     t.send("mystorage01");
     t.wait_for(&["[mystorage01] ✓"]);
     t.send(ENTER);
@@ -638,6 +641,250 @@ fn wizard_walk_writes_what_the_cli_exports() {
         "the wizard left files in its working directory: {stray:?}"
     );
     eprintln!("walk took {elapsed:?}");
+}
+
+fn rows(screen: &str) -> Vec<String> {
+    screen.lines().map(str::to_string).collect()
+}
+
+/// The text inside an overlay's borders on one row (the widest `│...│` segment; the step and
+/// preview panels beside it are narrow).
+fn inner(row: &str) -> &str {
+    row.split('│')
+        .max_by_key(|p| p.chars().count())
+        .unwrap_or("")
+}
+
+/// In an open overlay (rule details or help) at 80x24: End shows the last line at the bottom,
+/// and then each of `k`, PgUp and Ctrl-U moves the text at once (before the fix End scrolled
+/// far past the end, so they seemed dead for many presses). `first` is the overlay's first
+/// line, `last` its last one.
+fn end_then_back_up(t: &mut Tui, top_row: usize, first: &str, last: &str) {
+    let before = t.screen_text();
+    t.send(END);
+    let at_end = t.wait_until("End to scroll", |s| s != before && s.contains(last));
+    assert!(
+        !at_end.contains(first),
+        "End left the top visible:\n{at_end}"
+    );
+    // The last line is on the overlay's last row: nothing blank after it.
+    let r = rows(&at_end);
+    let bottom = r
+        .iter()
+        .rposition(|l| l.contains(last))
+        .expect("the last line");
+    assert!(
+        r[bottom + 1].contains('└') || r[bottom + 2].contains('└'),
+        "blank rows after the last line:\n{at_end}"
+    );
+
+    t.send("k");
+    let up = t.wait_until("k to scroll up one line right after End", |s| s != at_end);
+    let u = rows(&up);
+    assert_eq!(
+        inner(&u[top_row + 1]),
+        inner(&r[top_row]),
+        "k should move the text down by one row:\nbefore\n{at_end}\nafter\n{up}"
+    );
+    // Right after End, PgUp and Ctrl-U move the text too.
+    for (key, name) in [(PG_UP, "PgUp"), (CTRL_U, "Ctrl-U")] {
+        t.send(END);
+        t.wait_until("End to scroll back to the end", |s| s == at_end);
+        t.send(key);
+        t.wait_until(&format!("{name} to scroll right after End"), |s| {
+            s != at_end
+        });
+    }
+    t.send(HOME);
+    t.wait_for(&[first]);
+}
+
+/// Rule details and help stop scrolling at their end (issue 20, point 7).
+#[test]
+fn scrolling_stops_at_the_end_of_details_and_help() {
+    let cwd = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut t = Tui::spawn(&[], 80, 24, cwd.path(), config.path());
+    t.wait_for(&["[1. Cloud]", "Azure Government"]);
+    // The first rule's details: r focuses the preview, Enter opens it.
+    t.send("r");
+    t.wait_for(&["> tag     AzureResourceManager"]);
+    t.send(ENTER);
+    t.wait_for(&["Rule aml-tag-arm", "Destination: AzureResourceManager"]);
+    end_then_back_up(
+        &mut t,
+        3,
+        "Destination: AzureResourceManager",
+        "use the edl-ip target",
+    );
+    t.send_esc();
+    t.wait_until("the details to close", |s| !s.contains("Rule aml-tag-arm"));
+
+    // Help, from the preview: it fits at 80x24, so at the smallest size (80x18).
+    t.resize(80, 18);
+    // Redrawn once the footer is on the 18th row (the resize cuts the rows past it off).
+    t.wait_until("the redraw at 80x18", |s| {
+        s.lines().nth(17).is_some_and(|l| l.contains("help"))
+    });
+    t.send("?");
+    t.wait_for(&["Keys on this screen (Rules preview)"]);
+    end_then_back_up(
+        &mut t,
+        2,
+        "Keys on this screen (Rules preview)",
+        "Esc closes this help.",
+    );
+    t.send(CTRL_C);
+    assert!(t.wait_exit().success());
+    t.assert_restored();
+}
+
+/// `amlfw --cloud china` starts in China's default region (it was an error), and
+/// `amlfw --region westeurope` with the same five default features as a plain start (it had
+/// none) (issue 20, point 10).
+#[test]
+fn cloud_or_region_alone_start_like_the_wizard() {
+    let cwd = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut t = Tui::spawn(&["--cloud", "china"], 80, 24, cwd.path(), config.path());
+    t.wait_for(&["> (*) Azure China 21Vianet", "Storage.ChinaEast2"]);
+    t.send(CTRL_C);
+    assert!(t.wait_exit().success());
+
+    let mut t = Tui::spawn(
+        &["--region", "westeurope"],
+        80,
+        24,
+        cwd.path(),
+        config.path(),
+    );
+    t.wait_for(&["[1. Cloud]", "Storage.WestEurope"]);
+    t.send(&TAB.repeat(3));
+    t.wait_for(&[
+        "[4. Features]",
+        "4. Features (5 selected)",
+        "[x] compute-cluster",
+        "[x] compute-instance",
+    ]);
+    // Nothing was changed from the start, so q quits without asking.
+    t.send("q");
+    assert!(t.wait_exit().success());
+    t.assert_restored();
+}
+
+/// At 80x24 the footer of every step starts with that step's own keys and ends with quit and
+/// help, each hint whole (issue 20, point 2: before, only "q quit (asks ...) ? help ..." fit).
+#[test]
+fn footer_shows_the_keys_of_each_step_at_80x24() {
+    let cwd = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut t = Tui::spawn(&[], 80, 24, cwd.path(), config.path());
+    let footer = |s: &str| s.lines().nth(23).unwrap_or("").trim_end().to_string();
+    for (step, first, keys, next) in [
+        ("[1. Cloud]", "Enter choose", &["Tab next"][..], ENTER),
+        (
+            "[2. Region]",
+            "Enter choose",
+            &["Esc clear filter", "^Q quit"],
+            ENTER,
+        ),
+        ("[3. Workspace]", "Enter edit", &["Tab next", "q quit"], TAB),
+        ("[4. Features]", "Space tick", &["/ filter", "q quit"], TAB),
+        ("[5. Export]", "w write file", &["y copy", "q quit"], "r"),
+        (
+            "Rules 2026-03",
+            "Enter details",
+            &["Esc back", "q quit"],
+            ENTER,
+        ),
+        ("Rule ", "Esc close", &[], ESC),
+    ] {
+        let s = t.wait_until(&format!("{step} with its footer"), |s| {
+            s.contains(step) && footer(s).starts_with(first)
+        });
+        let f = footer(&s);
+        for k in keys {
+            assert!(f.contains(k), "{step}: the footer lacks {k:?}: {f}");
+        }
+        if first != "Esc close" {
+            assert!(f.ends_with("? help"), "{step}: {f}");
+        }
+        assert!(!f.contains('…'), "{step}: a cut hint: {f}");
+        if next == ESC {
+            t.send_esc();
+        } else {
+            t.send(next);
+        }
+    }
+    t.send(CTRL_C);
+    assert!(t.wait_exit().success());
+}
+
+/// The number in the preview's title: "Rules 2026-03: 37 (...".
+fn rule_total(screen: &str) -> usize {
+    let at = screen.find("Rules 20").expect("the preview title");
+    let rest = &screen[at..];
+    let colon = rest.find(": ").unwrap() + 2;
+    rest[colon..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .expect("a rule count")
+}
+
+/// A feature toggle says what it did ("+13 rules, +1 warning"), marks the new rows `+` and
+/// brings them into view, and says why when it changed nothing (issue 20, point 3).
+#[test]
+fn feature_toggles_say_what_changed_and_show_the_new_rules() {
+    let cwd = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut t = Tui::spawn(&[], 80, 24, cwd.path(), config.path());
+    t.wait_for(&["[1. Cloud]"]);
+    t.send(&TAB.repeat(3));
+    let s = t.wait_for(&["[4. Features]", "> [x] compute-cluster"]);
+    let total = rule_total(&s);
+
+    // compute-cluster's rules are all needed by compute-instance too: nothing changes, and
+    // the status says why.
+    t.send(" ");
+    let s = t.wait_for(&["> [ ] compute-cluster"]);
+    assert!(
+        s.contains("compute-cluster off: no rule changed: already needed by compute-instance"),
+        "{s}"
+    );
+    assert_eq!(rule_total(&s), total);
+    assert!(!s.contains("\n│+ "), "nothing is marked new:\n{s}");
+
+    // vscode adds rules at the end of the list: the preview scrolls to them, marked `+`.
+    t.send("/vscode");
+    t.wait_for(&["filter: vscode"]);
+    t.send(ENTER);
+    t.wait_for(&["> [ ] vscode"]);
+    t.send(" ");
+    let s = t.wait_for(&["> [x] vscode", "vscode on: +"]);
+    let added = rule_total(&s) - total;
+    assert!(added > 0, "{s}");
+    assert!(
+        s.contains(&format!("vscode on: +{added} rules")),
+        "the status should count the {added} new rules:\n{s}"
+    );
+    let marked: Vec<&str> = s.lines().filter(|l| l.starts_with("│+ ")).collect();
+    assert!(
+        marked.len() >= 3 && marked.iter().all(|l| l.contains("vscode")),
+        "the new vscode rules should be in view and marked +:\n{s}"
+    );
+    assert!(
+        !s.contains("AzureResourceManager"),
+        "the preview should have scrolled to the new rules:\n{s}"
+    );
+
+    // And back: the same rules go, and the status says so.
+    t.send(" ");
+    let s = t.wait_for(&["> [ ] vscode", &format!("vscode off: -{added} rules")]);
+    assert_eq!(rule_total(&s), total);
+    t.send(CTRL_C);
+    assert!(t.wait_exit().success());
 }
 
 /// Ctrl-C on the first screen quits at once, exit code 0, terminal restored.

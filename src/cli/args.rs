@@ -44,8 +44,8 @@ pub enum Command {
     Export {
         #[command(flatten)]
         selection: Selection,
-        /// Target id, e.g. azfw-policy-arm, nsg-cli, iptables.
-        #[arg(long, short = 't')]
+        /// Target id (what each can express: `amlfw targets`).
+        #[arg(long, short = 't', value_name = "TARGET", value_parser = target_ids())]
         target: String,
         /// Output file; `-` or none writes to stdout. A multi-file target (aerleon) needs a
         /// directory: its files are written into a new directory beside it, then renamed to it.
@@ -144,6 +144,30 @@ pub enum Command {
         #[arg(long, value_parser = parse_cloud)]
         cloud: Option<amlfw::Cloud>,
     },
+    /// Print a shell completion script (see the README for where to put it).
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        /// bash, zsh, fish, powershell (or elvish).
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print amlfw's man page (roff), e.g. `amlfw man > ~/.local/share/man/man1/amlfw.1`.
+    Man,
+}
+
+const COMPLETIONS_HELP: &str = "Install, e.g.:\n  \
+bash:       amlfw completions bash > ~/.local/share/bash-completion/completions/amlfw\n  \
+zsh:        amlfw completions zsh > ~/.zfunc/_amlfw   (with fpath+=~/.zfunc before compinit)\n  \
+fish:       amlfw completions fish > ~/.config/fish/completions/amlfw.fish\n  \
+powershell: amlfw completions powershell >> $PROFILE";
+
+/// The export targets' ids, so `--help` and the completions list them.
+fn target_ids() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        amlfw::export::targets()
+            .iter()
+            .map(|t| clap::builder::PossibleValue::new(t.id())),
+    )
 }
 
 #[derive(Debug, Subcommand)]

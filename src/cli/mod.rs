@@ -15,6 +15,7 @@ use amlfw::profile::{line_of_field, Profile, ProfileError};
 use amlfw::rules::{resolve, RuleSet};
 use amlfw::servicetags::{TagError, TagIndex};
 use args::{Command, RulesFormat, Selection};
+use clap::CommandFactory;
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -83,6 +84,30 @@ pub fn load_profile_file(path: &Path, catalog: &Catalog) -> Result<Profile, CliE
     Ok(p)
 }
 
+/// Flags of the wizard given before a command (`amlfw --region westeurope rules`) would be
+/// ignored: refuse them, naming where they go.
+pub fn check_no_flags_before(matches: &clap::ArgMatches) -> Result<(), CliError> {
+    let Some(sub) = matches.subcommand_name() else {
+        return Ok(());
+    };
+    let given: Vec<String> = args::Cli::command()
+        .get_arguments()
+        .filter(|a| {
+            matches.value_source(a.get_id().as_str())
+                == Some(clap::parser::ValueSource::CommandLine)
+        })
+        .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+        .collect();
+    match given.as_slice() {
+        [] => Ok(()),
+        flags => Err(CliError::usage(format!(
+            "{} before the command `{sub}` would be ignored: write it after the command (amlfw {sub} {} ...); before a command, flags apply only to the wizard",
+            flags.join(", "),
+            flags[0]
+        ))),
+    }
+}
+
 /// Builds and validates the profile a selection describes: the profile file (if any), with
 /// every flag given overriding its value.
 pub fn build_profile(
@@ -101,11 +126,15 @@ pub fn build_profile(
                     "no region given: pass --region NAME (see `amlfw regions`), --profile NAME or --profile-file PATH",
                 ))
             }
-            (None, Fallback::BuiltinDefault) if sel.cloud.is_none() => Profile::builtin_default(),
-            (None, Fallback::BuiltinDefault) => {
-                return Err(CliError::usage(
-                    "--cloud needs --region too (see `amlfw regions --cloud ...`)",
-                ))
+            // The wizard starts from its defaults; --cloud alone takes that cloud's default
+            // region, as choosing the cloud in the wizard does (--region overrides below).
+            (_, Fallback::BuiltinDefault) => {
+                let mut p = Profile::builtin_default();
+                if let Some(c) = sel.cloud {
+                    p.cloud = c;
+                    p.region = amlfw::tui::app::default_region(c).to_string();
+                }
+                p
             }
             (Some(r), _) => Profile::new(sel.cloud.unwrap_or(amlfw::Cloud::Public), r.clone()),
         },
@@ -427,6 +456,18 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
         Command::Targets => stdout_write(&table::targets_table()),
         Command::Features => stdout_write(&table::features_list(catalog, 100)),
         Command::Regions { cloud } => stdout_write(&table::regions_table(catalog, cloud)),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut args::Cli::command(), "amlfw", &mut out);
+            stdout_write(&String::from_utf8_lossy(&out))
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(args::Cli::command())
+                .render(&mut out)
+                .map_err(|e| CliError::failure(e.to_string()))?;
+            stdout_write(&String::from_utf8_lossy(&out))
+        }
         Command::Editions => stdout_write(&diff::editions_table(catalog)),
         Command::Diff {
             selection,

@@ -400,6 +400,8 @@ pub enum Msg {
     },
     Copied {
         message: String,
+        /// False for OSC 52: the terminal decides, so no "ok".
+        confirmed: bool,
     },
     CopyFailed {
         message: String,
@@ -466,6 +468,8 @@ pub struct App<'c> {
     pub export_view: Option<ExportView>,
     pub path_input: Input,
     pub preview_nav: Nav,
+    /// Ids of the rules the last change added (marked `+` in the preview).
+    pub new_rules: std::collections::HashSet<String>,
     /// The saved profile the choices came from or were last saved to.
     pub profile_name: Option<String>,
     pub profile_rows: Vec<ProfileRow>,
@@ -514,6 +518,7 @@ impl<'c> App<'c> {
             export_view: None,
             path_input: Input::default(),
             preview_nav: Nav::default(),
+            new_rules: Default::default(),
             profile_name: None,
             profile_rows: Vec::new(),
             profile_nav: Nav::default(),
@@ -592,8 +597,11 @@ impl<'c> App<'c> {
 
     /// Recomputes what depends on the profile: the rules and the export text. Called after
     /// every change of choices, never from the view.
-    fn refresh(&mut self) {
-        self.rules = resolve(self.catalog, &self.profile).map_err(|e| e.to_string());
+    fn refresh(&mut self) -> super::change::Change {
+        let before = std::mem::replace(
+            &mut self.rules,
+            resolve(self.catalog, &self.profile).map_err(|e| e.to_string()),
+        );
         let n = self.rule_count();
         let h = self.preview_height();
         let c = self.preview_nav.cursor;
@@ -602,6 +610,7 @@ impl<'c> App<'c> {
         if self.step == Step::Export {
             self.render_export();
         }
+        self.note_change(before.as_ref().ok(), self.preview_height())
     }
 
     /// The warnings the preview lists: on the Export step, those of the chosen target (as its
@@ -785,8 +794,9 @@ impl<'c> App<'c> {
                 }
                 Vec::new()
             }
-            Msg::Copied { message } => {
-                self.say(Level::Ok, message);
+            Msg::Copied { message, confirmed } => {
+                let level = if confirmed { Level::Ok } else { Level::Warn };
+                self.say(level, message);
                 Vec::new()
             }
             Msg::CopyFailed { message } => {
@@ -1027,21 +1037,30 @@ impl<'c> App<'c> {
         Vec::new()
     }
 
+    /// Scrolls help or the rule details, never past the last line (see `overlay`).
     fn scroll_modal(&mut self, action: Action) {
+        let Some((max, page)) = super::overlay::scroll_limits(self) else {
+            return;
+        };
         let scroll = match &mut self.modal {
             Modal::Help { scroll } | Modal::Detail { scroll, .. } => scroll,
             _ => return,
         };
-        match action {
-            Action::Back => self.modal = Modal::None,
-            Action::Up => *scroll = scroll.saturating_sub(1),
-            Action::Down => *scroll += 1,
-            Action::PageUp => *scroll = scroll.saturating_sub(10),
-            Action::PageDown => *scroll += 10,
-            Action::Home => *scroll = 0,
-            Action::End => *scroll = usize::MAX / 2,
-            _ => {}
+        let s = (*scroll).min(max);
+        *scroll = match action {
+            Action::Back => {
+                self.modal = Modal::None;
+                return;
+            }
+            Action::Up => s.saturating_sub(1),
+            Action::Down => s + 1,
+            Action::PageUp => s.saturating_sub(page),
+            Action::PageDown => s + page,
+            Action::Home => 0,
+            Action::End => max,
+            _ => s,
         }
+        .min(max);
     }
 
     fn confirm(&mut self, action: Action) -> Vec<Effect> {
@@ -1580,7 +1599,13 @@ impl<'c> App<'c> {
             return;
         };
         let id = self.catalog.features[i].id.clone();
-        if self.profile.has_feature(&id) {
+        let on = !self.profile.has_feature(&id);
+        let before = self
+            .rules
+            .as_ref()
+            .ok()
+            .map(|rs| super::change::also_needed_by(rs, &id));
+        if !on {
             let dropped = self.profile.unselect_feature(self.catalog, &id);
             if dropped.is_empty() {
                 self.say(Level::Info, format!("{id} off"));
@@ -1605,7 +1630,17 @@ impl<'c> App<'c> {
             }
         }
         self.sync_fields();
-        self.refresh();
+        let change = self.refresh();
+        let after = self
+            .rules
+            .as_ref()
+            .ok()
+            .map(|rs| super::change::also_needed_by(rs, &id));
+        let needers = if on { after } else { before };
+        self.tell_change(&change, || match needers {
+            Some(n) => super::change::why_unchanged(&id, &n),
+            None => "no rules".to_string(),
+        });
     }
 
     fn export_key(&mut self, action: Action) -> Vec<Effect> {

@@ -101,8 +101,9 @@ pub struct Binding {
     pub action: Action,
     /// Contexts the binding applies in; empty = every non-modal context.
     pub ctx: &'static [Ctx],
-    /// Shown in the one-line footer (the `?` overlay shows everything).
-    pub footer: bool,
+    /// Its words in the one-line footer, short ("write file"); empty: only in the `?`
+    /// overlay, which shows everything.
+    pub footer: &'static str,
 }
 
 use Ctx::*;
@@ -128,7 +129,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "quit now",
         action: Action::ForceQuit,
         ctx: &[],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[ch('q'), ctrl('q')],
@@ -136,7 +137,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "quit (asks when choices are unsaved)",
         action: Action::Quit,
         ctx: NOT_TEXT,
-        footer: true,
+        footer: "quit",
     },
     Binding {
         keys: &[ctrl('q')],
@@ -144,7 +145,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "quit (asks when choices are unsaved)",
         action: Action::Quit,
         ctx: &[Region, WorkspaceEdit, FeatureFilter],
-        footer: true,
+        footer: "quit",
     },
     Binding {
         keys: &[ch('?'), k(KeyCode::F(1))],
@@ -152,7 +153,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "help: every key of this screen",
         action: Action::Help,
         ctx: STEPS,
-        footer: true,
+        footer: "help",
     },
     Binding {
         keys: &[k(KeyCode::Tab)],
@@ -160,7 +161,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "next step",
         action: Action::NextStep,
         ctx: STEPS,
-        footer: true,
+        footer: "next",
     },
     Binding {
         keys: &[k(KeyCode::BackTab)],
@@ -168,7 +169,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "previous step",
         action: Action::PrevStep,
         ctx: STEPS,
-        footer: true,
+        footer: "prev",
     },
     Binding {
         keys: &[k(KeyCode::Up), ch('k')],
@@ -176,7 +177,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "move up",
         action: Action::Up,
         ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Down), ch('j')],
@@ -184,7 +185,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "move down",
         action: Action::Down,
         ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Up)],
@@ -192,7 +193,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "move up",
         action: Action::Up,
         ctx: &[Region, FeatureFilter],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Down)],
@@ -200,7 +201,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "move down",
         action: Action::Down,
         ctx: &[Region, FeatureFilter],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::PageUp), ctrl('u')],
@@ -208,7 +209,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "page up (export: scroll the text)",
         action: Action::PageUp,
         ctx: LISTS,
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::PageDown), ctrl('d')],
@@ -216,7 +217,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "page down (export: scroll the text)",
         action: Action::PageDown,
         ctx: LISTS,
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Home)],
@@ -224,7 +225,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "first item",
         action: Action::Home,
         ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::End)],
@@ -232,7 +233,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "last item",
         action: Action::End,
         ctx: &[Cloud, Workspace, Features, Export, Preview, Help, Detail],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Enter)],
@@ -240,7 +241,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "choose the cloud and go on",
         action: Action::Select,
         ctx: &[Cloud],
-        footer: true,
+        footer: "choose",
     },
     Binding {
         keys: &[ch(' ')],
@@ -248,7 +249,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "choose the cloud",
         action: Action::Toggle,
         ctx: &[Cloud],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Enter)],
@@ -256,7 +257,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "choose the region and go on",
         action: Action::Select,
         ctx: &[Region],
-        footer: true,
+        footer: "choose",
     },
     Binding {
         keys: &[k(KeyCode::Esc)],
@@ -264,7 +265,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "clear the filter",
         action: Action::ClearFilter,
         ctx: &[Region],
-        footer: true,
+        footer: "clear filter",
     },
     Binding {
         keys: &[k(KeyCode::Enter), ch('e')],
@@ -272,7 +273,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "edit the field (or change the choice)",
         action: Action::Edit,
         ctx: &[Workspace],
-        footer: true,
+        footer: "edit",
     },
     Binding {
         keys: &[ch(' '), k(KeyCode::Right), ch('l')],
@@ -280,7 +281,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "next choice (inbound routes, DNS proxy)",
         action: Action::Right,
         ctx: &[Workspace],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Left), ch('h')],
@@ -288,7 +289,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "previous choice (inbound routes, DNS proxy)",
         action: Action::Left,
         ctx: &[Workspace],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Enter), k(KeyCode::Tab)],
@@ -296,7 +297,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "keep the value",
         action: Action::Select,
         ctx: &[WorkspaceEdit],
-        footer: true,
+        footer: "keep",
     },
     Binding {
         keys: &[k(KeyCode::Esc)],
@@ -304,7 +305,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "undo this edit",
         action: Action::Back,
         ctx: &[WorkspaceEdit],
-        footer: true,
+        footer: "undo",
     },
     Binding {
         keys: &[ch(' ')],
@@ -312,7 +313,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "tick / untick the feature",
         action: Action::Toggle,
         ctx: &[Features],
-        footer: true,
+        footer: "tick",
     },
     Binding {
         keys: &[ch('/')],
@@ -320,7 +321,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "filter the list",
         action: Action::Filter,
         ctx: &[Features],
-        footer: true,
+        footer: "filter",
     },
     Binding {
         keys: &[k(KeyCode::Esc)],
@@ -328,7 +329,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "clear the filter",
         action: Action::ClearFilter,
         ctx: &[Features],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Enter)],
@@ -336,7 +337,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "keep the filter, back to the list",
         action: Action::Select,
         ctx: &[FeatureFilter],
-        footer: true,
+        footer: "keep filter",
     },
     Binding {
         keys: &[k(KeyCode::Esc)],
@@ -344,7 +345,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "clear the filter",
         action: Action::ClearFilter,
         ctx: &[FeatureFilter],
-        footer: true,
+        footer: "clear filter",
     },
     Binding {
         keys: &[ch('w')],
@@ -352,7 +353,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "write the export to a file",
         action: Action::Write,
         ctx: &[Export],
-        footer: true,
+        footer: "write file",
     },
     Binding {
         keys: &[ch('y')],
@@ -360,7 +361,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "copy the export to the clipboard",
         action: Action::Copy,
         ctx: &[Export],
-        footer: true,
+        footer: "copy",
     },
     Binding {
         keys: &[ch('p'), ctrl('p')],
@@ -368,7 +369,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "profiles: open, save as, delete",
         action: Action::Profiles,
         ctx: &[Cloud, Workspace, Features, Export, Preview],
-        footer: true,
+        footer: "profiles",
     },
     Binding {
         keys: &[ctrl('p')],
@@ -376,7 +377,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "profiles: open, save as, delete",
         action: Action::Profiles,
         ctx: &[Region, FeatureFilter],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Up), ch('k')],
@@ -384,7 +385,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "move up",
         action: Action::Up,
         ctx: &[Profiles],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Down), ch('j')],
@@ -392,7 +393,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "move down",
         action: Action::Down,
         ctx: &[Profiles],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[k(KeyCode::Enter)],
@@ -400,7 +401,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "open the profile",
         action: Action::Select,
         ctx: &[Profiles],
-        footer: true,
+        footer: "open",
     },
     Binding {
         keys: &[ch('s')],
@@ -408,7 +409,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "save the current choices as...",
         action: Action::SaveAs,
         ctx: &[Profiles],
-        footer: true,
+        footer: "save as",
     },
     Binding {
         keys: &[ch('d'), k(KeyCode::Delete)],
@@ -416,7 +417,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "delete the profile (asks first)",
         action: Action::Delete,
         ctx: &[Profiles],
-        footer: true,
+        footer: "delete",
     },
     Binding {
         keys: &[k(KeyCode::Esc), ch('q'), ch('p')],
@@ -424,7 +425,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "close",
         action: Action::Back,
         ctx: &[Profiles],
-        footer: true,
+        footer: "close",
     },
     Binding {
         keys: &[ch('d')],
@@ -432,7 +433,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "what changes against the other edition",
         action: Action::EditionDiff,
         ctx: &[Cloud, Workspace, Features, Export, Preview],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[ch('n')],
@@ -440,7 +441,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "private DNS: zones and forwarders for these choices",
         action: Action::PrivateDns,
         ctx: &[Cloud, Workspace, Features, Export, Preview],
-        footer: false,
+        footer: "",
     },
     Binding {
         keys: &[ch('r')],
@@ -448,7 +449,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "go to the rules preview",
         action: Action::FocusPreview,
         ctx: &[Cloud, Workspace, Features, Export],
-        footer: true,
+        footer: "rules",
     },
     Binding {
         keys: &[k(KeyCode::Enter)],
@@ -456,7 +457,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "open the rule's details",
         action: Action::Select,
         ctx: &[Preview],
-        footer: true,
+        footer: "details",
     },
     Binding {
         keys: &[k(KeyCode::Esc), ch('r')],
@@ -464,7 +465,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "back to the step",
         action: Action::Back,
         ctx: &[Preview],
-        footer: true,
+        footer: "back",
     },
     Binding {
         keys: &[k(KeyCode::Esc), ch('q'), ch('?'), k(KeyCode::Enter)],
@@ -472,7 +473,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "close",
         action: Action::Back,
         ctx: &[Help, Detail],
-        footer: true,
+        footer: "close",
     },
     Binding {
         keys: &[ch('y'), ch('Y')],
@@ -480,7 +481,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "yes",
         action: Action::Yes,
         ctx: &[Confirm],
-        footer: true,
+        footer: "yes",
     },
     Binding {
         keys: &[ch('n'), ch('N'), k(KeyCode::Esc)],
@@ -488,7 +489,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "no",
         action: Action::No,
         ctx: &[Confirm],
-        footer: true,
+        footer: "no",
     },
     Binding {
         keys: &[k(KeyCode::Enter)],
@@ -496,7 +497,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "done",
         action: Action::Select,
         ctx: &[Prompt],
-        footer: true,
+        footer: "done",
     },
     Binding {
         keys: &[k(KeyCode::Esc)],
@@ -504,7 +505,7 @@ pub static BINDINGS: &[Binding] = &[
         desc: "cancel",
         action: Action::Back,
         ctx: &[Prompt],
-        footer: true,
+        footer: "cancel",
     },
 ];
 

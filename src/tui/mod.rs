@@ -4,8 +4,11 @@
 //! the side effects `update` asks for.
 
 pub mod app;
+pub mod change;
+pub mod footer;
 pub mod keys;
 pub mod layout;
+pub mod overlay;
 pub mod theme;
 pub mod view;
 
@@ -171,7 +174,8 @@ impl Io<'_> {
         // it, between two frames.
         match cb.copy(text) {
             Ok(c) => Msg::Copied {
-                message: c.describe(text.len(), target),
+                message: c.status_line(text.len(), target),
+                confirmed: c.confirmed(),
             },
             Err(e) => Msg::CopyFailed {
                 message: e.to_string(),

@@ -2,8 +2,9 @@
 //! exports are computed by `update`), performs no I/O.
 
 use super::app::{App, Field, Level, Modal, Step};
-use super::keys::{bindings, Ctx};
+use super::footer::footer;
 use super::layout::{self, STEP_SEPARATOR};
+use super::overlay::{centered, detail, help, modal_block};
 use crate::catalog::FeatureGroup;
 use crate::export;
 use crate::model::{Cloud, Kind};
@@ -664,9 +665,10 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
             if rule.expand_prefixes {
                 dest.push_str(" (prefixes)");
             }
-            row_line(
+            let selected = i == app.preview_nav.cursor && app.preview_focus;
+            let line = row_line(
                 app,
-                i == app.preview_nav.cursor && app.preview_focus,
+                selected,
                 app.preview_focus,
                 vec![Span::raw(fmt_row(
                     rule.kind.short(),
@@ -674,7 +676,12 @@ fn preview(app: &App, f: &mut Frame, r: Rect) {
                     &rule.ports_label(),
                     &rule.features_label(),
                 ))],
-            )
+            );
+            if app.new_rules.contains(rule.id.as_str()) {
+                super::change::mark_new(app, line, selected)
+            } else {
+                line
+            }
         })
         .collect();
     f.render_widget(Paragraph::new(lines), rows);
@@ -710,124 +717,6 @@ fn status(app: &App, f: &mut Frame, r: Rect) {
     };
     f.render_widget(
         Paragraph::new(truncate(&format!("{mark}{}", s.text), r.width as usize)).style(style),
-        r,
-    );
-}
-
-fn footer(app: &App, f: &mut Frame, r: Rect) {
-    let t = &app.theme;
-    let mut spans = Vec::new();
-    let mut used = 0usize;
-    for b in bindings(app.ctx()).filter(|b| b.footer) {
-        let len = b.label.chars().count() + 1 + b.desc.chars().count() + 3;
-        let short = b
-            .desc
-            .split([' ', '('])
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ");
-        let desc = if used + len > r.width as usize {
-            short
-        } else {
-            b.desc.to_string()
-        };
-        let need = b.label.chars().count() + 1 + desc.chars().count() + 2;
-        if used + need > r.width as usize {
-            break;
-        }
-        spans.push(Span::styled(b.label, t.key()));
-        spans.push(Span::raw(format!(" {desc}  ")));
-        used += need;
-    }
-    f.render_widget(Paragraph::new(Line::from(spans)), r);
-}
-
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
-
-fn modal_block<'a>(app: &App, title: &str) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(app.theme.focus_border())
-        .title(Span::styled(format!(" {title} "), app.theme.title()))
-}
-
-/// The `?` overlay: every binding of the screen under it, from the same table as the footer.
-fn help(app: &App, f: &mut Frame, area: Rect, scroll: usize) {
-    let ctx = app.screen_ctx();
-    let mut lines: Vec<Line> = vec![Line::styled(
-        format!("Keys on this screen ({})", ctx_title(ctx)),
-        app.theme.title(),
-    )];
-    for b in bindings(ctx) {
-        let keys: Vec<String> = b.keys.iter().map(super::keys::key_name).collect();
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {:<18}", keys.join(", ")), app.theme.key()),
-            Span::raw(b.desc),
-        ]));
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("Mouse: click a step, a list item or a rule; click a rule again for its details; the wheel scrolls.", app.theme.dim()));
-    lines.push(Line::styled("Esc closes this help.", app.theme.dim()));
-    let r = centered(
-        area,
-        area.width.saturating_sub(8).min(90),
-        (lines.len() as u16 + 2).min(area.height.saturating_sub(2)),
-    );
-    let max = lines
-        .len()
-        .saturating_sub(r.height.saturating_sub(2) as usize);
-    f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(modal_block(app, "Help"))
-            .scroll((scroll.min(max) as u16, 0)),
-        r,
-    );
-}
-
-fn ctx_title(ctx: Ctx) -> &'static str {
-    match ctx {
-        Ctx::Cloud => "Cloud",
-        Ctx::Region => "Region: typing filters",
-        Ctx::Workspace => "Workspace",
-        Ctx::WorkspaceEdit => "Workspace: editing a field",
-        Ctx::Features => "Features",
-        Ctx::FeatureFilter => "Features: typing filters",
-        Ctx::Export => "Export",
-        Ctx::Preview => "Rules preview",
-        Ctx::Help => "Help",
-        Ctx::Detail => "Rule details",
-        Ctx::Confirm => "Question",
-        Ctx::Prompt => "Name",
-        Ctx::Profiles => "Profiles",
-    }
-}
-
-fn detail(app: &App, f: &mut Frame, area: Rect, title: &str, lines: &[String], scroll: usize) {
-    let r = centered(
-        area,
-        area.width.saturating_sub(6).min(110),
-        area.height.saturating_sub(4),
-    );
-    let text: Vec<Line> = lines.iter().map(|l| Line::raw(l.as_str())).collect();
-    f.render_widget(Clear, r);
-    let p = Paragraph::new(text).wrap(Wrap { trim: false });
-    // The paragraph scrolls by wrapped rows: count them exactly so End shows the last line at
-    // the bottom, not blank rows after it.
-    let rows = p.line_count(r.width.saturating_sub(2));
-    let max = rows.saturating_sub(r.height.saturating_sub(2) as usize);
-    f.render_widget(
-        p.block(modal_block(app, title))
-            .scroll((scroll.min(max) as u16, 0)),
         r,
     );
 }

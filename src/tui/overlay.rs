@@ -1,0 +1,139 @@
+//! The scrolling overlays: `?` help and the rule details. Their geometry and content are pure
+//! functions of the state and the terminal size, shared by `view` (drawing) and `update`
+//! (clamping the scroll), so End stops at the last line and Up moves at once after it.
+
+use super::app::{App, Modal};
+use super::keys::{bindings, Ctx};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+/// The help's lines for the screen under it.
+fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let ctx = app.screen_ctx();
+    let mut lines: Vec<Line> = vec![Line::styled(
+        format!("Keys on this screen ({})", ctx_title(ctx)),
+        app.theme.title(),
+    )];
+    for b in bindings(ctx) {
+        let keys: Vec<String> = b.keys.iter().map(super::keys::key_name).collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<18}", keys.join(", ")), app.theme.key()),
+            Span::raw(b.desc),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Mouse: click a step, a list item or a rule; click a rule again for its details; the wheel scrolls.", app.theme.dim()));
+    lines.push(Line::styled("Esc closes this help.", app.theme.dim()));
+    lines
+}
+
+fn help_rect(area: Rect, lines: usize) -> Rect {
+    centered(
+        area,
+        area.width.saturating_sub(8).min(90),
+        (lines as u16 + 2).min(area.height.saturating_sub(2)),
+    )
+}
+
+fn detail_rect(area: Rect) -> Rect {
+    centered(
+        area,
+        area.width.saturating_sub(6).min(110),
+        area.height.saturating_sub(4),
+    )
+}
+
+fn detail_paragraph(lines: &[String]) -> Paragraph<'_> {
+    let text: Vec<Line> = lines.iter().map(|l| Line::raw(l.as_str())).collect();
+    Paragraph::new(text).wrap(Wrap { trim: false })
+}
+
+/// The open overlay's (largest scroll, rows shown at once) at the terminal size `app.size`;
+/// None when no scrolling overlay is open.
+pub fn scroll_limits(app: &App) -> Option<(usize, usize)> {
+    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    let (rows, r) = match &app.modal {
+        Modal::Help { .. } => {
+            let n = help_lines(app).len();
+            (n, help_rect(area, n))
+        }
+        Modal::Detail { lines, .. } => {
+            let r = detail_rect(area);
+            // The paragraph scrolls by wrapped rows: count them exactly.
+            (
+                detail_paragraph(lines).line_count(r.width.saturating_sub(2)),
+                r,
+            )
+        }
+        _ => return None,
+    };
+    let inner = r.height.saturating_sub(2) as usize;
+    Some((rows.saturating_sub(inner), inner.max(1)))
+}
+
+/// The `?` overlay: every binding of the screen under it, from the same table as the footer.
+pub fn help(app: &App, f: &mut Frame, area: Rect, scroll: usize) {
+    let lines = help_lines(app);
+    let r = help_rect(area, lines.len());
+    let max = lines
+        .len()
+        .saturating_sub(r.height.saturating_sub(2) as usize);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(modal_block(app, "Help"))
+            .scroll((scroll.min(max) as u16, 0)),
+        r,
+    );
+}
+
+pub fn detail(app: &App, f: &mut Frame, area: Rect, title: &str, lines: &[String], scroll: usize) {
+    let r = detail_rect(area);
+    f.render_widget(Clear, r);
+    let p = detail_paragraph(lines);
+    let rows = p.line_count(r.width.saturating_sub(2));
+    let max = rows.saturating_sub(r.height.saturating_sub(2) as usize);
+    f.render_widget(
+        p.block(modal_block(app, title))
+            .scroll((scroll.min(max) as u16, 0)),
+        r,
+    );
+}
+
+pub fn ctx_title(ctx: Ctx) -> &'static str {
+    match ctx {
+        Ctx::Cloud => "Cloud",
+        Ctx::Region => "Region: typing filters",
+        Ctx::Workspace => "Workspace",
+        Ctx::WorkspaceEdit => "Workspace: editing a field",
+        Ctx::Features => "Features",
+        Ctx::FeatureFilter => "Features: typing filters",
+        Ctx::Export => "Export",
+        Ctx::Preview => "Rules preview",
+        Ctx::Help => "Help",
+        Ctx::Detail => "Rule details",
+        Ctx::Confirm => "Question",
+        Ctx::Prompt => "Name",
+        Ctx::Profiles => "Profiles",
+    }
+}
+
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+pub fn modal_block<'a>(app: &App, title: &str) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.focus_border())
+        .title(Span::styled(format!(" {title} "), app.theme.title()))
+}
