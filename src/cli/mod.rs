@@ -204,7 +204,11 @@ fn resolve_or_fail(catalog: &Catalog, p: &Profile) -> Result<RuleSet, CliError> 
 /// first used, so a malformed prefix is an error of the export that uses its tag (see
 /// `export_error`), not of this load.
 pub fn load_service_tags(path: &Path) -> Result<TagIndex, CliError> {
-    load_service_tags_keeping(path, |_| true)
+    // Every tag is kept (the wizard, `audit`): the scan would find every entry and then parse
+    // each with serde_json, more work than the full parse alone.
+    let text = read_service_tags(path)?;
+    warn_if_stale(path);
+    TagIndex::from_json(&text).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
 }
 
 /// `load_service_tags`, keeping only the tags whose name `keep` accepts (the rest of the file
