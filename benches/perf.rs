@@ -7,7 +7,8 @@
 //!   (`update(Space)` + `view` into a ratatui `TestBackend`), and its two halves apart.
 //! - `export`: every target for the largest profile, with the real public Service Tags file.
 //! - `servicetags`: loading the real public file (from memory, and with the file read; and
-//!   keeping one tag as `amlfw tags` does),
+//!   keeping one tag as `amlfw tags` does: the scan from memory and from the file, and the full
+//!   parse it falls back to),
 //!   expanding + aggregating the tags of the largest profile (at once; and each alone on first
 //!   use after loading, which parses their prefixes), and every tag of the file at once.
 //!
@@ -282,6 +283,39 @@ mod servicetags {
                 n.eq_ignore_ascii_case("Storage.EastUS2")
             })
             .unwrap()
+        });
+    }
+
+    /// The same with the full parse, the fallback and reference of the scan that
+    /// `from_json_keeping` uses (issue 21): serde_json reads the whole file.
+    #[divan::bench(
+        name = "load public file keeping one tag, full parse (from memory)",
+        sample_count = 30
+    )]
+    fn load_keeping_one_full(b: Bencher) {
+        let text = public_text();
+        b.bench(|| {
+            TagIndex::from_json_keeping_full(black_box(text), |n| {
+                n.eq_ignore_ascii_case("Storage.EastUS2")
+            })
+            .unwrap()
+        });
+    }
+
+    /// What `amlfw tags --tag Storage.EastUS2` does now: the file read in pieces by the scan,
+    /// never whole.
+    #[divan::bench(
+        name = "load public file keeping one tag (scan of the file)",
+        sample_count = 30
+    )]
+    fn load_keeping_one_from_file(b: Bencher) {
+        let path = common::fixture(PUBLIC_TAGS);
+        b.bench(|| {
+            let file = std::fs::File::open(black_box(&path)).unwrap();
+            TagIndex::from_reader_keeping(file, |n| n.eq_ignore_ascii_case("Storage.EastUS2"))
+                .expect("the scan takes the real file")
+                .0
+                .unwrap()
         });
     }
 

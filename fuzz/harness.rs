@@ -94,7 +94,7 @@ pub mod profile_toml {
 pub mod service_tags {
     //! Service Tags JSON -> index -> cloud checks, names, expansion (and a missing tag, and a
     //! malformed prefix, found when its tag is first used); keeping only some tags agrees with
-    //! keeping them all.
+    //! keeping them all, and the fast path of keeping (the scan) with the full parse.
     use amlfw::servicetags::{TagError, TagIndex};
     use amlfw::Cloud;
 
@@ -136,10 +136,53 @@ pub mod service_tags {
         }
     }
 
+    /// The fast path of `from_json_keeping` (the chunked scan) gives an answer only where the
+    /// full parse gives the same: the same kept tags and prefixes, or the same repeated name; it
+    /// never accepts what the full parse refuses (malformed JSON, a missing field). Whether it
+    /// answers does not depend on where the chunks are cut (1 byte cuts every token).
+    fn scan_agrees(s: &str) {
+        let keep = |n: &str| n.len() % 2 == 0;
+        let full = TagIndex::from_json_keeping_full(s, keep);
+        let mut answered: Option<bool> = None;
+        for chunk in [1, 7, 64, 4096] {
+            let Some(fast) = TagIndex::from_json_keeping_scan(s, keep, chunk) else {
+                assert!(answered.is_none_or(|a| !a), "chunk {chunk}: fell back");
+                answered = Some(false);
+                continue;
+            };
+            assert!(answered.is_none_or(|a| a), "chunk {chunk}: answered");
+            answered = Some(true);
+            match (&fast, &full) {
+                (Ok(fast), Ok(full)) => {
+                    assert_eq!(
+                        (&fast.cloud, fast.change_number),
+                        (&full.cloud, full.change_number)
+                    );
+                    assert_eq!(fast.names(), full.names());
+                    for n in full.names() {
+                        assert_eq!(
+                            fast.get(n).unwrap().prefixes(),
+                            full.get(n).unwrap().prefixes(),
+                            "{n}"
+                        );
+                    }
+                }
+                (Err(a), Err(b)) => {
+                    assert!(matches!(a, TagError::DuplicateTag { .. }), "{a}");
+                    assert_eq!(a, b);
+                }
+                (fast, full) => {
+                    panic!("chunk {chunk}: the scan gave {fast:?}, the full parse {full:?}")
+                }
+            }
+        }
+    }
+
     pub fn harness(data: &[u8]) {
         let Ok(s) = std::str::from_utf8(data) else {
             return;
         };
+        scan_agrees(s);
         let all = TagIndex::from_json(s);
         keeping_agrees(s, &all);
         let idx = match all {

@@ -114,6 +114,20 @@ pub fn refuse_special(path: &Path) -> io::Result<()> {
 /// waiting for a writer, a device without reading it. Errors keep the kind of the underlying
 /// error (`NotFound` stays `NotFound`); the path is for the caller to add.
 pub fn read_text(path: &Path, limit: u64, what: &str) -> io::Result<String> {
+    let (file, len) = open_regular(path, limit, what)?;
+    let mut text = String::with_capacity(usize::try_from(len).unwrap_or(0));
+    // One byte past the limit tells a file that grew since the check.
+    file.take(limit + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(too_large(limit, what));
+    }
+    Ok(text)
+}
+
+/// The checks of `read_text` before reading: `path` opened if it is a regular file of at most
+/// `limit` bytes, with its length. For a caller that reads the file in pieces, which must
+/// itself refuse more than `limit` bytes (the file may grow after the check).
+pub fn open_regular(path: &Path, limit: u64, what: &str) -> io::Result<(fs::File, u64)> {
     let mut options = fs::OpenOptions::new();
     options.read(true);
     // Opening a FIFO for reading waits for a writer, forever if none comes; non-blocking, the
@@ -132,25 +146,20 @@ pub fn read_text(path: &Path, limit: u64, what: &str) -> io::Result<String> {
             format!("it is {}, not a regular file", kind_of(meta.file_type())),
         ));
     }
-    let too_large = || {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!(
-                "it is larger than {}, the limit for {what}",
-                size_text(limit)
-            ),
-        )
-    };
     if meta.len() > limit {
-        return Err(too_large());
+        return Err(too_large(limit, what));
     }
-    let mut text = String::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    // One byte past the limit tells a file that grew since the check.
-    file.take(limit + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > limit {
-        return Err(too_large());
-    }
-    Ok(text)
+    Ok((file, meta.len()))
+}
+
+fn too_large(limit: u64, what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "it is larger than {}, the limit for {what}",
+            size_text(limit)
+        ),
+    )
 }
 
 /// The temporary files of writes in progress, removed by `remove_pending_temp_files` when a

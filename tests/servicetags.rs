@@ -480,3 +480,111 @@ fn exports_with_the_file_name_its_change_number() {
     // What nftables cannot express is also said on stderr.
     assert!(String::from_utf8_lossy(&out.stderr).contains("NOT covered by nftables"));
 }
+
+// ---- the fast path of `from_json_keeping` against the full parse ----------------------------
+
+const REAL_FILES: [&str; 3] = [
+    "servicetags/ServiceTags_Public.376.json",
+    "servicetags/ServiceTags_AzureGovernment_20260720.402.json",
+    "servicetags/ServiceTags_China_20260720.405.json",
+];
+
+/// What `amlfw tags --tag NAME` prints for one tag of an index.
+fn printed(t: &TagIndex, name: &str) -> String {
+    let mut s = String::new();
+    for n in t.expand([name]).unwrap().iter() {
+        amlfw::servicetags::push_net(&mut s, &n);
+        s.push('\n');
+    }
+    s
+}
+
+/// The scan that `amlfw tags` and `amlfw export` use takes the three real files (it is not
+/// silently falling back to the full parse) and gives every tag exactly as the full parse does:
+/// the same names and the same printed prefixes, byte for byte. Read in the default chunks
+/// and in chunks of an odd size, so entries and strings are cut at the ends of chunks.
+#[test]
+fn the_scan_gives_every_tag_of_the_real_files_as_the_full_parse() {
+    for file in REAL_FILES {
+        let text = std::fs::read_to_string(common::fixture(file)).unwrap();
+        let full = TagIndex::from_json(&text).unwrap();
+        assert!(full.len() > 100, "{file}");
+        for chunk in [256 * 1024, 4093] {
+            let fast = TagIndex::from_json_keeping_scan(&text, |_| true, chunk)
+                .unwrap_or_else(|| panic!("{file}: the scan fell back (chunk {chunk})"))
+                .unwrap();
+            assert_eq!(
+                (&fast.cloud, fast.change_number),
+                (&full.cloud, full.change_number)
+            );
+            assert_eq!(fast.names(), full.names(), "{file}");
+            for name in full.names() {
+                assert_eq!(printed(&fast, name), printed(&full, name), "{file}: {name}");
+            }
+        }
+        // Keeping one tag, as `amlfw tags` does: only it, the same text.
+        let name = full.names()[full.len() / 2];
+        let one = TagIndex::from_json_keeping_scan(&text, |n| n == name, 256 * 1024)
+            .expect("the scan takes the real file")
+            .unwrap();
+        assert_eq!(one.names(), [name]);
+        assert_eq!(printed(&one, name), printed(&full, name));
+    }
+}
+
+/// What the scan does not take it leaves to the full parse, which answers as before: a
+/// backslash (a string with an escape) gives the same tags; a truncated file or one with an
+/// entry without properties gives the full parse's error, with its line and column.
+#[test]
+fn the_scan_falls_back_to_the_full_parse() {
+    let text = std::fs::read_to_string(public_file()).unwrap();
+    let keep = |n: &str| n == "Storage.EastUS2";
+    let plain = TagIndex::from_json_keeping(&text, keep).unwrap();
+
+    let escaped = text.replacen("\"Storage.EastUS2\"", "\"Storage\\u002eEastUS2\"", 1);
+    assert!(TagIndex::from_json_keeping_scan(&escaped, keep, 4096).is_none());
+    let t = TagIndex::from_json_keeping(&escaped, keep).unwrap();
+    assert_eq!(t.names(), ["Storage.EastUS2"]);
+    assert_eq!(
+        printed(&t, "Storage.EastUS2"),
+        printed(&plain, "Storage.EastUS2")
+    );
+
+    let cut = &text[..text.len() - 20];
+    let no_properties = text.replacen("\"properties\"", "\"propertiez\"", 1);
+    for bad in [cut, no_properties.as_str()] {
+        assert!(TagIndex::from_json_keeping_scan(bad, keep, 4096).is_none());
+        let e = TagIndex::from_json_keeping(bad, keep).unwrap_err();
+        assert_eq!(e, TagIndex::from_json_keeping_full(bad, keep).unwrap_err());
+        assert!(
+            matches!(e, amlfw::servicetags::TagError::Parse { .. }),
+            "{e}"
+        );
+    }
+}
+
+/// `amlfw tags` reads the file in pieces (the scan) and, for a file the scan does not take,
+/// whole (the full parse): both print the same.
+#[test]
+fn tags_command_prints_the_same_by_both_paths() {
+    let d = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(public_file()).unwrap();
+    // An unknown top-level member with an escape: valid, ignored, but not the plain form.
+    let escaped = d.path().join("escaped.json");
+    std::fs::write(&escaped, text.replacen('{', "{\"x\": \"a\\\\b\",", 1)).unwrap();
+    let run = |f: &std::path::Path| {
+        common::amlfw_ok(&[
+            "tags",
+            "--service-tags",
+            f.to_str().unwrap(),
+            "--tag",
+            "Storage.EastUS2",
+            "--tag",
+            "azuremachinelearning",
+        ])
+        .stdout
+    };
+    let fast = run(&public_file());
+    assert!(fast.len() > 1000);
+    assert_eq!(fast, run(&escaped));
+}

@@ -16,7 +16,7 @@ use amlfw::rules::{resolve, RuleSet};
 use amlfw::servicetags::{TagError, TagIndex};
 use args::{Command, RulesFormat, Selection};
 use clap::CommandFactory;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -233,7 +233,11 @@ fn resolve_or_fail(catalog: &Catalog, p: &Profile) -> Result<RuleSet, CliError> 
 /// first used, so a malformed prefix is an error of the export that uses its tag (see
 /// `export_error`), not of this load.
 pub fn load_service_tags(path: &Path) -> Result<TagIndex, CliError> {
-    load_service_tags_keeping(path, |_| true)
+    // Every tag is kept (the wizard, `audit`): the scan would find every entry and then parse
+    // each with serde_json, more work than the full parse alone.
+    let text = read_service_tags(path)?;
+    warn_if_stale(path);
+    TagIndex::from_json(&text).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
 }
 
 /// `load_service_tags`, keeping only the tags whose name `keep` accepts (the rest of the file
@@ -242,10 +246,34 @@ fn load_service_tags_keeping(
     path: &Path,
     keep: impl Fn(&str) -> bool,
 ) -> Result<TagIndex, CliError> {
-    let text = read_service_tags(path)?;
+    keep_service_tags(path, keep)
+}
+
+/// `TagIndex::from_json_keeping` on the file at `path`, without holding the whole file: the
+/// fast path reads it in pieces into a buffer that is reused (reading 4 MB into fresh memory
+/// faults in a thousand pages: most of the system time of `amlfw tags`). A file it does not
+/// take (not in Microsoft's plain form, malformed, larger than the limit, unreadable) is read
+/// whole and parsed in full, which reports what is wrong as before. Warns of a stale file once
+/// it is read, before any error in it (as before the fast path).
+fn keep_service_tags(path: &Path, keep: impl Fn(&str) -> bool) -> Result<TagIndex, CliError> {
+    let fast = amlfw::fsio::open_regular(path, SERVICE_TAGS_LIMIT, "a Service Tags file")
+        .ok()
+        .and_then(|(file, _)| {
+            // One byte past the limit tells a file that grew since the check.
+            TagIndex::from_reader_keeping(file.take(SERVICE_TAGS_LIMIT + 1), &keep)
+        })
+        .filter(|(_, read)| *read <= SERVICE_TAGS_LIMIT);
+    let index = match fast {
+        Some((index, _)) => index,
+        None => {
+            let text = read_service_tags(path)?;
+            warn_if_stale(path);
+            return TagIndex::from_json_keeping_full(&text, keep)
+                .map_err(|e| CliError::usage(format!("{}: {e}", path.display())));
+        }
+    };
     warn_if_stale(path);
-    TagIndex::from_json_keeping(&text, keep)
-        .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
+    index.map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
 }
 
 /// A Service Tags file's text: a regular file of at most 64 MiB (Microsoft's are about 4 MB).
@@ -552,12 +580,9 @@ fn export_error(e: ExportError, service_tags: Option<&Path>) -> CliError {
 pub fn print_tags(service_tags: &Path, tags: &[String]) -> Result<(), CliError> {
     // Only the tags asked for are kept: the others' properties (nearly all of the 4 MB file)
     // are checked as JSON and skipped, without copying their prefixes.
-    let text = read_service_tags(service_tags)?;
-    warn_if_stale(service_tags);
-    let index = TagIndex::from_json_keeping(&text, |name| {
+    let index = keep_service_tags(service_tags, |name| {
         tags.iter().any(|t| t.eq_ignore_ascii_case(name))
-    })
-    .map_err(|e| CliError::usage(format!("{}: {e}", service_tags.display())))?;
+    })?;
     // The kept tags' prefixes, in the file's order: the first malformed one is the error that
     // loading gave when it parsed them all, before a missing tag is looked for.
     index

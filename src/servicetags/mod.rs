@@ -12,6 +12,7 @@ pub mod features;
 mod print;
 mod read;
 pub mod sanity;
+mod scan;
 #[cfg(test)]
 mod tests;
 
@@ -183,15 +184,55 @@ impl TagIndex {
     /// `Tag::prefixes`, `Tag::aggregated`, `check_prefixes`), and not at all in a tag that is
     /// never used.
     pub fn from_json(text: &str) -> Result<TagIndex, TagError> {
-        TagIndex::from_json_keeping(text, |_| true)
+        TagIndex::from_json_keeping_full(text, |_| true)
     }
 
-    /// Like `from_json`, but keeps only the tags whose name `keep` accepts. The whole file is
-    /// still read as JSON, so a malformed file is still refused, but the `properties` of a tag
-    /// that was not asked for are only checked to be JSON (when its `name` comes first, as in
-    /// Microsoft's files): nothing is built for it, and its prefixes are never looked at.
-    /// `amlfw tags` uses it.
+    /// Like `from_json`, but keeps only the tags whose name `keep` accepts: what `amlfw tags`
+    /// and `amlfw export` use. The whole file is still checked to be JSON of the file's shape,
+    /// so a malformed or truncated file is still refused, but nothing is built for a tag that is
+    /// not kept and its prefixes are not read by serde_json. A file in Microsoft's plain form
+    /// is scanned once and only the kept entries are parsed (`scan`); any other file, and any
+    /// error, goes through the full parse (`from_json_keeping_full`), which gives the error
+    /// with its line and column. Both give the same result for a file the full parse accepts.
     pub fn from_json_keeping(
+        text: &str,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<TagIndex, TagError> {
+        match scan::read_file(text.as_bytes(), &keep, scan::CHUNK) {
+            Some((raw, _)) => TagIndex::build(raw),
+            None => TagIndex::from_json_keeping_full(text, keep),
+        }
+    }
+
+    /// The fast path of `from_json_keeping` on a reader (the file, read in chunks into a
+    /// buffer that is reused, never whole: see `scan`), with the number of bytes read; `None`
+    /// when the file is not in Microsoft's plain form, is not valid, or a read failed: then the
+    /// caller reads the whole file and runs `from_json_keeping_full`, which reports what is
+    /// wrong.
+    pub fn from_reader_keeping(
+        r: impl std::io::Read,
+        keep: impl Fn(&str) -> bool,
+    ) -> Option<(Result<TagIndex, TagError>, u64)> {
+        scan::read_file(r, &keep, scan::CHUNK).map(|(raw, n)| (TagIndex::build(raw), n))
+    }
+
+    /// The fast path of `from_json_keeping` alone, reading `chunk` bytes at a time: `None`
+    /// where it would fall back to the full parse. For the tests and the fuzz harness, which
+    /// compare it with `from_json_keeping_full` (small chunks cut entries and strings anywhere).
+    #[doc(hidden)]
+    pub fn from_json_keeping_scan(
+        text: &str,
+        keep: impl Fn(&str) -> bool,
+        chunk: usize,
+    ) -> Option<Result<TagIndex, TagError>> {
+        scan::read_file(text.as_bytes(), &keep, chunk).map(|(raw, _)| TagIndex::build(raw))
+    }
+
+    /// `from_json_keeping` without the fast path: the whole file read by serde_json, the
+    /// `properties` of a tag that is not kept only checked to be JSON (when its `name` comes
+    /// first, as in Microsoft's files). The reference the fast path is tested against.
+    #[doc(hidden)]
+    pub fn from_json_keeping_full(
         text: &str,
         keep: impl Fn(&str) -> bool,
     ) -> Result<TagIndex, TagError> {
@@ -205,6 +246,11 @@ impl TagIndex {
                 _ => e.to_string(),
             },
         })?;
+        TagIndex::build(raw)
+    }
+
+    /// The index of the kept entries; a name kept twice (ignoring case) is refused.
+    fn build(raw: read::RawFile) -> Result<TagIndex, TagError> {
         let mut tags = Vec::with_capacity(raw.values.len());
         let mut index = HashMap::with_capacity(raw.values.len());
         for v in raw.values {

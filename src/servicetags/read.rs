@@ -149,7 +149,7 @@ impl<'de, 'k> Visitor<'de> for ValuesSeed<'k> {
 /// One entry of `values`: `Some` if kept. Microsoft's files give `name` before `properties`, so
 /// the properties of a tag that is not kept are skipped; if `properties` came first, they are
 /// read (and checked) as for a kept tag and dropped once the name is known.
-struct ValueSeed<'k>(&'k dyn Fn(&str) -> bool);
+pub(super) struct ValueSeed<'k>(pub(super) &'k dyn Fn(&str) -> bool);
 
 impl<'de, 'k> DeserializeSeed<'de> for ValueSeed<'k> {
     type Value = Option<RawValue<'de>>;
