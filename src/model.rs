@@ -247,6 +247,18 @@ impl Family {
     }
 }
 
+/// A document a data file (`assets/dns.toml`, `assets/managed-network.toml`) cites: where in
+/// which repository, at which commit and revision date.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceDocument {
+    pub key: String,
+    pub title: String,
+    pub path: String,
+    pub commit: String,
+    pub revision: String,
+}
+
 /// Transport or application protocol of a port specification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

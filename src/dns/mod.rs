@@ -63,15 +63,8 @@ impl Scope {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Document {
-    pub key: String,
-    pub title: String,
-    pub path: String,
-    pub commit: String,
-    pub revision: String,
-}
+/// A document the DNS data cites (shared with the managed-network data).
+pub use crate::model::SourceDocument as Document;
 
 /// A caveat on an entry: where documents disagree and what amlfw does.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

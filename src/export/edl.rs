@@ -300,16 +300,10 @@ fn not_covered(unexpressed: &[Unexpressed]) -> Vec<String> {
     if unexpressed.is_empty() {
         return Vec::new();
     }
-    let mut out = vec![format!(
-        "NOT covered or needing more ({}):",
-        unexpressed.len()
-    )];
-    out.extend(
-        unexpressed
-            .iter()
-            .map(|u| format!("  {} ({}): {}", u.remote, u.rule_id, u.reason)),
-    );
-    out
+    super::listed_lines(
+        format!("NOT covered or needing more ({}):", unexpressed.len()),
+        unexpressed,
+    )
 }
 
 #[cfg(test)]

@@ -334,18 +334,14 @@ pub fn not_covered_lines(target: &str, unexpressed: &[Unexpressed]) -> Vec<Strin
     if unexpressed.is_empty() {
         return Vec::new();
     }
-    let mut out = vec![
-        String::new(),
+    let mut out = vec![String::new()];
+    out.extend(super::listed_lines(
         format!(
             "NOT COVERED by {target} ({} rules): allow these elsewhere or they will be blocked:",
             unexpressed.len()
         ),
-    ];
-    out.extend(
-        unexpressed
-            .iter()
-            .map(|u| format!("  {} ({}): {}", u.remote, u.rule_id, u.reason)),
-    );
+        unexpressed,
+    ));
     out
 }
 

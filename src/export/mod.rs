@@ -262,6 +262,17 @@ fn cloud_setup_line(cloud: crate::Cloud, target: &dyn Exporter) -> Option<String
     }
 }
 
+/// A heading, then one indented line per rule a target left out: remote, rule id, reason.
+pub fn listed_lines(heading: String, unexpressed: &[Unexpressed]) -> Vec<String> {
+    let mut out = vec![heading];
+    out.extend(
+        unexpressed
+            .iter()
+            .map(|u| format!("  {} ({}): {}", u.remote, u.rule_id, u.reason)),
+    );
+    out
+}
+
 /// The rules a target that only takes host names cannot express.
 pub fn unexpressed_non_fqdn(
     rules: &RuleSet,

@@ -8,15 +8,8 @@ use std::collections::BTreeSet;
 
 pub const BUILTIN_MANAGED_NETWORK: &str = include_str!("../../../assets/managed-network.toml");
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Document {
-    pub key: String,
-    pub title: String,
-    pub path: String,
-    pub commit: String,
-    pub revision: String,
-}
+/// A document the managed-network data cites.
+pub use crate::model::SourceDocument as Document;
 
 /// Rules of the rule set that the managed network already allows by a rule it creates.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
