@@ -1165,3 +1165,43 @@ fn toggles_count_mark_and_explain_their_change() {
     assert!(a.new_rules.is_empty());
     assert!(!screen(&a).contains("│+ "));
 }
+
+/// A Service Tags file of another cloud is not ignored silently (issue 20, point 8): the
+/// wizard says so at the start, and a target that needs prefixes names the file's cloud.
+#[test]
+fn a_service_tags_file_of_another_cloud_is_named_not_ignored() {
+    let public = common::service_tags(Cloud::Public);
+    let gov = Profile::new(Cloud::Usgov, "usgovvirginia");
+    let mut a = App::new(common::catalog(), gov, Some(public), (120, 40), COLOUR);
+    let status = a
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(
+        status.contains("Public's") && status.contains("AzureGovernment's"),
+        "{status}"
+    );
+    a.go_to(Step::Export);
+    let i = amlfw::export::targets()
+        .iter()
+        .position(|t| t.id() == "iptables")
+        .unwrap();
+    a.target_nav.cursor = i;
+    a.go_to(Step::Workspace);
+    a.go_to(Step::Export);
+    let err = a.export_view.as_ref().unwrap().result.as_ref().unwrap_err();
+    assert!(
+        err.contains("for cloud Public") && err.contains("AzureGovernment"),
+        "{err}"
+    );
+    // With the right cloud's file there is no such note.
+    let ok = App::new(
+        common::catalog(),
+        Profile::new(Cloud::Public, "eastus2"),
+        Some(public),
+        (120, 40),
+        COLOUR,
+    );
+    assert!(ok.tags_problem().is_none());
+}

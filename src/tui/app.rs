@@ -533,7 +533,34 @@ impl<'c> App<'c> {
         app.refilter_regions();
         app.refilter_features();
         app.refresh();
+        // A file for another cloud is not silently ignored (issue 20, point 8).
+        if let (Some(t), Some(_)) = (app.tags, app.tags_problem()) {
+            // Short enough for the status line at 80 columns; the Export step says the rest.
+            let note = format!(
+                "Service Tags file is {}'s, not {}'s: no prefixes",
+                t.cloud,
+                app.profile.cloud.service_tags_name()
+            );
+            app.say(Level::Warn, note);
+        }
         app
+    }
+
+    /// Why the Service Tags file cannot serve the current cloud: none was given, or the one
+    /// given is another cloud's. `None` when it can.
+    pub fn tags_problem(&self) -> Option<String> {
+        let cloud = self.profile.cloud;
+        match self.tags {
+            None => None,
+            Some(t) if t.check_cloud(cloud).is_ok() => None,
+            Some(t) => Some(format!(
+                "the Service Tags file is for cloud {} (changeNumber {}), not {}: targets that need address prefixes need the {} file (restart with --service-tags FILE)",
+                t.cloud,
+                t.change_number,
+                cloud.title(),
+                cloud.service_tags_name()
+            )),
+        }
     }
 
     pub fn areas(&self) -> Areas {
@@ -642,11 +669,17 @@ impl<'c> App<'c> {
         let result = match &self.rules {
             Err(e) => Err(e.clone()),
             Ok(rs) => {
-                if export::needs_service_tags(target, rs) && self.tags.is_none() {
-                    Err(format!(
-                        "{} needs Microsoft's Service Tags file to expand service tags into address prefixes: start amlfw with --service-tags FILE",
-                        target.id()
-                    ))
+                let usable = self
+                    .tags
+                    .filter(|t| t.check_cloud(rs.settings.cloud).is_ok());
+                if export::needs_service_tags(target, rs) && usable.is_none() {
+                    Err(match self.tags_problem() {
+                        Some(why) => format!("{}: {why}", target.id()),
+                        None => format!(
+                            "{} needs Microsoft's Service Tags file to expand service tags into address prefixes: start amlfw with --service-tags FILE",
+                            target.id()
+                        ),
+                    })
                 } else {
                     let opts = ExportOptions {
                         service_tags: self
@@ -1286,8 +1319,16 @@ impl<'c> App<'c> {
         lines.push(String::new());
         lines.push("How each target expresses it:".into());
         for t in export::targets() {
-            let verdict = if export::needs_service_tags(*t, rs) && self.tags.is_none() {
-                "needs the Service Tags file (--service-tags)".to_string()
+            let usable = self
+                .tags
+                .filter(|x| x.check_cloud(rs.settings.cloud).is_ok());
+            let verdict = if export::needs_service_tags(*t, rs) && usable.is_none() {
+                match self.tags {
+                    Some(_) => {
+                        "needs the Service Tags file of this cloud (--service-tags)".to_string()
+                    }
+                    None => "needs the Service Tags file (--service-tags)".to_string(),
+                }
             } else {
                 let opts = ExportOptions {
                     service_tags: self.tags,
