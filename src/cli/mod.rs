@@ -415,18 +415,7 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
             let out = exporter
                 .render(&rs, &opts)
                 .map_err(|e| export_error(e, service_tags.as_deref()))?;
-            for w in export::warnings_for(&rs, exporter, &out.unexpressed) {
-                diag(&format!("warning: {}", w.message));
-            }
-            for u in &out.unexpressed {
-                diag(&format!(
-                    "NOT covered by {}: {} ({}): {}",
-                    exporter.id(),
-                    u.remote,
-                    u.rule_id,
-                    u.reason
-                ));
-            }
+            report_export(&rs, exporter, &out.unexpressed);
             // Write first: a refused or failed write must not leave a copy behind it.
             match output.as_deref() {
                 Some(p) if p.as_os_str().is_empty() => {
@@ -534,18 +523,7 @@ fn export_files(
         Some(r) => r.map_err(FilesError::Export)?,
         None => unreachable!("a multi-file target renders files"),
     };
-    for w in export::warnings_for(rs, exporter, &set.unexpressed) {
-        diag(&format!("warning: {}", w.message));
-    }
-    for u in &set.unexpressed {
-        diag(&format!(
-            "NOT covered by {}: {} ({}): {}",
-            exporter.id(),
-            u.remote,
-            u.rule_id,
-            u.reason
-        ));
-    }
+    report_export(rs, exporter, &set.unexpressed);
     amlfw::fsio::write_dir_atomic(dir, &set.files, force).map_err(|e| {
         FilesError::Cli(if e.is_bad_path() {
             CliError::usage(e.to_string())
@@ -560,6 +538,23 @@ fn export_files(
         exporter.id()
     ));
     Ok(())
+}
+
+/// Says on stderr what an export's user must see: the warnings that concern the target and
+/// every rule it left out, with why.
+fn report_export(rs: &RuleSet, exporter: &dyn Exporter, unexpressed: &[export::Unexpressed]) {
+    for w in export::warnings_for(rs, exporter, unexpressed) {
+        diag(&format!("warning: {}", w.message));
+    }
+    for u in unexpressed {
+        diag(&format!(
+            "NOT covered by {}: {} ({}): {}",
+            exporter.id(),
+            u.remote,
+            u.rule_id,
+            u.reason
+        ));
+    }
 }
 
 /// A failed render as the CLI says it. A malformed prefix in the Service Tags file is found by
