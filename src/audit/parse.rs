@@ -116,6 +116,27 @@ pub fn parse(file: &str, text: &str) -> Result<Network, ParseError> {
                 found += empty_amlfw_export(file, o, &mut net);
             }
         }
+        // A REST list response (`az rest`, the ARM API, the REST reference's examples):
+        // `{"value": [...], "nextLink": ...}` holding the resources.
+        Value::Object(o)
+            if o.get("value").is_some_and(Value::is_array) && o.get("properties").is_none() =>
+        {
+            if o.get("nextLink").is_some_and(|l| !l.is_null()) {
+                // Auditing one page would miss the rules of the others (a deny among them
+                // too), so the page is refused rather than read as the whole list.
+                return Err(ParseError {
+                    file: file.to_string(),
+                    path: "$.nextLink".into(),
+                    message: "this is one page of a longer list (nextLink is set): give the whole list, e.g. what `az network firewall policy rule-collection-group list` prints (it follows nextLink)".into(),
+                });
+            }
+            let ctx = Ctx { file, params: None };
+            let items = o["value"].as_array().into_iter().flatten();
+            for (i, item) in items.enumerate() {
+                let path = format!("$.value[{i}]");
+                found += resource(&ctx, item, &path, &mut net, &mut children)?;
+            }
+        }
         Value::Object(_) => {
             let ctx = Ctx { file, params: None };
             found += resource(&ctx, &doc, "$", &mut net, &mut children)?;
@@ -398,6 +419,25 @@ fn action(ctx: &Ctx, v: &Value, path: &str) -> Result<Action, ParseError> {
 }
 
 /// Dispatches one resource by its type; returns 1 when it is one `audit` reads.
+/// The resource type an ARM resource id names:
+/// `/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/firewallPolicies/p/ruleCollectionGroups/r`
+/// is `Microsoft.Network/firewallPolicies/ruleCollectionGroups`.
+fn type_from_id(id: &str) -> Option<String> {
+    let (_, rest) = id.rsplit_once("/providers/")?;
+    let mut parts = rest.split('/');
+    let mut ty = parts.next().filter(|ns| !ns.is_empty())?.to_string();
+    let mut named = 0;
+    while let (Some(kind), Some(name)) = (parts.next(), parts.next()) {
+        if kind.is_empty() || name.is_empty() {
+            return None;
+        }
+        ty.push('/');
+        ty.push_str(kind);
+        named += 1;
+    }
+    (named > 0).then_some(ty)
+}
+
 fn resource(
     ctx: &Ctx,
     v: &Value,
@@ -405,7 +445,10 @@ fn resource(
     net: &mut Network,
     children: &mut Children,
 ) -> Result<usize, ParseError> {
-    let Some(ty) = v.get("type").and_then(Value::as_str) else {
+    // The REST API leaves `type` out of some list items (rule collection groups): the
+    // resource id says it then.
+    let from_id = v.get("id").and_then(Value::as_str).and_then(type_from_id);
+    let Some(ty) = v.get("type").and_then(Value::as_str).or(from_id.as_deref()) else {
         return Ok(0);
     };
     let name = v.get("name").and_then(Value::as_str).unwrap_or("");
@@ -675,6 +718,29 @@ mod tests {
             ("nsgName".into(), "aml-tag-aad".into())
         );
         assert_eq!(s("plain"), (String::new(), "plain".into()));
+    }
+
+    #[test]
+    fn resource_type_from_an_id() {
+        let t = |id: &str| type_from_id(id);
+        assert_eq!(
+            t("/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/firewallPolicies/p/ruleCollectionGroups/r").as_deref(),
+            Some("Microsoft.Network/firewallPolicies/ruleCollectionGroups")
+        );
+        assert_eq!(
+            t("/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/routeTables/rt")
+                .as_deref(),
+            Some("Microsoft.Network/routeTables")
+        );
+        assert_eq!(
+            t("/subscriptions/s/resourceGroups/g/providers/Microsoft.Network"),
+            None
+        );
+        assert_eq!(
+            t("/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/routeTables/"),
+            None
+        );
+        assert_eq!(t("no id at all"), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod cli;
 #[path = "../common/mod.rs"]
 mod common;
+mod rest_examples;
 mod roundtrip;
 mod sarif;
 mod semantics;
