@@ -36,6 +36,12 @@ pub fn escape_keeping_newlines(s: &str) -> Cow<'_, str> {
     escape_with(s, |c| c == '\n')
 }
 
+/// A whole file shown on a terminal (`amlfw profile show`): as `escape`, but line feeds and
+/// tabs, which only lay the text out, are kept.
+pub fn escape_for_terminal(s: &str) -> Cow<'_, str> {
+    escape_with(s, |c| c == '\n' || c == '\t')
+}
+
 fn escape_with(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     if !s.chars().any(|c| is_unsafe_char(c) && !keep(c)) {
         return Cow::Borrowed(s);

@@ -575,3 +575,29 @@ fn a_corrupt_profile_is_reported_and_spares_the_others() {
     let o = env.ok(&["profile", "list"]);
     assert!(o.stderr.is_empty(), "{}", o.stderr);
 }
+
+/// `profile show` of a file holding terminal sequences: escaped on a terminal (they would
+/// retitle or clear it), byte for byte into a pipe (so `show NAME > copy.toml` copies it).
+#[test]
+fn show_escapes_control_characters_only_on_a_terminal() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.profiles()).unwrap();
+    let text = "schema_version = 1\ncloud = \"public\"\n\tregion = \"eastus2\" # \x1b]0;pwned\x07\x1b[2J\u{202e}\n";
+    std::fs::write(env.file("odd"), text).unwrap();
+
+    let piped = env.run(&["profile", "show", "odd"]);
+    assert_eq!(piped.stdout, text);
+
+    let dir = env.dir.path().to_str().unwrap();
+    let shown = common::on_terminal(&["profile", "show", "odd"], &[("AMLFW_CONFIG_DIR", dir)]);
+    assert!(
+        !shown.contains('\x1b') && !shown.contains('\x07') && !shown.contains('\u{202e}'),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains(r"# \u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}"),
+        "{shown:?}"
+    );
+    // Layout characters stay as they are.
+    assert!(shown.contains("\tregion = \"eastus2\""), "{shown:?}");
+}

@@ -5,6 +5,7 @@ use super::{build_profile, diag, stdout_write, CliError, Fallback};
 use amlfw::catalog::Catalog;
 use amlfw::clipboard::{self, Clipboard, ClipboardError, Mode};
 use amlfw::store::{Store, StoreError};
+use std::io::IsTerminal;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub fn store() -> Result<Store, CliError> {
@@ -40,7 +41,13 @@ pub fn run(action: ProfileCommand, catalog: &Catalog) -> Result<(), CliError> {
         ProfileCommand::Path => stdout_write(&format!("{}\n", store.profiles_dir().display())),
         ProfileCommand::Show { name } => {
             let (path, text) = store.read(&name).map_err(store_error)?;
-            stdout_write(&text)?;
+            // On a terminal a broken or hostile file must not drive it (ESC, bidi controls);
+            // into a pipe or file it goes byte for byte, so `show NAME > copy.toml` copies.
+            if std::io::stdout().is_terminal() {
+                stdout_write(&amlfw::diag::escape_for_terminal(&text))?;
+            } else {
+                stdout_write(&text)?;
+            }
             // Show prints the file even when it is broken, then says what is wrong.
             amlfw::store::parse(&path, &text, catalog).map_err(store_error)?;
             Ok(())

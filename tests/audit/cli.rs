@@ -290,51 +290,13 @@ fn markdown_output() {
     assert!(md.contains("| covered | aml-tag-storage |"), "{md}");
 }
 
-/// Runs `amlfw ARGS` on a pseudo-terminal (so stdout is a terminal) and returns what it wrote.
-fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
-    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
-    use std::io::Read;
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: 50,
-            cols: 200,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("open a pseudo-terminal");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_amlfw"));
-    cmd.args(args);
-    cmd.env_remove("NO_COLOR");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = pair.slave.spawn_command(cmd).expect("spawn amlfw");
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().expect("pty reader");
-    let reading = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let mut buf = [0u8; 8192];
-        // The read fails (EIO) once the child has exited and closed the terminal.
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            out.extend_from_slice(&buf[..n]);
-        }
-        out
-    });
-    child.wait().expect("amlfw exits");
-    drop(pair.master);
-    String::from_utf8_lossy(&reading.join().unwrap()).into_owned()
-}
-
 #[test]
 fn colour_on_a_terminal_unless_no_color() {
     let fw = fixture("az-firewall-show.json");
     let args = ["audit", "--region", "eastus2", fw.as_str()];
-    let coloured = on_terminal(&args, &[]);
+    let coloured = common::on_terminal(&args, &[]);
     assert!(coloured.contains("\x1b[1;33mWarnings"), "{coloured:?}");
-    let plain = on_terminal(&args, &[("NO_COLOR", "1")]);
+    let plain = common::on_terminal(&args, &[("NO_COLOR", "1")]);
     assert!(
         plain.contains("Warnings (") && !plain.contains('\x1b'),
         "{plain:?}"

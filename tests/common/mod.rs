@@ -776,3 +776,41 @@ pub fn assert_golden(rel: &str, actual: &str) {
         );
     }
 }
+
+/// Runs `amlfw ARGS` on a pseudo-terminal (so stdout is a terminal) and returns what it wrote.
+pub fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use std::io::Read;
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 50,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("open a pseudo-terminal");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_amlfw"));
+    cmd.args(args);
+    cmd.env_remove("NO_COLOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = pair.slave.spawn_command(cmd).expect("spawn amlfw");
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().expect("pty reader");
+    let reading = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 8192];
+        // The read fails (EIO) once the child has exited and closed the terminal.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        out
+    });
+    child.wait().expect("amlfw exits");
+    drop(pair.master);
+    String::from_utf8_lossy(&reading.join().unwrap()).into_owned()
+}
