@@ -789,7 +789,8 @@ pub fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
             pixel_height: 0,
         })
         .expect("open a pseudo-terminal");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_amlfw"));
+    let program = assert_cmd::cargo::cargo_bin("amlfw");
+    let mut cmd = CommandBuilder::new(program);
     cmd.args(args);
     cmd.env_remove("NO_COLOR");
     for (k, v) in env {
