@@ -22,6 +22,9 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 pub enum StoreError {
     #[error("'{name}' is not a valid profile name: {NAME_RULE}")]
     BadName { name: String },
+    /// A `.toml` file in the store whose name `validate_name` refuses.
+    #[error("{}: '{name}' is not a valid profile name ({NAME_RULE}): rename the file to use it", crate::diag::escape(&path.display().to_string()))]
+    BadFileName { name: String, path: PathBuf },
     #[error("no profile named '{name}' (in {dir}); see `amlfw profile list`")]
     NotFound { name: String, dir: PathBuf },
     #[error("profile '{name}' already exists (use --force to replace it)")]
@@ -194,16 +197,31 @@ impl Store {
         let mut out = Vec::new();
         for entry in read.flatten() {
             let path = entry.path();
-            let Some(name) = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .and_then(|n| n.strip_suffix(".toml"))
-                .filter(|n| validate_name(n).is_ok())
-                .map(String::from)
+            let file_name = entry.file_name();
+            let file_name = file_name.to_string_lossy();
+            let Some(name) = file_name
+                .strip_suffix(".toml")
+                // Hidden files are temp files of an interrupted save and editor locks.
+                .filter(|n| !n.starts_with('.'))
             else {
-                continue; // temp files of an interrupted save, editor backups, ...
+                continue; // editor backups (`x.toml~`), other files
             };
             let modified = entry.metadata().and_then(|m| m.modified()).ok();
+            if validate_name(name).is_err() {
+                // Saved by hand or by an older amlfw: listed, so it does not vanish, with
+                // what to do; its name is quoted, as it may hold anything.
+                out.push(Entry {
+                    name: crate::diag::escape(name).into_owned(),
+                    path: path.clone(),
+                    modified,
+                    profile: Err(StoreError::BadFileName {
+                        name: crate::diag::escape(name).into_owned(),
+                        path,
+                    }),
+                });
+                continue;
+            }
+            let name = name.to_string();
             let profile = read_profile_file(&path)
                 .map_err(|source| StoreError::Io {
                     path: path.clone(),

@@ -255,6 +255,45 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 // ---- corrupt files ------------------------------------------------------------------------
 
+/// A `.toml` file whose name the store refuses (saved by hand, or by an older amlfw) is listed
+/// with what to do, not hidden; its name is quoted as it may hold terminal sequences.
+#[test]
+fn files_with_refused_names_are_listed_with_the_fix() {
+    let (_d, store) = temp_store();
+    let dir = store.profiles_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = toml::to_string(&sample("eastus2", &[])).unwrap();
+    std::fs::write(dir.join("ok.toml"), &good).unwrap();
+    std::fs::write(dir.join("My Profile.toml"), &good).unwrap();
+    std::fs::write(dir.join("CON.toml"), &good).unwrap();
+    std::fs::write(dir.join("evil\x1b[2J.toml"), &good).unwrap();
+    std::fs::write(dir.join("ok.toml~"), &good).unwrap();
+
+    let entries = store.list(catalog()).unwrap();
+    let listed: Vec<(&str, bool)> = entries
+        .iter()
+        .map(|e| (e.name.as_str(), e.profile.is_ok()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("CON", false),
+            ("My Profile", false),
+            ("evil\\u{1b}[2J", false),
+            ("ok", true)
+        ]
+    );
+    let err = entries[1].profile.as_ref().unwrap_err();
+    assert!(matches!(err, StoreError::BadFileName { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("My Profile.toml") && msg.contains("rename the file"),
+        "{msg}"
+    );
+    let evil = entries[2].profile.as_ref().unwrap_err().to_string();
+    assert!(!evil.contains('\x1b'), "{evil:?}");
+}
+
 #[test]
 fn corrupt_profiles_are_reported_with_file_and_line_and_spare_the_others() {
     let (_d, store) = temp_store();
