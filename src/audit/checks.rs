@@ -4,7 +4,7 @@
 use super::coverage::interval;
 use super::matching::{ip_net, is_any, remote_of, Matcher, Remote, ASG};
 use super::{
-    Action, CollectionKind, Finding, Network, NsgDirection, Origin, RequirementRef, Route,
+    Action, CollectionKind, Finding, FwRule, Network, NsgDirection, Origin, RequirementRef, Route,
     Severity, Status,
 };
 use crate::model::{Kind, PortRange};
@@ -100,6 +100,33 @@ fn wide_destination(e: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// A rule that sets fields the audit does not evaluate (IP groups' addresses are not in the
+/// input; FQDN tags, web categories and URLs stand for host lists only Azure knows). A deny
+/// through them may block a requirement unseen, so it warns; an allow through them is only
+/// not counted, so it notes.
+fn unread_finding(r: &FwRule, action: Action) -> Finding {
+    let fields = r.unread.join(", ");
+    let (severity, effect) = match action {
+        Action::Deny => (
+            Severity::Warning,
+            "a deny through them may block what the workspace needs without the audit seeing it",
+        ),
+        Action::Allow => (
+            Severity::Note,
+            "what it allows through them is not counted, so a requirement it allows may show as missing",
+        ),
+    };
+    finding(
+        severity,
+        "not-read",
+        format!(
+            "{} uses {fields}, which amlfw does not read: {effect}",
+            r.origin.name
+        ),
+        &r.origin,
+    )
 }
 
 /// Checks of an allow rule's parts that do not depend on a requirement.
@@ -216,6 +243,9 @@ pub(crate) fn input_findings(
                     )),
                 }
             }
+            if !r.unread.is_empty() && c.kind != CollectionKind::Nat {
+                out.push(unread_finding(r, c.action));
+            }
             if c.action == Action::Allow && c.kind != CollectionKind::Nat {
                 let view = RuleView {
                     origin: &r.origin,
@@ -228,6 +258,14 @@ pub(crate) fn input_findings(
                 wide_findings(rs, &view, any_port_users, &mut any_source, out);
             }
         }
+    }
+    for policy in &net.base_policies {
+        out.push(finding(
+            Severity::Warning,
+            "base-policy",
+            format!("Firewall Policy {} inherits the rule collection groups of a parent policy (basePolicy), which Azure evaluates first and the input does not hold: add the parent's `az network firewall policy rule-collection-group list` output", policy.name),
+            policy,
+        ));
     }
     for nsg in &net.nsgs {
         let mut outbound_deny = false;

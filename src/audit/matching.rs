@@ -33,6 +33,36 @@ pub(crate) fn ip_net(s: &str) -> Option<IpNet> {
         .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
+/// An address range as Azure Firewall writes it (`10.0.0.1-10.0.0.9`), as the smallest list
+/// of CIDRs that spans it; `None` when `s` is not one (or its ends are of two families or in
+/// the wrong order).
+pub(crate) fn ip_range(s: &str) -> Option<Vec<IpNet>> {
+    let (a, b) = s.split_once('-')?;
+    let nets: Vec<IpNet> = match (a.trim().parse().ok()?, b.trim().parse().ok()?) {
+        (IpAddr::V4(a), IpAddr::V4(b)) if a <= b => {
+            ipnet::Ipv4Subnets::new(a, b, 0).map(IpNet::V4).collect()
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) if a <= b => {
+            ipnet::Ipv6Subnets::new(a, b, 0).map(IpNet::V6).collect()
+        }
+        _ => return None,
+    };
+    Some(nets)
+}
+
+/// The CIDRs an address entry stands for: a CIDR, an address or a range.
+pub(crate) fn entry_nets(e: &str) -> Option<Vec<IpNet>> {
+    ip_net(e).map(|n| vec![n]).or_else(|| ip_range(e))
+}
+
+/// Whether the address entry `e` (CIDR, address or range) holds every address of `n`.
+fn entry_contains(e: &str, n: &IpNet) -> bool {
+    entry_nets(e).is_some_and(|nets| {
+        let p = Prefixes::from_nets(&nets);
+        contains_all(&p, &Prefixes::from_nets(&[*n]))
+    })
+}
+
 pub(crate) fn remote_of(r: &Rule) -> Remote<'_> {
     match (ip_net(&r.remote), r.kind) {
         (Some(n), _) => Remote::Ip(n),
@@ -94,8 +124,8 @@ impl Matcher<'_> {
         let tags = self.tags?;
         let mut nets = Vec::new();
         for e in entries {
-            match ip_net(e) {
-                Some(n) => nets.push(n),
+            match entry_nets(e) {
+                Some(n) => nets.extend(n),
                 None => nets.extend(tags.get(e)?.prefixes().ok()?.iter().copied()),
             }
         }
@@ -167,7 +197,7 @@ impl Matcher<'_> {
                 is_any(e)
                     || e == ASG
                     || (e.eq_ignore_ascii_case("VirtualNetwork") && is_private(s))
-                    || ip_net(e).is_some_and(|n| n.contains(s))
+                    || entry_contains(e, s)
             })
         })
     }
@@ -200,7 +230,7 @@ fn entry_covers(e: &str, remote: Remote) -> Option<Width> {
             if e.eq_ignore_ascii_case("VirtualNetwork") && is_private(&n) {
                 return Some(Width::Exact);
             }
-            ip_net(e).filter(|m| m.contains(&n)).map(|_| Width::Exact)
+            entry_contains(e, &n).then_some(Width::Exact)
         }
         Remote::Host(_) => None,
     }

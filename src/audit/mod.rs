@@ -97,6 +97,10 @@ pub struct FwRule {
     pub fqdns: Vec<String>,
     /// Network rules: destination ports.
     pub ports: Vec<crate::PortRange>,
+    /// Fields the rule sets that the audit does not evaluate (`destinationIpGroups`,
+    /// `fqdnTags`, `webCategories`, `targetUrls`): the rule is judged by its other fields,
+    /// and a finding says so.
+    pub unread: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +172,9 @@ pub struct Network {
     pub dns: Vec<DnsSetting>,
     pub nsgs: Vec<Nsg>,
     pub route_tables: Vec<RouteTable>,
+    /// Firewall policies in the input that inherit a parent's (`basePolicy`) rule
+    /// collection groups, which the input does not hold.
+    pub base_policies: Vec<Origin>,
 }
 
 impl Network {
@@ -182,6 +189,7 @@ impl Network {
         self.dns.extend(other.dns);
         self.nsgs.extend(other.nsgs);
         self.route_tables.extend(other.route_tables);
+        self.base_policies.extend(other.base_policies);
     }
 
     /// The DNS proxy setting, when a policy or firewall in the input says it (on if any says on).

@@ -468,6 +468,14 @@ fn resource(
             rule_collection_group(ctx, p, &pp, &child, group_priority, net)?;
         }
         POLICY => {
+            if p.get("basePolicy")
+                .and_then(|b| b.get("id"))
+                .and_then(Value::as_str)
+                .is_some_and(|id| !id.is_empty())
+            {
+                net.base_policies
+                    .push(ctx.origin("Firewall Policy", &child));
+            }
             if let Some(enabled) = p
                 .get("dnsSettings")
                 .and_then(|d| d.get("enableProxy"))
@@ -614,6 +622,7 @@ fn network_rule(
         addresses: strings(ctx, r, "destinationAddresses", path)?,
         fqdns: strings(ctx, r, "destinationFqdns", path)?,
         ports: ports(ctx, r, &["destinationPorts"], path)?,
+        unread: set_fields(r, &["destinationIpGroups"]),
     })
 }
 
@@ -640,7 +649,17 @@ fn app_rule(ctx: &Ctx, r: &Value, path: &str, origin: Origin) -> Result<FwRule, 
         addresses: Vec::new(),
         fqdns: strings(ctx, r, "targetFqdns", path)?,
         ports: Vec::new(),
+        unread: set_fields(r, &["fqdnTags", "webCategories", "targetUrls"]),
     })
+}
+
+/// Those of `fields` that `r` sets to a non-empty list.
+fn set_fields(r: &Value, fields: &[&'static str]) -> Vec<&'static str> {
+    fields
+        .iter()
+        .copied()
+        .filter(|f| !array(r, f).is_empty())
+        .collect()
 }
 
 fn classic(

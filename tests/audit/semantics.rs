@@ -229,6 +229,106 @@ fn sources_must_cover_the_profiles() {
     let any = with(&["*"]);
     assert_eq!(status(&any, "aml-tag-storage"), Status::Covered);
     assert_eq!(codes(&any, "any-source")[0].severity, Severity::Warning);
+    // Address ranges, as Azure Firewall writes them, hold a source when they span all of it.
+    assert_eq!(
+        status(&with(&["10.0.0.0-10.0.3.255"]), "aml-tag-storage"),
+        Status::Covered
+    );
+    assert_eq!(
+        status(&with(&["10.0.1.1-10.0.1.255"]), "aml-tag-storage"),
+        Status::Missing,
+        "10.0.1.0 is outside the range"
+    );
+    assert_eq!(
+        status(&with(&["10.0.1.255-10.0.1.0"]), "aml-tag-storage"),
+        Status::Missing,
+        "a reversed range holds nothing"
+    );
+}
+
+#[test]
+fn address_ranges_as_destinations() {
+    // An IP requirement (the AKS DNS server of this profile) inside a destination range.
+    let rs = common::rules(
+        "schema_version = 1\nedition = \"2021-09\"\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = [\"aks\"]\naks_dns_servers = [\"10.0.0.10\"]\nsources = [\"10.0.1.0/24\"]\n",
+    );
+    let dns = rs
+        .rules
+        .iter()
+        .find(|r| &*r.remote == "10.0.0.10")
+        .expect("a rule to the DNS server")
+        .requirements[0]
+        .to_string();
+    let with = |dst: &str| {
+        let f = one_group(vec![net_rule("d", &["Any"], &[dst], &["53"], SRC)]);
+        status(&run(&rs, &f, None), &dns)
+    };
+    assert_eq!(with("10.0.0.1-10.0.0.20"), Status::Covered);
+    assert_eq!(with("10.0.0.11-10.0.0.20"), Status::Missing);
+}
+
+#[test]
+fn fields_the_audit_does_not_read_are_named() {
+    let rs = small();
+    let mut allow = app_rule("tags", &[], &[("Https", 443)], SRC);
+    allow["fqdnTags"] = json!(["AzureKubernetesService"]);
+    let mut deny = net_rule("groups", &["TCP"], &[], &["443"], SRC);
+    deny["destinationIpGroups"] =
+        json!(["/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/ipGroups/ml"]);
+    let files = vec![(
+        "fw.json",
+        group(
+            "g",
+            100,
+            vec![
+                coll("d", 100, "Deny", vec![deny]),
+                coll("a", 200, "Allow", vec![allow]),
+            ],
+        ),
+    )];
+    let r = run(&rs, &files, None);
+    let found: Vec<(Severity, &str)> = codes(&r, "not-read")
+        .iter()
+        .map(|f| (f.severity, f.message.as_str()))
+        .collect();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found[0].0, Severity::Warning);
+    assert!(
+        found[0].1.starts_with("groups uses destinationIpGroups"),
+        "{}",
+        found[0].1
+    );
+    assert_eq!(found[1].0, Severity::Note);
+    assert!(
+        found[1].1.starts_with("tags uses fqdnTags"),
+        "{}",
+        found[1].1
+    );
+    // Rules without such fields get no such finding.
+    let plain = run(
+        &rs,
+        &one_group(vec![net_rule("p", &["TCP"], &["Storage"], &["443"], SRC)]),
+        None,
+    );
+    assert!(codes(&plain, "not-read").is_empty());
+}
+
+#[test]
+fn a_parent_policy_is_named() {
+    let rs = small();
+    let child = json!({"type": "Microsoft.Network/firewallPolicies", "name": "child",
+        "properties": {"basePolicy": {"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/firewallPolicies/parent"}}});
+    let r = run(&rs, &[("policy.json", child.to_string())], None);
+    let f = codes(&r, "base-policy");
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert_eq!(f[0].severity, Severity::Warning);
+    assert!(
+        f[0].message.contains("Firewall Policy child inherits"),
+        "{}",
+        f[0].message
+    );
+    let alone = run(&rs, &[("policy.json", policy(true))], None);
+    assert!(codes(&alone, "base-policy").is_empty());
 }
 
 #[test]
