@@ -199,6 +199,14 @@ const CODES: &[(&str, &str)] = &[
     ),
     ("outbound-open", "The NSG does not filter outbound traffic."),
     (
+        "not-read",
+        "The rule uses fields the audit does not read (IP groups, FQDN tags, web categories, URLs).",
+    ),
+    (
+        "base-policy",
+        "The policy inherits a parent policy's rules, which the input does not hold.",
+    ),
+    (
         "not-checked",
         "Requirements no file of the input can show (no NSG, no route table).",
     ),
@@ -224,7 +232,15 @@ fn uri(path: &str) -> String {
 
 /// SARIF 2.1.0: one run, a rule per finding code, a result per finding located in its file.
 pub fn sarif(r: &Report) -> String {
-    let rules: Vec<Value> = CODES
+    // Every code the findings use has a rule, so each ruleIndex points at its own rule even
+    // for a code that `CODES` does not describe yet.
+    let mut codes: Vec<(&str, &str)> = CODES.to_vec();
+    for f in &r.findings {
+        if !codes.iter().any(|(c, _)| *c == f.code) {
+            codes.push((f.code, "An amlfw audit finding."));
+        }
+    }
+    let rules: Vec<Value> = codes
         .iter()
         .map(|(id, text)| json!({"id": id, "shortDescription": {"text": text}}))
         .collect();
@@ -234,7 +250,7 @@ pub fn sarif(r: &Report) -> String {
         .map(|f| {
             let mut res = json!({
                 "ruleId": f.code,
-                "ruleIndex": CODES.iter().position(|(c, _)| *c == f.code).unwrap_or(0),
+                "ruleIndex": codes.iter().position(|(c, _)| *c == f.code),
                 "level": f.severity.id(),
                 "message": {"text": f.message},
             });
@@ -281,6 +297,46 @@ pub fn sarif(r: &Report) -> String {
 mod tests {
     use super::*;
     use crate::audit::{Finding, Origin};
+
+    #[test]
+    fn every_result_points_at_its_own_rule() {
+        let finding = |code| Finding {
+            severity: Severity::Note,
+            code,
+            message: "m".into(),
+            rule: None,
+            requirement: None,
+        };
+        let r = Report {
+            cloud: "public".into(),
+            region: "eastus2".into(),
+            edition: "2026-03".into(),
+            requirements: Vec::new(),
+            findings: vec![
+                finding("not-read"),
+                finding("no-such-code-yet"),
+                finding("missing"),
+            ],
+        };
+        let doc: Value = serde_json::from_str(&sarif(&r)).unwrap();
+        let rules = &doc["runs"][0]["tool"]["driver"]["rules"];
+        for res in doc["runs"][0]["results"].as_array().unwrap() {
+            let i = res["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[i]["id"], res["ruleId"], "{res}");
+        }
+        // The described codes keep their text; an undescribed one still gets a rule.
+        let text = |id: &str| {
+            rules
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["id"] == id)
+                .unwrap()["shortDescription"]["text"]
+                .clone()
+        };
+        assert!(text("not-read").as_str().unwrap().contains("does not read"));
+        assert_eq!(text("no-such-code-yet"), "An amlfw audit finding.");
+    }
 
     #[test]
     fn control_characters_from_the_input_never_reach_the_terminal() {
