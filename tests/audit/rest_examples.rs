@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// The `responses."200".body` of a vendored example, as the API returns it.
 fn body(name: &str) -> String {
-    let path = common::fixture(&format!("rest-specs/network-2024-05-01/{name}"));
+    let path = common::fixture(&format!("rest-specs/network/{name}"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     let doc: Value = serde_json::from_str(&text).unwrap();
     serde_json::to_string_pretty(&doc["responses"]["200"]["body"]).unwrap()
@@ -180,4 +180,14 @@ fn one_page_of_a_longer_list_is_refused() {
             .len(),
         1
     );
+}
+
+#[test]
+fn firewall_policy_get_gives_the_dns_proxy() {
+    let net = parsed("FirewallPolicyGet.json");
+    let dns = net.dns_proxy().expect("the policy's DNS settings");
+    assert!(dns.enabled);
+    assert_eq!(dns.origin.name, "firewallPolicy");
+    // A policy alone holds no rules: nothing to cover, and no parent policy.
+    assert!(net.collections.is_empty() && net.base_policies.is_empty());
 }
