@@ -477,24 +477,22 @@ fn wizard_walk_writes_what_the_cli_exports() {
     ]);
     t.send(ENTER);
 
-    // 2. Region: the five usgov regions, the default one (US Gov Virginia) chosen. Typing
-    //    filters at once; Enter takes the highlighted region.
+    // 2. Region: the five usgov regions, the default one (US Gov Virginia) chosen. `/` and
+    //    typing filter; Enter keeps the filter, Enter again takes the highlighted region.
     t.wait_for(&[
         "[2. Region]",
         "2. Region (5 of 5)",
         "(*) US Gov Virginia",
         "cloud: Azure Government; region: usgovvirginia",
     ]);
-    t.send("tex");
-    let s = t.wait_for(&[
-        "type to filter: tex",
-        "2. Region (1 of 5)",
-        "> ( ) US Gov Texas",
-    ]);
+    t.send("/tex");
+    let s = t.wait_for(&["filter: tex", "2. Region (1 of 5)", "> ( ) US Gov Texas"]);
     assert!(
         !s.contains("US Gov Virginia "),
         "the filter should hide the other regions:\n{s}"
     );
+    t.send(ENTER);
+    t.wait_for(&["/ to filter: tex"]);
     t.send(ENTER);
 
     // 3. Workspace: edit the storage account (Enter, type, Enter).
@@ -570,7 +568,7 @@ fn wizard_walk_writes_what_the_cli_exports() {
     t.send(&DOWN.repeat(3));
     t.wait_for(&[
         "> azfw-terraform",
-        "(Terraform azurerm) (tf)",
+        "(target azfw-terraform)",
         "# Cloud: usgov (Azure Government); region: usgovtexas (US Gov Texas)",
     ]);
     t.send("w");
@@ -785,7 +783,7 @@ fn footer_shows_the_keys_of_each_step_at_80x24() {
         (
             "[2. Region]",
             "Enter choose",
-            &["Esc clear filter", "^Q quit"],
+            &["/ filter", "q quit"],
             ENTER,
         ),
         ("[3. Workspace]", "Enter edit", &["Tab next", "q quit"], TAB),
