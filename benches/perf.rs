@@ -188,7 +188,9 @@ mod tui {
         );
         app.go_to(Step::Workspace);
         let down = Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
-        while amlfw::tui::app::Field::ALL[app.workspace.nav.cursor] != amlfw::tui::app::Field::Edition {
+        while amlfw::tui::app::Field::ALL[app.workspace.nav.cursor]
+            != amlfw::tui::app::Field::Edition
+        {
             app.update(down.clone());
         }
         app

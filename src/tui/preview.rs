@@ -193,6 +193,18 @@ fn title(app: &App, rs: &RuleSet, warnings: usize) -> String {
     )
 }
 
+/// A rule's destination as the preview lists it.
+fn dest_text(rule: &crate::rules::Rule) -> String {
+    let mut dest = rule.remote.to_string();
+    if rule.path.is_some() {
+        dest.push_str(" (+path)");
+    }
+    if rule.expand_prefixes {
+        dest.push_str(" (prefixes)");
+    }
+    dest
+}
+
 pub fn draw(app: &App, f: &mut Frame, r: Rect) {
     if r.height == 0 {
         return;
@@ -234,16 +246,25 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
     );
     let inner = layout::inner(r);
     let w = inner.width as usize;
-    // kind 7, ports 16, features about a quarter of what is left, destination the rest.
-    let rest = w.saturating_sub(2 + 8 + 17);
-    let feat_w = (rest * 2 / 7).clamp(8, 28);
-    let dest_w = rest.saturating_sub(feat_w + 1);
+    // Kind 7 and ports 16 (24 on wide screens); the destination as wide as the longest needs
+    // while the features keep at least about a quarter; the features get the rest.
+    let ports_w = if w >= 120 { 24 } else { 16 };
+    let rest = w.saturating_sub(2 + 8 + ports_w + 1);
+    let feat_min = (rest * 2 / 7).clamp(8, 28);
+    let longest = rs
+        .rules
+        .iter()
+        .map(|r| dest_text(r).chars().count())
+        .max()
+        .unwrap_or(0);
+    let dest_w = longest.max(12).min(rest.saturating_sub(feat_min + 1));
+    let feat_w = rest.saturating_sub(dest_w + 1);
     let fmt_row = |kind: &str, dest: &str, ports: &str, feats: &str| {
         format!(
-            "{:<7} {:<dest_w$} {:<16} {}",
+            "{:<7} {:<dest_w$} {:<ports_w$} {}",
             kind,
             truncate(dest, dest_w),
-            truncate(ports, 16),
+            truncate(ports, ports_w),
             truncate(feats, feat_w)
         )
     };
@@ -264,13 +285,7 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
         .skip(app.preview.nav.offset)
         .take(rows.height as usize)
         .map(|(i, rule)| {
-            let mut dest = rule.remote.to_string();
-            if rule.path.is_some() {
-                dest.push_str(" (+path)");
-            }
-            if rule.expand_prefixes {
-                dest.push_str(" (prefixes)");
-            }
+            let dest = dest_text(rule);
             let selected = i == app.preview.nav.cursor && app.preview_focus;
             let line = row_line(
                 app,

@@ -94,9 +94,12 @@ impl App<'_> {
         self.tags_loading = None;
         match result {
             Ok((index, stale)) => {
+                // The file's name is enough here (it was typed or given just before); the
+                // cloud and change number say which data the exports now use.
+                let name = path.file_name().unwrap_or(path.as_os_str());
                 let said = format!(
-                    "read Service Tags file {} ({}, changeNumber {}){}",
-                    path.display(),
+                    "read {} ({}, changeNumber {}){}",
+                    name.to_string_lossy(),
                     index.cloud,
                     index.change_number,
                     stale.map(|s| format!("; {s}")).unwrap_or_default()
@@ -149,6 +152,6 @@ pub fn draw_prompt(app: &App, f: &mut Frame, area: Rect) {
         area,
         "Service Tags file",
         &format!("Open Microsoft's Service Tags file ({cloud}):"),
-        "ServiceTags_*.json from the Microsoft Download Center · Enter opens · Esc cancels",
+        "Enter opens · ~ is your home · Esc cancels",
     );
 }

@@ -50,10 +50,11 @@ impl App<'_> {
             match action {
                 Action::Select => match self.workspace.errors[i].clone() {
                     // Kept for correction: leaving would throw the typing away.
-                    Some(reason) => self.say(
+                    // The reason is under the fields, wrapped; the status says what to do.
+                    Some(_) => self.say(
                         Level::Warn,
                         format!(
-                            "{}: {reason}; fix it, or Esc undoes the edit",
+                            "{}: not kept yet: fix it, or Esc undoes the edit",
                             field.label()
                         ),
                     ),
