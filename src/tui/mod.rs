@@ -223,15 +223,7 @@ fn read_tags(path: &Path) -> tags::Loaded {
     let text = crate::fsio::read_text(path, crate::fsio::SERVICE_TAGS_LIMIT, "a Service Tags file")
         .map_err(|e| format!("cannot read Service Tags file {}: {e}", path.display()))?;
     let index = TagIndex::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let today = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| (d.as_secs() / 86_400) as i64);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let stale = crate::servicetags::staleness_warning(&name, today);
-    Ok((Arc::new(index), stale))
+    Ok((Arc::new(index), crate::fsio::service_tags_staleness(path)))
 }
 
 /// Writes the export; a missing directory is asked about first (and created when the user

@@ -35,6 +35,15 @@ pub fn row_line<'a>(
     line
 }
 
+/// The mark of a one-of-many choice: `(*)` for the chosen one.
+pub fn radio(chosen: bool) -> &'static str {
+    if chosen {
+        "(*)"
+    } else {
+        "( )"
+    }
+}
+
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);

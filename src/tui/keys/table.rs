@@ -26,7 +26,18 @@ const fn ctrl(c: char) -> Key {
 const PANES: &[Ctx] = &[Cloud, Region, Workspace, Features, Export, Preview];
 /// Where a list scrolls (the overlays scroll their text).
 const LISTS: &[Ctx] = &[
-    Cloud, Region, Workspace, Features, Export, Preview, Help, Detail,
+    Cloud, Region, Workspace, Features, Export, Preview, Help, Detail, Profiles,
+];
+/// Where PgUp and PgDn move: long lists, the export text, the overlays.
+const PAGED: &[Ctx] = &[
+    Help,
+    Detail,
+    Preview,
+    Export,
+    Region,
+    RegionFilter,
+    Features,
+    FeatureFilter,
 ];
 /// Lists with a filter line being typed in: the arrows still move the list.
 const FILTERING: &[Ctx] = &[RegionFilter, FeatureFilter];
@@ -128,16 +139,7 @@ pub static BINDINGS: &[Binding] = &[
         label: "PgUp",
         desc: "page up (export: scroll the text)",
         action: Action::PageUp,
-        ctx: &[
-            Region,
-            RegionFilter,
-            Features,
-            FeatureFilter,
-            Export,
-            Preview,
-            Help,
-            Detail,
-        ],
+        ctx: PAGED,
         footer: "",
     },
     Binding {
@@ -145,16 +147,7 @@ pub static BINDINGS: &[Binding] = &[
         label: "PgDn",
         desc: "page down (export: scroll the text)",
         action: Action::PageDown,
-        ctx: &[
-            Region,
-            RegionFilter,
-            Features,
-            FeatureFilter,
-            Export,
-            Preview,
-            Help,
-            Detail,
-        ],
+        ctx: PAGED,
         footer: "",
     },
     Binding {
@@ -347,22 +340,6 @@ pub static BINDINGS: &[Binding] = &[
         desc: "open a Service Tags file (for address prefixes)",
         action: Action::OpenTags,
         ctx: PANES,
-        footer: "",
-    },
-    Binding {
-        keys: &[k(KeyCode::Up), ch('k')],
-        label: "↑/k",
-        desc: "move up",
-        action: Action::Up,
-        ctx: &[Profiles],
-        footer: "",
-    },
-    Binding {
-        keys: &[k(KeyCode::Down), ch('j')],
-        label: "↓/j",
-        desc: "move down",
-        action: Action::Down,
-        ctx: &[Profiles],
         footer: "",
     },
     Binding {

@@ -41,8 +41,6 @@ impl App<'_> {
     pub(crate) fn profiles_key(&mut self, action: Action) -> Option<Vec<Effect>> {
         let n = self.profiles.rows.len();
         match action {
-            Action::Up => self.profiles.nav.by(-1, n, ROWS),
-            Action::Down => self.profiles.nav.by(1, n, ROWS),
             Action::Back => self.modal = Modal::None,
             Action::Select => {
                 if let Some(row) = self.profiles.rows.get(self.profiles.nav.cursor) {
@@ -76,6 +74,7 @@ impl App<'_> {
                     };
                 }
             }
+            a if self.profiles.nav.act(a, n, ROWS) => {}
             _ => return None,
         }
         Some(Vec::new())

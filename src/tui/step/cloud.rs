@@ -5,7 +5,7 @@ use crate::model::Cloud;
 use crate::tui::app::{App, Effect, Level};
 use crate::tui::keys::Action;
 use crate::tui::layout;
-use crate::tui::widgets::{panel, row_line};
+use crate::tui::widgets::{panel, radio, row_line};
 use ratatui::layout::Rect;
 use ratatui::text::Span;
 use ratatui::widgets::{Paragraph, Wrap};
@@ -80,11 +80,7 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
     let list = layout::step_list(Step::Cloud, r);
     let mut lines = Vec::new();
     for (i, c) in Cloud::ALL.iter().enumerate() {
-        let mark = if *c == app.profile.cloud {
-            "(*)"
-        } else {
-            "( )"
-        };
+        let mark = radio(*c == app.profile.cloud);
         lines.push(row_line(
             app,
             i == app.cloud.nav.cursor,

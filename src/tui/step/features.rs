@@ -29,6 +29,8 @@ pub fn wanted_rows(features: usize) -> u16 {
 
 impl App<'_> {
     pub(crate) fn refilter_features(&mut self) {
+        // The cursor stays on its feature when the filter changes and still lists it.
+        let at = self.features.rows.get(self.features.nav.cursor).copied();
         let q = self.features.filter.query();
         let mut rows = Vec::new();
         for g in FeatureGroup::ALL {
@@ -43,9 +45,11 @@ impl App<'_> {
                 }
             }
         }
+        let c = at
+            .and_then(|i| rows.iter().position(|r| *r == i))
+            .unwrap_or(self.features.nav.cursor);
         self.features.rows = rows;
         let h = self.list_height(Step::Features);
-        let c = self.features.nav.cursor;
         self.features.nav.set(c, self.features.rows.len(), h);
     }
 

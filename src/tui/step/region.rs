@@ -5,7 +5,7 @@ use crate::tui::app::{App, Effect, Level};
 use crate::tui::filter::{Filtered, ListFilter};
 use crate::tui::keys::Action;
 use crate::tui::layout;
-use crate::tui::widgets::{panel, row_line};
+use crate::tui::widgets::{panel, radio, row_line};
 use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -163,11 +163,7 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
         .take(list.height as usize)
     {
         let reg = &app.catalog.regions[i];
-        let mark = if reg.name == app.profile.region {
-            "(*)"
-        } else {
-            "( )"
-        };
+        let mark = radio(reg.name == app.profile.region);
         lines.push(row_line(
             app,
             row == app.region.nav.cursor,
