@@ -628,7 +628,7 @@ fn thousands_of_random_keys_and_resizes_never_panic() {
         KeyCode::Delete,
         KeyCode::F(1),
     ];
-    let chars: Vec<char> = "qwertyuiopasdfghjkl/?* 0123456789.,-_$'\"\\é"
+    let chars: Vec<char> = "qwertyuiopasdfghjklzxcvbnm/?!~* 0123456789.,-_$'\"\\é"
         .chars()
         .collect();
     let mut a = default_app();

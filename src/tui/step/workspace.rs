@@ -233,7 +233,7 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
         // The reason itself is under the list, wrapped, where it has the room.
         match &ws.errors[i] {
             Some(_) => spans.push(Span::styled(
-                format!(" {} see below", app.theme.cross()),
+                format!(" {}", app.theme.cross()),
                 app.theme.error(),
             )),
             None if editing => spans.push(Span::styled(
