@@ -414,13 +414,26 @@ fn t_opens_a_service_tags_file_and_names_a_wrong_cloud_or_a_bad_file() {
     );
     key(&mut a, KeyCode::Enter);
     a.update(Msg::TagsLoaded {
-        path: "/data/bad.json".into(),
-        result: LoadedTags(Err("/data/bad.json: expected value at line 1".into())),
+        path: "/data/gov.json".into(),
+        result: LoadedTags(Err("/data/gov.json: expected value at line 1".into())),
     });
     let st = a.status.clone().unwrap();
     assert_eq!(st.level, Level::Error);
-    assert!(st.text.contains("/data/bad.json"), "{}", st.text);
+    assert!(st.text.contains("/data/gov.json"), "{}", st.text);
     assert!(a.usable_tags().is_some());
+    // Two files opened one after the other: the result of the first, arriving last, does not
+    // replace the second.
+    a.load_tags("/data/first.json".into());
+    a.load_tags("/data/second.json".into());
+    a.update(Msg::TagsLoaded {
+        path: "/data/second.json".into(),
+        result: loaded(Cloud::China),
+    });
+    a.update(Msg::TagsLoaded {
+        path: "/data/first.json".into(),
+        result: loaded(Cloud::Public),
+    });
+    assert_eq!(a.tags.as_ref().unwrap().cloud, "China");
 }
 
 // ---- 9: consistency -------------------------------------------------------------------------

@@ -438,7 +438,12 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
                 match perform(&mut io, effect) {
                     Next::Quit => return Ok(()),
                     Next::Reply(reply) => queue.extend(reply),
-                    Next::Suspend => suspend(&mut terminal)?,
+                    Next::Suspend => {
+                        suspend(&mut terminal)?;
+                        // The window may have been resized while the wizard was stopped.
+                        let size = terminal.size()?;
+                        queue.push_back(Msg::Resize(size.width, size.height));
+                    }
                 }
             }
         }

@@ -91,6 +91,15 @@ impl App<'_> {
     }
 
     pub(crate) fn tags_loaded(&mut self, path: PathBuf, result: Loaded) {
+        // A file opened before the one being read now: the later choice wins, whichever
+        // thread finishes first.
+        if self
+            .tags_loading
+            .as_ref()
+            .is_some_and(|p| *p != path.display().to_string())
+        {
+            return;
+        }
         self.tags_loading = None;
         match result {
             Ok((index, stale)) => {
