@@ -35,6 +35,8 @@ pub struct App<'c> {
     pub tags: Option<Arc<TagIndex>>,
     /// The file being read, while it is.
     pub tags_loading: Option<String>,
+    /// The file asked for last (a result for another one is late and dropped).
+    pub(crate) tags_requested: Option<String>,
     pub theme: Theme,
     pub size: (u16, u16),
     /// The home directory, for `~` in typed paths.
@@ -78,6 +80,7 @@ impl<'c> App<'c> {
             catalog,
             tags,
             tags_loading: None,
+            tags_requested: None,
             theme,
             size,
             home: None,

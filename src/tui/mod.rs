@@ -279,21 +279,26 @@ fn perform(io: &mut Io, effect: Effect) -> Next {
         Effect::Suspend => return Next::Suspend,
         Effect::LoadTags { path } => {
             let tx = io.loaded.clone();
-            io.loading += 1;
+            let theirs = path.clone();
             let spawned = std::thread::Builder::new()
                 .name("amlfw-tags".into())
                 .spawn(move || {
-                    let result = tags::LoadedTags(read_tags(&path));
-                    let _ = tx.send(Msg::TagsLoaded { path, result });
+                    let result = tags::LoadedTags(read_tags(&theirs));
+                    let _ = tx.send(Msg::TagsLoaded {
+                        path: theirs,
+                        result,
+                    });
                 });
-            if let Err(e) = spawned {
-                io.loading -= 1;
-                let _ = io.loaded.send(Msg::TagsLoaded {
-                    path: PathBuf::new(),
+            match spawned {
+                Ok(_) => {
+                    io.loading += 1;
+                    return Next::Reply(None);
+                }
+                Err(e) => Msg::TagsLoaded {
+                    path,
                     result: tags::LoadedTags(Err(format!("cannot start a thread: {e}"))),
-                });
+                },
             }
-            return Next::Reply(None);
         }
         Effect::ListProfiles => Msg::ProfilesListed(io.list_profiles()),
         Effect::LoadProfile { name } => {
@@ -409,11 +414,14 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
         );
         return Ok(());
     }
+    let mut startup = std::collections::VecDeque::new();
     if let Some(effect) = first {
-        perform(&mut io, effect);
+        if let Next::Reply(Some(msg)) = perform(&mut io, effect) {
+            startup.push_back(msg);
+        }
     }
     loop {
-        let mut queue: std::collections::VecDeque<Msg> = Default::default();
+        let mut queue = std::mem::take(&mut startup);
         // Wait for a key (or a mouse event, a resize), or for the Service Tags file while it
         // is being read.
         while queue.is_empty() {

@@ -85,7 +85,8 @@ impl App<'_> {
     pub fn load_tags(&mut self, path: PathBuf) -> Effect {
         let shown = path.display().to_string();
         self.say(Level::Info, format!("loading Service Tags file {shown}..."));
-        self.tags_loading = Some(shown);
+        self.tags_loading = Some(shown.clone());
+        self.tags_requested = Some(shown);
         self.rerender_export();
         Effect::LoadTags { path }
     }
@@ -93,11 +94,7 @@ impl App<'_> {
     pub(crate) fn tags_loaded(&mut self, path: PathBuf, result: Loaded) {
         // A file opened before the one being read now: the later choice wins, whichever
         // thread finishes first.
-        if self
-            .tags_loading
-            .as_ref()
-            .is_some_and(|p| *p != path.display().to_string())
-        {
+        if self.tags_requested != Some(path.display().to_string()) {
             return;
         }
         self.tags_loading = None;
