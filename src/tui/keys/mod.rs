@@ -139,9 +139,9 @@ pub const DOCUMENTED: [(Ctx, &str); 13] = [
     (Ctx::Export, "Export"),
     (Ctx::Preview, "Rules preview"),
     (Ctx::Profiles, "Profiles"),
-    (Ctx::Help, "Help, rule details"),
+    (Ctx::Help, "Help, details, warnings"),
     (Ctx::Confirm, "Questions"),
-    (Ctx::Prompt, "Name prompts"),
+    (Ctx::Prompt, "Prompts (file, name)"),
 ];
 
 /// The keys table in Markdown, generated from `BINDINGS` (the README embeds it; a test keeps

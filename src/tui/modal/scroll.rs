@@ -117,9 +117,9 @@ pub fn ctx_title(ctx: Ctx) -> &'static str {
         Ctx::Export => "Export",
         Ctx::Preview => "Rules preview",
         Ctx::Help => "Help",
-        Ctx::Detail => "Rule details",
+        Ctx::Detail => "Details",
         Ctx::Confirm => "Question",
-        Ctx::Prompt => "Name",
+        Ctx::Prompt => "Prompt",
         Ctx::Profiles => "Profiles",
     }
 }
