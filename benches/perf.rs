@@ -129,13 +129,17 @@ mod tui {
         let mut app = App::new(
             catalog,
             common::largest_profile(),
-            Some(public_tags()),
+            Some(std::sync::Arc::new(public_tags().clone())),
             (W, H),
-            Theme { mono: false },
+            Theme {
+                mono: false,
+                ascii: false,
+            },
         );
         app.go_to(Step::Features);
         let leaf = app
-            .feature_rows
+            .features
+            .rows
             .iter()
             .rposition(|&i| {
                 let id = &catalog.features[i].id;
@@ -145,7 +149,7 @@ mod tui {
             .expect("a ticked leaf feature");
         // Walk there with the keyboard, so the list scrolls as it would for a person.
         let down = Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
-        while app.feature_nav.cursor < leaf {
+        while app.features.nav.cursor < leaf {
             app.update(down.clone());
         }
         app
@@ -175,13 +179,18 @@ mod tui {
         let mut app = App::new(
             common::catalog(),
             common::largest_profile_2603(),
-            Some(public_tags()),
+            Some(std::sync::Arc::new(public_tags().clone())),
             (W, H),
-            Theme { mono: false },
+            Theme {
+                mono: false,
+                ascii: false,
+            },
         );
         app.go_to(Step::Workspace);
         let down = Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
-        while amlfw::tui::app::Field::ALL[app.field_nav.cursor] != amlfw::tui::app::Field::Edition {
+        while amlfw::tui::app::Field::ALL[app.workspace.nav.cursor]
+            != amlfw::tui::app::Field::Edition
+        {
             app.update(down.clone());
         }
         app

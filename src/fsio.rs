@@ -18,6 +18,19 @@ pub const PROFILE_LIMIT: u64 = 1 << 20;
 /// The size limit for Microsoft's Service Tags files: the public one is about 4 MB.
 pub const SERVICE_TAGS_LIMIT: u64 = 64 << 20;
 
+/// The warning for a Service Tags file whose dated name (`..._20260720.json`) is more than
+/// eight weeks old today, if it is. (The CLI says it on stderr, the wizard on its status line.)
+pub fn service_tags_staleness(path: &Path) -> Option<String> {
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| (d.as_secs() / 86_400) as i64);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    crate::servicetags::staleness_warning(&name, today)
+}
+
 /// Temporary files start and end with these (and nothing the user names does: profile names
 /// cannot start with '.').
 const TEMP_PREFIX: &str = ".amlfw-";

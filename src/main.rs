@@ -21,10 +21,17 @@ fn wizard(
         ));
     }
     let profile = cli::build_profile(selection, catalog, cli::Fallback::BuiltinDefault)?;
-    let tags = match service_tags {
-        Some(path) => Some(cli::load_service_tags(path)?),
-        None => None,
-    };
+    // Only opened here, so that a missing file is an error before the terminal is taken; the
+    // wizard reads it after its first frame.
+    if let Some(path) = service_tags {
+        amlfw::fsio::open_regular(path, amlfw::fsio::SERVICE_TAGS_LIMIT, "a Service Tags file")
+            .map_err(|e| {
+                cli::CliError::usage(format!(
+                    "cannot read Service Tags file {}: {e}",
+                    path.display()
+                ))
+            })?;
+    }
     let store = amlfw::store::Store::from_env().map_err(|e| e.to_string());
     let clipboard = match (&parsed_clipboard, &store) {
         (Some(m), _) => *m,
@@ -35,7 +42,7 @@ fn wizard(
     let start = amlfw::tui::Start {
         profile,
         profile_name: selection.profile.clone(),
-        tags: tags.as_ref(),
+        service_tags: service_tags.map(std::path::Path::to_path_buf),
         store,
         clipboard,
         launched,

@@ -125,21 +125,24 @@ fn targets_lists_the_third_party_targets() {
 fn the_wizard_sends_multi_file_targets_to_the_cli() {
     use amlfw::tui::app::{App, Modal, Msg, Step};
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    let tags = common::service_tags(amlfw::Cloud::Public);
+    let tags = std::sync::Arc::new(common::service_tags(amlfw::Cloud::Public).clone());
     let mut a = App::new(
         common::catalog(),
         amlfw::Profile::builtin_default(),
         Some(tags),
         (120, 40),
-        amlfw::tui::theme::Theme { mono: true },
+        amlfw::tui::theme::Theme {
+            mono: true,
+            ascii: false,
+        },
     );
     a.go_to(Step::Export);
     let i = export_index("aerleon");
     let key = |a: &mut App, c| a.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
-    while a.target_nav.cursor < i {
+    while a.export.nav.cursor < i {
         key(&mut a, KeyCode::Down);
     }
-    let preview = a.export_view.as_ref().unwrap().result.as_ref().unwrap();
+    let preview = a.export.view.as_ref().unwrap().result.as_ref().unwrap();
     assert!(
         preview.text.contains("# ==> def/networks.yaml <=="),
         "the preview shows every file"

@@ -9,7 +9,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-const COLOUR: Theme = Theme { mono: false };
+const COLOUR: Theme = Theme {
+    mono: false,
+    ascii: false,
+};
 
 /// The snapshots were made with the 2021-09 edition's rules; the wizard's own default (the
 /// newest edition) is checked in `the_wizard_starts_with_the_newest_edition`.
@@ -92,31 +95,37 @@ fn region_step_filters_fuzzily_and_chooses() {
     let mut a = default_app();
     key(&mut a, KeyCode::Tab);
     assert_eq!(a.step, Step::Region);
-    typ(&mut a, "frcen");
+    // Lists filter alike (issue 20, point 9): `/`, the text, Enter keeps the filter.
+    typ(&mut a, "/frcen");
     let first = a
-        .region_rows
+        .region
+        .rows
         .first()
         .map(|i| a.catalog.regions[*i].name.clone());
     assert_eq!(first.as_deref(), Some("francecentral"));
     key(&mut a, KeyCode::Enter);
+    assert_eq!(a.step, Step::Region);
+    key(&mut a, KeyCode::Enter);
     assert_eq!(a.profile.region, "francecentral");
     assert_eq!(a.step, Step::Workspace);
     assert!(ids(&a).contains(&"Storage.FranceCentral".to_string()));
-    // 'q' was text on the Region step, not quit.
+    // 'q' is text in the filter line, not quit.
     key(&mut a, KeyCode::BackTab);
+    key(&mut a, KeyCode::Char('/'));
     let effects = key(&mut a, KeyCode::Char('q'));
     assert!(effects.is_empty() && !a.quit);
-    assert_eq!(a.region_filter.value(), "q");
+    assert_eq!(a.region.filter.value(), "q");
     key(&mut a, KeyCode::Esc);
-    assert_eq!(a.region_filter.value(), "");
+    assert_eq!(a.region.filter.value(), "");
 }
 
 #[test]
 fn region_filter_with_no_match_does_not_choose() {
     let mut a = default_app();
     key(&mut a, KeyCode::Tab);
-    typ(&mut a, "zzzzqqq");
-    assert!(a.region_rows.is_empty());
+    typ(&mut a, "/zzzzqqq");
+    assert!(a.region.rows.is_empty());
+    key(&mut a, KeyCode::Enter);
     key(&mut a, KeyCode::Enter);
     assert_eq!(a.step, Step::Region);
     assert_eq!(a.profile.region, "eastus2");
@@ -128,13 +137,16 @@ fn workspace_fields_validate_as_you_type() {
     a.go_to(Step::Workspace);
     key(&mut a, KeyCode::Enter); // edit storage account
     typ(&mut a, "AB");
-    assert!(a.field_errors[0].as_deref().unwrap().contains("lowercase"));
+    assert!(a.workspace.errors[0]
+        .as_deref()
+        .unwrap()
+        .contains("lowercase"));
     assert_eq!(a.profile.storage_account, None);
     for _ in 0..2 {
         key(&mut a, KeyCode::Backspace);
     }
     typ(&mut a, "amlstore01");
-    assert_eq!(a.field_errors[0], None);
+    assert_eq!(a.workspace.errors[0], None);
     assert_eq!(a.profile.storage_account.as_deref(), Some("amlstore01"));
     key(&mut a, KeyCode::Enter);
     // Sources: an invalid CIDR keeps the last valid value and says why.
@@ -142,11 +154,27 @@ fn workspace_fields_validate_as_you_type() {
     key(&mut a, KeyCode::Down);
     key(&mut a, KeyCode::Enter);
     typ(&mut a, "10.0.1.0/24, 10.0.2.0/33");
-    assert!(a.field_errors[2].is_some());
+    assert!(a.workspace.errors[2].is_some());
+    // Enter on an invalid value keeps it, typed as it was, to be fixed (issue 20, point 6).
     key(&mut a, KeyCode::Enter);
+    assert!(a.status.as_ref().unwrap().text.contains("fix it"));
+    assert_eq!(a.workspace.inputs[2].value(), "10.0.1.0/24, 10.0.2.0/33");
+    assert!(a.workspace.editing.is_some());
+    // Fixed, it goes live and the note about it goes.
+    key(&mut a, KeyCode::Backspace);
+    key(&mut a, KeyCode::Backspace);
+    typ(&mut a, "24");
+    assert_eq!(a.profile.sources, ["10.0.1.0/24", "10.0.2.0/24"]);
+    assert!(a.status.is_none(), "{:?}", a.status);
+    key(&mut a, KeyCode::Esc);
+    // Leaving the step with an invalid value: not even the valid first half typed on the
+    // way stays behind, and the status says so.
+    key(&mut a, KeyCode::Enter);
+    typ(&mut a, "10.0.1.0/24, 10.0.2.0/33");
+    a.go_to(Step::Features);
     assert!(a.status.as_ref().unwrap().text.contains("not changed"));
-    // Not even the valid first half typed on the way stays behind.
     assert!(a.profile.sources.is_empty(), "{:?}", a.profile.sources);
+    a.go_to(Step::Workspace);
     // Esc undoes an edit.
     key(&mut a, KeyCode::Enter);
     typ(&mut a, "10.9.0.0/16");
@@ -195,7 +223,7 @@ fn dns_proxy_toggles_and_moves_the_host_name_network_rule_in_the_azfw_export() {
     assert!(screen(&a).contains("Firewall DNS proxy   on"));
     a.go_to(Step::Export);
     let covered = |a: &App| {
-        let v = a.export_view.as_ref().unwrap();
+        let v = a.export.view.as_ref().unwrap();
         !v.result
             .as_ref()
             .unwrap()
@@ -235,7 +263,8 @@ fn features_toggle_with_dependencies_both_ways() {
     typ(&mut a, "aks inference");
     key(&mut a, KeyCode::Enter);
     let row = a
-        .feature_rows
+        .features
+        .rows
         .iter()
         .position(|i| a.catalog.features[*i].id == "aks")
         .unwrap();
@@ -276,16 +305,17 @@ fn export_step_writes_with_a_prompt_and_asks_before_overwriting() {
     for _ in 0..json {
         key(&mut a, KeyCode::Down);
     }
-    assert!(a.export_view.as_ref().unwrap().result.is_ok());
+    assert!(a.export.view.as_ref().unwrap().result.is_ok());
     key(&mut a, KeyCode::Char('w'));
     assert_eq!(a.modal, Modal::PathPrompt);
-    assert_eq!(a.path_input.value(), "amlfw-json.json");
+    assert_eq!(a.path.value(), "amlfw-json.json");
     let effects = key(&mut a, KeyCode::Enter);
     let Effect::Write {
         path,
         text,
         overwrite,
         target,
+        ..
     } = &effects[0]
     else {
         panic!("{effects:?}")
@@ -306,6 +336,7 @@ fn export_step_writes_with_a_prompt_and_asks_before_overwriting() {
         path: path.clone(),
         message: "exists".into(),
         exists: true,
+        missing_dir: false,
     });
     assert!(matches!(a.modal, Modal::ConfirmOverwrite { .. }));
     let effects = key(&mut a, KeyCode::Char('y'));
@@ -335,7 +366,7 @@ fn targets_needing_service_tags_say_so() {
     for _ in 0..ipt {
         key(&mut a, KeyCode::Down);
     }
-    let err = a.export_view.as_ref().unwrap().result.as_ref().unwrap_err();
+    let err = a.export.view.as_ref().unwrap().result.as_ref().unwrap_err();
     assert!(err.contains("--service-tags"), "{err}");
     key(&mut a, KeyCode::Char('w'));
     assert_eq!(a.modal, Modal::None, "nothing to write");
@@ -357,9 +388,8 @@ fn a_bad_prefix_in_a_used_tag_is_the_export_preview_error() {
         .find(|v| v["name"] == "Storage.EastUS2")
         .unwrap();
     storage["properties"]["addressPrefixes"][0] = "10.0.0.300/24".into();
-    let tags: &'static amlfw::servicetags::TagIndex = Box::leak(Box::new(
-        amlfw::servicetags::TagIndex::from_json(&doc.to_string()).unwrap(),
-    ));
+    let tags =
+        std::sync::Arc::new(amlfw::servicetags::TagIndex::from_json(&doc.to_string()).unwrap());
     let mut a = App::new(
         common::catalog(),
         pinned(Profile::builtin_default()),
@@ -370,10 +400,10 @@ fn a_bad_prefix_in_a_used_tag_is_the_export_preview_error() {
     a.go_to(Step::Export);
     let message = "service tag 'Storage.EastUS2' has an invalid address prefix '10.0.0.300/24'";
     for (i, t) in amlfw::export::targets().iter().enumerate() {
-        while a.target_nav.cursor < i {
+        while a.export.nav.cursor < i {
             key(&mut a, KeyCode::Down);
         }
-        let result = &a.export_view.as_ref().unwrap().result;
+        let result = &a.export.view.as_ref().unwrap().result;
         match t.id() {
             "iptables" | "nftables" | "json" => {
                 assert_eq!(result.as_ref().unwrap_err(), message, "{}", t.id());
@@ -476,14 +506,14 @@ fn mouse_clicks_steps_rows_and_rules() {
     click(&mut a, 5, 3); // second cloud row (row 2 is the first, under the border)
     assert_eq!(a.profile.cloud, Cloud::Usgov);
     // The wheel over the preview moves its cursor.
-    let p = amlfw::tui::layout::areas(100, 30, a.step).preview;
+    let p = a.areas().preview;
     a.update(Msg::Mouse(MouseEvent {
         kind: MouseEventKind::ScrollDown,
         column: p.x + 3,
         row: p.y + 3,
         modifiers: KeyModifiers::NONE,
     }));
-    assert_eq!(a.preview_nav.cursor, 1);
+    assert_eq!(a.preview.nav.cursor, 1);
 }
 
 // ---- snapshots -----------------------------------------------------------------------------
@@ -533,7 +563,16 @@ fn snapshots_of_overlays_and_small_screens() {
 fn no_color_uses_no_colour_and_marks_selection_with_symbols() {
     let mut p = pinned(Profile::builtin_default());
     p.features.push("notebooks".into());
-    let mut a = App::new(common::catalog(), p, None, (80, 24), Theme { mono: true });
+    let mut a = App::new(
+        common::catalog(),
+        p,
+        None,
+        (80, 24),
+        Theme {
+            mono: true,
+            ascii: false,
+        },
+    );
     a.go_to(Step::Features);
     let (w, h) = a.size;
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -589,7 +628,7 @@ fn thousands_of_random_keys_and_resizes_never_panic() {
         KeyCode::Delete,
         KeyCode::F(1),
     ];
-    let chars: Vec<char> = "qwertyuiopasdfghjkl/?* 0123456789.,-_$'\"\\é"
+    let chars: Vec<char> = "qwertyuiopasdfghjklzxcvbnm/?!~* 0123456789.,-_$'\"\\é"
         .chars()
         .collect();
     let mut a = default_app();
@@ -680,10 +719,10 @@ fn hostile_values_typed_or_pasted_into_fields_never_reach_the_profile() {
     a.go_to(Step::Workspace);
     let before = a.profile.clone();
     for field in 0..amlfw::tui::app::Field::ALL.len() {
-        if amlfw::tui::app::Field::ALL[field] == amlfw::tui::app::Field::InboundRoutes {
+        if amlfw::tui::app::Field::ALL[field].is_choice() {
             continue; // a choice, not text
         }
-        a.field_nav.cursor = field;
+        a.workspace.nav.cursor = field;
         for value in hostile.iter().copied().chain([long.as_str(), "a\nb\0c"]) {
             key(&mut a, KeyCode::Enter); // edit
                                          // Clear the field, then paste the value.
@@ -693,6 +732,9 @@ fn hostile_values_typed_or_pasted_into_fields_never_reach_the_profile() {
             a.update(Msg::Paste(value.to_string()));
             key(&mut a, KeyCode::Enter); // keep: refused, so the old value stays
             assert_eq!(a.profile, before, "field {field} took {value:?}");
+            // The refused text stays there to be fixed; Esc undoes the edit.
+            assert!(a.workspace.editing.is_some(), "field {field}: {value:?}");
+            key(&mut a, KeyCode::Esc);
         }
     }
     let s = screen(&a);
@@ -744,7 +786,7 @@ fn profile_picker_opens_saves_and_deletes_through_effects() {
     key(&mut a, KeyCode::Char('p'));
     key(&mut a, KeyCode::Char('s'));
     assert_eq!(a.modal, Modal::NamePrompt);
-    assert_eq!(a.name_input.value(), "prod");
+    assert_eq!(a.profiles.name.value(), "prod");
     let effects = key(&mut a, KeyCode::Enter);
     assert!(
         matches!(&effects[0], Effect::SaveProfile { name, overwrite: false, .. } if name == "prod")
@@ -877,7 +919,7 @@ fn the_wizard_refuses_duplicate_and_zero_led_addresses() {
         }
         key(&mut a, KeyCode::Enter);
         typ(&mut a, bad);
-        let err = a.field_errors[field].clone();
+        let err = a.workspace.errors[field].clone();
         assert!(
             err.as_deref()
                 .is_some_and(|e| e.contains("listed twice") || e.contains("leading zero")),
@@ -885,6 +927,10 @@ fn the_wizard_refuses_duplicate_and_zero_led_addresses() {
         );
         key(&mut a, KeyCode::Enter);
         assert!(a.profile.sources.is_empty() && a.profile.aks_dns_servers.is_empty());
+        // No check mark beside a refused value: the reason instead (issue 20, point 6).
+        let s = screen(&a);
+        assert!(!s.contains('✓') && s.contains("✗"), "{s}");
+        key(&mut a, KeyCode::Esc);
         key(&mut a, KeyCode::Home);
     }
 }
@@ -967,9 +1013,11 @@ fn options_toggle_and_the_workspace_id_is_checked_as_typed() {
     let i = Field::ALL.len() - 1;
     key(&mut a, KeyCode::Enter);
     typ(&mut a, "x.evil.com");
-    assert!(a.field_errors[i].as_deref().unwrap().contains("GUID"));
+    assert!(a.workspace.errors[i].as_deref().unwrap().contains("GUID"));
     assert_eq!(a.profile.workspace_id, None);
     key(&mut a, KeyCode::Enter);
+    assert!(a.workspace.editing.is_some(), "kept for correction");
+    key(&mut a, KeyCode::Esc);
     key(&mut a, KeyCode::Enter);
     typ(&mut a, "0A1B2C3D-4E5F-6789-ABCD-EF0123456789");
     key(&mut a, KeyCode::Enter);
@@ -1046,9 +1094,10 @@ fn footer_puts_the_keys_of_this_screen_first_and_never_cuts_a_hint() {
     }
     for (ctx, first, also) in [
         (Ctx::Cloud, "Enter choose", &["Tab next", "q quit"][..]),
+        (Ctx::Region, "Enter choose", &["/ filter", "q quit"]),
         (
-            Ctx::Region,
-            "Enter choose",
+            Ctx::RegionFilter,
+            "Enter keep filter",
             &["Esc clear filter", "^Q quit"],
         ),
         (Ctx::Workspace, "Enter edit", &["Tab next", "q quit"]),
@@ -1112,7 +1161,8 @@ fn footer_puts_the_keys_of_this_screen_first_and_never_cuts_a_hint() {
 fn toggles_count_mark_and_explain_their_change() {
     let toggle = |a: &mut App, id: &str| {
         let row = a
-            .feature_rows
+            .features
+            .rows
             .iter()
             .position(|i| a.catalog.features[*i].id == id)
             .unwrap();
@@ -1127,7 +1177,7 @@ fn toggles_count_mark_and_explain_their_change() {
         "compute-cluster off: no rule changed: already needed by compute-instance"
     );
     assert_eq!(ids(&a), before);
-    assert!(a.new_rules.is_empty());
+    assert!(a.preview.new_rules.is_empty());
 
     let said = toggle(&mut a, "vscode");
     let added: Vec<String> = ids(&a)
@@ -1145,10 +1195,10 @@ fn toggles_count_mark_and_explain_their_change() {
     };
     let marked_ids: std::collections::HashSet<String> = rule_ids(&a)
         .into_iter()
-        .filter(|id| a.new_rules.contains(id))
+        .filter(|id| a.preview.new_rules.contains(id))
         .collect();
-    assert_eq!(marked_ids.len(), added.len(), "{:?}", a.new_rules);
-    assert_eq!(a.new_rules, marked_ids);
+    assert_eq!(marked_ids.len(), added.len(), "{:?}", a.preview.new_rules);
+    assert_eq!(a.preview.new_rules, marked_ids);
     let s = screen(&a);
     let marked = s.lines().filter(|l| l.starts_with("│+ ")).count();
     assert!(
@@ -1162,7 +1212,7 @@ fn toggles_count_mark_and_explain_their_change() {
         said.starts_with(&format!("vscode off: -{} rules", added.len())),
         "{said}"
     );
-    assert!(a.new_rules.is_empty());
+    assert!(a.preview.new_rules.is_empty());
     assert!(!screen(&a).contains("│+ "));
 }
 
@@ -1170,9 +1220,15 @@ fn toggles_count_mark_and_explain_their_change() {
 /// wizard says so at the start, and a target that needs prefixes names the file's cloud.
 #[test]
 fn a_service_tags_file_of_another_cloud_is_named_not_ignored() {
-    let public = common::service_tags(Cloud::Public);
+    let public = std::sync::Arc::new(common::service_tags(Cloud::Public).clone());
     let gov = Profile::new(Cloud::Usgov, "usgovvirginia");
-    let mut a = App::new(common::catalog(), gov, Some(public), (120, 40), COLOUR);
+    let mut a = App::new(
+        common::catalog(),
+        gov,
+        Some(public.clone()),
+        (120, 40),
+        COLOUR,
+    );
     let status = a
         .status
         .as_ref()
@@ -1187,10 +1243,10 @@ fn a_service_tags_file_of_another_cloud_is_named_not_ignored() {
         .iter()
         .position(|t| t.id() == "iptables")
         .unwrap();
-    a.target_nav.cursor = i;
+    a.export.nav.cursor = i;
     a.go_to(Step::Workspace);
     a.go_to(Step::Export);
-    let err = a.export_view.as_ref().unwrap().result.as_ref().unwrap_err();
+    let err = a.export.view.as_ref().unwrap().result.as_ref().unwrap_err();
     assert!(
         err.contains("for cloud Public") && err.contains("AzureGovernment"),
         "{err}"

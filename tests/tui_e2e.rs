@@ -477,24 +477,22 @@ fn wizard_walk_writes_what_the_cli_exports() {
     ]);
     t.send(ENTER);
 
-    // 2. Region: the five usgov regions, the default one (US Gov Virginia) chosen. Typing
-    //    filters at once; Enter takes the highlighted region.
+    // 2. Region: the five usgov regions, the default one (US Gov Virginia) chosen. `/` and
+    //    typing filter; Enter keeps the filter, Enter again takes the highlighted region.
     t.wait_for(&[
         "[2. Region]",
         "2. Region (5 of 5)",
         "(*) US Gov Virginia",
         "cloud: Azure Government; region: usgovvirginia",
     ]);
-    t.send("tex");
-    let s = t.wait_for(&[
-        "type to filter: tex",
-        "2. Region (1 of 5)",
-        "> ( ) US Gov Texas",
-    ]);
+    t.send("/tex");
+    let s = t.wait_for(&["filter: tex", "2. Region (1 of 5)", "> ( ) US Gov Texas"]);
     assert!(
         !s.contains("US Gov Virginia "),
         "the filter should hide the other regions:\n{s}"
     );
+    t.send(ENTER);
+    t.wait_for(&["/ to filter: tex"]);
     t.send(ENTER);
 
     // 3. Workspace: edit the storage account (Enter, type, Enter).
@@ -545,16 +543,21 @@ fn wizard_walk_writes_what_the_cli_exports() {
         "notebooks on",
     ]);
     // Esc clears the filter: the whole list is back, with the two changes.
+    // The cursor stays on notebooks; Home goes back to the top of the list.
     t.send_esc();
-    let s = t.wait_until("the filter to be cleared", |s| {
-        s.contains("[x] compute-cluster") && !s.contains("/ to filter: note")
+    t.wait_until("the filter to be cleared", |s| {
+        s.contains("> [x] notebooks")
+            && s.contains("[ ] compute-instance")
+            && !s.contains("/ to filter: note")
     });
+    t.send(HOME);
+    let s = t.wait_for(&["> [x] compute-cluster"]);
     for (want, why) in [
         ("[x] compute-cluster", "kept from the default"),
         ("[ ] compute-instance", "unticked with Space"),
         ("[x] studio", "kept from the default"),
-        // notebooks is below the fold at this size since the 2026-03 features: its tick is
-        // the fifth selected, and the export compared below contains its rules.
+        // notebooks is below the fold at this size, once back at the top: its tick is the
+        // fifth selected, and the export compared below contains its rules.
         ("4. Features (5 selected)", "notebooks ticked with Space"),
         ("[ ] hbi", "never touched"),
     ] {
@@ -570,7 +573,7 @@ fn wizard_walk_writes_what_the_cli_exports() {
     t.send(&DOWN.repeat(3));
     t.wait_for(&[
         "> azfw-terraform",
-        "(Terraform azurerm) (tf)",
+        "(target azfw-terraform)",
         "# Cloud: usgov (Azure Government); region: usgovtexas (US Gov Texas)",
     ]);
     t.send("w");
@@ -785,7 +788,7 @@ fn footer_shows_the_keys_of_each_step_at_80x24() {
         (
             "[2. Region]",
             "Enter choose",
-            &["Esc clear filter", "^Q quit"],
+            &["/ filter", "q quit"],
             ENTER,
         ),
         ("[3. Workspace]", "Enter edit", &["Tab next", "q quit"], TAB),
@@ -1015,4 +1018,128 @@ fn terminating_signals_restore_the_terminal() {
         assert_eq!(status.exit_code(), code, "SIG{sig}: {status:?}");
         t.assert_restored();
     }
+}
+
+/// The text part of an Export row at 80 columns: `│ list │TEXT│`.
+fn export_text_of(row: &str) -> String {
+    row.split('│').nth(2).unwrap_or("").to_string()
+}
+
+/// On Export at 80x24 the text gets the screen and the rules one summary line; the head says
+/// where the view is and what is not covered; ←/→ scroll the text sideways, PgDn down, and z
+/// gives the text the whole screen (issue 20, point 4).
+#[test]
+fn export_text_gets_the_room_scrolls_both_ways_and_zooms_at_80x24() {
+    let cwd = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut t = Tui::spawn(&[], 80, 24, cwd.path(), config.path());
+    t.wait_for(&["[1. Cloud]"]);
+    t.send(&TAB.repeat(4));
+    let s = t.wait_for(&["[5. Export]", "> azfw-policy-arm", "line 1/", "not covered"]);
+    let r = rows(&s);
+    // 24 rows: steps, 20 of Export, the rules' summary, status, footer.
+    assert!(
+        r[20].starts_with('└'),
+        "the Export panel ends on row 21:\n{s}"
+    );
+    assert!(
+        r[21].starts_with("Rules 2026-03: ") && r[21].contains("r: the rules"),
+        "one summary line for the rules:\n{s}"
+    );
+    assert!(
+        !s.contains("KIND    DESTINATION"),
+        "no rules table on Export:\n{s}"
+    );
+    let total: usize = {
+        let at = r[2].find("line 1/").unwrap() + "line 1/".len();
+        r[2][at..].split(' ').next().unwrap().parse().unwrap()
+    };
+
+    // Down a page: 17 rows of text under the head line.
+    t.send("\x1b[6~");
+    let s = t.wait_for(&[&format!("line 18/{total}")]);
+    let before = rows(&s);
+    // Sideways: the same rows, 8 columns further right.
+    t.send("l");
+    let s = t.wait_for(&["col 9"]);
+    let after = rows(&s);
+    for y in 3..20 {
+        let (b, a) = (export_text_of(&before[y]), export_text_of(&after[y]));
+        let b: String = b.chars().skip(8).collect();
+        let a: String = a.chars().take(b.chars().count()).collect();
+        assert_eq!(
+            a.trim_end(),
+            b.trim_end(),
+            "row {y} did not move 8 columns left"
+        );
+    }
+    t.send("h");
+    t.wait_until("back to the first column", |s| !s.contains("col 9"));
+
+    // z: the text takes the whole panel (the target list goes), z again brings it back.
+    t.send("z");
+    t.wait_until("the zoomed text", |s| {
+        !s.contains("azfw-classic-arm") && s.contains(&format!("line 18/{total}"))
+    });
+    t.send("z");
+    t.wait_for(&["azfw-classic-arm", "> azfw-policy-arm"]);
+    t.send(CTRL_C);
+    assert!(t.wait_exit().success());
+    t.assert_restored();
+}
+
+/// TERM=linux (and vt100, dumb): ASCII borders and no 256-colour codes, which crossterm writes
+/// for every colour (issue 20, point 9).
+#[test]
+fn basic_terms_get_ascii_borders_and_no_256_colour_codes() {
+    let cwd = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut t = Tui::spawn_env(&[], &[("TERM", "linux")], 80, 24, cwd.path(), config.path());
+    let s = t.wait_for(&["+> 1. Cloud---", "(*) Azure public"]);
+    assert!(
+        !s.contains('│') && !s.contains('┌'),
+        "box drawing on TERM=linux:\n{s}"
+    );
+    t.send(CTRL_C);
+    assert!(t.wait_exit().success());
+    let raw = t.out.lock().unwrap().raw.clone();
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(
+        !raw.contains("\x1b[38;5;") && !raw.contains("\x1b[48;5;"),
+        "256-colour codes on TERM=linux"
+    );
+}
+
+/// With --service-tags the first frame does not wait for the file: it says it is loading,
+/// then that it was read, and the targets that need prefixes follow (issue 21).
+#[test]
+fn the_service_tags_file_is_read_after_the_first_frame() {
+    let cwd = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/servicetags/ServiceTags_Public.376.json"
+    );
+    let mut t = Tui::spawn(&["--service-tags", file], 80, 24, cwd.path(), config.path());
+    // The first frame says the file is loading (it may be read before the screen is looked
+    // at, so the output is searched, not the screen; ratatui moves the cursor over the
+    // spaces, so only the word is searched).
+    let start = Instant::now();
+    while !String::from_utf8_lossy(&t.out.lock().unwrap().raw).contains("loading") {
+        if start.elapsed() > TIMEOUT {
+            t.fail("no frame said the Service Tags file was loading");
+        }
+        std::thread::sleep(POLL);
+    }
+    t.wait_for(&["ok: read ServiceTags_Public.376.json (Public, changeNumber 376)"]);
+    t.send(&TAB.repeat(4));
+    t.wait_for(&["[5. Export]"]);
+    let i = amlfw::export::targets()
+        .iter()
+        .position(|t| t.id() == "iptables")
+        .unwrap();
+    t.send(&DOWN.repeat(i));
+    t.wait_for(&["> iptables", "(target iptables)", "line 1/"]);
+    t.send(CTRL_C);
+    assert!(t.wait_exit().success());
 }

@@ -301,14 +301,7 @@ fn is_stdout_path(p: &Path) -> bool {
 
 /// Warns on stderr when a dated Service Tags file name is more than eight weeks old.
 fn warn_if_stale(path: &Path) {
-    let today = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| (d.as_secs() / 86_400) as i64);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    if let Some(w) = amlfw::servicetags::staleness_warning(&name, today) {
+    if let Some(w) = amlfw::fsio::service_tags_staleness(path) {
         diag(&format!("warning: {w}"));
     }
 }

@@ -112,7 +112,7 @@ impl App<'_> {
             (Some(b), Ok(a)) => Change::between(b, a),
             _ => Change::default(),
         };
-        self.new_rules = change.added.iter().cloned().collect();
+        self.preview.new_rules = change.added.iter().cloned().collect();
         if let (Some(first), Ok(rs)) = (change.added.first(), &self.rules) {
             // Scroll so the first new row is at the top (the cursor stays where it was: the
             // next move brings it back into view).
@@ -122,7 +122,7 @@ impl App<'_> {
                 .position(|r| r.id.as_str() == first.as_str())
             {
                 let n = rs.rules.len();
-                self.preview_nav.offset = f.min(n.saturating_sub(height.max(1)));
+                self.preview.nav.offset = f.min(n.saturating_sub(height.max(1)));
             }
         }
         change

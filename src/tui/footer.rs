@@ -13,9 +13,11 @@ use ratatui::Frame;
 /// Between two hints.
 const GAP: usize = 2;
 
-/// 0: the focused pane's own keys; 1: moving between steps and panes; 2: quit and help.
+/// 0: the focused pane's own keys; 1: moving between steps and panes; 2: quit and help;
+/// 3: views that help lists anyway (zoom, warnings), where room is left.
 fn rank(b: &Binding) -> u8 {
     match b.action {
+        Action::Zoom | Action::Warnings => 3,
         Action::Quit | Action::ForceQuit | Action::Help => 2,
         Action::NextStep | Action::PrevStep | Action::Profiles | Action::FocusPreview => 1,
         _ => 0,

@@ -1,15 +1,13 @@
-//! Where everything goes on screen, as pure functions of the terminal size. The view draws
-//! into these rectangles and `update` maps mouse positions and list heights with the same
-//! functions, so the two cannot disagree.
+//! Where everything goes on screen, as pure functions of the terminal size and the screen's
+//! shape. The view draws into these rectangles and `update` maps mouse positions and list
+//! heights with the same functions, so the two cannot disagree.
 
-use super::app::Step;
+use super::step::Step;
 use ratatui::layout::Rect;
 
 /// Below this the wizard shows "terminal too small".
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 18;
-/// From this width on, the rules preview sits beside the step instead of below it.
-pub const SIDE_BY_SIDE_WIDTH: u16 = 120;
 /// Width of the target list on the Export step.
 pub const TARGET_LIST_WIDTH: u16 = 19;
 
@@ -19,7 +17,8 @@ pub struct Areas {
     pub steps: Rect,
     /// The current step's panel (with border).
     pub main: Rect,
-    /// The rules preview panel (with border).
+    /// The rules preview panel (with border), or on the Export step its one summary line;
+    /// no rows at all while the step is zoomed.
     pub preview: Rect,
     /// Status line.
     pub status: Rect,
@@ -27,32 +26,41 @@ pub struct Areas {
     pub footer: Rect,
 }
 
+/// What decides the split of the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    pub step: Step,
+    pub preview_focus: bool,
+    /// The focused pane takes the whole body.
+    pub zoom: bool,
+    /// Rows the step's content wants, borders included.
+    pub wanted: u16,
+}
+
 pub fn too_small(w: u16, h: u16) -> bool {
     w < MIN_WIDTH || h < MIN_HEIGHT
 }
 
-/// The Export step shows whole lines of code, so it gets the larger share when side by side.
-pub fn areas(w: u16, h: u16, step: Step) -> Areas {
+/// The step gets the rows its content wants, up to a little over half of the screen; the
+/// preview gets the rest, full width. On Export the text is what matters: the step gets
+/// everything but one summary line of the rules. Zoom gives the focused pane everything.
+pub fn areas(w: u16, h: u16, s: Shape) -> Areas {
     let steps = Rect::new(0, 0, w, 1);
     let status = Rect::new(0, h.saturating_sub(2), w, 1);
     let footer = Rect::new(0, h.saturating_sub(1), w, 1);
     let body = Rect::new(0, 1, w, h.saturating_sub(3));
-    let (main, preview) = if w >= SIDE_BY_SIDE_WIDTH {
-        let left = if step == Step::Export {
-            body.width * 13 / 20
-        } else {
-            body.width * 9 / 20
-        };
-        (
-            Rect::new(body.x, body.y, left, body.height),
-            Rect::new(body.x + left, body.y, body.width - left, body.height),
-        )
-    } else {
-        let top = body.height * 11 / 20;
+    let split = |top: u16| {
+        let top = top.min(body.height);
         (
             Rect::new(body.x, body.y, body.width, top),
             Rect::new(body.x, body.y + top, body.width, body.height - top),
         )
+    };
+    let (main, preview) = match (s.zoom, s.preview_focus, s.step) {
+        (true, false, _) => split(body.height),
+        (true, true, _) => split(0),
+        (false, false, Step::Export) => split(body.height.saturating_sub(1)),
+        (false, _, _) => split(s.wanted.min(body.height * 11 / 20)),
     };
     Areas {
         steps,
@@ -90,8 +98,13 @@ pub fn step_list(step: Step, main: Rect) -> Rect {
         Step::Cloud => Rect::new(i.x, i.y, i.width, i.height.min(3)),
         // Filter line on top, paired-region line at the bottom.
         Step::Region => Rect::new(i.x, i.y + 1, i.width, i.height.saturating_sub(2)),
-        // Field lines, then the focused field's help (3 lines).
-        Step::Workspace => Rect::new(i.x, i.y, i.width, i.height.saturating_sub(3)),
+        // Field lines, then the focused field's help (and error).
+        Step::Workspace => Rect::new(
+            i.x,
+            i.y,
+            i.width,
+            i.height.saturating_sub(super::step::workspace::HELP_LINES),
+        ),
         // Filter line, list, help box.
         Step::Features => {
             let help = feature_help_lines(main);
@@ -101,16 +114,20 @@ pub fn step_list(step: Step, main: Rect) -> Rect {
     }
 }
 
-/// The Export step's text view.
-pub fn export_text(main: Rect) -> Rect {
+/// The Export step's text view (its first row is the head line); zoomed, it has the whole
+/// panel and the target list is hidden.
+pub fn export_text(main: Rect, zoom: bool) -> Rect {
     let i = inner(main);
+    if zoom {
+        return i;
+    }
     let w = TARGET_LIST_WIDTH.min(i.width) + 1;
     Rect::new(i.x + w, i.y, i.width.saturating_sub(w), i.height)
 }
 
 /// Lines the warnings take at the bottom of the preview.
 pub fn warning_lines(preview: Rect, warnings: usize) -> u16 {
-    if warnings == 0 {
+    if warnings == 0 || preview.height < 3 {
         return 0;
     }
     let max = (inner(preview).height / 3).max(1);
@@ -119,6 +136,9 @@ pub fn warning_lines(preview: Rect, warnings: usize) -> u16 {
 
 /// The preview's rule rows (below the table header, above the warnings).
 pub fn preview_rows(preview: Rect, warnings: usize) -> Rect {
+    if preview.height < 3 {
+        return Rect::new(preview.x, preview.y, preview.width, 0);
+    }
     let i = inner(preview);
     let warn = warning_lines(preview, warnings);
     Rect::new(i.x, i.y + 1, i.width, i.height.saturating_sub(1 + warn))

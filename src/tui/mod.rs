@@ -1,16 +1,25 @@
 //! The interactive wizard (ratatui + crossterm), in the Elm architecture: `app` holds the state
-//! and `update`, `view` draws it, `keys` is the one key table, `layout` the geometry. This
-//! module is the runtime: terminal set-up and restore on every exit path, the event loop, and
-//! the side effects `update` asks for.
+//! and routes `update` to the components (`step::*`, `preview`, `modal::*`), each of which owns
+//! its state, keys and drawing; `view` draws them, `keys` is the one key table, `layout` the
+//! geometry. This module is the runtime: terminal set-up and restore on every exit path
+//! (Ctrl-Z included), the event loop, and the side effects `update` asks for, reading the
+//! Service Tags file on a thread of its own.
 
 pub mod app;
 pub mod change;
+pub mod edition;
+pub mod filter;
 pub mod footer;
 pub mod keys;
 pub mod layout;
-pub mod overlay;
+pub mod modal;
+pub mod msg;
+pub mod preview;
+pub mod step;
+pub mod tags;
 pub mod theme;
 pub mod view;
+pub mod widgets;
 
 use crate::catalog::Catalog;
 use crate::clipboard::{Clipboard, Mode as ClipboardMode};
@@ -30,7 +39,10 @@ use crossterm::terminal::{
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Whether the wizard has the terminal in raw mode on the alternate screen.
@@ -88,17 +100,36 @@ struct TerminalGuard;
 
 impl TerminalGuard {
     fn enter() -> io::Result<TerminalGuard> {
-        enable_raw_mode()?;
-        TERMINAL_TAKEN.store(true, Ordering::SeqCst);
-        let guard = TerminalGuard;
-        execute!(
-            io::stdout(),
-            EnterAlternateScreen,
-            EnableMouseCapture,
-            EnableBracketedPaste
-        )?;
-        Ok(guard)
+        take_terminal()?;
+        Ok(TerminalGuard)
     }
+}
+
+/// Raw mode, the alternate screen, mouse and paste reporting (at the start, and again after
+/// a suspend).
+fn take_terminal() -> io::Result<()> {
+    enable_raw_mode()?;
+    TERMINAL_TAKEN.store(true, Ordering::SeqCst);
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )
+}
+
+/// Ctrl-Z: in raw mode it is a key, not a signal, so the wizard does what the terminal would
+/// have done: gives the terminal back, stops itself with SIGTSTP (the shell shows its prompt),
+/// and once continued (`fg`, SIGCONT) takes the terminal again and draws everything anew.
+fn suspend<W: Write>(terminal: &mut Terminal<CrosstermBackend<W>>) -> io::Result<()> {
+    {
+        let _frame = frame_lock();
+        restore_terminal();
+    }
+    // Returns once the process is continued.
+    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+    take_terminal()?;
+    terminal.clear()
 }
 
 impl Drop for TerminalGuard {
@@ -133,6 +164,9 @@ struct Io<'c> {
     store: Result<Store, String>,
     clipboard_mode: ClipboardMode,
     clipboard: Option<Clipboard>,
+    /// Where loader threads send what they read, and how many are reading.
+    loaded: mpsc::Sender<Msg>,
+    loading: usize,
 }
 
 impl Io<'_> {
@@ -184,17 +218,95 @@ impl Io<'_> {
     }
 }
 
-/// Performs an effect and returns what to tell `update` about it. `None` means quit.
-fn perform(io: &mut Io, effect: Effect) -> Option<Option<Msg>> {
-    match effect {
-        Effect::Quit => None,
-        Effect::ListProfiles => Some(Some(Msg::ProfilesListed(io.list_profiles()))),
+/// Reads a Service Tags file whole (the wizard may use any tag), on a loader thread.
+fn read_tags(path: &Path) -> tags::Loaded {
+    let text = crate::fsio::read_text(path, crate::fsio::SERVICE_TAGS_LIMIT, "a Service Tags file")
+        .map_err(|e| format!("cannot read Service Tags file {}: {e}", path.display()))?;
+    let index = TagIndex::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((Arc::new(index), crate::fsio::service_tags_staleness(path)))
+}
+
+/// Writes the export; a missing directory is asked about first (and created when the user
+/// said yes), so the typed name is not lost.
+fn write_export(
+    path: PathBuf,
+    text: &str,
+    overwrite: bool,
+    create_dir: bool,
+    target: &'static str,
+) -> Msg {
+    let failed = |path, message: String, exists, missing_dir| Msg::WriteFailed {
+        path,
+        message,
+        exists,
+        missing_dir,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.exists() {
+            if !create_dir {
+                let message = format!("{}: no such directory", dir.display());
+                return failed(path, message, false, true);
+            }
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                let message = format!("cannot create {}: {e}", dir.display());
+                return failed(path, message, false, false);
+            }
+        }
+    }
+    // A FIFO nobody reads is an error here, not a frozen screen.
+    match write_atomic_no_wait(&path, text.as_bytes(), overwrite) {
+        Ok(()) => Msg::Written {
+            path,
+            bytes: text.len(),
+            target,
+        },
+        Err(e @ WriteError::Exists { .. }) => failed(path, e.to_string(), true, false),
+        Err(e) => failed(path, e.to_string(), false, false),
+    }
+}
+
+/// What performing an effect asks of the event loop.
+enum Next {
+    Reply(Option<Msg>),
+    Suspend,
+    Quit,
+}
+
+/// Performs an effect and returns what to tell `update` about it.
+fn perform(io: &mut Io, effect: Effect) -> Next {
+    Next::Reply(Some(match effect {
+        Effect::Quit => return Next::Quit,
+        Effect::Suspend => return Next::Suspend,
+        Effect::LoadTags { path } => {
+            let tx = io.loaded.clone();
+            let theirs = path.clone();
+            let spawned = std::thread::Builder::new()
+                .name("amlfw-tags".into())
+                .spawn(move || {
+                    let result = tags::LoadedTags(read_tags(&theirs));
+                    let _ = tx.send(Msg::TagsLoaded {
+                        path: theirs,
+                        result,
+                    });
+                });
+            match spawned {
+                Ok(_) => {
+                    io.loading += 1;
+                    return Next::Reply(None);
+                }
+                Err(e) => Msg::TagsLoaded {
+                    path,
+                    result: tags::LoadedTags(Err(format!("cannot start a thread: {e}"))),
+                },
+            }
+        }
+        Effect::ListProfiles => Msg::ProfilesListed(io.list_profiles()),
         Effect::LoadProfile { name } => {
             let result = io
                 .store()
                 .and_then(|s| s.load(&name, io.catalog).map_err(|e| e.to_string()))
                 .map(Box::new);
-            Some(Some(Msg::ProfileLoaded { name, result }))
+            Msg::ProfileLoaded { name, result }
         }
         Effect::SaveProfile {
             name,
@@ -207,53 +319,36 @@ fn perform(io: &mut Io, effect: Effect) -> Option<Option<Msg>> {
                 Ok(Err(e)) => (Err(e.to_string()), false),
                 Err(e) => (Err(e), false),
             };
-            Some(Some(Msg::ProfileSaved {
+            Msg::ProfileSaved {
                 name,
                 result,
                 exists,
-            }))
+            }
         }
         Effect::DeleteProfile { name } => {
             let result = io
                 .store()
                 .and_then(|s| s.delete(&name).map(|_| ()).map_err(|e| e.to_string()));
-            Some(Some(Msg::ProfileDeleted { name, result }))
+            Msg::ProfileDeleted { name, result }
         }
         Effect::Write {
             path,
             text,
             overwrite,
+            create_dir,
             target,
-        } => Some(Some(
-            // A FIFO nobody reads is an error here, not a frozen screen.
-            match write_atomic_no_wait(&path, text.as_bytes(), overwrite) {
-                Ok(()) => Msg::Written {
-                    path,
-                    bytes: text.len(),
-                    target,
-                },
-                Err(e @ WriteError::Exists { .. }) => Msg::WriteFailed {
-                    path,
-                    message: e.to_string(),
-                    exists: true,
-                },
-                Err(e) => Msg::WriteFailed {
-                    path,
-                    message: e.to_string(),
-                    exists: false,
-                },
-            },
-        )),
-        Effect::Copy { text, target } => Some(Some(io.copy(&text, target))),
-    }
+        } => write_export(path, &text, overwrite, create_dir, target),
+        Effect::Copy { text, target } => io.copy(&text, target),
+    }))
 }
 
 /// How the wizard starts.
-pub struct Start<'c> {
+pub struct Start {
     pub profile: Profile,
     /// The saved profile it came from, if any.
     pub profile_name: Option<String>,
-    pub tags: Option<&'c TagIndex>,
+    /// Read after the first frame, on a thread of its own.
+    pub service_tags: Option<PathBuf>,
     pub store: Result<Store, String>,
     pub clipboard: ClipboardMode,
     /// When the process started (the top of `main`): the clock of
@@ -267,16 +362,19 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
     let Start {
         profile,
         profile_name,
-        tags,
+        service_tags,
         store,
         clipboard,
         launched,
     } = start;
+    let (loaded, results) = mpsc::channel();
     let mut io = Io {
         catalog,
         store,
         clipboard_mode: clipboard,
         clipboard: None,
+        loaded,
+        loading: 0,
     };
     install_panic_hook();
     // Every terminating signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT, ...) restores the terminal.
@@ -287,11 +385,15 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
     let mut app = App::new(
         catalog,
         profile,
-        tags,
+        None,
         (size.width, size.height),
         theme::Theme::from_env(),
     );
     app.profile_name = profile_name;
+    app.home = std::env::var_os("HOME").map(PathBuf::from);
+    // The file is read after the first frame is drawn, so that frame costs the same with and
+    // without it; until then the status line says it is loading.
+    let first = service_tags.map(|p| app.load_tags(p));
     {
         let _frame = frame_lock();
         terminal.draw(|f| view::view(&app, f))?;
@@ -312,19 +414,44 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
         );
         return Ok(());
     }
+    let mut startup = std::collections::VecDeque::new();
+    if let Some(effect) = first {
+        if let Next::Reply(Some(msg)) = perform(&mut io, effect) {
+            startup.push_back(msg);
+        }
+    }
     loop {
-        let mut msgs: Vec<Msg> = to_msg(event::read()?).into_iter().collect();
+        let mut queue = std::mem::take(&mut startup);
+        // Wait for a key (or a mouse event, a resize), or for the Service Tags file while it
+        // is being read.
+        while queue.is_empty() {
+            if io.loading == 0 {
+                queue.extend(to_msg(event::read()?));
+                break;
+            }
+            if let Ok(m) = results.try_recv() {
+                io.loading -= 1;
+                queue.push_back(m);
+            } else if event::poll(Duration::from_millis(20))? {
+                queue.extend(to_msg(event::read()?));
+            }
+        }
         // Take everything already queued (fast typing, a paste) before drawing once, so the
         // screen never falls behind the keyboard.
         while event::poll(Duration::ZERO)? {
-            msgs.extend(to_msg(event::read()?));
+            queue.extend(to_msg(event::read()?));
         }
-        let mut queue: std::collections::VecDeque<Msg> = msgs.into();
         while let Some(msg) = queue.pop_front() {
             for effect in app.update(msg) {
                 match perform(&mut io, effect) {
-                    None => return Ok(()),
-                    Some(reply) => queue.extend(reply),
+                    Next::Quit => return Ok(()),
+                    Next::Reply(reply) => queue.extend(reply),
+                    Next::Suspend => {
+                        suspend(&mut terminal)?;
+                        // The window may have been resized while the wizard was stopped.
+                        let size = terminal.size()?;
+                        queue.push_back(Msg::Resize(size.width, size.height));
+                    }
                 }
             }
         }

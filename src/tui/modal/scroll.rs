@@ -1,12 +1,15 @@
-//! The scrolling overlays: `?` help and the rule details. Their geometry and content are pure
-//! functions of the state and the terminal size, shared by `view` (drawing) and `update`
-//! (clamping the scroll), so End stops at the last line and Up moves at once after it.
+//! The scrolling overlays: `?` help and the details (a rule, what changes, private DNS, the
+//! warnings). Their geometry and content are pure functions of the state and the terminal
+//! size, shared by drawing and by `update` (clamping the scroll), so End stops at the last line
+//! and Up moves at once after it.
 
-use super::app::{App, Modal};
-use super::keys::{bindings, Ctx};
+use super::Modal;
+use crate::tui::app::{App, Effect};
+use crate::tui::keys::{bindings, Action, Ctx};
+use crate::tui::widgets::{centered, modal_block};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 /// The help's lines for the screen under it.
@@ -17,7 +20,7 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
         app.theme.title(),
     )];
     for b in bindings(ctx) {
-        let keys: Vec<String> = b.keys.iter().map(super::keys::key_name).collect();
+        let keys: Vec<String> = b.keys.iter().map(crate::tui::keys::key_name).collect();
         lines.push(Line::from(vec![
             Span::styled(format!("  {:<18}", keys.join(", ")), app.theme.key()),
             Span::raw(b.desc),
@@ -105,7 +108,8 @@ pub fn detail(app: &App, f: &mut Frame, area: Rect, title: &str, lines: &[String
 pub fn ctx_title(ctx: Ctx) -> &'static str {
     match ctx {
         Ctx::Cloud => "Cloud",
-        Ctx::Region => "Region: typing filters",
+        Ctx::Region => "Region",
+        Ctx::RegionFilter => "Region: typing filters",
         Ctx::Workspace => "Workspace",
         Ctx::WorkspaceEdit => "Workspace: editing a field",
         Ctx::Features => "Features",
@@ -113,27 +117,36 @@ pub fn ctx_title(ctx: Ctx) -> &'static str {
         Ctx::Export => "Export",
         Ctx::Preview => "Rules preview",
         Ctx::Help => "Help",
-        Ctx::Detail => "Rule details",
+        Ctx::Detail => "Details",
         Ctx::Confirm => "Question",
-        Ctx::Prompt => "Name",
+        Ctx::Prompt => "Prompt",
         Ctx::Profiles => "Profiles",
     }
 }
 
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
-
-pub fn modal_block<'a>(app: &App, title: &str) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(app.theme.focus_border())
-        .title(Span::styled(format!(" {title} "), app.theme.title()))
+impl App<'_> {
+    /// Scrolls help or the details, never past the last line.
+    pub(crate) fn scroll_key(&mut self, action: Action) -> Option<Vec<Effect>> {
+        let (max, page) = scroll_limits(self)?;
+        let scroll = match &mut self.modal {
+            Modal::Help { scroll } | Modal::Detail { scroll, .. } => scroll,
+            _ => return None,
+        };
+        let s = (*scroll).min(max);
+        *scroll = match action {
+            Action::Back => {
+                self.modal = Modal::None;
+                return Some(Vec::new());
+            }
+            Action::Up => s.saturating_sub(1),
+            Action::Down => s + 1,
+            Action::PageUp => s.saturating_sub(page),
+            Action::PageDown => s + page,
+            Action::Home => 0,
+            Action::End => max,
+            _ => return None,
+        }
+        .min(max);
+        Some(Vec::new())
+    }
 }
