@@ -151,6 +151,7 @@ pub fn osc52_sequence(text: &str) -> String {
     format!("\x1b]52;c;{b64}\x07")
 }
 
+#[cfg(feature = "tui")]
 fn in_tmux() -> bool {
     std::env::var_os("TMUX").is_some_and(|v| !v.is_empty())
 }
