@@ -14,6 +14,7 @@ pub mod export;
 pub mod fsio;
 pub mod model;
 pub mod profile;
+pub mod remote;
 pub mod rules;
 pub mod servicetags;
 pub mod shared;
@@ -27,6 +28,7 @@ pub mod tui;
 pub use catalog::Catalog;
 pub use model::{Cloud, Direction, InboundRoutes, Kind, PortRange, PortSpec, Protocol};
 pub use profile::Profile;
+pub use remote::Remote;
 pub use rules::{resolve, Rule, RuleSet, Warning};
 pub use shared::SharedStr;
 

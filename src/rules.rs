@@ -7,6 +7,7 @@
 use crate::catalog::{Catalog, Region, Requirement};
 use crate::model::{Cloud, Direction, Family, InboundRoutes, Kind, PortSpec};
 use crate::profile::Profile;
+use crate::remote::Remote;
 use crate::shared::SharedStr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
@@ -41,8 +42,8 @@ pub struct Rule {
     pub requirements: Vec<SharedStr>,
     pub kind: Kind,
     /// The remote end: destination of outbound rules and routes, source of inbound rules.
-    /// A service tag, a host name (wildcards allowed), or an IP address.
-    pub remote: SharedStr,
+    /// A service tag, a host name (wildcards allowed), or an IP address, decided by `resolve`.
+    pub remote: Remote,
     pub ports: Arc<[PortSpec]>,
     /// URL path the documents restrict the host to (only the host can be allowed).
     pub path: Option<SharedStr>,
@@ -68,7 +69,12 @@ impl Rule {
     }
 
     pub fn is_wildcard(&self) -> bool {
-        self.remote.contains('*')
+        self.remote.is_wildcard()
+    }
+
+    /// Replaces the remote end, classified for this rule's kind (as `resolve` does).
+    pub fn set_remote(&mut self, text: impl Into<SharedStr>) {
+        self.remote = Remote::new(self.kind, text);
     }
 
     /// `features` for display: the list, or "always".
@@ -695,7 +701,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                             id: id.clone(),
                             requirements: vec![id],
                             kind: req.kind,
-                            remote,
+                            remote: Remote::new(req.kind, remote),
                             ports: Arc::clone(&req.ports),
                             path: req.path.clone(),
                             next_hop: req.next_hop.clone(),

@@ -1,11 +1,10 @@
 //! How one rule's addresses, host names, sources and protocols match a requirement.
 
 use super::NetProto;
-use crate::model::{Kind, Protocol};
+use crate::model::Protocol;
 use crate::rules::Rule;
 use crate::servicetags::{Prefixes, TagIndex};
 use ipnet::IpNet;
-use std::net::IpAddr;
 
 /// Stands for an NSG rule's application security groups (their members are not in the input:
 /// they are taken to be the profile's sources).
@@ -19,7 +18,7 @@ pub(crate) enum Width {
     Wide(String),
 }
 
-/// The requirement's remote end, classified once.
+/// The requirement's remote end (`crate::Remote`), borrowed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Remote<'a> {
     Tag(&'a str),
@@ -27,17 +26,14 @@ pub(crate) enum Remote<'a> {
     Host(&'a str),
 }
 
-pub(crate) fn ip_net(s: &str) -> Option<IpNet> {
-    s.parse::<IpNet>()
-        .ok()
-        .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
-}
+pub(crate) use crate::remote::parse_address as ip_net;
 
+/// The rule's remote as `resolve` classified it, borrowed for matching.
 pub(crate) fn remote_of(r: &Rule) -> Remote<'_> {
-    match (ip_net(&r.remote), r.kind) {
-        (Some(n), _) => Remote::Ip(n),
-        (None, Kind::Network | Kind::FqdnApp) => Remote::Host(&r.remote),
-        (None, _) => Remote::Tag(&r.remote),
+    match &r.remote {
+        crate::Remote::Address { net, .. } => Remote::Ip(*net),
+        crate::Remote::Host { name, .. } => Remote::Host(name),
+        crate::Remote::Tag { name, .. } => Remote::Tag(name),
     }
 }
 

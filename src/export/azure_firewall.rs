@@ -23,11 +23,9 @@ use super::{
 };
 use crate::model::{Kind, PortRange, PortSpec, Protocol};
 use crate::rules::{Rule, RuleSet};
-use ipnet::IpNet;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::net::IpAddr;
 
 /// The targets of this module.
 pub static TARGETS: &[&dyn Exporter] = &[
@@ -241,10 +239,6 @@ fn describe(r: &Rule) -> String {
     d
 }
 
-fn is_ip(s: &str) -> bool {
-    s.parse::<IpAddr>().is_ok() || s.parse::<IpNet>().is_ok()
-}
-
 /// Why a host-name network rule is left out when the policy's DNS proxy is off, and the fix.
 pub const DNS_PROXY_OFF: &str = "host name in a network rule: Azure rejects the whole rule collection group (every rule in it) when the Firewall Policy's DNS proxy is off. To allow it, enable DNS proxy on the policy (az network firewall policy update --name <policy> --resource-group <rg> --enable-dns-proxy true) and point the clients' DNS at the firewall, then export again with --dns-proxy (profile: dns_proxy = true)";
 
@@ -257,7 +251,7 @@ fn network_rules(
     addresses: Option<Vec<String>>,
     names: &mut Names,
 ) -> Result<Vec<NetworkRule>, String> {
-    let field = if r.kind == Kind::ServiceTag || is_ip(&r.remote) {
+    let field = if !r.remote.is_host() {
         DestField::Addresses
     } else if r.is_wildcard() {
         return Err("network rules cannot take wildcard host names, and this rule is not HTTP/HTTPS, so an application rule cannot carry it".into());

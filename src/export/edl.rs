@@ -35,11 +35,12 @@
 //! a rule of their own).
 
 use super::iptables::plan;
-use super::text::{comment_block, is_host_pattern};
+use super::text::comment_block;
 use super::{
     header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
 };
 use crate::model::{Kind, PortRange, Protocol};
+use crate::remote::Remote;
 use crate::rules::{Rule, RuleSet};
 use crate::servicetags::{push_net, Prefixes};
 use ipnet::IpNet;
@@ -186,18 +187,10 @@ impl Exporter for EdlIp {
 /// `edl-url`: every HTTP/HTTPS host rule in PAN-OS URL list syntax.
 pub struct EdlUrl;
 
-/// An IP address or CIDR (not a host name).
-fn is_address(s: &str) -> bool {
-    s.parse::<IpNet>().is_ok() || s.parse::<std::net::IpAddr>().is_ok()
-}
-
 /// A host rule's URL-list entry: `host/` or `*.domain/` (see the module comment); `None` when
 /// the pattern has no URL-list form.
-pub fn url_entry(host: &str) -> Option<String> {
-    if !is_host_pattern(host) {
-        return None;
-    }
-    Some(format!("{}/", host.to_ascii_lowercase()))
+pub fn url_entry(remote: &Remote) -> Option<String> {
+    Some(format!("{}/", remote.host_pattern()?.to_ascii_lowercase()))
 }
 
 impl Exporter for EdlUrl {
@@ -220,9 +213,7 @@ impl Exporter for EdlUrl {
         "Ports (the header names the rule's ports; rules needing others are listed), IP and service-tag rules, non-HTTP host rules, routes"
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
-        let host = |r: &Rule| {
-            r.kind == Kind::FqdnApp || (r.kind == Kind::Network && !is_address(&r.remote))
-        };
+        let host = |r: &Rule| r.remote.is_host();
         let mut unexpressed: Vec<Unexpressed> = rules
             .rules
             .iter()
@@ -309,6 +300,10 @@ fn not_covered(unexpressed: &[Unexpressed]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn url_entry(host: &str) -> Option<String> {
+        super::url_entry(&Remote::new(Kind::FqdnApp, host))
+    }
 
     #[test]
     fn url_entries_follow_pan_os_syntax() {

@@ -22,7 +22,6 @@ use crate::model::{Kind, PortRange, PortSpec, Protocol};
 use crate::rules::{Rule, RuleSet};
 use crate::servicetags::{push_net, Prefixes};
 use ipnet::IpNet;
-use std::net::IpAddr;
 
 /// The targets of this module.
 pub static TARGETS: &[&dyn Exporter] = &[&Iptables(Fam::V4), &Iptables(Fam::V6)];
@@ -235,7 +234,7 @@ pub fn plan<'a>(
                 let prefixes = tags.expand([r.remote.as_str()])?;
                 Some((tags.get(&r.remote).map(|t| t.name.clone()), prefixes))
             }
-            Kind::Network => literal(&r.remote).map(|p| (None, p)),
+            Kind::Network => r.remote.net().map(|n| (None, literal(n))),
             Kind::FqdnApp | Kind::Route => None,
         };
         let Some((tag, prefixes)) = expanded else {
@@ -296,18 +295,14 @@ fn reason(target: &str, r: &Rule) -> String {
     }
 }
 
-/// An IP address or CIDR as prefixes (host bits cleared); `None` for anything else.
-fn literal(remote: &str) -> Option<Prefixes> {
-    let net = match remote.parse::<IpNet>() {
-        Ok(n) => n.trunc(),
-        Err(_) => IpNet::from(remote.parse::<IpAddr>().ok()?),
-    };
+/// An IP address or CIDR as prefixes (host bits cleared).
+fn literal(net: IpNet) -> Prefixes {
     let mut p = Prefixes::default();
-    match net {
+    match net.trunc() {
         IpNet::V4(n) => p.v4.push(n),
         IpNet::V6(n) => p.v6.push(n),
     }
-    Some(p)
+    p
 }
 
 /// The sources per family, aggregated (nft interval sets refuse overlapping elements).

@@ -7,6 +7,7 @@
 pub mod aerleon;
 pub mod arm;
 pub mod azure_firewall;
+pub mod coverage;
 pub mod edl;
 pub mod iptables;
 pub mod managed_vnet;

@@ -23,9 +23,7 @@ use super::text::{bicep_string, comment_block, hcl_string, one_line, sh_quote};
 use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, Unexpressed};
 use crate::model::{Direction, Kind, PortRange, PortSpec, Protocol};
 use crate::rules::{Rule, RuleSet, Settings};
-use ipnet::IpNet;
 use serde_json::{Map, Value};
-use std::net::IpAddr;
 use std::ops::RangeInclusive;
 
 /// The NSG targets, in the order `amlfw targets` lists them.
@@ -83,7 +81,7 @@ fn plan(rs: &RuleSet, target: &dyn Exporter, shape: &[&str]) -> Result<Plan, Exp
         // A tag Microsoft's data says NSGs do not accept (none of the catalog's today, but the
         // data changes) is left out with the reason rather than refused by Azure on deploy.
         let refused = match rule.kind {
-            Kind::ServiceTag | Kind::Inbound if address(&rule.remote).is_none() => {
+            Kind::ServiceTag | Kind::Inbound if rule.remote.is_tag() => {
                 match super::tag_use(rs, rule, Family::Nsg, &ExportOptions::default())? {
                     super::TagUse::Refused(reason) => Some(reason),
                     _ => None,
@@ -93,9 +91,8 @@ fn plan(rs: &RuleSet, target: &dyn Exporter, shape: &[&str]) -> Result<Plan, Exp
         };
         let made = match refused {
             Some(reason) => Err(reason),
-            None => {
-                nsg_remote(rule).and_then(|remote| Ok((local_for(&remote, &rs.settings)?, remote)))
-            }
+            None => nsg_remote(rule)
+                .and_then(|remote| Ok((local_for(rule, &remote, &rs.settings)?, remote))),
         };
         match made {
             Ok((local, remote)) => {
@@ -150,12 +147,12 @@ fn nsg_remote(rule: &Rule) -> Result<String, String> {
             rule.remote,
             rule.path.as_deref().map(|p| format!("; the documents need only the path {p}")).unwrap_or_default()
         )),
-        Kind::Network => address(&rule.remote).ok_or_else(|| format!(
+        Kind::Network => rule.remote.canonical_address().ok_or_else(|| format!(
             "NSGs cannot match the host name {} ({ports}): use an Azure Firewall network rule (DNS proxy on) or allow the host's IP addresses",
             rule.remote
         )),
-        Kind::ServiceTag | Kind::Inbound => address(&rule.remote)
-            .or_else(|| is_service_tag(&rule.remote).then(|| rule.remote.to_string()))
+        Kind::ServiceTag | Kind::Inbound => rule.remote.canonical_address()
+            .or_else(|| rule.remote.tag_name().map(String::from))
             .ok_or_else(|| format!(
                 "'{}' is neither a service tag nor an IP address or CIDR: refusing to write it into an NSG rule",
                 rule.remote
@@ -163,30 +160,10 @@ fn nsg_remote(rule: &Rule) -> Result<String, String> {
     }
 }
 
-/// An IP address or CIDR, normalised (`10.0.0.4`, `10.0.0.0/24`).
-pub(super) fn address(s: &str) -> Option<String> {
-    if let Ok(ip) = s.parse::<IpAddr>() {
-        return Some(ip.to_string());
-    }
-    s.parse::<IpNet>().ok().map(|n| n.to_string())
-}
-
-/// Service tag names are letters, digits and dots (`Storage.EastUS2`). Anything else is not
-/// a tag; refusing it keeps values such as `--subscription=x` or `$(...)` out of commands.
-pub(super) fn is_service_tag(s: &str) -> bool {
-    let mut b = s.bytes();
-    s.len() <= MAX_NAME_LEN
-        && b.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && b.all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c))
-}
-
 /// The subnet side: the profile's sources, else `VirtualNetwork`. An NSG rule cannot mix
 /// IPv4 and IPv6 addresses, so with an IP remote only the sources of its family are kept.
-fn local_for(remote: &str, s: &Settings) -> Result<Vec<String>, String> {
-    let net = remote
-        .parse::<IpNet>()
-        .or_else(|_| remote.parse::<IpAddr>().map(IpNet::from));
-    let (Ok(net), false) = (net, s.sources.is_empty()) else {
+fn local_for(rule: &Rule, remote: &str, s: &Settings) -> Result<Vec<String>, String> {
+    let (Some(net), false) = (rule.remote.net(), s.sources.is_empty()) else {
         return Ok(local_side(s));
     };
     let v4 = net.addr().is_ipv4();
@@ -842,10 +819,26 @@ mod tests {
 
     #[test]
     fn only_tag_shaped_remotes_pass() {
-        assert!(is_service_tag("Storage.EastUS2"));
-        assert!(!is_service_tag("--subscription=x"));
-        assert!(!is_service_tag("$(touch x)"));
-        assert_eq!(address("10.0.0.4").as_deref(), Some("10.0.0.4"));
-        assert_eq!(address("10.0.0.0/24").as_deref(), Some("10.0.0.0/24"));
+        let remote = |kind, s: &str| {
+            let c = crate::Catalog::builtin();
+            let rs =
+                crate::resolve(&c, &crate::Profile::new(crate::Cloud::Public, "eastus2")).unwrap();
+            let mut r = rs.rules[0].clone();
+            r.kind = kind;
+            r.set_remote(s);
+            nsg_remote(&r)
+        };
+        assert_eq!(
+            remote(Kind::ServiceTag, "Storage.EastUS2").as_deref(),
+            Ok("Storage.EastUS2")
+        );
+        assert!(remote(Kind::ServiceTag, "--subscription=x").is_err());
+        assert!(remote(Kind::Inbound, "$(touch x)").is_err());
+        assert_eq!(remote(Kind::Network, "10.0.0.4").as_deref(), Ok("10.0.0.4"));
+        assert_eq!(
+            remote(Kind::ServiceTag, "10.0.0.0/24").as_deref(),
+            Ok("10.0.0.0/24")
+        );
+        assert!(remote(Kind::Network, "example.com").is_err());
     }
 }

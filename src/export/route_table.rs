@@ -18,8 +18,7 @@
 use super::arm;
 use super::naming::azure_name;
 use super::nsg::{
-    address, is_service_tag, name_with_suffix, script_preamble, symbols, tf_block, tf_variable,
-    unique_names, API_VERSION,
+    name_with_suffix, script_preamble, symbols, tf_block, tf_variable, unique_names, API_VERSION,
 };
 use super::text::{comment_block, hcl_string, sh_quote};
 use super::{
@@ -46,6 +45,8 @@ struct Route {
     name: String,
     /// A service tag or a CIDR.
     prefix: String,
+    /// The prefix is a service tag (Azure limits those per table).
+    tagged: bool,
     next_hop: &'static str,
     /// What the route is for (tag, purpose), for comments.
     comment: String,
@@ -154,16 +155,19 @@ fn tag_route(
     prefix: &str,
     out: &mut Vec<Route>,
 ) -> Built {
-    if !is_service_tag(&rule.remote) && address(&rule.remote).is_none() {
+    if rule.remote.tag_name().is_none() && !rule.remote.is_address() {
         return Ok(Err(format!(
             "'{}' is neither a service tag nor a CIDR: refusing to write it into a route",
             rule.remote
         )));
     }
-    if let (Some(t), true) = (tags, address(&rule.remote).is_none()) {
+    if let (Some(t), true) = (tags, !rule.remote.is_address()) {
         t.expand([rule.remote.as_str()])?;
     }
-    let prefix_value = address(&rule.remote).unwrap_or_else(|| rule.remote.to_string());
+    let prefix_value = rule
+        .remote
+        .canonical_address()
+        .unwrap_or_else(|| rule.remote.to_string());
     // Azure refuses two routes with one address prefix; the earlier route covers this rule.
     if out
         .iter()
@@ -175,6 +179,7 @@ fn tag_route(
         rule_id: rule.id.to_string(),
         name: azure_name(&[&super::naming::rule_stem(prefix, &rule.id)]),
         prefix: prefix_value,
+        tagged: !rule.remote.is_address(),
         next_hop: hop,
         comment: format!("{}: {}", rule.id, rule.purpose),
     });
@@ -200,6 +205,7 @@ fn prefix_routes(
             rule_id: rule.id.to_string(),
             name: name_with_suffix(&[&super::naming::rule_stem(prefix, &rule.id)], &p),
             prefix: p,
+            tagged: false,
             next_hop: hop,
             comment: format!(
                 "{}: a prefix of {} ({})",
@@ -211,10 +217,7 @@ fn prefix_routes(
 }
 
 fn check_limits(routes: &[Route], target: &dyn Exporter) -> Result<(), ExportError> {
-    let tagged = routes
-        .iter()
-        .filter(|r| address(&r.prefix).is_none())
-        .count();
+    let tagged = routes.iter().filter(|r| r.tagged).count();
     if routes.len() > MAX_ROUTES {
         return Err(ExportError::Limit(format!(
             "{}: {} routes are more than the {MAX_ROUTES} Azure allows in one route table; a partial set would route part of the management traffic around the firewall and part through it. Use --inbound-routes service-tags (one route per tag) instead",
@@ -248,10 +251,7 @@ fn udr_header(
     h.push("return traffic to these prefixes takes next hop Internet. Compute without a public IP needs none of this (later guidance).".into());
     h.extend(shape.iter().map(|s| s.to_string()));
     h.extend(mode_lines(rs, routes));
-    let tagged = routes
-        .iter()
-        .filter(|r| address(&r.prefix).is_none())
-        .count();
+    let tagged = routes.iter().filter(|r| r.tagged).count();
     h.push(format!(
         "This adds {} routes ({tagged} with a service tag) to the table: Azure allows {MAX_ROUTES} routes per table, counting the ones it already has,",
         routes.len()

@@ -18,6 +18,7 @@ use super::{
     header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
 };
 use crate::model::{Kind, PortRange, Protocol};
+use crate::remote::Remote;
 use crate::rules::{Rule, RuleSet};
 use crate::servicetags::Prefixes;
 
@@ -40,13 +41,11 @@ struct Entry<'a> {
     plain: Vec<PortRange>,
 }
 
-/// A host name in Squid's dstdomain form (`*.x.com` -> `.x.com`), or None when it is not a
-/// host (see `text::is_host_pattern`): in squid.conf whitespace would start a new value.
-pub fn squid_domain(host: &str) -> Option<String> {
-    if !super::text::is_host_pattern(host) {
-        return None;
-    }
-    let d = host.to_ascii_lowercase();
+/// A host name in Squid's dstdomain form (`*.x.com` -> `.x.com`), or None when the remote is
+/// not a well-formed host (`Remote::host_pattern`): in squid.conf whitespace would start a new
+/// value.
+pub fn squid_domain(remote: &Remote) -> Option<String> {
+    let d = remote.host_pattern()?.to_ascii_lowercase();
     Some(match d.strip_prefix("*.") {
         Some(rest) => format!(".{rest}"),
         None => d,
@@ -350,6 +349,10 @@ fn entry_comment(e: &Entry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn squid_domain(host: &str) -> Option<String> {
+        super::squid_domain(&Remote::new(Kind::FqdnApp, host))
+    }
 
     #[test]
     fn domains_in_squid_form() {

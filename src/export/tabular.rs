@@ -143,8 +143,7 @@ pub fn endpoints(rule: &Rule, s: &Settings) -> (Vec<String>, Vec<String>) {
 /// Whether the rule's remote end is a service tag with prefixes in the file (an NSG-only tag
 /// such as `VirtualNetwork` has none).
 pub fn remote_is_tag(rule: &Rule) -> bool {
-    matches!(rule.kind, Kind::ServiceTag | Kind::Inbound | Kind::Route)
-        && !crate::servicetags::features::is_nsg_only(&rule.remote)
+    rule.remote.is_tag() && !crate::servicetags::features::is_nsg_only(&rule.remote)
 }
 
 fn prefixes_of(rule: &Rule, tags: Option<&TagIndex>) -> Result<Option<JsonPrefixes>, ExportError> {
@@ -628,7 +627,7 @@ impl Exporter for Hosts {
         let mut t = super::text::comment_block("#", &head);
         let mut seen: Vec<&str> = Vec::new();
         for r in rules.of_kind(Kind::FqdnApp) {
-            if !super::text::is_host_pattern(&r.remote) {
+            if r.remote.host_pattern().is_none() {
                 // One host per line: anything else would put several values, or none, on a line.
                 t.push_str(&super::text::comment_block(
                     "#",

@@ -96,20 +96,6 @@ pub fn wrap(s: &str, width: usize) -> Vec<String> {
     out
 }
 
-/// A host name or a `*.`-wildcard of one: labels of letters, digits, `-` and `_`. Anything else
-/// (spaces, quotes, `$(...)`, control characters, a bare `*pytorch.org`) cannot be a host, and
-/// in line-based formats whitespace would start a new value.
-pub fn is_host_pattern(host: &str) -> bool {
-    let rest = host.strip_prefix("*.").unwrap_or(host);
-    let ok_label = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && l.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    };
-    !rest.is_empty() && rest.len() <= 253 && rest.split('.').all(ok_label)
-}
-
 /// A POSIX shell word: single-quoted, with embedded single quotes as `'\''`. Nothing inside
 /// single quotes is expanded by bash, so `$(...)`, backticks and `${...}` stay inert.
 pub fn sh_quote(s: &str) -> String {
@@ -298,25 +284,6 @@ mod tests {
                 .all(|l| l.starts_with("# ") && l.len() <= COMMENT_WIDTH + 2),
             "{c}"
         );
-    }
-
-    #[test]
-    fn host_patterns() {
-        for ok in ["pypi.org", "*.anaconda.com", "a-b_c.d"] {
-            assert!(is_host_pattern(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "*pytorch.org",
-            "a b",
-            "a..b",
-            "$(x).com",
-            "*.",
-            "a\nb",
-            "x.com/path",
-        ] {
-            assert!(!is_host_pattern(bad), "{bad:?}");
-        }
     }
 
     #[test]

@@ -1318,30 +1318,7 @@ impl<'c> App<'c> {
         }
         lines.push(String::new());
         lines.push("How each target expresses it:".into());
-        for t in export::targets() {
-            let usable = self
-                .tags
-                .filter(|x| x.check_cloud(rs.settings.cloud).is_ok());
-            let verdict = if export::needs_service_tags(*t, rs) && usable.is_none() {
-                match self.tags {
-                    Some(_) => {
-                        "needs the Service Tags file of this cloud (--service-tags)".to_string()
-                    }
-                    None => "needs the Service Tags file (--service-tags)".to_string(),
-                }
-            } else {
-                let opts = ExportOptions {
-                    service_tags: self.tags,
-                    ..ExportOptions::default()
-                };
-                match t.render(rs, &opts) {
-                    Err(e) => format!("cannot render: {e}"),
-                    Ok(out) => match out.unexpressed.iter().find(|u| u.rule_id == rule.id) {
-                        Some(u) => format!("NOT covered: {}", u.reason),
-                        None => "covered".to_string(),
-                    },
-                }
-            };
+        for (t, verdict) in export::coverage::verdicts(rs, &rule.id, self.tags) {
             lines.push(format!("  {:<17} {verdict}", t.id()));
         }
         self.modal = Modal::Detail {
