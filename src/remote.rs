@@ -36,6 +36,14 @@ pub enum Remote {
     Address { text: SharedStr, net: IpNet },
 }
 
+/// The three sorts of remote end, for declaring what a target can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RemoteKind {
+    Tag,
+    Host,
+    Address,
+}
+
 impl Remote {
     /// The remote of a rule of `kind` whose text is `text`. Tag kinds (service-tag, inbound,
     /// route) and network rules take an IP address or CIDR as an address; the rest of a tag
@@ -57,6 +65,14 @@ impl Remote {
                 well_formed: is_host_pattern(&text),
                 name: text,
             },
+        }
+    }
+
+    pub fn kind(&self) -> RemoteKind {
+        match self {
+            Remote::Tag { .. } => RemoteKind::Tag,
+            Remote::Host { .. } => RemoteKind::Host,
+            Remote::Address { .. } => RemoteKind::Address,
         }
     }
 

@@ -58,6 +58,15 @@ fn every_rule_is_expressed_or_listed_as_not_covered_by_every_target() {
                 let Some(out) = render(*t, &rs, opts) else {
                     continue;
                 };
+                for r in rs.rules.iter().filter(|r| !t.target().may_express(r)) {
+                    if !out.unexpressed.iter().any(|u| u.rule_id == *r.id) {
+                        failures.push(format!(
+                            "{name} {}: {} is outside the declaration but not listed",
+                            t.id(),
+                            r.id
+                        ));
+                    }
+                }
                 let lost = dropped(&rs, &out, opts.service_tags);
                 let lost: Vec<_> = lost.iter().map(|r| (&*r.id, &*r.remote)).collect();
                 if !lost.is_empty() {

@@ -124,6 +124,14 @@ proptest! {
                         prop_assert!(lost.is_empty(), "{}: dropped {:?}", target.id(), lost);
                         let listed = rs.rules.iter().filter(|r| out.unexpressed.iter().any(|u| u.rule_id == *r.id)).count();
                         prop_assert_eq!(out.expressed(&rs).count() + listed, rs.rules.len());
+                        // The declaration is true: a rule of a shape it does not name is listed.
+                        for r in rs.rules.iter().filter(|r| !target.target().may_express(r)) {
+                            prop_assert!(
+                                out.unexpressed.iter().any(|u| u.rule_id == *r.id),
+                                "{}: {} ({:?}, {:?}) is outside its declaration but not listed",
+                                target.id(), r.id, r.kind, r.remote.kind()
+                            );
+                        }
                         // ARM templates: the Azure families' JSON output (no guess from the id).
                         if target.family() != Family::Generic && target.extension() == "json" {
                             let v: Value = serde_json::from_str(&out.text).unwrap();

@@ -17,11 +17,13 @@
 use super::arm;
 use super::naming::{azure_name, priorities, rule_stem};
 use super::text::{bicep_string, comment_block, hcl_string, sh_quote};
+use super::Target;
 use super::{
     header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagUse, TagsUse,
     Unexpressed,
 };
 use crate::model::{Kind, PortRange, PortSpec, Protocol};
+use crate::remote::RemoteKind;
 use crate::rules::{Rule, RuleSet};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -1100,31 +1102,32 @@ fn cli_text(plan: &Plan) -> String {
 
 // ---- the targets ---------------------------------------------------------------------------
 
+/// Network rules take tags and addresses (and host names with DNS proxy), application rules
+/// host names.
+const EXPRESSES: &[super::Shape] = &[
+    (Kind::ServiceTag, RemoteKind::Tag),
+    (Kind::ServiceTag, RemoteKind::Address),
+    (Kind::Network, RemoteKind::Host),
+    (Kind::Network, RemoteKind::Address),
+    (Kind::FqdnApp, RemoteKind::Host),
+];
+
 macro_rules! target {
     ($ty:ident, $id:literal, $name:literal, $ext:literal, $can:expr, $render:expr) => {
         pub struct $ty;
 
         impl Exporter for $ty {
-            fn id(&self) -> &'static str {
-                $id
-            }
-            fn name(&self) -> &'static str {
-                $name
-            }
-            fn family(&self) -> Family {
-                Family::AzureFirewall
-            }
-            fn extension(&self) -> &'static str {
-                $ext
-            }
-            fn can(&self) -> &'static str {
-                $can
-            }
-            fn cannot(&self) -> &'static str {
-                CANNOT
-            }
-            fn tags_use(&self) -> TagsUse {
-                TagsUse::Optional
+            fn target(&self) -> &'static Target {
+                &Target {
+                    id: $id,
+                    name: $name,
+                    family: Family::AzureFirewall,
+                    extension: $ext,
+                    can: $can,
+                    cannot: CANNOT,
+                    tags_use: TagsUse::Optional,
+                    expresses: EXPRESSES,
+                }
             }
             fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
                 let plan = build_plan(rules, self, opts)?;

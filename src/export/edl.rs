@@ -36,6 +36,7 @@
 
 use super::iptables::plan;
 use super::text::comment_block;
+use super::Target;
 use super::{
     header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
 };
@@ -105,27 +106,21 @@ fn port_summary(target: &str, fits: &[u16], others: &[&Rule]) -> (String, Vec<Un
 /// `edl-ip`: the aggregated prefixes of every outbound service-tag and IP rule.
 pub struct EdlIp;
 
+/// The declaration of the `edl-ip` target.
+pub const EDL_IP: Target = Target {
+    id: "edl-ip",
+    name: "Palo Alto External Dynamic List of IP addresses",
+    family: Family::Generic,
+    extension: "txt",
+    can: "Outbound service tags (expanded from --service-tags) and IP rules as one aggregated IPv4/IPv6 prefix per line",
+    cannot: "Ports (the header names the rule's ports; rules needing others are listed), host names, inbound rules, routes",
+    tags_use: TagsUse::Required,
+    expresses: super::OUTBOUND_ADDRESSES,
+};
+
 impl Exporter for EdlIp {
-    fn id(&self) -> &'static str {
-        "edl-ip"
-    }
-    fn name(&self) -> &'static str {
-        "Palo Alto External Dynamic List of IP addresses"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "txt"
-    }
-    fn can(&self) -> &'static str {
-        "Outbound service tags (expanded from --service-tags) and IP rules as one aggregated IPv4/IPv6 prefix per line"
-    }
-    fn cannot(&self) -> &'static str {
-        "Ports (the header names the rule's ports; rules needing others are listed), host names, inbound rules, routes"
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::Required
+    fn target(&self) -> &'static Target {
+        &EDL_IP
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let ip = plan(self.id(), rules, opts)?;
@@ -193,24 +188,21 @@ pub fn url_entry(remote: &Remote) -> Option<String> {
     Some(format!("{}/", remote.host_pattern()?.to_ascii_lowercase()))
 }
 
+/// The declaration of the `edl-url` target.
+pub const EDL_URL: Target = Target {
+    id: "edl-url",
+    name: "Palo Alto External Dynamic List of URLs",
+    family: Family::Generic,
+    extension: "txt",
+    can: "HTTP/HTTPS host rules as PAN-OS URL list entries (host/, *.domain/ for subdomains)",
+    cannot: "Ports (the header names the rule's ports; rules needing others are listed), IP and service-tag rules, non-HTTP host rules, routes",
+    tags_use: TagsUse::No,
+    expresses: super::HOSTS,
+};
+
 impl Exporter for EdlUrl {
-    fn id(&self) -> &'static str {
-        "edl-url"
-    }
-    fn name(&self) -> &'static str {
-        "Palo Alto External Dynamic List of URLs"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "txt"
-    }
-    fn can(&self) -> &'static str {
-        "HTTP/HTTPS host rules as PAN-OS URL list entries (host/, *.domain/ for subdomains)"
-    }
-    fn cannot(&self) -> &'static str {
-        "Ports (the header names the rule's ports; rules needing others are listed), IP and service-tag rules, non-HTTP host rules, routes"
+    fn target(&self) -> &'static Target {
+        &EDL_URL
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let host = |r: &Rule| r.remote.is_host();

@@ -15,6 +15,7 @@
 
 use super::naming::{prefix_note, safe_id, safe_prefix};
 use super::text::{comment_block as comments, one_line};
+use super::Target;
 use super::{
     header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
 };
@@ -523,42 +524,36 @@ pub fn sources_label(rules: &RuleSet) -> String {
     }
 }
 
+/// The declaration of the `iptables` target.
+pub const IPTABLES: Target = Target {
+    id: "iptables",
+    name: "iptables-restore (IPv4)",
+    family: Family::Generic,
+    extension: "rules",
+    can: "IPv4: service tags (expanded to prefixes) and IP rules, inbound and outbound, in chains you hook",
+    cannot: "host names (FQDN rules), routes; IPv6 (see ip6tables)",
+    tags_use: TagsUse::Required,
+    expresses: super::ADDRESS_FILTER,
+};
+
+/// The declaration of the `ip6tables` target.
+pub const IP6TABLES: Target = Target {
+    id: "ip6tables",
+    name: "ip6tables-restore (IPv6)",
+    family: Family::Generic,
+    extension: "rules6",
+    can: "IPv6: service tags (expanded to prefixes) and IP rules, inbound and outbound, in chains you hook",
+    cannot: "host names (FQDN rules), routes; IPv4 (see iptables)",
+    tags_use: TagsUse::Required,
+    expresses: super::ADDRESS_FILTER,
+};
+
 impl Exporter for Iptables {
-    fn id(&self) -> &'static str {
+    fn target(&self) -> &'static Target {
         match self.0 {
-            Fam::V4 => "iptables",
-            Fam::V6 => "ip6tables",
+            Fam::V4 => &IPTABLES,
+            Fam::V6 => &IP6TABLES,
         }
-    }
-    fn name(&self) -> &'static str {
-        match self.0 {
-            Fam::V4 => "iptables-restore (IPv4)",
-            Fam::V6 => "ip6tables-restore (IPv6)",
-        }
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        match self.0 {
-            Fam::V4 => "rules",
-            Fam::V6 => "rules6",
-        }
-    }
-    fn can(&self) -> &'static str {
-        match self.0 {
-            Fam::V4 => "IPv4: service tags (expanded to prefixes) and IP rules, inbound and outbound, in chains you hook",
-            Fam::V6 => "IPv6: service tags (expanded to prefixes) and IP rules, inbound and outbound, in chains you hook",
-        }
-    }
-    fn cannot(&self) -> &'static str {
-        match self.0 {
-            Fam::V4 => "host names (FQDN rules), routes; IPv6 (see ip6tables)",
-            Fam::V6 => "host names (FQDN rules), routes; IPv4 (see iptables)",
-        }
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::Required
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let plan = plan(self.id(), rules, opts)?;

@@ -21,6 +21,7 @@ use super::naming::{azure_name, priorities, rule_stem, MAX_NAME_LEN};
 use super::tabular::local_side;
 use super::text::{bicep_string, comment_block, hcl_string, one_line, sh_quote};
 use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, Unexpressed};
+use super::{TagsUse, Target};
 use crate::model::{Direction, Kind, PortRange, PortSpec, Protocol};
 use crate::rules::{Rule, RuleSet, Settings};
 use serde_json::{Map, Value};
@@ -343,24 +344,21 @@ const ARM_SHAPE: &[&str] = &[
     "because Azure can reject concurrent updates to one NSG (AnotherOperationInProgress).",
 ];
 
+/// The declaration of the `nsg-arm` target.
+pub const NSG_ARM: Target = Target {
+    id: "nsg-arm",
+    name: "NSG security rules (ARM template)",
+    family: Family::Nsg,
+    extension: "json",
+    can: CAN_DEPLOYED,
+    cannot: CANNOT,
+    tags_use: TagsUse::No,
+    expresses: super::ADDRESS_FILTER,
+};
+
 impl Exporter for NsgArm {
-    fn id(&self) -> &'static str {
-        "nsg-arm"
-    }
-    fn name(&self) -> &'static str {
-        "NSG security rules (ARM template)"
-    }
-    fn family(&self) -> Family {
-        Family::Nsg
-    }
-    fn extension(&self) -> &'static str {
-        "json"
-    }
-    fn can(&self) -> &'static str {
-        CAN_DEPLOYED
-    }
-    fn cannot(&self) -> &'static str {
-        CANNOT
+    fn target(&self) -> &'static Target {
+        &NSG_ARM
     }
     fn render(&self, rules: &RuleSet, _opts: &ExportOptions) -> Result<Export, ExportError> {
         let plan = plan(rules, self, ARM_SHAPE)?;
@@ -435,24 +433,21 @@ fn arm_list(p: &mut Map<String, Value>, one: &str, many: &str, values: &[String]
 
 pub struct NsgBicep;
 
+/// The declaration of the `nsg-bicep` target.
+pub const NSG_BICEP: Target = Target {
+    id: "nsg-bicep",
+    name: "NSG security rules (Bicep)",
+    family: Family::Nsg,
+    extension: "bicep",
+    can: CAN_DEPLOYED,
+    cannot: CANNOT,
+    tags_use: TagsUse::No,
+    expresses: super::ADDRESS_FILTER,
+};
+
 impl Exporter for NsgBicep {
-    fn id(&self) -> &'static str {
-        "nsg-bicep"
-    }
-    fn name(&self) -> &'static str {
-        "NSG security rules (Bicep)"
-    }
-    fn family(&self) -> Family {
-        Family::Nsg
-    }
-    fn extension(&self) -> &'static str {
-        "bicep"
-    }
-    fn can(&self) -> &'static str {
-        CAN_DEPLOYED
-    }
-    fn cannot(&self) -> &'static str {
-        CANNOT
+    fn target(&self) -> &'static Target {
+        &NSG_BICEP
     }
     fn render(&self, rules: &RuleSet, _opts: &ExportOptions) -> Result<Export, ExportError> {
         let plan = plan(rules, self, ARM_SHAPE)?;
@@ -545,24 +540,21 @@ pub(super) fn symbols<'a>(kind: &str, names: impl Iterator<Item = &'a str>) -> V
 
 pub struct NsgTerraform;
 
+/// The declaration of the `nsg-terraform` target.
+pub const NSG_TERRAFORM: Target = Target {
+    id: "nsg-terraform",
+    name: "NSG security rules (Terraform azurerm)",
+    family: Family::Nsg,
+    extension: "tf",
+    can: "azurerm_network_security_rule resources for an existing NSG",
+    cannot: CANNOT,
+    tags_use: TagsUse::No,
+    expresses: super::ADDRESS_FILTER,
+};
+
 impl Exporter for NsgTerraform {
-    fn id(&self) -> &'static str {
-        "nsg-terraform"
-    }
-    fn name(&self) -> &'static str {
-        "NSG security rules (Terraform azurerm)"
-    }
-    fn family(&self) -> Family {
-        Family::Nsg
-    }
-    fn extension(&self) -> &'static str {
-        "tf"
-    }
-    fn can(&self) -> &'static str {
-        "azurerm_network_security_rule resources for an existing NSG"
-    }
-    fn cannot(&self) -> &'static str {
-        CANNOT
+    fn target(&self) -> &'static Target {
+        &NSG_TERRAFORM
     }
     fn render(&self, rules: &RuleSet, _opts: &ExportOptions) -> Result<Export, ExportError> {
         let shape = [
@@ -671,24 +663,21 @@ pub(super) fn tf_block(head: &str, attrs: &[(String, String)]) -> String {
 
 pub struct NsgCli;
 
+/// The declaration of the `nsg-cli` target.
+pub const NSG_CLI: Target = Target {
+    id: "nsg-cli",
+    name: "NSG security rules (az CLI script)",
+    family: Family::Nsg,
+    extension: "sh",
+    can: "az network nsg rule create commands for an existing NSG",
+    cannot: CANNOT,
+    tags_use: TagsUse::No,
+    expresses: super::ADDRESS_FILTER,
+};
+
 impl Exporter for NsgCli {
-    fn id(&self) -> &'static str {
-        "nsg-cli"
-    }
-    fn name(&self) -> &'static str {
-        "NSG security rules (az CLI script)"
-    }
-    fn family(&self) -> Family {
-        Family::Nsg
-    }
-    fn extension(&self) -> &'static str {
-        "sh"
-    }
-    fn can(&self) -> &'static str {
-        "az network nsg rule create commands for an existing NSG"
-    }
-    fn cannot(&self) -> &'static str {
-        CANNOT
+    fn target(&self) -> &'static Target {
+        &NSG_CLI
     }
     fn render(&self, rules: &RuleSet, _opts: &ExportOptions) -> Result<Export, ExportError> {
         let shape = ["Bash script: az network nsg rule create adds or updates each rule in an existing NSG and leaves the others."];

@@ -21,6 +21,7 @@ use super::nsg::{
     name_with_suffix, script_preamble, symbols, tf_block, tf_variable, unique_names, API_VERSION,
 };
 use super::text::{comment_block, hcl_string, sh_quote};
+use super::Target;
 use super::{
     header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
 };
@@ -313,27 +314,21 @@ const ARM_SHAPE: &[&str] = &[
     "previous one because Azure can reject concurrent updates to one route table.",
 ];
 
+/// The declaration of the `udr-arm` target.
+pub const UDR_ARM: Target = Target {
+    id: "udr-arm",
+    name: "Route table routes (ARM template)",
+    family: Family::RouteTable,
+    extension: "json",
+    can: "routes for compute inbound traffic (service tags or IP prefixes), added to an existing route table",
+    cannot: CANNOT,
+    tags_use: TagsUse::ForIpRoutes,
+    expresses: super::ROUTES,
+};
+
 impl Exporter for UdrArm {
-    fn id(&self) -> &'static str {
-        "udr-arm"
-    }
-    fn name(&self) -> &'static str {
-        "Route table routes (ARM template)"
-    }
-    fn family(&self) -> Family {
-        Family::RouteTable
-    }
-    fn extension(&self) -> &'static str {
-        "json"
-    }
-    fn can(&self) -> &'static str {
-        "routes for compute inbound traffic (service tags or IP prefixes), added to an existing route table"
-    }
-    fn cannot(&self) -> &'static str {
-        CANNOT
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::ForIpRoutes
+    fn target(&self) -> &'static Target {
+        &UDR_ARM
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let plan = plan(rules, self, opts, ARM_SHAPE)?;
@@ -370,27 +365,21 @@ impl Exporter for UdrArm {
 
 pub struct UdrCli;
 
+/// The declaration of the `udr-cli` target.
+pub const UDR_CLI: Target = Target {
+    id: "udr-cli",
+    name: "Route table routes (az CLI script)",
+    family: Family::RouteTable,
+    extension: "sh",
+    can: "az network route-table route create commands for an existing route table",
+    cannot: CANNOT,
+    tags_use: TagsUse::ForIpRoutes,
+    expresses: super::ROUTES,
+};
+
 impl Exporter for UdrCli {
-    fn id(&self) -> &'static str {
-        "udr-cli"
-    }
-    fn name(&self) -> &'static str {
-        "Route table routes (az CLI script)"
-    }
-    fn family(&self) -> Family {
-        Family::RouteTable
-    }
-    fn extension(&self) -> &'static str {
-        "sh"
-    }
-    fn can(&self) -> &'static str {
-        "az network route-table route create commands for an existing route table"
-    }
-    fn cannot(&self) -> &'static str {
-        CANNOT
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::ForIpRoutes
+    fn target(&self) -> &'static Target {
+        &UDR_CLI
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let shape = ["Bash script: az network route-table route create adds or updates each route and leaves the table's others."];
@@ -421,27 +410,21 @@ impl Exporter for UdrCli {
 
 pub struct UdrTerraform;
 
+/// The declaration of the `udr-terraform` target.
+pub const UDR_TERRAFORM: Target = Target {
+    id: "udr-terraform",
+    name: "Route table routes (Terraform azurerm)",
+    family: Family::RouteTable,
+    extension: "tf",
+    can: "azurerm_route resources for an existing route table",
+    cannot: CANNOT,
+    tags_use: TagsUse::ForIpRoutes,
+    expresses: super::ROUTES,
+};
+
 impl Exporter for UdrTerraform {
-    fn id(&self) -> &'static str {
-        "udr-terraform"
-    }
-    fn name(&self) -> &'static str {
-        "Route table routes (Terraform azurerm)"
-    }
-    fn family(&self) -> Family {
-        Family::RouteTable
-    }
-    fn extension(&self) -> &'static str {
-        "tf"
-    }
-    fn can(&self) -> &'static str {
-        "azurerm_route resources for an existing route table"
-    }
-    fn cannot(&self) -> &'static str {
-        CANNOT
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::ForIpRoutes
+    fn target(&self) -> &'static Target {
+        &UDR_TERRAFORM
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let shape = [

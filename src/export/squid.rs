@@ -14,6 +14,7 @@
 use super::naming::{prefix_note, safe_prefix};
 use super::text::comment_block as comments;
 use super::text::one_line;
+use super::Target;
 use super::{
     header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
 };
@@ -229,27 +230,21 @@ fn usage(p: &str) -> Vec<String> {
     ]
 }
 
+/// The declaration of the `squid` target.
+pub const SQUID: Target = Target {
+    id: "squid",
+    name: "Squid (include file: acl + http_access)",
+    family: Family::Generic,
+    extension: "conf",
+    can: "HTTP/HTTPS host names with wildcards and ports, restricted to the profile's sources",
+    cannot: "service tags, IP and non-HTTP rules, inbound rules, routes, URL paths (without TLS inspection)",
+    tags_use: TagsUse::No,
+    expresses: super::APP_HOSTS,
+};
+
 impl Exporter for Squid {
-    fn id(&self) -> &'static str {
-        "squid"
-    }
-    fn name(&self) -> &'static str {
-        "Squid (include file: acl + http_access)"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "conf"
-    }
-    fn can(&self) -> &'static str {
-        "HTTP/HTTPS host names with wildcards and ports, restricted to the profile's sources"
-    }
-    fn cannot(&self) -> &'static str {
-        "service tags, IP and non-HTTP rules, inbound rules, routes, URL paths (without TLS inspection)"
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::No
+    fn target(&self) -> &'static Target {
+        &SQUID
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let mut not = super::unexpressed_non_fqdn(rules, reason);

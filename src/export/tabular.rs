@@ -2,6 +2,7 @@
 //! The JSON model here is also what `amlfw rules --format json` prints.
 
 use super::text::{md_cell, push_csv_field};
+use super::Target;
 use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse};
 use crate::model::{Direction, Kind};
 use crate::rules::{Reference, Rule, RuleSet, Settings, Warning};
@@ -217,30 +218,24 @@ impl JsonRuleSet {
 
 pub struct Json;
 
+/// The declaration of the `json` target.
+pub const JSON: Target = Target {
+    id: "json",
+    name: "JSON (the rule model)",
+    family: Family::Generic,
+    extension: "json",
+    can: "every rule with all its fields; prefixes of tags with --service-tags",
+    cannot: "nothing: it is the full model",
+    tags_use: TagsUse::Optional,
+    expresses: super::EVERY_SHAPE,
+};
+
 impl Exporter for Json {
+    fn target(&self) -> &'static Target {
+        &JSON
+    }
     fn shows_every_warning(&self) -> bool {
         true
-    }
-    fn id(&self) -> &'static str {
-        "json"
-    }
-    fn name(&self) -> &'static str {
-        "JSON (the rule model)"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "json"
-    }
-    fn can(&self) -> &'static str {
-        "every rule with all its fields; prefixes of tags with --service-tags"
-    }
-    fn cannot(&self) -> &'static str {
-        "nothing: it is the full model"
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::Optional
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         check_cloud(rules, opts)?;
@@ -377,30 +372,24 @@ pub const CSV_HEADER: [&str; 14] = [
 
 pub struct Csv;
 
+/// The declaration of the `csv` target.
+pub const CSV: Target = Target {
+    id: "csv",
+    name: "CSV (one row per rule)",
+    family: Family::Generic,
+    extension: "csv",
+    can: "every rule, one row each (RFC 4180); prefixes of tags with --service-tags",
+    cannot: "comments: the header notes and warnings are only in the other formats",
+    tags_use: TagsUse::Optional,
+    expresses: super::EVERY_SHAPE,
+};
+
 impl Exporter for Csv {
+    fn target(&self) -> &'static Target {
+        &CSV
+    }
     fn shows_every_warning(&self) -> bool {
         true
-    }
-    fn id(&self) -> &'static str {
-        "csv"
-    }
-    fn name(&self) -> &'static str {
-        "CSV (one row per rule)"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "csv"
-    }
-    fn can(&self) -> &'static str {
-        "every rule, one row each (RFC 4180); prefixes of tags with --service-tags"
-    }
-    fn cannot(&self) -> &'static str {
-        "comments: the header notes and warnings are only in the other formats"
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::Optional
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         check_cloud(rules, opts)?;
@@ -460,30 +449,24 @@ impl Exporter for Csv {
 
 pub struct Markdown;
 
+/// The declaration of the `markdown` target.
+pub const MARKDOWN: Target = Target {
+    id: "markdown",
+    name: "Markdown (tables for tickets and wikis)",
+    family: Family::Generic,
+    extension: "md",
+    can: "every rule, a table per kind, with purpose and source document",
+    cannot: "nothing (it is documentation, not configuration)",
+    tags_use: TagsUse::Optional,
+    expresses: super::EVERY_SHAPE,
+};
+
 impl Exporter for Markdown {
+    fn target(&self) -> &'static Target {
+        &MARKDOWN
+    }
     fn shows_every_warning(&self) -> bool {
         true
-    }
-    fn id(&self) -> &'static str {
-        "markdown"
-    }
-    fn name(&self) -> &'static str {
-        "Markdown (tables for tickets and wikis)"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "md"
-    }
-    fn can(&self) -> &'static str {
-        "every rule, a table per kind, with purpose and source document"
-    }
-    fn cannot(&self) -> &'static str {
-        "nothing (it is documentation, not configuration)"
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::Optional
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         check_cloud(rules, opts)?;
@@ -586,24 +569,21 @@ impl Exporter for Markdown {
 
 pub struct Hosts;
 
+/// The declaration of the `hosts` target.
+pub const HOSTS: Target = Target {
+    id: "hosts",
+    name: "Host list (proxy allow-list)",
+    family: Family::Generic,
+    extension: "txt",
+    can: "HTTP/HTTPS host names, one per line (wildcards as *.domain)",
+    cannot: "service tags, IP rules, non-HTTP ports, inbound rules, routes, URL paths",
+    tags_use: TagsUse::No,
+    expresses: super::APP_HOSTS,
+};
+
 impl Exporter for Hosts {
-    fn id(&self) -> &'static str {
-        "hosts"
-    }
-    fn name(&self) -> &'static str {
-        "Host list (proxy allow-list)"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "txt"
-    }
-    fn can(&self) -> &'static str {
-        "HTTP/HTTPS host names, one per line (wildcards as *.domain)"
-    }
-    fn cannot(&self) -> &'static str {
-        "service tags, IP rules, non-HTTP ports, inbound rules, routes, URL paths"
+    fn target(&self) -> &'static Target {
+        &HOSTS
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let mut unexpressed = super::unexpressed_non_fqdn(rules, |r| {

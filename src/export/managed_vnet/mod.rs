@@ -11,7 +11,9 @@ pub mod data;
 mod render;
 
 use super::{Export, ExportError, ExportOptions, Exporter, Family, Unexpressed};
+use crate::export::{TagsUse, Target};
 use crate::model::{Kind, PortRange, Protocol};
+use crate::remote::RemoteKind;
 use crate::rules::{Rule, RuleSet};
 use data::{tag_is, under, ManagedNetworkData};
 use std::collections::BTreeSet;
@@ -317,27 +319,30 @@ fn header(rs: &RuleSet, target: &dyn Exporter, opts: &ExportOptions, p: &Plan) -
     h
 }
 
+/// Outbound rules to tags and hosts; inbound and network rules only where what the managed
+/// network creates covers them.
+const EXPRESSES: &[crate::export::Shape] = &[
+    (Kind::ServiceTag, RemoteKind::Tag),
+    (Kind::Network, RemoteKind::Host),
+    (Kind::FqdnApp, RemoteKind::Host),
+    (Kind::Inbound, RemoteKind::Tag),
+];
+
 macro_rules! target {
     ($ty:ident, $id:literal, $name:literal, $ext:literal, $can:expr, $cannot:expr, $render:path) => {
         pub struct $ty;
         impl Exporter for $ty {
-            fn id(&self) -> &'static str {
-                $id
-            }
-            fn name(&self) -> &'static str {
-                $name
-            }
-            fn family(&self) -> Family {
-                Family::ManagedNetwork
-            }
-            fn extension(&self) -> &'static str {
-                $ext
-            }
-            fn can(&self) -> &'static str {
-                $can
-            }
-            fn cannot(&self) -> &'static str {
-                $cannot
+            fn target(&self) -> &'static Target {
+                &Target {
+                    id: $id,
+                    name: $name,
+                    family: Family::ManagedNetwork,
+                    extension: $ext,
+                    can: $can,
+                    cannot: $cannot,
+                    tags_use: TagsUse::No,
+                    expresses: EXPRESSES,
+                }
             }
             fn render(&self, rs: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
                 let p = plan(rs);
