@@ -14,6 +14,7 @@ pub mod export;
 pub mod fsio;
 pub mod model;
 pub mod profile;
+pub mod reference;
 pub mod remote;
 pub mod rules;
 pub mod servicetags;
