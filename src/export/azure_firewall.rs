@@ -14,7 +14,8 @@
 //! one group, and one group keeps the workspace's rules together so a redeploy replaces exactly
 //! them. Network rules are evaluated before application rules whatever the priorities.
 
-use super::arm;
+use super::azure::names::Names;
+use super::azure::{arm, hcl, local_side, port_groups, NETWORK_API_VERSION as API_VERSION};
 use super::naming::{azure_name, priorities, rule_stem};
 use super::text::{bicep_string, comment_block, hcl_string, sh_quote};
 use super::Target;
@@ -26,7 +27,6 @@ use crate::model::{Kind, PortRange, PortSpec, Protocol};
 use crate::remote::RemoteKind;
 use crate::rules::{Rule, RuleSet};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 /// The targets of this module.
@@ -38,7 +38,6 @@ pub static TARGETS: &[&dyn Exporter] = &[
     &PolicyCli,
 ];
 
-const API_VERSION: &str = "2024-05-01";
 const GROUP_TYPE: &str = "Microsoft.Network/firewallPolicies/ruleCollectionGroups";
 /// Firewall Policy application rules take ports 0-64000 (the ARM schema enforces it).
 const MAX_APP_PORT: u16 = 64000;
@@ -95,27 +94,6 @@ struct Plan {
     /// Header lines shared by every target (tool, profile, warnings, notes).
     header: Vec<String>,
     unexpressed: Vec<Unexpressed>,
-}
-
-/// Hands out valid Azure names, unique across the whole group: a clash (possible only after
-/// truncation to 80 characters or character replacement) gets a numeric suffix.
-#[derive(Default)]
-struct Names(BTreeSet<String>);
-
-impl Names {
-    fn take(&mut self, parts: &[&str]) -> String {
-        let base = azure_name(parts);
-        let mut name = base.clone();
-        let mut n = 2;
-        while self.0.contains(&name) {
-            let keep = super::naming::MAX_NAME_LEN - 1 - n.to_string().len();
-            let stem: String = base.chars().take(keep).collect();
-            name = azure_name(&[&stem, &n.to_string()]);
-            n += 1;
-        }
-        self.0.insert(name.clone());
-        name
-    }
 }
 
 fn build_plan(
@@ -210,11 +188,7 @@ fn build_plan(
 /// The profile's source CIDRs, else `*`. (`VirtualNetwork` is no option: Azure Firewall takes
 /// service tags only as destinations.)
 fn sources(rs: &RuleSet) -> Vec<String> {
-    if rs.settings.sources.is_empty() {
-        vec!["*".to_string()]
-    } else {
-        rs.settings.sources.iter().map(|n| n.to_string()).collect()
-    }
+    local_side(&rs.settings, "*")
 }
 
 fn not_a_firewall_rule(r: &Rule) -> String {
@@ -294,30 +268,6 @@ fn network_rules(
         .collect())
 }
 
-/// Ports grouped by transport protocol, in first-seen order; `*` absorbs the rest.
-fn by_transport(ports: &[PortSpec]) -> Vec<(&'static str, Vec<String>)> {
-    let mut out: Vec<(&'static str, Vec<String>)> = Vec::new();
-    for p in ports {
-        let proto = match p.protocol.transport() {
-            Protocol::Udp => "UDP",
-            Protocol::Any => "Any",
-            _ => "TCP",
-        };
-        let port = p.ports.to_string(); // `*`, `443` or `29876-29877`
-        match out.iter_mut().find(|(q, _)| *q == proto) {
-            Some((_, v)) if !v.contains(&port) => v.push(port),
-            Some(_) => {}
-            None => out.push((proto, vec![port])),
-        }
-    }
-    for (_, v) in &mut out {
-        if v.iter().any(|p| p == "*") {
-            *v = vec!["*".to_string()];
-        }
-    }
-    out
-}
-
 fn app_rule(r: &Rule, prefix: &str, names: &mut Names) -> Result<AppRule, String> {
     let protocols = r
         .ports
@@ -352,6 +302,21 @@ fn app_protocol(p: &PortSpec) -> Result<(&'static str, u16), String> {
 }
 
 /// Header notes every Azure Firewall export carries.
+/// Ports grouped by transport (`azure::port_groups`), with Azure Firewall's protocol names.
+fn by_transport(ports: &[PortSpec]) -> Vec<(&'static str, Vec<String>)> {
+    port_groups(ports)
+        .into_iter()
+        .map(|(p, v)| {
+            let name = match p {
+                Protocol::Udp => "UDP",
+                Protocol::Any => "Any",
+                _ => "TCP",
+            };
+            (name, v)
+        })
+        .collect()
+}
+
 fn notes(rs: &RuleSet, network: &[NetworkRule], unexpressed: &[Unexpressed]) -> Vec<String> {
     let mut out = Vec::new();
     let fqdn_rules: Vec<&str> = network
@@ -478,14 +443,6 @@ fn policy_collections(plan: &Plan) -> Vec<Value> {
     out
 }
 
-fn arm_param(ty: &str, description: &str, default: Option<Value>) -> Value {
-    let mut v = json!({"type": ty, "metadata": {"description": description}});
-    if let Some(d) = default {
-        v["defaultValue"] = d;
-    }
-    v
-}
-
 const POLICY_USAGE: &[&str] = &[
     "This ARM template creates or replaces ONE rule collection group in an existing Firewall Policy. The group holds exactly the rules below: redeploying replaces its whole content, so use a group dedicated to these rules.",
     "Deploy: az deployment group create --resource-group <policy's resource group> --template-file <this file> --parameters firewallPolicyName=<policy>",
@@ -497,8 +454,8 @@ fn policy_arm(plan: &Plan) -> Value {
         "contentVersion": "1.0.0.0",
         "metadata": arm::literals(json!({"header": header_with(plan, POLICY_USAGE)})),
         "parameters": {
-            "firewallPolicyName": arm_param("string", "Name of the existing Firewall Policy (in the deployment's resource group).", None),
-            "ruleCollectionGroupName": arm_param("string", "Name of the rule collection group these rules own.", Some(json!(arm::literal(&plan.group_name)))),
+            "firewallPolicyName": arm::param("string", "Name of the existing Firewall Policy (in the deployment's resource group).", None),
+            "ruleCollectionGroupName": arm::param("string", "Name of the rule collection group these rules own.", Some(json!(arm::literal(&plan.group_name)))),
             "ruleCollectionGroupPriority": priority_param(plan.group_priority),
         },
         "resources": [{
@@ -515,7 +472,7 @@ fn policy_arm(plan: &Plan) -> Value {
 }
 
 fn priority_param(default: u32) -> Value {
-    let mut v = arm_param(
+    let mut v = arm::param(
         "int",
         "Priority of the rule collection group (100-65000, lower first).",
         Some(json!(default)),
@@ -636,9 +593,9 @@ fn classic_arm(plan: &Plan) -> Value {
         "contentVersion": "1.0.0.0",
         "metadata": arm::literals(json!({"header": header_with(plan, CLASSIC_USAGE)})),
         "parameters": {
-            "existingFirewall": arm_param("object", "The firewall's current definition, exactly as 'az resource show --resource-type Microsoft.Network/azureFirewalls' prints it. Everything but its network and application rule collections is deployed unchanged.", None),
-            "firewallName": arm_param("string", "Leave unset: the name of existingFirewall.", Some(json!(format!("[{fw}.name]")))),
-            "location": arm_param("string", "Leave unset: the location of existingFirewall.", Some(json!(format!("[{fw}.location]")))),
+            "existingFirewall": arm::param("object", "The firewall's current definition, exactly as 'az resource show --resource-type Microsoft.Network/azureFirewalls' prints it. Everything but its network and application rule collections is deployed unchanged.", None),
+            "firewallName": arm::param("string", "Leave unset: the name of existingFirewall.", Some(json!(format!("[{fw}.name]")))),
+            "location": arm::param("string", "Leave unset: the location of existingFirewall.", Some(json!(format!("[{fw}.location]")))),
         },
         "resources": [{
             "type": "Microsoft.Network/azureFirewalls",
@@ -750,52 +707,40 @@ fn bicep_text(plan: &Plan) -> String {
 
 // ---- Terraform -----------------------------------------------------------------------------
 
-/// Attributes at `indent`, `=` aligned the way `terraform fmt` aligns a run of attributes.
-fn hcl_attrs(out: &mut String, indent: usize, attrs: &[(&str, String)]) {
-    let width = attrs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    for (k, v) in attrs {
-        let _ = writeln!(out, "{}{k:<width$} = {v}", " ".repeat(indent));
-    }
-}
-
-fn hcl_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|i| hcl_string(i)).collect();
-    format!("[{}]", quoted.join(", "))
-}
-
 fn tf_network_rule(out: &mut String, plan: &Plan, r: &NetworkRule) {
     let field = match r.field {
         DestField::Addresses => "destination_addresses",
         DestField::Fqdns => "destination_fqdns",
     };
     out.push_str("\n    rule {\n");
-    hcl_attrs(
-        out,
+    out.push_str(&hcl::attrs(
         6,
         &[
             ("name", hcl_string(&r.name)),
             ("description", hcl_string(&r.description)),
-            ("protocols", hcl_list(&[r.protocol.to_string()])),
-            ("source_addresses", hcl_list(&plan.sources)),
-            (field, hcl_list(&r.destinations)),
-            ("destination_ports", hcl_list(&r.ports)),
+            ("protocols", hcl::list(&[r.protocol.to_string()])),
+            ("source_addresses", hcl::list(&plan.sources)),
+            (field, hcl::list(&r.destinations)),
+            ("destination_ports", hcl::list(&r.ports)),
         ],
-    );
+    ));
     out.push_str("    }\n");
 }
 
 fn tf_app_rule(out: &mut String, plan: &Plan, r: &AppRule) {
     out.push_str("\n    rule {\n");
-    hcl_attrs(
-        out,
+    out.push_str(&hcl::attrs(
         6,
         &[
             ("name", hcl_string(&r.name)),
             ("description", hcl_string(&r.description)),
-            ("source_addresses", hcl_list(&plan.sources)),
-            ("destination_fqdns", hcl_list(std::slice::from_ref(&r.fqdn))),
+            ("source_addresses", hcl::list(&plan.sources)),
+            (
+                "destination_fqdns",
+                hcl::list(std::slice::from_ref(&r.fqdn)),
+            ),
         ],
-    );
+    ));
     for (t, p) in &r.protocols {
         let _ = writeln!(
             out,
@@ -815,15 +760,14 @@ fn tf_collection<R>(
         return;
     }
     let _ = writeln!(out, "\n  {block} {{");
-    hcl_attrs(
-        out,
+    out.push_str(&hcl::attrs(
         4,
         &[
             ("name", hcl_string(&c.name)),
             ("priority", c.priority.to_string()),
             ("action", "\"Allow\"".to_string()),
         ],
-    );
+    ));
     for r in &c.rules {
         rule(out, r);
     }
@@ -858,8 +802,7 @@ const TF_USAGE: &[&str] = &[
 fn terraform_text(plan: &Plan, prefix: &str) -> String {
     let mut out = comment_block("#", &header_with(plan, TF_USAGE));
     out.push_str("\nvariable \"firewall_policy_id\" {\n");
-    hcl_attrs(
-        &mut out,
+    out.push_str(&hcl::attrs(
         2,
         &[
             ("type", "string".into()),
@@ -868,10 +811,9 @@ fn terraform_text(plan: &Plan, prefix: &str) -> String {
                 hcl_string("Resource ID of the existing Firewall Policy."),
             ),
         ],
-    );
+    ));
     out.push_str("}\n\nvariable \"rule_collection_group_priority\" {\n");
-    hcl_attrs(
-        &mut out,
+    out.push_str(&hcl::attrs(
         2,
         &[
             ("type", "number".into()),
@@ -881,12 +823,11 @@ fn terraform_text(plan: &Plan, prefix: &str) -> String {
                 hcl_string("Priority of the rule collection group (100-65000, lower first)."),
             ),
         ],
-    );
+    ));
     // Checked at plan time, as the ARM and Bicep parameters check it, instead of by Azure
     // half-way through an apply.
     out.push_str("\n  validation {\n");
-    hcl_attrs(
-        &mut out,
+    out.push_str(&hcl::attrs(
         4,
         &[
             (
@@ -898,22 +839,21 @@ fn terraform_text(plan: &Plan, prefix: &str) -> String {
                 hcl_string("The rule collection group priority must be a whole number from 100 to 65000."),
             ),
         ],
-    );
+    ));
     out.push_str("  }\n");
     let _ = writeln!(
         out,
         "}}\n\nresource \"azurerm_firewall_policy_rule_collection_group\" {} {{",
         hcl_string(&tf_label(prefix))
     );
-    hcl_attrs(
-        &mut out,
+    out.push_str(&hcl::attrs(
         2,
         &[
             ("name", hcl_string(&plan.group_name)),
             ("firewall_policy_id", "var.firewall_policy_id".into()),
             ("priority", "var.rule_collection_group_priority".into()),
         ],
-    );
+    ));
     tf_collection(
         &mut out,
         "network_rule_collection",

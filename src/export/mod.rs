@@ -5,7 +5,7 @@
 //! and why, so no requirement is ever dropped silently.
 
 pub mod aerleon;
-pub mod arm;
+pub mod azure;
 pub mod azure_firewall;
 pub mod coverage;
 pub mod edl;

@@ -16,13 +16,14 @@
 //! The small helpers at the bottom (names, HCL blocks, script preamble) are shared with
 //! `route_table` (the ARM ones are in `arm`), which writes the same four shapes for routes.
 
-use super::arm;
-use super::naming::{azure_name, priorities, rule_stem, MAX_NAME_LEN};
-use super::tabular::local_side;
+use super::azure::bicep::{bicep_depends, symbols};
+use super::azure::names::{name_with_suffix, unique_names};
+use super::azure::{arm, az::script_preamble, hcl, local_side, port_groups};
+use super::naming::{azure_name, priorities, rule_stem};
 use super::text::{bicep_string, comment_block, hcl_string, one_line, sh_quote};
 use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, Unexpressed};
 use super::{TagsUse, Target};
-use crate::model::{Direction, Kind, PortRange, PortSpec, Protocol};
+use crate::model::{Direction, Kind, Protocol};
 use crate::rules::{Rule, RuleSet, Settings};
 use serde_json::{Map, Value};
 use std::ops::RangeInclusive;
@@ -30,7 +31,7 @@ use std::ops::RangeInclusive;
 /// The NSG targets, in the order `amlfw targets` lists them.
 pub static TARGETS: &[&dyn Exporter] = &[&NsgArm, &NsgBicep, &NsgTerraform, &NsgCli];
 
-pub const API_VERSION: &str = "2024-05-01";
+pub use super::azure::NETWORK_API_VERSION as API_VERSION;
 /// NSG rule priorities: 100-4096, unique per direction.
 pub const PRIORITY_RANGE: RangeInclusive<u32> = 100..=4096;
 /// Gaps of 10 leave room for the admin's own rules between ours.
@@ -165,7 +166,7 @@ fn nsg_remote(rule: &Rule) -> Result<String, String> {
 /// IPv4 and IPv6 addresses, so with an IP remote only the sources of its family are kept.
 fn local_for(rule: &Rule, remote: &str, s: &Settings) -> Result<Vec<String>, String> {
     let (Some(net), false) = (rule.remote.net(), s.sources.is_empty()) else {
-        return Ok(local_side(s));
+        return Ok(local_side(s, "VirtualNetwork"));
     };
     let v4 = net.addr().is_ipv4();
     let same: Vec<String> = s
@@ -183,7 +184,10 @@ fn local_for(rule: &Rule, remote: &str, s: &Settings) -> Result<Vec<String>, Str
 
 /// One NSG rule per transport protocol of the rule (an NSG rule has one protocol).
 fn sec_rules(rule: &Rule, remote: &str, local: Vec<String>, rs: &RuleSet) -> Vec<SecRule> {
-    let groups = port_groups(&rule.ports);
+    let groups: Vec<(&'static str, Vec<String>)> = port_groups(&rule.ports)
+        .into_iter()
+        .map(|(p, v)| (nsg_protocol(p), v))
+        .collect();
     let prefix = rs.settings.name_prefix.as_str();
     let direction = rule.kind.direction();
     let (sources, destinations) = match direction {
@@ -226,34 +230,6 @@ fn protocol_label(p: &str) -> &'static str {
         "*" => "any",
         _ => "tcp",
     }
-}
-
-/// Ports grouped by NSG protocol, in the rule's order; `*` alone when any port is allowed.
-fn port_groups(ports: &[PortSpec]) -> Vec<(&'static str, Vec<String>)> {
-    let mut groups: Vec<(&'static str, Vec<PortRange>)> = Vec::new();
-    for p in ports {
-        let proto = nsg_protocol(p.protocol);
-        match groups.iter_mut().find(|(k, _)| *k == proto) {
-            Some((_, v)) => v.push(p.ports),
-            None => groups.push((proto, vec![p.ports])),
-        }
-    }
-    groups
-        .into_iter()
-        .map(|(k, ranges)| {
-            if ranges.contains(&PortRange::Any) {
-                return (k, vec!["*".to_string()]);
-            }
-            let mut v: Vec<String> = Vec::new();
-            for r in ranges {
-                let s = r.to_string();
-                if !v.contains(&s) {
-                    v.push(s);
-                }
-            }
-            (k, v)
-        })
-        .collect()
 }
 
 /// The rule's purpose on one line, cut to Azure's 140-character limit.
@@ -509,33 +485,6 @@ fn bicep_list(one: &str, many: &str, values: &[String]) -> String {
     t
 }
 
-/// Serial deployment, as in the ARM template: one update of the parent at a time.
-pub(super) fn bicep_depends(prev: Option<&str>) -> String {
-    prev.map(|p| format!("  dependsOn: [\n    {p}\n  ]\n"))
-        .unwrap_or_default()
-}
-
-/// Bicep/Terraform identifiers from Azure names: `kind_` + the name with `-`/`.` as `_`, so
-/// they are stable, never a keyword, and never clash with `nsg`/`rt`; made unique.
-pub(super) fn symbols<'a>(kind: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for n in names {
-        let base: String = n
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        let base = format!("{kind}_{base}");
-        let mut id = base.clone();
-        let mut k = 2;
-        while out.contains(&id) {
-            id = format!("{base}_{k}");
-            k += 1;
-        }
-        out.push(id);
-    }
-    out
-}
-
 // ---- Terraform ---------------------------------------------------------------------------
 
 pub struct NsgTerraform;
@@ -565,12 +514,12 @@ impl Exporter for NsgTerraform {
         let plan = plan(rules, self, &shape)?;
         let mut t = comment_block("#", &plan.header);
         t.push('\n');
-        t.push_str(&tf_variable(
+        t.push_str(&hcl::variable(
             "resource_group_name",
             "Resource group of the existing network security group.",
         ));
         t.push('\n');
-        t.push_str(&tf_variable(
+        t.push_str(&hcl::variable(
             "network_security_group_name",
             "Name of the existing network security group the rules are added to.",
         ));
@@ -581,7 +530,7 @@ impl Exporter for NsgTerraform {
                 "#",
                 &[format!("{}: {}", r.rule_id, r.purpose)],
             ));
-            t.push_str(&tf_block(
+            t.push_str(&hcl::block(
                 &format!("resource \"azurerm_network_security_rule\" \"{label}\""),
                 &tf_rule_attrs(r),
             ));
@@ -636,27 +585,6 @@ fn tf_list(one: &str, many: &str, values: &[String]) -> (String, String) {
     }
     let items: Vec<String> = values.iter().map(|v| hcl_string(v)).collect();
     (many.into(), format!("[{}]", items.join(", ")))
-}
-
-pub(super) fn tf_variable(name: &str, description: &str) -> String {
-    tf_block(
-        &format!("variable \"{name}\""),
-        &[
-            ("description".into(), hcl_string(description)),
-            ("type".into(), "string".into()),
-        ],
-    )
-}
-
-/// A block whose attributes are aligned on `=` the way `terraform fmt` does it.
-pub(super) fn tf_block(head: &str, attrs: &[(String, String)]) -> String {
-    let width = attrs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    let mut t = format!("{head} {{\n");
-    for (k, v) in attrs {
-        t.push_str(&format!("  {k:<width$} = {v}\n"));
-    }
-    t.push_str("}\n");
-    t
 }
 
 // ---- az CLI ------------------------------------------------------------------------------
@@ -718,59 +646,6 @@ fn cli_rule(r: &SecRule) -> String {
         // `=` keeps a description that starts with `-` from being read as an option.
         sh_quote(&r.description),
     )
-}
-
-/// Shebang, header, strict mode, and the overridable variables (which must be set: the
-/// placeholders stop the script before any `az` call).
-pub(super) fn script_preamble(header: &[String], vars: &[(&str, &str)]) -> String {
-    let mut t = "#!/usr/bin/env bash\n".to_string();
-    t.push_str(&comment_block("#", header));
-    t.push_str("set -euo pipefail\n\n");
-    let names: Vec<&str> = vars.iter().map(|(n, _)| *n).collect();
-    let example: Vec<String> = names.iter().map(|n| format!("{n}=...")).collect();
-    t.push_str(&format!(
-        "# Set these in the environment ({} bash this-script.sh) or edit them here.\n",
-        example.join(" ")
-    ));
-    for (n, what) in vars {
-        t.push_str(&format!("{n}=\"${{{n}:-CHANGE-ME}}\" # {what}\n"));
-    }
-    let test: Vec<String> = names
-        .iter()
-        .map(|n| format!("\"${n}\" == CHANGE-ME"))
-        .collect();
-    t.push_str(&format!(
-        "if [[ {} ]]; then\n  echo \"Set {} first (see the top of $0).\" >&2\n  exit 2\nfi\n",
-        test.join(" || "),
-        names.join(" and ")
-    ));
-    t.push_str(
-        "command -v az >/dev/null || { echo \"az (Azure CLI) is not installed\" >&2; exit 1; }\n",
-    );
-    t
-}
-
-// ---- names -------------------------------------------------------------------------------
-
-/// `azure_name(parts)` cut short enough that `-suffix` still fits in 80 characters, so the
-/// distinguishing suffix (protocol, address prefix) is never truncated away.
-pub(super) fn name_with_suffix(parts: &[&str], suffix: &str) -> String {
-    let suffix = azure_name(&[suffix]);
-    let keep = MAX_NAME_LEN.saturating_sub(suffix.len() + 1);
-    let base: String = azure_name(parts).chars().take(keep).collect();
-    azure_name(&[&base, &suffix])
-}
-
-/// Makes names unique in order: a repeat (after truncation to 80 characters) gets `-2`, `-3`...
-pub(super) fn unique_names(names: &mut [String]) {
-    for i in 0..names.len() {
-        let mut k = 2;
-        let base = names[i].clone();
-        while names[..i].contains(&names[i]) {
-            names[i] = name_with_suffix(&[&base], &k.to_string());
-            k += 1;
-        }
-    }
 }
 
 #[cfg(test)]

@@ -15,11 +15,11 @@
 //! Like the NSG targets, routes are child resources of an existing table, so a deployment
 //! never replaces the table's other routes (e.g. the default route to the firewall).
 
-use super::arm;
+use super::azure::az::script_preamble;
+use super::azure::bicep::symbols;
+use super::azure::names::{name_with_suffix, unique_names};
+use super::azure::{arm, hcl, NETWORK_API_VERSION as API_VERSION};
 use super::naming::azure_name;
-use super::nsg::{
-    name_with_suffix, script_preamble, symbols, tf_block, tf_variable, unique_names, API_VERSION,
-};
 use super::text::{comment_block, hcl_string, sh_quote};
 use super::Target;
 use super::{
@@ -435,12 +435,12 @@ impl Exporter for UdrTerraform {
         let plan = plan(rules, self, opts, &shape)?;
         let mut t = comment_block("#", &plan.header);
         t.push('\n');
-        t.push_str(&tf_variable(
+        t.push_str(&hcl::variable(
             "resource_group_name",
             "Resource group of the existing route table.",
         ));
         t.push('\n');
-        t.push_str(&tf_variable(
+        t.push_str(&hcl::variable(
             "route_table_name",
             "Name of the existing route table (associated with the compute subnet).",
         ));
@@ -458,7 +458,7 @@ impl Exporter for UdrTerraform {
             ];
             t.push('\n');
             t.push_str(&comment_block("#", std::slice::from_ref(&r.comment)));
-            t.push_str(&tf_block(
+            t.push_str(&hcl::block(
                 &format!("resource \"azurerm_route\" \"{label}\""),
                 &attrs,
             ));

@@ -125,11 +125,7 @@ mod cidr_list {
 
 /// The subnet side of a rule: the profile's sources, else the `VirtualNetwork` tag.
 pub fn local_side(s: &Settings) -> Vec<String> {
-    if s.sources.is_empty() {
-        vec!["VirtualNetwork".to_string()]
-    } else {
-        s.sources.iter().map(|n| n.to_string()).collect()
-    }
+    super::azure::local_side(s, "VirtualNetwork")
 }
 
 /// (source, destination) of a rule, as lists.

@@ -8,9 +8,9 @@
 //! names) goes through `literal` or `literals`; only the expressions the writer builds itself
 //! (names of child resources, `parameters(...)`, `dependsOn`) are written raw.
 
-use super::nsg::API_VERSION;
-use super::text::one_line;
-use super::Unexpressed;
+use super::NETWORK_API_VERSION as API_VERSION;
+use crate::export::text::one_line;
+use crate::export::Unexpressed;
 use serde_json::{json, Value};
 
 pub const SCHEMA: &str =
@@ -62,8 +62,13 @@ pub fn child(
     res
 }
 
-pub fn param(description: &str) -> Value {
-    json!({ "type": "string", "metadata": { "description": description } })
+/// A template parameter of type `ty` (`string`, `int`), with a default when given.
+pub fn param(ty: &str, description: &str, default: Option<Value>) -> Value {
+    let mut v = json!({"type": ty, "metadata": {"description": description}});
+    if let Some(d) = default {
+        v["defaultValue"] = d;
+    }
+    v
 }
 
 /// The template's metadata: the header and what is not covered. Made literals too: nothing
@@ -93,7 +98,7 @@ pub fn document(
         "$schema": SCHEMA,
         "contentVersion": "1.0.0.0",
         "metadata": metadata(header, not),
-        "parameters": { parent_param: param(parent_description) },
+        "parameters": { parent_param: param("string", parent_description, None) },
         "resources": resources,
     });
     text(&doc)
