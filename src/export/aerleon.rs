@@ -225,16 +225,7 @@ impl Svc {
 
 /// An aerleon network token for a tag or an address: letters, digits and `_`, upper case.
 fn net_token(prefix: &str, name: &str) -> String {
-    let body: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let body = super::text::token(name, |c| c.to_ascii_uppercase(), '_');
     format!("{prefix}{body}")
 }
 

@@ -164,15 +164,7 @@ pub struct IpRule<'a> {
 impl IpRule<'_> {
     /// One comment line: id, remote, ports, features, purpose.
     pub fn comment(&self) -> String {
-        let r = self.rule;
-        format!(
-            "{}: {} {} [{}] {}",
-            r.id,
-            r.remote,
-            r.ports_label(),
-            r.features_label(),
-            r.purpose
-        )
+        self.rule.summary()
     }
 }
 

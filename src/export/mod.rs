@@ -161,6 +161,26 @@ pub const ROUTES: &[Shape] = &[
 ];
 
 impl Target {
+    /// The part of a declaration a family of targets shares, for struct update syntax
+    /// (`Target { id: "x", name: "...", ..base }`): each target fills in the empty texts.
+    pub const fn family_base(
+        family: Family,
+        tags_use: TagsUse,
+        cannot: &'static str,
+        expresses: &'static [Shape],
+    ) -> Target {
+        Target {
+            id: "",
+            name: "",
+            family,
+            extension: "",
+            can: "",
+            cannot,
+            tags_use,
+            expresses,
+        }
+    }
+
     /// Whether the declaration admits the rule's shape.
     pub fn may_express(&self, rule: &Rule) -> bool {
         self.expresses.contains(&(rule.kind, rule.remote.kind()))
@@ -169,7 +189,7 @@ impl Target {
 
 pub trait Exporter: Sync {
     /// The target's declaration.
-    fn target(&self) -> &'static Target;
+    fn target(&self) -> &Target;
     fn id(&self) -> &'static str {
         self.target().id
     }

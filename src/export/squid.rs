@@ -138,16 +138,7 @@ impl AclNames {
     /// A rule's dstdomain ACL: `<prefix>_<id>` with the id in `[a-z0-9-]`. Fixed ACLs use `_`
     /// after the prefix part (`aml_connect_method`), which an id part never contains.
     fn for_rule(&mut self, id: &str) -> String {
-        let id: String = id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect();
+        let id = super::text::token(id, |c| c.to_ascii_lowercase(), '-');
         let mut base = format!("{}_{id}", self.prefix);
         base.truncate(MAX_ACL_NAME - 4);
         let mut name = base.clone();
@@ -324,14 +315,7 @@ fn body(rules: &RuleSet, es: &[Entry], names: &mut AclNames) -> String {
 
 fn entry_comment(e: &Entry) -> String {
     let r = e.rule;
-    let mut c = format!(
-        "{}: {} {} [{}] {}",
-        r.id,
-        r.remote,
-        r.ports_label(),
-        r.features_label(),
-        r.purpose
-    );
+    let mut c = r.summary();
     if let Some(path) = &r.path {
         c.push_str(&format!(
             " | NOTE: this allows the whole host; the documents need only the path {} (restricting paths of HTTPS needs ssl_bump)",

@@ -76,6 +76,18 @@ impl Rule {
         }
     }
 
+    /// One line for a comment above the rule: `id: remote ports [features] purpose`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{}: {} {} [{}] {}",
+            self.id,
+            self.remote,
+            self.ports_label(),
+            self.features_label(),
+            self.purpose
+        )
+    }
+
     pub fn ports_label(&self) -> String {
         self.ports
             .iter()

@@ -40,15 +40,6 @@ use cli::*;
 use policy_arm::*;
 use terraform::*;
 
-/// The targets of this module.
-pub static TARGETS: &[&dyn Exporter] = &[
-    &PolicyArm,
-    &ClassicArm,
-    &PolicyBicep,
-    &PolicyTerraform,
-    &PolicyCli,
-];
-
 const GROUP_TYPE: &str = "Microsoft.Network/firewallPolicies/ruleCollectionGroups";
 /// Firewall Policy application rules take ports 0-64000 (the ARM schema enforces it).
 const MAX_APP_PORT: u16 = 64000;
@@ -382,68 +373,84 @@ const EXPRESSES: &[super::Shape] = &[
     (Kind::FqdnApp, RemoteKind::Host),
 ];
 
-macro_rules! target {
-    ($ty:ident, $id:literal, $name:literal, $ext:literal, $can:expr, $render:expr) => {
-        pub struct $ty;
+/// What the five targets share; each names its id, name, extension and one-line `can`.
+const FIREWALL: Target =
+    Target::family_base(Family::AzureFirewall, TagsUse::Optional, CANNOT, EXPRESSES);
 
-        impl Exporter for $ty {
-            fn target(&self) -> &'static Target {
-                &Target {
-                    id: $id,
-                    name: $name,
-                    family: Family::AzureFirewall,
-                    extension: $ext,
-                    can: $can,
-                    cannot: CANNOT,
-                    tags_use: TagsUse::Optional,
-                    expresses: EXPRESSES,
-                }
-            }
-            fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
-                let plan = build_plan(rules, self, opts)?;
-                let render: fn(&Plan, &RuleSet) -> String = $render;
-                let text = render(&plan, rules);
-                Ok(export(&plan, text))
-            }
-        }
-    };
+/// One Azure Firewall target: its declaration and its writer (all five share the plan).
+pub struct Firewall {
+    target: Target,
+    write: fn(&Plan, &RuleSet) -> String,
 }
 
-target!(
-    PolicyArm,
-    "azfw-policy-arm",
-    "Azure Firewall Policy rule collection group (ARM template)",
-    "json",
-    CAN,
-    |p, _| pretty(&policy_arm(p))
-);
-target!(ClassicArm, "azfw-classic-arm", "Azure Firewall classic rules of an existing firewall (ARM template)", "json",
-    "the same rules as classic network and application rule collections of an existing firewall (replaces its collections; copies its other settings)",
-    |p, _| pretty(&classic_arm(p)));
-target!(
-    PolicyBicep,
-    "azfw-bicep",
-    "Azure Firewall Policy rule collection group (Bicep)",
-    "bicep",
-    CAN,
-    |p, _| bicep_text(p)
-);
-target!(
-    PolicyTerraform,
-    "azfw-terraform",
-    "Azure Firewall Policy rule collection group (Terraform azurerm)",
-    "tf",
-    CAN,
-    |p, rs| terraform_text(p, &rs.settings.name_prefix)
-);
-target!(
-    PolicyCli,
-    "azfw-cli",
-    "Azure Firewall Policy rule collection group (az CLI script)",
-    "sh",
-    CAN,
-    |p, _| cli_text(p)
-);
+impl Exporter for Firewall {
+    fn target(&self) -> &Target {
+        &self.target
+    }
+    fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
+        let plan = build_plan(rules, self, opts)?;
+        let text = (self.write)(&plan, rules);
+        Ok(export(&plan, text))
+    }
+}
+
+const fn firewall(
+    id: &'static str,
+    name: &'static str,
+    extension: &'static str,
+    can: &'static str,
+    write: fn(&Plan, &RuleSet) -> String,
+) -> Firewall {
+    Firewall {
+        target: Target {
+            id,
+            name,
+            extension,
+            can,
+            ..FIREWALL
+        },
+        write,
+    }
+}
+
+/// The targets of this module.
+pub static TARGETS: &[&dyn Exporter] = &[
+    &firewall(
+        "azfw-policy-arm",
+        "Azure Firewall Policy rule collection group (ARM template)",
+        "json",
+        CAN,
+        |p, _| pretty(&policy_arm(p)),
+    ),
+    &firewall(
+        "azfw-classic-arm",
+        "Azure Firewall classic rules of an existing firewall (ARM template)",
+        "json",
+        "the same rules as classic network and application rule collections of an existing firewall (replaces its collections; copies its other settings)",
+        |p, _| pretty(&classic_arm(p)),
+    ),
+    &firewall(
+        "azfw-bicep",
+        "Azure Firewall Policy rule collection group (Bicep)",
+        "bicep",
+        CAN,
+        |p, _| bicep_text(p),
+    ),
+    &firewall(
+        "azfw-terraform",
+        "Azure Firewall Policy rule collection group (Terraform azurerm)",
+        "tf",
+        CAN,
+        |p, rs| terraform_text(p, &rs.settings.name_prefix),
+    ),
+    &firewall(
+        "azfw-cli",
+        "Azure Firewall Policy rule collection group (az CLI script)",
+        "sh",
+        CAN,
+        |p, _| cli_text(p),
+    ),
+];
 
 #[cfg(test)]
 mod tests {

@@ -106,43 +106,35 @@ pub fn terraform(_rs: &RuleSet, p: &Plan, header: &[String]) -> String {
     out.push_str("\nvariable \"workspace_id\" {\n  type        = string\n  description = \"Resource id of the Azure Machine Learning workspace\"\n}\n");
     for r in &p.rules {
         out.push_str(&format!("\n# {}: {}\n", r.rule_id, one_line(&r.purpose)));
-        match &r.destination {
-            Destination::Fqdn(host) => {
-                out.push_str(&format!(
-                    "resource \"azurerm_machine_learning_workspace_network_outbound_rule_fqdn\" \"{}\" {{\n",
-                    ident(&r.name)
-                ));
-                out.push_str(&crate::export::azure::hcl::attrs(
-                    2,
-                    &[
-                        ("name", hcl_string(&r.name)),
-                        ("workspace_id", "var.workspace_id".into()),
-                        ("destination_fqdn", hcl_string(host)),
-                    ],
-                ));
-            }
+        let (kind, mut attrs) = match &r.destination {
+            Destination::Fqdn(host) => ("fqdn", vec![("destination_fqdn", hcl_string(host))]),
             Destination::ServiceTag {
                 tag,
                 protocol,
                 port_ranges,
-            } => {
-                out.push_str(&format!(
-                    "resource \"azurerm_machine_learning_workspace_network_outbound_rule_service_tag\" \"{}\" {{\n",
-                    ident(&r.name)
-                ));
-                out.push_str(&crate::export::azure::hcl::attrs(
-                    2,
-                    &[
-                        ("name", hcl_string(&r.name)),
-                        ("workspace_id", "var.workspace_id".into()),
-                        ("service_tag", hcl_string(tag)),
-                        ("protocol", hcl_string(protocol)),
-                        ("port_ranges", hcl_string(port_ranges)),
-                    ],
-                ));
-            }
-        }
-        out.push_str("}\n");
+            } => (
+                "service_tag",
+                vec![
+                    ("service_tag", hcl_string(tag)),
+                    ("protocol", hcl_string(protocol)),
+                    ("port_ranges", hcl_string(port_ranges)),
+                ],
+            ),
+        };
+        attrs.splice(
+            0..0,
+            [
+                ("name", hcl_string(&r.name)),
+                ("workspace_id", "var.workspace_id".into()),
+            ],
+        );
+        out.push_str(&crate::export::azure::hcl::block(
+            &format!(
+                "resource \"azurerm_machine_learning_workspace_network_outbound_rule_{kind}\" \"{}\"",
+                ident(&r.name)
+            ),
+            &attrs,
+        ));
     }
     out
 }
