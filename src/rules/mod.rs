@@ -97,7 +97,7 @@ impl Rule {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Warning {
     /// Machine-readable kind of warning, e.g. `storage-wildcard`.
     pub code: String,
@@ -109,9 +109,56 @@ pub struct Warning {
     /// all). An export shows a warning only when it concerns the export's family and, for a
     /// warning about rules, the export expresses at least one of them.
     pub concerns: Vec<Family>,
+    /// The hint at the end of `message` that names a profile setting, for a front end to word
+    /// its own way (`worded`). Not serialised: JSON carries `message`, as before.
+    #[serde(skip)]
+    pub hint: Option<Hint>,
 }
 
+/// A warning's hint that names a profile setting. `message` (what exports and the CLI show)
+/// spells the setting the command line's way (`Field::cli`); the wizard names its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    /// The field's key in `fields::FIELDS`.
+    pub field: &'static str,
+    /// The message before the hint.
+    pub before: String,
+    /// The hint, with `{}` where the setting's name goes.
+    pub template: &'static str,
+}
+
+impl Hint {
+    /// The message with the setting named by `name` (`|f| f.label` in the wizard).
+    pub fn worded(&self, name: impl Fn(&crate::fields::Field) -> String) -> String {
+        let field = crate::fields::Field::of(self.field);
+        format!(
+            "{}{}",
+            self.before,
+            self.template.replace("{}", &name(field))
+        )
+    }
+}
+
+/// Two warnings are the same when code, message, rules and concerns are: the hint only
+/// words again what the message already says (and JSON, which has no hint, reads back equal).
+impl PartialEq for Warning {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.code, &self.message, &self.rules, &self.concerns)
+            == (&other.code, &other.message, &other.rules, &other.concerns)
+    }
+}
+
+impl Eq for Warning {}
+
 impl Warning {
+    /// The message with its hint worded by `name`; the message itself when it has no hint.
+    pub fn worded(&self, name: impl Fn(&crate::fields::Field) -> String) -> String {
+        match &self.hint {
+            Some(h) => h.worded(name),
+            None => self.message.clone(),
+        }
+    }
+
     pub fn concerns(&self, family: Family) -> bool {
         self.concerns.contains(&family)
     }

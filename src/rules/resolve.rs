@@ -1,7 +1,7 @@
 //! The resolve step itself: placeholders, editions, features and merging into rules.
 
 use super::merge::{Caseless, MergeIndex, MergeKey};
-use super::{concern, ResolveError, Rule, RuleSet, Settings, Warning};
+use super::{concern, Hint, ResolveError, Rule, RuleSet, Settings, Warning};
 use crate::catalog::{Catalog, Region, Requirement};
 use crate::model::{Family, InboundRoutes, Kind};
 use crate::profile::Profile;
@@ -140,7 +140,21 @@ impl Warnings {
             } else {
                 concerns.to_vec()
             },
+            hint: None,
         });
+    }
+
+    /// A warning whose message ends in a hint naming the profile field `hint.field`: the
+    /// message spells it the command line's way, and the hint is kept for other front ends.
+    fn add_hinted(&mut self, code: &str, hint: Hint, rule: Option<&str>, concerns: &[Family]) {
+        let message = hint.worded(|f| f.cli.to_string());
+        let new = !self.list.iter().any(|w| w.message == message);
+        self.add(code, message, rule, concerns);
+        if new {
+            if let Some(w) = self.list.last_mut() {
+                w.hint = Some(hint);
+            }
+        }
     }
 }
 
@@ -339,33 +353,37 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                     .and_then(|fb| substitute(fb, req.kind, &ctx, dns.as_deref()).ok())
                 {
                     Some(fb) => {
-                        // (code, what is missing, its flag, what the wildcard allows)
+                        // (code, what is missing, its field, what the wildcard allows)
                         let what = match ph {
                             "<storage>" => (
                                 "storage-wildcard",
                                 "storage account",
-                                "--storage-account",
+                                "storage_account",
                                 "every account of that kind",
                             ),
                             "<workspace-id>" => (
                                 "workspace-id-wildcard",
                                 "workspace ID",
-                                "--workspace-id",
+                                "workspace_id",
                                 "every workspace of the region",
                             ),
                             _ => (
                                 "acr-wildcard",
                                 "container registry name",
-                                "--acr-name",
+                                "acr_name",
                                 "every account of that kind",
                             ),
                         };
-                        warnings.add(
+                        warnings.add_hinted(
                             what.0,
-                            format!(
-                                "no {} given: using the wildcard host {fb}, which allows {}; set {} to narrow it",
-                                what.1, what.3, what.2
-                            ),
+                            Hint {
+                                field: what.2,
+                                before: format!(
+                                    "no {} given: using the wildcard host {fb}, which allows {}; ",
+                                    what.1, what.3
+                                ),
+                                template: "set {} to narrow it",
+                            },
                             Some(&req.id),
                             concern::HOSTS,
                         );
@@ -489,9 +507,15 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
 
     let sources = profile.parsed_sources();
     if sources.is_empty() {
-        warnings.add(
+        warnings.add_hinted(
             "any-source",
-            "no source subnets given, so every Azure Firewall rule allows ANY source (*); give the subnets of the workspace's compute (--source CIDR) to narrow them",
+            Hint {
+                field: "sources",
+                before:
+                    "no source subnets given, so every Azure Firewall rule allows ANY source (*); "
+                        .into(),
+                template: "give the subnets of the workspace's compute ({}) to narrow them",
+            },
             None,
             &[Family::AzureFirewall],
         );

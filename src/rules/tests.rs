@@ -247,3 +247,34 @@ fn bits_lists_set_positions() {
     assert_eq!(bits(0b1010_0001).collect::<Vec<_>>(), [0, 5, 7]);
     assert_eq!(bits(1 << 63).collect::<Vec<_>>(), [63]);
 }
+
+#[test]
+fn a_hint_names_the_setting_the_way_each_front_end_does() {
+    let c = Catalog::builtin();
+    let mut p = Profile::new(Cloud::Public, "eastus2");
+    p.features = vec!["compute-instance".into()];
+    let rs = resolve(&c, &p).unwrap();
+    let w = rs
+        .warnings
+        .iter()
+        .find(|w| w.code == "storage-wildcard")
+        .expect("a storage-wildcard warning without a storage account");
+    assert!(
+        w.message.ends_with("; set --storage-account to narrow it"),
+        "{}",
+        w.message
+    );
+    assert_eq!(w.worded(|f| f.cli.to_string()), w.message);
+    let wizard = w.worded(|f| format!("\"{}\"", f.label));
+    assert!(
+        wizard.ends_with("; set \"Storage account\" to narrow it"),
+        "{wizard}"
+    );
+    let any = rs.warnings.iter().find(|w| w.code == "any-source").unwrap();
+    assert!(any
+        .worded(|f| f.label.to_string())
+        .contains("(Source CIDRs)"));
+    // A warning without a setting is worded as it is.
+    let plain = rs.warnings.iter().find(|w| w.hint.is_none()).unwrap();
+    assert_eq!(plain.worded(|f| f.label.to_string()), plain.message);
+}
