@@ -9,9 +9,36 @@
 
 mod common;
 
-use amlfw::export::{self, Export, ExportError, ExportOptions, Exporter};
+use amlfw::export::{
+    self, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Target, Unexpressed,
+};
 use amlfw::rules::RuleSet;
 use common::dropped;
+
+/// Where an export contradicts its target's declaration: a rule of a shape the target does
+/// not declare that the export does not list, or lists with another reason than the declared
+/// one (the wizard shows the declared reason without rendering).
+fn declaration_gaps(name: &str, t: &dyn Exporter, rs: &RuleSet, out: &Export) -> Vec<String> {
+    let mut gaps = Vec::new();
+    for r in rs.rules.iter().filter(|r| !t.target().may_express(r)) {
+        let listed = out.unexpressed.iter().find(|u| u.rule_id == *r.id);
+        match (listed, t.target().refusal(r)) {
+            (None, _) => gaps.push(format!(
+                "{name} {}: {} is outside the declaration but not listed",
+                t.id(),
+                r.id
+            )),
+            (Some(u), Some(why)) if u.reason != why => gaps.push(format!(
+                "{name} {}: {} listed as '{}', declared '{why}'",
+                t.id(),
+                r.id,
+                u.reason
+            )),
+            _ => {}
+        }
+    }
+    gaps
+}
 
 fn profiles() -> Vec<(String, RuleSet)> {
     let mut all: Vec<(String, RuleSet)> = common::per_cloud_profiles()
@@ -58,15 +85,7 @@ fn every_rule_is_expressed_or_listed_as_not_covered_by_every_target() {
                 let Some(out) = render(*t, &rs, opts) else {
                     continue;
                 };
-                for r in rs.rules.iter().filter(|r| !t.target().may_express(r)) {
-                    if !out.unexpressed.iter().any(|u| u.rule_id == *r.id) {
-                        failures.push(format!(
-                            "{name} {}: {} is outside the declaration but not listed",
-                            t.id(),
-                            r.id
-                        ));
-                    }
-                }
+                failures.extend(declaration_gaps(&name, *t, &rs, &out));
                 let lost = dropped(&rs, &out, opts.service_tags);
                 let lost: Vec<_> = lost.iter().map(|r| (&*r.id, &*r.remote)).collect();
                 if !lost.is_empty() {
@@ -107,5 +126,54 @@ fn a_rule_missing_from_both_is_found() {
             .collect();
         assert_eq!(lost, ["zz-ghost"], "{target}");
         rs.rules.pop();
+    }
+}
+
+/// A target that declares nothing and gives another reason than it declares, or lists nothing.
+struct Contrary(bool);
+
+const CONTRARY: Target = Target {
+    id: "contrary",
+    name: "test",
+    family: Family::Generic,
+    extension: "txt",
+    can: "",
+    cannot: "",
+    tags_use: TagsUse::No,
+    expresses: &[],
+    refuse: Some(|_| "declared".to_string()),
+};
+
+impl Exporter for Contrary {
+    fn target(&self) -> &Target {
+        &CONTRARY
+    }
+    fn render(&self, rs: &RuleSet, _: &ExportOptions) -> Result<Export, ExportError> {
+        let unexpressed = rs
+            .rules
+            .iter()
+            .filter(|_| self.0)
+            .map(|r| Unexpressed {
+                rule_id: r.id.to_string(),
+                remote: r.remote.to_string(),
+                reason: "something else".into(),
+            })
+            .collect();
+        Ok(Export {
+            text: String::new(),
+            unexpressed,
+        })
+    }
+}
+
+#[test]
+fn an_export_that_contradicts_its_declaration_is_found() {
+    let rs = common::full_public();
+    for (lists, says) in [(true, "declared 'declared'"), (false, "not listed")] {
+        let t = Contrary(lists);
+        let out = t.render(&rs, &ExportOptions::default()).unwrap();
+        let gaps = declaration_gaps("full", &t, &rs, &out);
+        assert_eq!(gaps.len(), rs.rules.len(), "{gaps:?}");
+        assert!(gaps.iter().all(|g| g.contains(says)), "{gaps:?}");
     }
 }

@@ -126,11 +126,15 @@ proptest! {
                         prop_assert_eq!(out.expressed(&rs).count() + listed, rs.rules.len());
                         // The declaration is true: a rule of a shape it does not name is listed.
                         for r in rs.rules.iter().filter(|r| !target.target().may_express(r)) {
+                            let listed = out.unexpressed.iter().find(|u| u.rule_id == *r.id);
                             prop_assert!(
-                                out.unexpressed.iter().any(|u| u.rule_id == *r.id),
+                                listed.is_some(),
                                 "{}: {} ({:?}, {:?}) is outside its declaration but not listed",
                                 target.id(), r.id, r.kind, r.remote.kind()
                             );
+                            if let (Some(u), Some(why)) = (listed, target.target().refusal(r)) {
+                                prop_assert_eq!(&u.reason, &why, "{}: {}", target.id(), r.id);
+                            }
                         }
                         // ARM templates: the Azure families' JSON output (no guess from the id).
                         if target.family() != Family::Generic && target.extension() == "json" {

@@ -159,6 +159,7 @@ pub const AERLEON: Target = Target {
     cannot: "Host-name rules (aerleon matches addresses: use squid or edl-url) and routes",
     tags_use: TagsUse::Required,
     expresses: super::ADDRESS_FILTER,
+    refuse: None,
 };
 
 impl Exporter for Aerleon {

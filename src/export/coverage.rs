@@ -1,9 +1,10 @@
 //! Whether each target expresses one rule: the answer the wizard's rule details give.
 //!
 //! A target's verdict on a rule is what its export says of it: covered, or listed as not
-//! covered with the reason. The export is the single source of that answer, so it is asked
-//! here once per target (a few milliseconds for the whole registry) instead of by each front
-//! end; `Export::expressed` gives the same split for a whole rule set.
+//! covered with the reason. Where the target's declaration already excludes the rule's shape
+//! and says why (`Target::refusal`, the reason its export gives, checked by
+//! tests/export_coverage.rs), that is the answer without rendering; otherwise the export is
+//! asked. `Export::expressed` gives the same split for a whole rule set.
 
 use super::{needs_service_tags, targets, Export, ExportOptions, Exporter};
 use crate::rules::{Rule, RuleSet};
@@ -47,6 +48,7 @@ pub fn verdicts(
     tags: Option<&TagIndex>,
 ) -> Vec<(&'static dyn Exporter, Verdict)> {
     let usable = tags.filter(|t| t.check_cloud(rs.settings.cloud).is_ok());
+    let rule = rs.rule(rule_id);
     let opts = ExportOptions {
         service_tags: tags,
         ..ExportOptions::default()
@@ -58,6 +60,8 @@ pub fn verdicts(
                 Verdict::NeedsServiceTags {
                     other_cloud: tags.is_some(),
                 }
+            } else if let Some(why) = rule.and_then(|r| t.target().refusal(r)) {
+                Verdict::NotCovered(why)
             } else {
                 match t.render(rs, &opts) {
                     Err(e) => Verdict::CannotRender(e.to_string()),

@@ -116,6 +116,7 @@ pub const EDL_IP: Target = Target {
     cannot: "Ports (the header names the rule's ports; rules needing others are listed), host names, inbound rules, routes",
     tags_use: TagsUse::Required,
     expresses: super::OUTBOUND_ADDRESSES,
+    refuse: None,
 };
 
 impl Exporter for EdlIp {
@@ -179,6 +180,14 @@ impl Exporter for EdlIp {
     }
 }
 
+/// Why a URL list does not hold a rule that names no host.
+fn not_a_url(r: &Rule) -> String {
+    match r.kind {
+        Kind::Route => "a route, not a filter rule (udr-* targets)".into(),
+        _ => "an address or service tag, not a URL: use the edl-ip target".into(),
+    }
+}
+
 /// `edl-url`: every HTTP/HTTPS host rule in PAN-OS URL list syntax.
 pub struct EdlUrl;
 
@@ -198,6 +207,7 @@ pub const EDL_URL: Target = Target {
     cannot: "Ports (the header names the rule's ports; rules needing others are listed), IP and service-tag rules, non-HTTP host rules, routes",
     tags_use: TagsUse::No,
     expresses: super::HOSTS,
+    refuse: Some(not_a_url),
 };
 
 impl Exporter for EdlUrl {
@@ -213,10 +223,7 @@ impl Exporter for EdlUrl {
             .map(|r| Unexpressed {
                 rule_id: r.id.to_string(),
                 remote: r.remote.to_string(),
-                reason: match r.kind {
-                    Kind::Route => "a route, not a filter rule (udr-* targets)".into(),
-                    _ => "an address or service tag, not a URL: use the edl-ip target".into(),
-                },
+                reason: not_a_url(r),
             })
             .collect();
         let mut entries: Vec<String> = Vec::new();

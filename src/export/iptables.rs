@@ -276,7 +276,7 @@ fn tags_wanted(rules: &RuleSet) -> String {
 }
 
 /// Why an IP filter cannot take this rule.
-fn reason(target: &str, r: &Rule) -> String {
+pub(super) fn reason(target: &str, r: &Rule) -> String {
     match r.kind {
         Kind::Route => "a route, not a filter rule: put it in the subnet's route table (udr-* targets)".into(),
         Kind::Network => format!(
@@ -526,6 +526,7 @@ pub const IPTABLES: Target = Target {
     cannot: "host names (FQDN rules), routes; IPv6 (see ip6tables)",
     tags_use: TagsUse::Required,
     expresses: super::ADDRESS_FILTER,
+    refuse: Some(|r| reason("iptables", r)),
 };
 
 /// The declaration of the `ip6tables` target.
@@ -538,6 +539,7 @@ pub const IP6TABLES: Target = Target {
     cannot: "host names (FQDN rules), routes; IPv4 (see iptables)",
     tags_use: TagsUse::Required,
     expresses: super::ADDRESS_FILTER,
+    refuse: Some(|r| reason("ip6tables", r)),
 };
 
 impl Exporter for Iptables {

@@ -95,7 +95,7 @@ pub enum ExportError {
 /// What a target is and what it can express, declared once as a constant per target: the
 /// registry, `amlfw targets`, the CLI's checks and the tests read these instead of asking
 /// each exporter (or guessing from an id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Target {
     pub id: &'static str,
     pub name: &'static str,
@@ -111,7 +111,14 @@ pub struct Target {
     /// listed as not covered (tests/properties.rs holds every target to this); one of these
     /// shapes may still be, for a reason of the rule itself (ports, a refused tag, ...).
     pub expresses: &'static [Shape],
+    /// The reason the target gives for a rule of a shape it does not express, where that
+    /// reason depends on the rule alone (its export lists the rule with exactly this reason;
+    /// tests/export_coverage.rs checks it). `None` where the export words it from more.
+    pub refuse: Option<Refusal>,
 }
+
+/// Why a target does not express a rule outside its declaration.
+pub type Refusal = fn(&Rule) -> String;
 
 /// A rule's kind and the sort of its remote end.
 pub type Shape = (Kind, RemoteKind);
@@ -168,6 +175,7 @@ impl Target {
         tags_use: TagsUse,
         cannot: &'static str,
         expresses: &'static [Shape],
+        refuse: Option<Refusal>,
     ) -> Target {
         Target {
             id: "",
@@ -178,7 +186,17 @@ impl Target {
             cannot,
             tags_use,
             expresses,
+            refuse,
         }
+    }
+
+    /// The reason a rule outside the declaration is not covered, when the declaration knows
+    /// it without rendering (`refuse`); `None` inside the declaration or without `refuse`.
+    pub fn refusal(&self, rule: &Rule) -> Option<String> {
+        if self.may_express(rule) {
+            return None;
+        }
+        self.refuse.map(|f| f(rule))
     }
 
     /// Whether the declaration admits the rule's shape.

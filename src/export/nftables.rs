@@ -258,6 +258,7 @@ pub const NFTABLES: Target = Target {
     cannot: "host names (FQDN rules), routes",
     tags_use: TagsUse::Required,
     expresses: super::ADDRESS_FILTER,
+    refuse: Some(|r| super::iptables::reason("nftables", r)),
 };
 
 impl Exporter for Nftables {

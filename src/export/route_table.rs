@@ -82,10 +82,7 @@ fn plan(
                 _ => tag_route(rule, hop, tags, prefix, &mut routes),
             },
             (Kind::Route, Err(why)) => Ok(Err(why)),
-            _ => Ok(Err(format!(
-                "{} rules are filter rules, not routes: export them with the nsg-* or azfw-* targets",
-                rule.kind.title().to_lowercase()
-            ))),
+            _ => Ok(Err(not_a_route(rule))),
         };
         if let Err(reason) = made? {
             unexpressed.push(Unexpressed {
@@ -107,6 +104,14 @@ fn plan(
         routes,
         unexpressed,
     })
+}
+
+/// Why a filter rule is not in a route table.
+fn not_a_route(rule: &Rule) -> String {
+    format!(
+        "{} rules are filter rules, not routes: export them with the nsg-* or azfw-* targets",
+        rule.kind.title().to_lowercase()
+    )
 }
 
 /// The Service Tags file when a rule needs IP prefixes; a typed error without it.
@@ -324,6 +329,7 @@ pub const UDR_ARM: Target = Target {
     cannot: CANNOT,
     tags_use: TagsUse::ForIpRoutes,
     expresses: super::ROUTES,
+    refuse: Some(not_a_route),
 };
 
 impl Exporter for UdrArm {
@@ -375,6 +381,7 @@ pub const UDR_CLI: Target = Target {
     cannot: CANNOT,
     tags_use: TagsUse::ForIpRoutes,
     expresses: super::ROUTES,
+    refuse: Some(not_a_route),
 };
 
 impl Exporter for UdrCli {
@@ -420,6 +427,7 @@ pub const UDR_TERRAFORM: Target = Target {
     cannot: CANNOT,
     tags_use: TagsUse::ForIpRoutes,
     expresses: super::ROUTES,
+    refuse: Some(not_a_route),
 };
 
 impl Exporter for UdrTerraform {

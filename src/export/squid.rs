@@ -231,6 +231,7 @@ pub const SQUID: Target = Target {
     cannot: "service tags, IP and non-HTTP rules, inbound rules, routes, URL paths (without TLS inspection)",
     tags_use: TagsUse::No,
     expresses: super::APP_HOSTS,
+    refuse: Some(reason),
 };
 
 impl Exporter for Squid {

@@ -224,6 +224,7 @@ pub const JSON: Target = Target {
     cannot: "nothing: it is the full model",
     tags_use: TagsUse::Optional,
     expresses: super::EVERY_SHAPE,
+    refuse: None,
 };
 
 impl Exporter for Json {
@@ -378,6 +379,7 @@ pub const CSV: Target = Target {
     cannot: "comments: the header notes and warnings are only in the other formats",
     tags_use: TagsUse::Optional,
     expresses: super::EVERY_SHAPE,
+    refuse: None,
 };
 
 impl Exporter for Csv {
@@ -455,6 +457,7 @@ pub const MARKDOWN: Target = Target {
     cannot: "nothing (it is documentation, not configuration)",
     tags_use: TagsUse::Optional,
     expresses: super::EVERY_SHAPE,
+    refuse: None,
 };
 
 impl Exporter for Markdown {
@@ -565,6 +568,11 @@ impl Exporter for Markdown {
 
 pub struct Hosts;
 
+/// Why a host list does not hold a rule.
+fn not_a_host(r: &Rule) -> String {
+    format!("{} rules are not host names", r.kind.title().to_lowercase())
+}
+
 /// The declaration of the `hosts` target.
 pub const HOSTS: Target = Target {
     id: "hosts",
@@ -575,6 +583,7 @@ pub const HOSTS: Target = Target {
     cannot: "service tags, IP rules, non-HTTP ports, inbound rules, routes, URL paths",
     tags_use: TagsUse::No,
     expresses: super::APP_HOSTS,
+    refuse: Some(not_a_host),
 };
 
 impl Exporter for Hosts {
@@ -582,9 +591,7 @@ impl Exporter for Hosts {
         &HOSTS
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
-        let mut unexpressed = super::unexpressed_non_fqdn(rules, |r| {
-            format!("{} rules are not host names", r.kind.title().to_lowercase())
-        });
+        let mut unexpressed = super::unexpressed_non_fqdn(rules, not_a_host);
         let mut head = header_lines(rules, self, opts, &unexpressed);
         head.push("Host names for HTTP/HTTPS allow-lists, one per line.".into());
         for u in &unexpressed {

@@ -374,8 +374,13 @@ const EXPRESSES: &[super::Shape] = &[
 ];
 
 /// What the five targets share; each names its id, name, extension and one-line `can`.
-const FIREWALL: Target =
-    Target::family_base(Family::AzureFirewall, TagsUse::Optional, CANNOT, EXPRESSES);
+const FIREWALL: Target = Target::family_base(
+    Family::AzureFirewall,
+    TagsUse::Optional,
+    CANNOT,
+    EXPRESSES,
+    Some(not_a_firewall_rule),
+);
 
 /// One Azure Firewall target: its declaration and its writer (all five share the plan).
 pub struct Firewall {

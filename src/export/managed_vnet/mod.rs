@@ -329,7 +329,8 @@ const EXPRESSES: &[crate::export::Shape] = &[
 ];
 
 /// What the five targets share; each names its id, name and extension.
-const MANAGED: Target = Target::family_base(Family::ManagedNetwork, TagsUse::No, CANNOT, EXPRESSES);
+const MANAGED: Target =
+    Target::family_base(Family::ManagedNetwork, TagsUse::No, CANNOT, EXPRESSES, None);
 
 /// One managed-VNet target: its declaration and its writer (all five share the plan).
 pub struct AmlVnet {

@@ -14,6 +14,7 @@ pub const NSG_CLI: Target = Target {
     cannot: CANNOT,
     tags_use: TagsUse::No,
     expresses: crate::export::ADDRESS_FILTER,
+    refuse: Some(refusal),
 };
 
 impl Exporter for NsgCli {

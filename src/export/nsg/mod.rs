@@ -148,6 +148,12 @@ fn assign_priorities(rules: &mut [SecRule], base: u32, what: &str) -> Result<(),
     Ok(())
 }
 
+/// Why an NSG does not hold a rule outside its declaration (hosts, routes): what
+/// `nsg_remote` says of it.
+fn refusal(rule: &Rule) -> String {
+    nsg_remote(rule).err().unwrap_or_default()
+}
+
 /// The address an NSG rule can use for the rule's remote end, or why there is none.
 fn nsg_remote(rule: &Rule) -> Result<String, String> {
     let ports = rule.ports_label();

@@ -22,6 +22,7 @@ pub const NSG_ARM: Target = Target {
     cannot: CANNOT,
     tags_use: TagsUse::No,
     expresses: crate::export::ADDRESS_FILTER,
+    refuse: Some(refusal),
 };
 
 impl Exporter for NsgArm {
