@@ -342,7 +342,8 @@ impl Exporter for UdrArm {
         let mut prev: Option<&str> = None;
         let mut resources = Vec::new();
         for r in &plan.routes {
-            let props = json!({ "addressPrefix": r.prefix, "nextHopType": r.next_hop });
+            let props =
+                arm::Data::new(json!({ "addressPrefix": r.prefix, "nextHopType": r.next_hop }));
             resources.push(arm::child(
                 ty,
                 "routeTableName",

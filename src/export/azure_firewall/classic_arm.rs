@@ -96,11 +96,11 @@ pub(super) fn classic_properties(plan: &Plan) -> Value {
     let app = a.rules.iter().map(|r| classic_app_rule(plan, r)).collect();
     p.insert(
         "networkRuleCollections".into(),
-        arm::literals(json!(classic_collection(&n.name, n.priority, net))),
+        arm::Data::new(json!(classic_collection(&n.name, n.priority, net))).into(),
     );
     p.insert(
         "applicationRuleCollections".into(),
-        arm::literals(json!(classic_collection(&a.name, a.priority, app))),
+        arm::Data::new(json!(classic_collection(&a.name, a.priority, app))).into(),
     );
     Value::Object(p)
 }
@@ -110,7 +110,7 @@ pub(super) fn classic_arm(plan: &Plan) -> Value {
     json!({
         "$schema": arm::SCHEMA,
         "contentVersion": "1.0.0.0",
-        "metadata": arm::literals(json!({"header": header_with(plan, CLASSIC_USAGE)})),
+        "metadata": arm::Data::new(json!({"header": header_with(plan, CLASSIC_USAGE)})),
         "parameters": {
             "existingFirewall": arm::param("object", "The firewall's current definition, exactly as 'az resource show --resource-type Microsoft.Network/azureFirewalls' prints it. Everything but its network and application rule collections is deployed unchanged.", None),
             "firewallName": arm::param("string", "Leave unset: the name of existingFirewall.", Some(json!(format!("[{fw}.name]")))),

@@ -93,10 +93,10 @@ pub(super) fn policy_arm(plan: &Plan) -> Value {
     json!({
         "$schema": arm::SCHEMA,
         "contentVersion": "1.0.0.0",
-        "metadata": arm::literals(json!({"header": header_with(plan, POLICY_USAGE)})),
+        "metadata": arm::Data::new(json!({"header": header_with(plan, POLICY_USAGE)})),
         "parameters": {
             "firewallPolicyName": arm::param("string", "Name of the existing Firewall Policy (in the deployment's resource group).", None),
-            "ruleCollectionGroupName": arm::param("string", "Name of the rule collection group these rules own.", Some(json!(arm::literal(&plan.group_name)))),
+            "ruleCollectionGroupName": arm::param("string", "Name of the rule collection group these rules own.", Some(arm::Data::text(&plan.group_name).into())),
             "ruleCollectionGroupPriority": priority_param(plan.group_priority),
         },
         "resources": [{
@@ -106,7 +106,7 @@ pub(super) fn policy_arm(plan: &Plan) -> Value {
             "properties": {
                 "priority": "[parameters('ruleCollectionGroupPriority')]",
                 // Data only, as in the classic template's collections: all ARM literals.
-                "ruleCollections": arm::literals(json!(policy_collections(plan))),
+                "ruleCollections": arm::Data::new(json!(policy_collections(plan))),
             },
         }],
     })

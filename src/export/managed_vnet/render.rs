@@ -177,14 +177,14 @@ pub fn arm(_rs: &RuleSet, p: &Plan, header: &[String]) -> String {
                 // Rule names are [A-Za-z0-9_-] only, so they need no escaping in the expression.
                 "name": format!("[format('{{0}}/{{1}}', parameters('workspaceName'), '{}')]", r.name),
                 // Data only (host names, tags, ports): all literals.
-                "properties": crate::export::azure::arm::literals(arm_properties(&r.destination)),
+                "properties": crate::export::azure::arm::Data::new(arm_properties(&r.destination)),
             })
         })
         .collect();
     let doc = json!({
         "$schema": crate::export::azure::arm::SCHEMA,
         "contentVersion": "1.0.0.0",
-        "metadata": crate::export::azure::arm::literals(json!({"header": header.iter().map(|l| one_line(l)).collect::<Vec<_>>()})),
+        "metadata": crate::export::azure::arm::Data::new(json!({"header": header.iter().map(|l| one_line(l)).collect::<Vec<_>>()})),
         "parameters": {
             "workspaceName": {
                 "type": "string",

@@ -69,8 +69,7 @@ pub(super) fn arm_rule(r: &SecRule, prev: Option<&str>) -> Value {
         &r.name,
         prev,
         &format!("{}: {}", r.rule_id, r.purpose),
-        // Data only: `arm::child` makes every string in it an ARM literal.
-        Value::Object(p),
+        arm::Data::new(Value::Object(p)),
     )
 }
 
