@@ -1,7 +1,8 @@
 //! The profile's fields, one table: the TOML key, how the command line spells the setting, the
 //! wizard's label and help, and the check of a value.
 //!
-//! Profile validation checks values through this table, and the core's warnings name a setting
+//! Profile validation checks values through this table, the CLI's help of each flag is its
+//! `cli_help`, and the core's warnings name a setting
 //! by its key (`Warning::hint`), so that each front end words the hint its own way: the CLI
 //! with `cli` ("--storage-account"), the wizard with `label` ("Storage account"). A new field
 //! is one row here plus its place in `Profile`.
@@ -24,6 +25,8 @@ pub struct Field {
     pub key: &'static str,
     /// The setting as a command-line hint names it (`--storage-account`, `--source CIDR`).
     pub cli: &'static str,
+    /// The flag's line in the CLI's help.
+    pub cli_help: &'static str,
     /// The wizard's label of the field.
     pub label: &'static str,
     /// The wizard's help line.
@@ -48,6 +51,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         key: "cloud",
         cli: "--cloud",
+        cli_help: "public, usgov or china",
         label: "Cloud",
         help: "public, usgov or china.",
         check: None,
@@ -55,6 +59,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         key: "region",
         cli: "--region",
+        cli_help: "Region: ARM name (eastus2) or display name (\"East US 2\"), any case",
         label: "Region",
         help: "Region: ARM name (eastus2) or display name (\"East US 2\"), any case.",
         check: None,
@@ -62,6 +67,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         key: "edition",
         cli: "--edition",
+        cli_help: "Edition of Microsoft's guidance (default: the newest; see `amlfw editions`)",
         label: "Guidance edition",
         help: "Which published guidance the rules follow (default: the newest).",
         check: None,
@@ -69,6 +75,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         key: "features",
         cli: "--feature",
+        cli_help: "Feature id; repeat or separate with commas (see `amlfw features`)",
         label: "Features",
         help: "What the workspace uses (see `amlfw features`).",
         check: None,
@@ -76,6 +83,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         key: "storage_account",
         cli: "--storage-account",
+        cli_help: "The workspace's default storage account name",
         label: "Storage account",
         help: "The workspace's default storage account (3-24 lowercase letters and digits). Empty: wildcard storage hosts, which allow every account.",
         check: Some(validate_storage_account),
@@ -83,6 +91,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         key: "acr_name",
         cli: "--acr-name",
+        cli_help: "The workspace's container registry name",
         label: "Container registry",
         help: "The workspace's Azure Container Registry (5-50 letters and digits). Empty: *.azurecr.io.",
         check: Some(validate_acr_name),
@@ -90,6 +99,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         key: "workspace_id",
         cli: "--workspace-id",
+        cli_help: "The workspace ID, a GUID (az ml workspace show --query workspace_id): Kubernetes compute's workspace host and the private DNS names of `amlfw dns`",
         label: "Workspace ID",
         help: "The workspace ID, a GUID (portal: the workspace's Properties), for the Kubernetes compute workspace host. Empty: a wildcard host.",
         check: Some(|s| normalize_workspace_id(s).map(drop)),
@@ -97,6 +107,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         key: "sources",
         cli: "--source CIDR",
+        cli_help: "CIDR the traffic comes from; repeat for several (default: the whole VNet)",
         label: "Source CIDRs",
         help: "Where outbound traffic comes from: CIDRs separated by commas (10.0.1.0/24, 2001:db8::/64). Empty: the whole virtual network.",
         check: Some(|s| parse_source(s).map(drop)),
@@ -104,6 +115,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         key: "aks_dns_servers",
         cli: "--aks-dns-server IP",
+        cli_help: "Custom DNS server of the AKS VNet; repeat for several",
         label: "AKS DNS servers",
         help: "Custom DNS servers of the AKS virtual network, separated by commas. Empty: Azure-provided DNS (no UDP 53 rule).",
         check: Some(|s| parse_dns_server(s).map(drop)),
@@ -111,6 +123,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         key: "inbound_routes",
         cli: "--inbound-routes",
+        cli_help: "service-tags, ip-prefixes or none",
         label: "Inbound routes",
         help: "How inbound Batch/AML traffic to compute skips the firewall: service-tag routes (preview in 2021), one route per IP prefix (needs the Service Tags file), or none.",
         check: None,
@@ -118,6 +131,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         key: "name_prefix",
         cli: "--name-prefix",
+        cli_help: "Prefix of generated resource and rule names",
         label: "Name prefix",
         help: "Start of every generated name: 1-20 characters, a letter first, then letters, digits, - or _.",
         check: Some(validate_name_prefix),
@@ -125,6 +139,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         key: "priority_base",
         cli: "--priority-base",
+        cli_help: "First priority of generated rules (100-4000)",
         label: "Priority base",
         help: "First priority of generated rules and collections (100-4000; NSG priorities end at 4096).",
         check: None,
@@ -132,6 +147,7 @@ pub const FIELDS: &[Field] = &[
     Field {
         key: "dns_proxy",
         cli: "--dns-proxy",
+        cli_help: "The Azure Firewall policy has DNS proxy enabled: emit network rules with host names (without it Azure rejects them, so they are listed as not covered)",
         label: "Firewall DNS proxy",
         help: "Is DNS proxy on in the Azure Firewall policy? Only then can network rules name host names (e.g. ntp.ubuntu.com UDP 123); Azure rejects the whole rule collection group otherwise, so while it is off those rules are listed as not covered. Space switches.",
         check: None,
@@ -160,6 +176,7 @@ mod tests {
         for (i, f) in FIELDS.iter().enumerate() {
             assert!(FIELDS[..i].iter().all(|g| g.key != f.key), "{}", f.key);
             assert!(f.cli.starts_with("--") && !f.label.is_empty() && !f.help.is_empty());
+            assert!(!f.cli_help.is_empty(), "{}", f.key);
         }
     }
 
