@@ -13,8 +13,9 @@
 //! (`networkSecurityGroups/securityRules`, `azurerm_network_security_rule`, `az network nsg rule
 //! create`) add or update only the rules named here.
 //!
-//! The small helpers at the bottom (names, HCL blocks, script preamble) are shared with
-//! `route_table` (the ARM ones are in `arm`), which writes the same four shapes for routes.
+//! One plan, one writer module per format (`template` for ARM, `bicep`, `terraform`, `cli`);
+//! the pieces they share with `route_table` and the Azure Firewall writers (names, ARM data,
+//! HCL blocks, the script preamble, port groups) are in `export::azure`.
 
 use super::azure::bicep::{bicep_depends, symbols};
 use super::azure::names::{name_with_suffix, unique_names};
@@ -40,6 +41,7 @@ use terraform::*;
 /// The NSG targets, in the order `amlfw targets` lists them.
 pub static TARGETS: &[&dyn Exporter] = &[&NsgArm, &NsgBicep, &NsgTerraform, &NsgCli];
 
+/// The `Microsoft.Network` API version of the security rules (that of every network template).
 pub use super::azure::NETWORK_API_VERSION as API_VERSION;
 /// NSG rule priorities: 100-4096, unique per direction.
 pub const PRIORITY_RANGE: RangeInclusive<u32> = 100..=4096;
