@@ -3,6 +3,7 @@
 use super::merge::{Caseless, MergeIndex, MergeKey};
 use super::{concern, Hint, ResolveError, Rule, RuleSet, Settings, Warning};
 use crate::catalog::{Catalog, Region, Requirement};
+use crate::fields::Field;
 use crate::model::{Family, InboundRoutes, Kind};
 use crate::profile::Profile;
 use crate::remote::Remote;
@@ -145,9 +146,17 @@ impl Warnings {
     }
 
     /// A warning whose message ends in a hint naming the profile field `hint.field`: the
-    /// message spells it the command line's way, and the hint is kept for other front ends.
-    fn add_hinted(&mut self, code: &str, hint: Hint, rule: Option<&str>, concerns: &[Family]) {
-        let message = hint.worded(|f| f.cli.to_string());
+    /// message spells it as `spell` does (the command line's way, `Field::cli`, for most), and
+    /// the hint is kept for other front ends.
+    fn add_hinted(
+        &mut self,
+        code: &str,
+        hint: Hint,
+        spell: fn(&Field) -> &'static str,
+        rule: Option<&str>,
+        concerns: &[Family],
+    ) {
+        let message = hint.worded(|f| spell(f).to_string());
         let new = !self.list.iter().any(|w| w.message == message);
         self.add(code, message, rule, concerns);
         if new {
@@ -324,12 +333,19 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
         }
 
         if req.per_dns_server && dns_servers.is_empty() {
-            warnings.add(
+            // This message has always named the profile key (it concerns the AKS VNet's DNS,
+            // which profiles record), and exports carry it: kept so.
+            warnings.add_hinted(
                 "dns-default",
-                format!(
-                    "no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule ({}); set aks_dns_servers if the VNet uses its own DNS",
-                    req.id
-                ),
+                Hint {
+                    field: "aks_dns_servers",
+                    before: format!(
+                        "no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule ({}); ",
+                        req.id
+                    ),
+                    template: "set {} if the VNet uses its own DNS",
+                },
+                |f| f.key,
                 None,
                 concern::OUTBOUND,
             );
@@ -384,6 +400,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                                 ),
                                 template: "set {} to narrow it",
                             },
+                            |f| f.cli,
                             Some(&req.id),
                             concern::HOSTS,
                         );
@@ -516,6 +533,7 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                         .into(),
                 template: "give the subnets of the workspace's compute ({}) to narrow them",
             },
+            |f| f.cli,
             None,
             &[Family::AzureFirewall],
         );

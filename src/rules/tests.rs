@@ -252,7 +252,7 @@ fn bits_lists_set_positions() {
 fn a_hint_names_the_setting_the_way_each_front_end_does() {
     let c = Catalog::builtin();
     let mut p = Profile::new(Cloud::Public, "eastus2");
-    p.features = vec!["compute-instance".into()];
+    p.features = vec!["compute-instance".into(), "aks".into()];
     let rs = resolve(&c, &p).unwrap();
     let w = rs
         .warnings
@@ -274,6 +274,18 @@ fn a_hint_names_the_setting_the_way_each_front_end_does() {
     assert!(any
         .worded(|f| f.label.to_string())
         .contains("(Source CIDRs)"));
+    // The DNS note has always named the profile key in exports; the wizard gets its label.
+    let dns = rs
+        .warnings
+        .iter()
+        .find(|w| w.code == "dns-default")
+        .unwrap();
+    assert!(dns
+        .message
+        .ends_with("set aks_dns_servers if the VNet uses its own DNS"));
+    assert!(dns
+        .worded(|f| f.label.to_string())
+        .ends_with("set AKS DNS servers if the VNet uses its own DNS"));
     // A warning without a setting is worded as it is.
     let plain = rs.warnings.iter().find(|w| w.hint.is_none()).unwrap();
     assert_eq!(plain.worded(|f| f.label.to_string()), plain.message);
