@@ -36,7 +36,24 @@ pub struct Field {
     pub check: Option<Check>,
 }
 
+/// A setting as a front end names it: a row of `FIELDS`, or a yes/no workspace option of the
+/// catalog (key `compute_public_ip`, flag `--compute-public-ip`, its title as the label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Named<'a> {
+    pub key: &'a str,
+    pub cli: &'a str,
+    pub label: &'a str,
+}
+
 impl Field {
+    pub fn named(&self) -> Named<'static> {
+        Named {
+            key: self.key,
+            cli: self.cli,
+            label: self.label,
+        }
+    }
+
     /// The row of `key`. Panics on a key that is not in the table: keys are constants of the
     /// core, so a miss is a bug found by the first test that runs the caller.
     pub fn of(key: &str) -> &'static Field {

@@ -11,6 +11,7 @@ pub use crate::reference::Reference;
 pub use resolve::resolve;
 
 use crate::catalog::Region;
+use crate::fields::Named;
 use crate::model::{Cloud, Direction, Family, InboundRoutes, Kind, PortSpec};
 use crate::remote::Remote;
 use crate::shared::SharedStr;
@@ -119,23 +120,41 @@ pub struct Warning {
 /// spells the setting the command line's way (`Field::cli`); the wizard names its field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hint {
-    /// The field's key in `fields::FIELDS`.
-    pub field: &'static str,
+    /// The setting the hint names.
+    pub setting: Setting,
     /// The message before the hint.
     pub before: String,
     /// The hint, with `{}` where the setting's name goes.
     pub template: &'static str,
 }
 
+/// What a hint names: a profile field, or a workspace option of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Setting {
+    /// A key of `fields::FIELDS`.
+    Field(&'static str),
+    /// A yes/no workspace option: its profile key, flag and title.
+    Option {
+        key: String,
+        cli: String,
+        label: String,
+    },
+}
+
+impl Setting {
+    pub fn named(&self) -> Named<'_> {
+        match self {
+            Setting::Field(key) => crate::fields::Field::of(key).named(),
+            Setting::Option { key, cli, label } => Named { key, cli, label },
+        }
+    }
+}
+
 impl Hint {
-    /// The message with the setting named by `name` (`|f| f.label` in the wizard).
-    pub fn worded(&self, name: impl Fn(&crate::fields::Field) -> String) -> String {
-        let field = crate::fields::Field::of(self.field);
-        format!(
-            "{}{}",
-            self.before,
-            self.template.replace("{}", &name(field))
-        )
+    /// The message with the setting named by `name` (`|n| n.label.to_string()` in the wizard).
+    pub fn worded(&self, name: impl Fn(Named) -> String) -> String {
+        let named = name(self.setting.named());
+        format!("{}{}", self.before, self.template.replace("{}", &named))
     }
 }
 
@@ -152,7 +171,7 @@ impl Eq for Warning {}
 
 impl Warning {
     /// The message with its hint worded by `name`; the message itself when it has no hint.
-    pub fn worded(&self, name: impl Fn(&crate::fields::Field) -> String) -> String {
+    pub fn worded(&self, name: impl Fn(Named) -> String) -> String {
         match &self.hint {
             Some(h) => h.worded(name),
             None => self.message.clone(),

@@ -1,9 +1,9 @@
 //! The resolve step itself: placeholders, editions, features and merging into rules.
 
 use super::merge::{Caseless, MergeIndex, MergeKey};
-use super::{concern, Hint, ResolveError, Rule, RuleSet, Settings, Warning};
+use super::{concern, Hint, ResolveError, Rule, RuleSet, Setting, Settings, Warning};
 use crate::catalog::{Catalog, Region, Requirement};
-use crate::fields::Field;
+use crate::fields::Named;
 use crate::model::{Family, InboundRoutes, Kind};
 use crate::profile::Profile;
 use crate::remote::Remote;
@@ -152,11 +152,11 @@ impl Warnings {
         &mut self,
         code: &str,
         hint: Hint,
-        spell: fn(&Field) -> &'static str,
+        spell: fn(Named) -> String,
         rule: Option<&str>,
         concerns: &[Family],
     ) {
-        let message = hint.worded(|f| spell(f).to_string());
+        let message = hint.worded(spell);
         let new = !self.list.iter().any(|w| w.message == message);
         self.add(code, message, rule, concerns);
         if new {
@@ -338,14 +338,14 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
             warnings.add_hinted(
                 "dns-default",
                 Hint {
-                    field: "aks_dns_servers",
+                    setting: Setting::Field("aks_dns_servers"),
                     before: format!(
                         "no custom DNS servers given: assuming Azure-provided DNS, so no UDP 53 rule ({}); ",
                         req.id
                     ),
                     template: "set {} if the VNet uses its own DNS",
                 },
-                |f| f.key,
+                |n| n.key.to_string(),
                 None,
                 concern::OUTBOUND,
             );
@@ -393,14 +393,14 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                         warnings.add_hinted(
                             what.0,
                             Hint {
-                                field: what.2,
+                                setting: Setting::Field(what.2),
                                 before: format!(
                                     "no {} given: using the wildcard host {fb}, which allows {}; ",
                                     what.1, what.3
                                 ),
                                 template: "set {} to narrow it",
                             },
-                            |f| f.cli,
+                            |n| n.cli.to_string(),
                             Some(&req.id),
                             concern::HOSTS,
                         );
@@ -527,13 +527,13 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
         warnings.add_hinted(
             "any-source",
             Hint {
-                field: "sources",
+                setting: Setting::Field("sources"),
                 before:
                     "no source subnets given, so every Azure Firewall rule allows ANY source (*); "
                         .into(),
                 template: "give the subnets of the workspace's compute ({}) to narrow them",
             },
-            |f| f.cli,
+            |n| n.cli.to_string(),
             None,
             &[Family::AzureFirewall],
         );
@@ -550,15 +550,18 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
     for i in bits(not_given) {
         let o = &catalog.options[i];
         if profile.option_value(&o.id).is_none() {
-            warnings.add(
+            warnings.add_hinted(
                 "option-default",
-                format!(
-                    "{} not given: taken as false ({}); set {} = true in the profile or pass --{} if it applies",
-                    o.key(),
-                    o.title,
-                    o.key(),
-                    o.id
-                ),
+                Hint {
+                    setting: Setting::Option {
+                        key: o.key(),
+                        cli: format!("--{}", o.id),
+                        label: o.title.clone(),
+                    },
+                    before: format!("{} not given: taken as false ({}); ", o.key(), o.title),
+                    template: "set {} if it applies",
+                },
+                |n| format!("{} = true in the profile or pass {}", n.key, n.cli),
                 None,
                 concern::ALL,
             );

@@ -290,3 +290,33 @@ fn a_hint_names_the_setting_the_way_each_front_end_does() {
     let plain = rs.warnings.iter().find(|w| w.hint.is_none()).unwrap();
     assert_eq!(plain.worded(|f| f.label.to_string()), plain.message);
 }
+
+#[test]
+fn an_option_left_unset_is_named_by_flag_in_files_and_by_title_in_the_wizard() {
+    let c = Catalog::builtin();
+    let mut p = Profile::new(Cloud::Public, "eastus2");
+    p.features = c.features.iter().map(|f| f.id.clone()).collect();
+    let rs = resolve(&c, &p).unwrap();
+    let w = rs
+        .warnings
+        .iter()
+        .find(|w| w.code == "option-default")
+        .expect("the newest edition has options that decide requirements");
+    let Some(crate::rules::Setting::Option { key, cli, label }) =
+        w.hint.as_ref().map(|h| &h.setting)
+    else {
+        panic!("{w:?}")
+    };
+    assert!(
+        w.message.ends_with(&format!(
+            "set {key} = true in the profile or pass {cli} if it applies"
+        )),
+        "{}",
+        w.message
+    );
+    let wizard = w.worded(|n| n.label.to_string());
+    assert!(
+        wizard.ends_with(&format!("set {label} if it applies")),
+        "{wizard}"
+    );
+}
