@@ -47,36 +47,9 @@ pub(super) fn bicep_rule(r: &SecRule, ident: &str, prev: Option<&str>) -> String
         "resource {ident} 'Microsoft.Network/networkSecurityGroups/securityRules@{API_VERSION}' = {{\n  parent: nsg\n  name: {}\n  properties: {{\n",
         bicep_string(&r.name)
     ));
-    t.push_str(&format!(
-        "    description: {}\n",
-        bicep_string(&r.description)
-    ));
-    t.push_str(&format!("    priority: {}\n", r.priority));
-    t.push_str(&format!(
-        "    direction: '{}'\n    access: 'Allow'\n",
-        r.direction_name()
-    ));
-    t.push_str(&format!(
-        "    protocol: {}\n    sourcePortRange: '*'\n",
-        bicep_string(r.protocol)
-    ));
-    for (one, many, values) in plural_fields(r) {
-        t.push_str(&bicep_list(one, many, values));
-    }
+    t.push_str(&members(&properties(r), 4));
     t.push_str("  }\n");
     t.push_str(&bicep_depends(prev));
     t.push_str("}\n");
-    t
-}
-
-pub(super) fn bicep_list(one: &str, many: &str, values: &[String]) -> String {
-    if let [v] = values {
-        return format!("    {one}: {}\n", bicep_string(v));
-    }
-    let mut t = format!("    {many}: [\n");
-    for v in values {
-        t.push_str(&format!("      {}\n", bicep_string(v)));
-    }
-    t.push_str("    ]\n");
     t
 }

@@ -51,7 +51,8 @@ impl Exporter for NsgArm {
     }
 }
 
-pub(super) fn arm_rule(r: &SecRule, prev: Option<&str>) -> Value {
+/// The rule's properties, as data: the ARM template and the Bicep file both write this value.
+pub(super) fn properties(r: &SecRule) -> Map<String, Value> {
     let mut p = Map::new();
     p.insert("description".into(), r.description.clone().into());
     p.insert("priority".into(), r.priority.into());
@@ -62,6 +63,10 @@ pub(super) fn arm_rule(r: &SecRule, prev: Option<&str>) -> Value {
     for (one, many, values) in plural_fields(r) {
         arm_list(&mut p, one, many, values);
     }
+    p
+}
+
+pub(super) fn arm_rule(r: &SecRule, prev: Option<&str>) -> Value {
     let ty = "Microsoft.Network/networkSecurityGroups/securityRules";
     arm::child(
         ty,
@@ -69,7 +74,7 @@ pub(super) fn arm_rule(r: &SecRule, prev: Option<&str>) -> Value {
         &r.name,
         prev,
         &format!("{}: {}", r.rule_id, r.purpose),
-        arm::Data::new(Value::Object(p)),
+        arm::Data::new(Value::Object(properties(r))),
     )
 }
 
