@@ -348,26 +348,23 @@ impl Profile {
                 ));
             }
         }
-        if let Some(s) = &self.storage_account {
-            validate_storage_account(s).map_err(|r| invalid("storage_account", s, r))?;
-        }
-        if let Some(s) = &self.acr_name {
-            validate_acr_name(s).map_err(|r| invalid("acr_name", s, r))?;
-        }
-        for s in &self.sources {
-            parse_source(s).map_err(|r| invalid("sources", s, r))?;
+        // The text fields, each value by its field's check (`fields::FIELDS`).
+        for (key, values) in [
+            ("storage_account", self.storage_account.as_slice()),
+            ("acr_name", self.acr_name.as_slice()),
+            ("sources", &self.sources),
+            ("aks_dns_servers", &self.aks_dns_servers),
+            ("name_prefix", self.name_prefix.as_slice()),
+        ] {
+            let field = crate::fields::Field::of(key).key;
+            crate::fields::check(key, values.iter().map(String::as_str))
+                .map_err(|(v, r)| invalid(field, v, r))?;
         }
         if let Some((s, r)) = duplicate(&self.sources, parse_source) {
             return Err(invalid("sources", s, r));
         }
-        for s in &self.aks_dns_servers {
-            parse_dns_server(s).map_err(|r| invalid("aks_dns_servers", s, r))?;
-        }
         if let Some((s, r)) = duplicate(&self.aks_dns_servers, parse_dns_server) {
             return Err(invalid("aks_dns_servers", s, r));
-        }
-        if let Some(p) = &self.name_prefix {
-            validate_name_prefix(p).map_err(|r| invalid("name_prefix", p, r))?;
         }
         if let Some(b) = self.priority_base {
             validate_priority_base(b).map_err(|r| invalid("priority_base", b.to_string(), r))?;

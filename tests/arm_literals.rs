@@ -67,7 +67,7 @@ fn variants() -> Vec<(&'static str, RuleSet)> {
     }
     let mut remotes = common::full_public();
     for r in &mut remotes.rules {
-        r.remote = format!("[{}]", r.remote).into();
+        r.set_remote(format!("[{}]", r.remote));
     }
     vec![("purposes", purposes), ("ids", ids), ("remotes", remotes)]
 }

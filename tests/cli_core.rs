@@ -354,6 +354,24 @@ fn target_help_lists_the_targets() {
     );
 }
 
+/// The help line of every profile flag is the core's table's (`amlfw::fields`): one place
+/// words it for the CLI, next to the wizard's label and the value check.
+#[test]
+fn profile_flags_are_explained_by_the_table_of_fields() {
+    let out = amlfw().args(["rules", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for f in amlfw::fields::FIELDS {
+        let flag = f.cli.split(' ').next().unwrap();
+        assert!(
+            help.contains(&format!("{flag} ")) && help.contains(f.cli_help),
+            "rules --help lacks {flag}: {}",
+            f.cli_help
+        );
+    }
+}
+
 /// `amlfw completions SHELL` prints a script that knows the commands and the target ids;
 /// `amlfw man` prints a roff page naming the commands.
 #[test]

@@ -9,62 +9,35 @@
 
 mod common;
 
-use amlfw::export::{self, Export, ExportError, ExportOptions, Exporter};
-use amlfw::rules::{Rule, RuleSet};
-use amlfw::servicetags::TagIndex;
-use amlfw::Kind;
-use ipnet::IpNet;
+use amlfw::export::{
+    self, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Target, Unexpressed,
+};
+use amlfw::rules::RuleSet;
+use common::dropped;
 
-/// The address prefixes (and single addresses) written anywhere in `text`.
-fn nets_in(text: &str) -> Vec<IpNet> {
-    text.split(|c: char| !(c.is_ascii_hexdigit() || c == ':' || c == '.' || c == '/'))
-        .filter_map(|w| {
-            let w = w.trim_matches(|c| c == '.' || c == ':');
-            w.parse::<IpNet>()
-                .ok()
-                .or_else(|| w.parse::<std::net::IpAddr>().ok().map(IpNet::from))
-        })
-        .collect()
-}
-
-/// `word` occurs in `text` not as part of a longer name.
-fn has_word(text: &str, word: &str) -> bool {
-    let part = |c: char| c.is_ascii_alphanumeric() || "-_.*".contains(c);
-    text.match_indices(word).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + word.len()..].chars().next();
-        !before.is_some_and(part) && !after.is_some_and(|c| part(c) && c != '.')
-    })
-}
-
-/// The rules of `rs` that `out` neither expresses nor lists as not covered.
-fn dropped<'r>(rs: &'r RuleSet, out: &Export, tags: Option<&TagIndex>) -> Vec<&'r Rule> {
-    // Parsed only when a rule is not found by name (packet filters, IP lists).
-    let nets = std::cell::OnceCell::new();
-    rs.rules
-        .iter()
-        .filter(|r| !out.unexpressed.iter().any(|u| u.rule_id == *r.id))
-        .filter(|r| !out.text.contains(r.id.as_str()) && !has_word(&out.text, &r.remote))
-        // An IP family with only sources of the other family has no rules at all, and says
-        // so ("No IPv6 rules: every source in the profile is IPv4"): the address rules are
-        // in the other family's export.
-        .filter(|r| !(closed_family(out) && r.kind != Kind::FqdnApp && r.kind != Kind::Route))
-        .filter(|r| {
-            let prefixes = tags
-                .and_then(|t| t.get(&r.remote))
-                .and_then(|t| t.prefixes().ok())
-                .unwrap_or(&[]);
-            !prefixes.iter().any(|p| {
-                nets.get_or_init(|| nets_in(&out.text))
-                    .iter()
-                    .any(|n: &IpNet| n.contains(p))
-            })
-        })
-        .collect()
-}
-
-fn closed_family(out: &Export) -> bool {
-    out.text.contains("rules: every source in the profile is")
+/// Where an export contradicts its target's declaration: a rule of a shape the target does
+/// not declare that the export does not list, or lists with another reason than the declared
+/// one (the wizard shows the declared reason without rendering).
+fn declaration_gaps(name: &str, t: &dyn Exporter, rs: &RuleSet, out: &Export) -> Vec<String> {
+    let mut gaps = Vec::new();
+    for r in rs.rules.iter().filter(|r| !t.target().may_express(r)) {
+        let listed = out.unexpressed.iter().find(|u| u.rule_id == *r.id);
+        match (listed, t.target().refusal(r)) {
+            (None, _) => gaps.push(format!(
+                "{name} {}: {} is outside the declaration but not listed",
+                t.id(),
+                r.id
+            )),
+            (Some(u), Some(why)) if u.reason != why => gaps.push(format!(
+                "{name} {}: {} listed as '{}', declared '{why}'",
+                t.id(),
+                r.id,
+                u.reason
+            )),
+            _ => {}
+        }
+    }
+    gaps
 }
 
 fn profiles() -> Vec<(String, RuleSet)> {
@@ -112,6 +85,7 @@ fn every_rule_is_expressed_or_listed_as_not_covered_by_every_target() {
                 let Some(out) = render(*t, &rs, opts) else {
                     continue;
                 };
+                failures.extend(declaration_gaps(&name, *t, &rs, &out));
                 let lost = dropped(&rs, &out, opts.service_tags);
                 let lost: Vec<_> = lost.iter().map(|r| (&*r.id, &*r.remote)).collect();
                 if !lost.is_empty() {
@@ -144,7 +118,7 @@ fn a_rule_missing_from_both_is_found() {
         let out = export::find(target).unwrap().render(&rs, &opts).unwrap();
         let mut ghost = rs.rules[0].clone();
         ghost.id = "zz-ghost".into();
-        ghost.remote = "ghost.example.org".into();
+        ghost.set_remote("ghost.example.org");
         rs.rules.push(ghost);
         let lost: Vec<&str> = dropped(&rs, &out, Some(tags))
             .iter()
@@ -152,5 +126,54 @@ fn a_rule_missing_from_both_is_found() {
             .collect();
         assert_eq!(lost, ["zz-ghost"], "{target}");
         rs.rules.pop();
+    }
+}
+
+/// A target that declares nothing and gives another reason than it declares, or lists nothing.
+struct Contrary(bool);
+
+const CONTRARY: Target = Target {
+    id: "contrary",
+    name: "test",
+    family: Family::Generic,
+    extension: "txt",
+    can: "",
+    cannot: "",
+    tags_use: TagsUse::No,
+    expresses: &[],
+    refuse: Some(|_| "declared".to_string()),
+};
+
+impl Exporter for Contrary {
+    fn target(&self) -> &Target {
+        &CONTRARY
+    }
+    fn render(&self, rs: &RuleSet, _: &ExportOptions) -> Result<Export, ExportError> {
+        let unexpressed = rs
+            .rules
+            .iter()
+            .filter(|_| self.0)
+            .map(|r| Unexpressed {
+                rule_id: r.id.to_string(),
+                remote: r.remote.to_string(),
+                reason: "something else".into(),
+            })
+            .collect();
+        Ok(Export {
+            text: String::new(),
+            unexpressed,
+        })
+    }
+}
+
+#[test]
+fn an_export_that_contradicts_its_declaration_is_found() {
+    let rs = common::full_public();
+    for (lists, says) in [(true, "declared 'declared'"), (false, "not listed")] {
+        let t = Contrary(lists);
+        let out = t.render(&rs, &ExportOptions::default()).unwrap();
+        let gaps = declaration_gaps("full", &t, &rs, &out);
+        assert_eq!(gaps.len(), rs.rules.len(), "{gaps:?}");
+        assert!(gaps.iter().all(|g| g.contains(says)), "{gaps:?}");
     }
 }

@@ -763,8 +763,7 @@ fn hostile_values_load_in_iptables_nft_and_squid() {
 #[test]
 fn a_hostile_tag_name_is_a_typed_error() {
     let mut rs = common::full_public();
-    common::first_rule(&mut rs, Pick::Kind(Kind::ServiceTag)).remote =
-        format!("Storage{EVIL}").into();
+    common::first_rule(&mut rs, Pick::Kind(Kind::ServiceTag)).set_remote(format!("Storage{EVIL}"));
     for t in ["iptables", "nftables"] {
         let e = common::try_render(t, &rs, Some(common::service_tags(Cloud::Public)));
         assert!(

@@ -148,7 +148,7 @@ fn without_sources_the_subnet_side_is_virtual_network() {
 fn an_ip_rule_never_mixes_address_families() {
     let mut rs = common::full_public();
     let dns = common::first_rule(&mut rs, Pick::Remote("10.0.0.4"));
-    dns.remote = "fd00::53".into();
+    dns.set_remote("fd00::53");
     let id = dns.id.clone();
     let out = common::render("nsg-arm", &rs);
     common::assert_valid_arm(&out.text);
@@ -412,7 +412,7 @@ fn a_service_tags_file_of_another_cloud_is_refused() {
 fn route_limits_are_refused_not_truncated() {
     // AzureCloud has thousands of prefixes: far more than the 400 routes a table holds.
     let mut rs = ip_prefix_profiles()[0].1.clone();
-    common::first_rule(&mut rs, Pick::Kind(Kind::Route)).remote = "AzureCloud".into();
+    common::first_rule(&mut rs, Pick::Kind(Kind::Route)).set_remote("AzureCloud");
     let tags = common::service_tags(amlfw::Cloud::Public);
     let e = common::try_render("udr-arm", &rs, Some(tags)).unwrap_err();
     assert!(e.to_string().contains("400"), "{e}");
@@ -422,7 +422,7 @@ fn route_limits_are_refused_not_truncated() {
     for n in 0..30 {
         let mut r = template.clone();
         r.id = format!("extra-{n}").into();
-        r.remote = format!("Storage.Region{n}").into();
+        r.set_remote(format!("Storage.Region{n}"));
         rs.rules.push(r);
     }
     let e = common::try_render("udr-cli", &rs, None).unwrap_err();

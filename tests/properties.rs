@@ -114,9 +114,27 @@ proptest! {
                 match target.render(&rs, &opts) {
                     Ok(out) => {
                         // Every rule is either in the output or reported as not covered: never
-                        // dropped silently (checked loosely here, exactly in the target tests).
+                        // dropped silently (read from the text as in export_coverage, exactly in the target tests).
                         for u in &out.unexpressed {
                             prop_assert!(rs.rules.iter().any(|r| r.id == u.rule_id), "{}: unknown rule {}", target.id(), u.rule_id);
+                        }
+                        // Each rule is expressed (found in the text) or listed, never dropped;
+                        // `expressed` and `unexpressed` split the rule set between them.
+                        let lost: Vec<&str> = common::dropped(&rs, &out, opts.service_tags).iter().map(|r| r.id.as_str()).collect();
+                        prop_assert!(lost.is_empty(), "{}: dropped {:?}", target.id(), lost);
+                        let listed = rs.rules.iter().filter(|r| out.unexpressed.iter().any(|u| u.rule_id == *r.id)).count();
+                        prop_assert_eq!(out.expressed(&rs).count() + listed, rs.rules.len());
+                        // The declaration is true: a rule of a shape it does not name is listed.
+                        for r in rs.rules.iter().filter(|r| !target.target().may_express(r)) {
+                            let listed = out.unexpressed.iter().find(|u| u.rule_id == *r.id);
+                            prop_assert!(
+                                listed.is_some(),
+                                "{}: {} ({:?}, {:?}) is outside its declaration but not listed",
+                                target.id(), r.id, r.kind, r.remote.kind()
+                            );
+                            if let (Some(u), Some(why)) = (listed, target.target().refusal(r)) {
+                                prop_assert_eq!(&u.reason, &why, "{}: {}", target.id(), r.id);
+                            }
                         }
                         // ARM templates: the Azure families' JSON output (no guess from the id).
                         if target.family() != Family::Generic && target.extension() == "json" {

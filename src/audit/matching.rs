@@ -1,7 +1,7 @@
 //! How one rule's addresses, host names, sources and protocols match a requirement.
 
 use super::NetProto;
-use crate::model::{Kind, Protocol};
+use crate::model::Protocol;
 use crate::rules::Rule;
 use crate::servicetags::{Prefixes, TagIndex};
 use ipnet::IpNet;
@@ -19,7 +19,7 @@ pub(crate) enum Width {
     Wide(String),
 }
 
-/// The requirement's remote end, classified once.
+/// The requirement's remote end (`crate::Remote`), borrowed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Remote<'a> {
     Tag(&'a str),
@@ -27,11 +27,7 @@ pub(crate) enum Remote<'a> {
     Host(&'a str),
 }
 
-pub(crate) fn ip_net(s: &str) -> Option<IpNet> {
-    s.parse::<IpNet>()
-        .ok()
-        .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
-}
+pub(crate) use crate::remote::parse_address as ip_net;
 
 /// An address range as Azure Firewall writes it (`10.0.0.1-10.0.0.9`), as the smallest list
 /// of CIDRs that spans it; `None` when `s` is not one (or its ends are of two families or in
@@ -63,11 +59,12 @@ fn entry_contains(e: &str, n: &IpNet) -> bool {
     })
 }
 
+/// The rule's remote as `resolve` classified it, borrowed for matching.
 pub(crate) fn remote_of(r: &Rule) -> Remote<'_> {
-    match (ip_net(&r.remote), r.kind) {
-        (Some(n), _) => Remote::Ip(n),
-        (None, Kind::Network | Kind::FqdnApp) => Remote::Host(&r.remote),
-        (None, _) => Remote::Tag(&r.remote),
+    match &r.remote {
+        crate::Remote::Address { net, .. } => Remote::Ip(*net),
+        crate::Remote::Host { name, .. } => Remote::Host(name),
+        crate::Remote::Tag { name, .. } => Remote::Tag(name),
     }
 }
 

@@ -238,42 +238,31 @@ pub struct Selection {
     /// Read the choices from a profile file (TOML).
     #[arg(long, value_name = "PATH")]
     pub profile_file: Option<PathBuf>,
-    /// public, usgov or china.
-    #[arg(long, value_parser = parse_cloud)]
+    // The profile's fields: their help lines come from the core's table (`amlfw::fields`),
+    // which also checks their values and names them in warnings.
+    #[arg(help = help("cloud"), long, value_parser = parse_cloud)]
     pub cloud: Option<amlfw::Cloud>,
-    /// Region: ARM name (eastus2) or display name ("East US 2"), any case.
-    #[arg(long)]
+    #[arg(help = help("region"), long)]
     pub region: Option<String>,
-    /// Feature id; repeat or separate with commas (see `amlfw features`).
-    #[arg(long = "feature", value_name = "ID", value_delimiter = ',')]
+    #[arg(help = help("features"), long = "feature", value_name = "ID", value_delimiter = ',')]
     pub features: Vec<String>,
-    /// The workspace's default storage account name.
-    #[arg(long)]
+    #[arg(help = help("storage_account"), long)]
     pub storage_account: Option<String>,
-    /// The workspace's container registry name.
-    #[arg(long)]
+    #[arg(help = help("acr_name"), long)]
     pub acr_name: Option<String>,
-    /// CIDR the traffic comes from; repeat for several (default: the whole VNet).
-    #[arg(long = "source", value_name = "CIDR", value_delimiter = ',')]
+    #[arg(help = help("sources"), long = "source", value_name = "CIDR", value_delimiter = ',')]
     pub sources: Vec<String>,
-    /// service-tags, ip-prefixes or none.
-    #[arg(long, value_parser = parse_inbound_routes)]
+    #[arg(help = help("inbound_routes"), long, value_parser = parse_inbound_routes)]
     pub inbound_routes: Option<amlfw::InboundRoutes>,
-    /// Custom DNS server of the AKS VNet; repeat for several.
-    #[arg(long = "aks-dns-server", value_name = "IP", value_delimiter = ',')]
+    #[arg(help = help("aks_dns_servers"), long = "aks-dns-server", value_name = "IP", value_delimiter = ',')]
     pub aks_dns_servers: Vec<String>,
-    /// Prefix of generated resource and rule names.
-    #[arg(long)]
+    #[arg(help = help("name_prefix"), long)]
     pub name_prefix: Option<String>,
-    /// First priority of generated rules (100-4000).
-    #[arg(long)]
+    #[arg(help = help("priority_base"), long)]
     pub priority_base: Option<u32>,
-    /// Edition of Microsoft's guidance (default: the newest; see `amlfw editions`).
-    #[arg(long)]
+    #[arg(help = help("edition"), long)]
     pub edition: Option<String>,
-    /// The Azure Firewall policy has DNS proxy enabled: emit network rules with host names
-    /// (without it Azure rejects them, so they are listed as not covered).
-    #[arg(long)]
+    #[arg(help = help("dns_proxy"), long)]
     pub dns_proxy: bool,
     // The yes/no options: the bare flag means true, `--flag=false` says false (`=` is required
     // so that a following argument is never taken as the value).
@@ -289,10 +278,13 @@ pub struct Selection {
     /// A firewall sits between the VNet and the storage private endpoints (2026-03: Storage 445).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub storage_firewall: Option<bool>,
-    /// The workspace ID, a GUID (az ml workspace show --query workspace_id): Kubernetes
-    /// compute's workspace host and the private DNS names of `amlfw dns`.
-    #[arg(long, value_name = "GUID")]
+    #[arg(help = help("workspace_id"), long, value_name = "GUID")]
     pub workspace_id: Option<String>,
+}
+
+/// A profile field's line in the help, from the core's table of fields.
+fn help(key: &str) -> &'static str {
+    amlfw::fields::Field::of(key).cli_help
 }
 
 fn parse_cloud(s: &str) -> Result<amlfw::Cloud, String> {

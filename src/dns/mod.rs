@@ -10,8 +10,8 @@ mod render;
 
 pub use render::{render, DnsFormat};
 
-use crate::catalog::Reference;
 use crate::model::Cloud;
+use crate::reference::Citation;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use thiserror::Error;
@@ -71,7 +71,7 @@ pub use crate::model::SourceDocument as Document;
 #[serde(deny_unknown_fields)]
 pub struct Note {
     pub text: String,
-    pub refs: Vec<Reference>,
+    pub refs: Vec<Citation>,
     /// Clouds the note concerns; empty means all.
     #[serde(default)]
     pub clouds: Vec<Cloud>,
@@ -103,7 +103,7 @@ pub struct Entry {
     pub zone: Option<String>,
     #[serde(default)]
     pub purpose: Option<String>,
-    pub refs: Vec<Reference>,
+    pub refs: Vec<Citation>,
     #[serde(default)]
     pub notes: Vec<Note>,
 }
@@ -209,7 +209,7 @@ impl DnsData {
     }
 
     fn check_entry(&self, kind: &str, e: &Entry) -> Result<(), String> {
-        let check_refs = |refs: &[Reference]| -> Result<(), String> {
+        let check_refs = |refs: &[Citation]| -> Result<(), String> {
             if refs.is_empty() {
                 return Err("needs at least one reference".into());
             }
@@ -450,7 +450,7 @@ fn fill(pattern: &str, q: &DnsQuery) -> String {
 
 /// The zones, forwarders and records of `q.cloud`, placeholders filled from `q`.
 pub fn plan(data: &DnsData, q: &DnsQuery) -> DnsPlan {
-    let sources = |refs: &[Reference]| -> Vec<Source> {
+    let sources = |refs: &[Citation]| -> Vec<Source> {
         refs.iter()
             .filter_map(|r| {
                 data.document(&r.doc).map(|d| Source {

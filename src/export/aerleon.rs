@@ -17,6 +17,7 @@
 use super::iptables::{plan, IpRule, Local, L4};
 use super::naming::safe_prefix;
 use super::text::{comment_block, one_line, yaml_string};
+use super::Target;
 use super::{
     header_lines, Export, ExportError, ExportOptions, Exporter, Family, FileSet, TagsUse,
     Unexpressed,
@@ -148,27 +149,22 @@ pub fn platform(id: &str) -> Option<&'static Platform> {
 /// The `aerleon` target.
 pub struct Aerleon;
 
+/// The declaration of the `aerleon` target.
+pub const AERLEON: Target = Target {
+    id: "aerleon",
+    name: "aerleon policy directory (Palo Alto, Juniper, Cisco, Arista, nftables, GCE, k8s...)",
+    family: Family::Generic,
+    extension: "yaml",
+    can: "Service-tag (expanded from --service-tags) and IP rules as an aerleon policy with networks and services; aclgen turns it into ~20 platforms' configs. Several files: needs -o DIR; --platform picks the headers",
+    cannot: "Host-name rules (aerleon matches addresses: use squid or edl-url) and routes",
+    tags_use: TagsUse::Required,
+    expresses: super::ADDRESS_FILTER,
+    refuse: None,
+};
+
 impl Exporter for Aerleon {
-    fn id(&self) -> &'static str {
-        "aerleon"
-    }
-    fn name(&self) -> &'static str {
-        "aerleon policy directory (Palo Alto, Juniper, Cisco, Arista, nftables, GCE, k8s...)"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "yaml"
-    }
-    fn can(&self) -> &'static str {
-        "Service-tag (expanded from --service-tags) and IP rules as an aerleon policy with networks and services; aclgen turns it into ~20 platforms' configs. Several files: needs -o DIR; --platform picks the headers"
-    }
-    fn cannot(&self) -> &'static str {
-        "Host-name rules (aerleon matches addresses: use squid or edl-url) and routes"
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::Required
+    fn target(&self) -> &'static Target {
+        &AERLEON
     }
     fn is_multi_file(&self) -> bool {
         true
@@ -230,16 +226,7 @@ impl Svc {
 
 /// An aerleon network token for a tag or an address: letters, digits and `_`, upper case.
 fn net_token(prefix: &str, name: &str) -> String {
-    let body: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let body = super::text::token(name, |c| c.to_ascii_uppercase(), '_');
     format!("{prefix}{body}")
 }
 

@@ -35,11 +35,13 @@
 //! a rule of their own).
 
 use super::iptables::plan;
-use super::text::{comment_block, is_host_pattern};
+use super::text::comment_block;
+use super::Target;
 use super::{
     header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
 };
 use crate::model::{Kind, PortRange, Protocol};
+use crate::remote::Remote;
 use crate::rules::{Rule, RuleSet};
 use crate::servicetags::{push_net, Prefixes};
 use ipnet::IpNet;
@@ -104,27 +106,22 @@ fn port_summary(target: &str, fits: &[u16], others: &[&Rule]) -> (String, Vec<Un
 /// `edl-ip`: the aggregated prefixes of every outbound service-tag and IP rule.
 pub struct EdlIp;
 
+/// The declaration of the `edl-ip` target.
+pub const EDL_IP: Target = Target {
+    id: "edl-ip",
+    name: "Palo Alto External Dynamic List of IP addresses",
+    family: Family::Generic,
+    extension: "txt",
+    can: "Outbound service tags (expanded from --service-tags) and IP rules as one aggregated IPv4/IPv6 prefix per line",
+    cannot: "Ports (the header names the rule's ports; rules needing others are listed), host names, inbound rules, routes",
+    tags_use: TagsUse::Required,
+    expresses: super::OUTBOUND_ADDRESSES,
+    refuse: None,
+};
+
 impl Exporter for EdlIp {
-    fn id(&self) -> &'static str {
-        "edl-ip"
-    }
-    fn name(&self) -> &'static str {
-        "Palo Alto External Dynamic List of IP addresses"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "txt"
-    }
-    fn can(&self) -> &'static str {
-        "Outbound service tags (expanded from --service-tags) and IP rules as one aggregated IPv4/IPv6 prefix per line"
-    }
-    fn cannot(&self) -> &'static str {
-        "Ports (the header names the rule's ports; rules needing others are listed), host names, inbound rules, routes"
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::Required
+    fn target(&self) -> &'static Target {
+        &EDL_IP
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let ip = plan(self.id(), rules, opts)?;
@@ -183,46 +180,42 @@ impl Exporter for EdlIp {
     }
 }
 
+/// Why a URL list does not hold a rule that names no host.
+fn not_a_url(r: &Rule) -> String {
+    match r.kind {
+        Kind::Route => "a route, not a filter rule (udr-* targets)".into(),
+        _ => "an address or service tag, not a URL: use the edl-ip target".into(),
+    }
+}
+
 /// `edl-url`: every HTTP/HTTPS host rule in PAN-OS URL list syntax.
 pub struct EdlUrl;
 
-/// An IP address or CIDR (not a host name).
-fn is_address(s: &str) -> bool {
-    s.parse::<IpNet>().is_ok() || s.parse::<std::net::IpAddr>().is_ok()
-}
-
 /// A host rule's URL-list entry: `host/` or `*.domain/` (see the module comment); `None` when
 /// the pattern has no URL-list form.
-pub fn url_entry(host: &str) -> Option<String> {
-    if !is_host_pattern(host) {
-        return None;
-    }
-    Some(format!("{}/", host.to_ascii_lowercase()))
+pub fn url_entry(remote: &Remote) -> Option<String> {
+    Some(format!("{}/", remote.host_pattern()?.to_ascii_lowercase()))
 }
 
+/// The declaration of the `edl-url` target.
+pub const EDL_URL: Target = Target {
+    id: "edl-url",
+    name: "Palo Alto External Dynamic List of URLs",
+    family: Family::Generic,
+    extension: "txt",
+    can: "HTTP/HTTPS host rules as PAN-OS URL list entries (host/, *.domain/ for subdomains)",
+    cannot: "Ports (the header names the rule's ports; rules needing others are listed), IP and service-tag rules, non-HTTP host rules, routes",
+    tags_use: TagsUse::No,
+    expresses: super::HOSTS,
+    refuse: Some(not_a_url),
+};
+
 impl Exporter for EdlUrl {
-    fn id(&self) -> &'static str {
-        "edl-url"
-    }
-    fn name(&self) -> &'static str {
-        "Palo Alto External Dynamic List of URLs"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "txt"
-    }
-    fn can(&self) -> &'static str {
-        "HTTP/HTTPS host rules as PAN-OS URL list entries (host/, *.domain/ for subdomains)"
-    }
-    fn cannot(&self) -> &'static str {
-        "Ports (the header names the rule's ports; rules needing others are listed), IP and service-tag rules, non-HTTP host rules, routes"
+    fn target(&self) -> &'static Target {
+        &EDL_URL
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
-        let host = |r: &Rule| {
-            r.kind == Kind::FqdnApp || (r.kind == Kind::Network && !is_address(&r.remote))
-        };
+        let host = |r: &Rule| r.remote.is_host();
         let mut unexpressed: Vec<Unexpressed> = rules
             .rules
             .iter()
@@ -230,10 +223,7 @@ impl Exporter for EdlUrl {
             .map(|r| Unexpressed {
                 rule_id: r.id.to_string(),
                 remote: r.remote.to_string(),
-                reason: match r.kind {
-                    Kind::Route => "a route, not a filter rule (udr-* targets)".into(),
-                    _ => "an address or service tag, not a URL: use the edl-ip target".into(),
-                },
+                reason: not_a_url(r),
             })
             .collect();
         let mut entries: Vec<String> = Vec::new();
@@ -309,6 +299,10 @@ fn not_covered(unexpressed: &[Unexpressed]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn url_entry(host: &str) -> Option<String> {
+        super::url_entry(&Remote::new(Kind::FqdnApp, host))
+    }
 
     #[test]
     fn url_entries_follow_pan_os_syntax() {

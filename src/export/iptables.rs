@@ -15,6 +15,7 @@
 
 use super::naming::{prefix_note, safe_id, safe_prefix};
 use super::text::{comment_block as comments, one_line};
+use super::Target;
 use super::{
     header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
 };
@@ -22,7 +23,6 @@ use crate::model::{Kind, PortRange, PortSpec, Protocol};
 use crate::rules::{Rule, RuleSet};
 use crate::servicetags::{push_net, Prefixes};
 use ipnet::IpNet;
-use std::net::IpAddr;
 
 /// The targets of this module.
 pub static TARGETS: &[&dyn Exporter] = &[&Iptables(Fam::V4), &Iptables(Fam::V6)];
@@ -164,15 +164,7 @@ pub struct IpRule<'a> {
 impl IpRule<'_> {
     /// One comment line: id, remote, ports, features, purpose.
     pub fn comment(&self) -> String {
-        let r = self.rule;
-        format!(
-            "{}: {} {} [{}] {}",
-            r.id,
-            r.remote,
-            r.ports_label(),
-            r.features_label(),
-            r.purpose
-        )
+        self.rule.summary()
     }
 }
 
@@ -235,7 +227,7 @@ pub fn plan<'a>(
                 let prefixes = tags.expand([r.remote.as_str()])?;
                 Some((tags.get(&r.remote).map(|t| t.name.clone()), prefixes))
             }
-            Kind::Network => literal(&r.remote).map(|p| (None, p)),
+            Kind::Network => r.remote.net().map(|n| (None, literal(n))),
             Kind::FqdnApp | Kind::Route => None,
         };
         let Some((tag, prefixes)) = expanded else {
@@ -284,7 +276,7 @@ fn tags_wanted(rules: &RuleSet) -> String {
 }
 
 /// Why an IP filter cannot take this rule.
-fn reason(target: &str, r: &Rule) -> String {
+pub(super) fn reason(target: &str, r: &Rule) -> String {
     match r.kind {
         Kind::Route => "a route, not a filter rule: put it in the subnet's route table (udr-* targets)".into(),
         Kind::Network => format!(
@@ -296,18 +288,14 @@ fn reason(target: &str, r: &Rule) -> String {
     }
 }
 
-/// An IP address or CIDR as prefixes (host bits cleared); `None` for anything else.
-fn literal(remote: &str) -> Option<Prefixes> {
-    let net = match remote.parse::<IpNet>() {
-        Ok(n) => n.trunc(),
-        Err(_) => IpNet::from(remote.parse::<IpAddr>().ok()?),
-    };
+/// An IP address or CIDR as prefixes (host bits cleared).
+fn literal(net: IpNet) -> Prefixes {
     let mut p = Prefixes::default();
-    match net {
+    match net.trunc() {
         IpNet::V4(n) => p.v4.push(n),
         IpNet::V6(n) => p.v6.push(n),
     }
-    Some(p)
+    p
 }
 
 /// The sources per family, aggregated (nft interval sets refuse overlapping elements).
@@ -528,42 +516,38 @@ pub fn sources_label(rules: &RuleSet) -> String {
     }
 }
 
+/// The declaration of the `iptables` target.
+pub const IPTABLES: Target = Target {
+    id: "iptables",
+    name: "iptables-restore (IPv4)",
+    family: Family::Generic,
+    extension: "rules",
+    can: "IPv4: service tags (expanded to prefixes) and IP rules, inbound and outbound, in chains you hook",
+    cannot: "host names (FQDN rules), routes; IPv6 (see ip6tables)",
+    tags_use: TagsUse::Required,
+    expresses: super::ADDRESS_FILTER,
+    refuse: Some(|r| reason("iptables", r)),
+};
+
+/// The declaration of the `ip6tables` target.
+pub const IP6TABLES: Target = Target {
+    id: "ip6tables",
+    name: "ip6tables-restore (IPv6)",
+    family: Family::Generic,
+    extension: "rules6",
+    can: "IPv6: service tags (expanded to prefixes) and IP rules, inbound and outbound, in chains you hook",
+    cannot: "host names (FQDN rules), routes; IPv4 (see iptables)",
+    tags_use: TagsUse::Required,
+    expresses: super::ADDRESS_FILTER,
+    refuse: Some(|r| reason("ip6tables", r)),
+};
+
 impl Exporter for Iptables {
-    fn id(&self) -> &'static str {
+    fn target(&self) -> &'static Target {
         match self.0 {
-            Fam::V4 => "iptables",
-            Fam::V6 => "ip6tables",
+            Fam::V4 => &IPTABLES,
+            Fam::V6 => &IP6TABLES,
         }
-    }
-    fn name(&self) -> &'static str {
-        match self.0 {
-            Fam::V4 => "iptables-restore (IPv4)",
-            Fam::V6 => "ip6tables-restore (IPv6)",
-        }
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        match self.0 {
-            Fam::V4 => "rules",
-            Fam::V6 => "rules6",
-        }
-    }
-    fn can(&self) -> &'static str {
-        match self.0 {
-            Fam::V4 => "IPv4: service tags (expanded to prefixes) and IP rules, inbound and outbound, in chains you hook",
-            Fam::V6 => "IPv6: service tags (expanded to prefixes) and IP rules, inbound and outbound, in chains you hook",
-        }
-    }
-    fn cannot(&self) -> &'static str {
-        match self.0 {
-            Fam::V4 => "host names (FQDN rules), routes; IPv6 (see ip6tables)",
-            Fam::V6 => "host names (FQDN rules), routes; IPv4 (see iptables)",
-        }
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::Required
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let plan = plan(self.id(), rules, opts)?;

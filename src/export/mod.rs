@@ -5,8 +5,9 @@
 //! and why, so no requirement is ever dropped silently.
 
 pub mod aerleon;
-pub mod arm;
+pub mod azure;
 pub mod azure_firewall;
+pub mod coverage;
 pub mod edl;
 pub mod iptables;
 pub mod managed_vnet;
@@ -18,6 +19,8 @@ pub mod squid;
 pub mod tabular;
 pub mod text;
 
+use crate::model::Kind;
+use crate::remote::RemoteKind;
 use crate::rules::{Rule, RuleSet, Warning};
 use crate::servicetags::TagIndex;
 use thiserror::Error;
@@ -89,17 +92,142 @@ pub enum ExportError {
     BadChoice(String),
 }
 
-pub trait Exporter: Sync {
-    fn id(&self) -> &'static str;
-    fn name(&self) -> &'static str;
-    fn family(&self) -> Family;
-    fn extension(&self) -> &'static str;
+/// What a target is and what it can express, declared once as a constant per target: the
+/// registry, `amlfw targets`, the CLI's checks and the tests read these instead of asking
+/// each exporter (or guessing from an id).
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub family: Family,
+    /// The file extension of its output (`json`, `tf`, `sh`, ...).
+    pub extension: &'static str,
     /// What the target expresses, one line.
-    fn can(&self) -> &'static str;
+    pub can: &'static str,
     /// What it cannot, one line.
-    fn cannot(&self) -> &'static str;
+    pub cannot: &'static str,
+    pub tags_use: TagsUse,
+    /// The rule kinds and remote ends it can write at all. A rule of another shape is always
+    /// listed as not covered (tests/properties.rs holds every target to this); one of these
+    /// shapes may still be, for a reason of the rule itself (ports, a refused tag, ...).
+    pub expresses: &'static [Shape],
+    /// The reason the target gives for a rule of a shape it does not express, where that
+    /// reason depends on the rule alone (its export lists the rule with exactly this reason;
+    /// tests/export_coverage.rs checks it). `None` where the export words it from more.
+    pub refuse: Option<Refusal>,
+}
+
+/// Why a target does not express a rule outside its declaration.
+pub type Refusal = fn(&Rule) -> String;
+
+/// A rule's kind and the sort of its remote end.
+pub type Shape = (Kind, RemoteKind);
+
+/// Every shape: the listings (CSV, JSON, Markdown) write every rule.
+pub const EVERY_SHAPE: &[Shape] = &[
+    (Kind::ServiceTag, RemoteKind::Tag),
+    (Kind::ServiceTag, RemoteKind::Address),
+    (Kind::Network, RemoteKind::Host),
+    (Kind::Network, RemoteKind::Address),
+    (Kind::FqdnApp, RemoteKind::Host),
+    (Kind::Inbound, RemoteKind::Tag),
+    (Kind::Inbound, RemoteKind::Address),
+    (Kind::Route, RemoteKind::Tag),
+    (Kind::Route, RemoteKind::Address),
+];
+
+/// HTTP/HTTPS host rules only (proxies, host lists).
+pub const APP_HOSTS: &[Shape] = &[(Kind::FqdnApp, RemoteKind::Host)];
+
+/// Host rules, web or not (URL lists).
+pub const HOSTS: &[Shape] = &[
+    (Kind::Network, RemoteKind::Host),
+    (Kind::FqdnApp, RemoteKind::Host),
+];
+
+/// Filters that match addresses: tags (as the tag or its prefixes) and addresses, both ways.
+pub const ADDRESS_FILTER: &[Shape] = &[
+    (Kind::ServiceTag, RemoteKind::Tag),
+    (Kind::ServiceTag, RemoteKind::Address),
+    (Kind::Network, RemoteKind::Address),
+    (Kind::Inbound, RemoteKind::Tag),
+    (Kind::Inbound, RemoteKind::Address),
+];
+
+/// Outbound address lists: tags (as prefixes) and addresses.
+pub const OUTBOUND_ADDRESSES: &[Shape] = &[
+    (Kind::ServiceTag, RemoteKind::Tag),
+    (Kind::ServiceTag, RemoteKind::Address),
+    (Kind::Network, RemoteKind::Address),
+];
+
+/// Route tables: a route to a tag or an address prefix.
+pub const ROUTES: &[Shape] = &[
+    (Kind::Route, RemoteKind::Tag),
+    (Kind::Route, RemoteKind::Address),
+];
+
+impl Target {
+    /// The part of a declaration a family of targets shares, for struct update syntax
+    /// (`Target { id: "x", name: "...", ..base }`): each target fills in the empty texts.
+    pub const fn family_base(
+        family: Family,
+        tags_use: TagsUse,
+        cannot: &'static str,
+        expresses: &'static [Shape],
+        refuse: Option<Refusal>,
+    ) -> Target {
+        Target {
+            id: "",
+            name: "",
+            family,
+            extension: "",
+            can: "",
+            cannot,
+            tags_use,
+            expresses,
+            refuse,
+        }
+    }
+
+    /// The reason a rule outside the declaration is not covered, when the declaration knows
+    /// it without rendering (`refuse`); `None` inside the declaration or without `refuse`.
+    pub fn refusal(&self, rule: &Rule) -> Option<String> {
+        if self.may_express(rule) {
+            return None;
+        }
+        self.refuse.map(|f| f(rule))
+    }
+
+    /// Whether the declaration admits the rule's shape.
+    pub fn may_express(&self, rule: &Rule) -> bool {
+        self.expresses.contains(&(rule.kind, rule.remote.kind()))
+    }
+}
+
+pub trait Exporter: Sync {
+    /// The target's declaration.
+    fn target(&self) -> &Target;
+    fn id(&self) -> &'static str {
+        self.target().id
+    }
+    fn name(&self) -> &'static str {
+        self.target().name
+    }
+    fn family(&self) -> Family {
+        self.target().family
+    }
+    fn extension(&self) -> &'static str {
+        self.target().extension
+    }
+    fn can(&self) -> &'static str {
+        self.target().can
+    }
+    fn cannot(&self) -> &'static str {
+        self.target().cannot
+    }
     fn tags_use(&self) -> TagsUse {
-        TagsUse::No
+        self.target().tags_use
     }
     /// Listings of the whole rule set (CSV, JSON, Markdown) show every warning; a deployable
     /// target shows only those that concern it (`warnings_for`).

@@ -9,6 +9,7 @@
 use super::iptables::{not_covered_lines, plan, Fam, IpPlan, IpRule, Local, L4};
 use super::naming::{prefix_note, safe_id, safe_prefix};
 use super::text::comment_block as comments;
+use super::Target;
 use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse};
 use crate::model::PortRange;
 use crate::rules::RuleSet;
@@ -247,27 +248,22 @@ fn usage(n: &Names, sources: &str) -> Vec<String> {
     ]
 }
 
+/// The declaration of the `nftables` target.
+pub const NFTABLES: Target = Target {
+    id: "nftables",
+    name: "nftables (nft -f, inet table with sets)",
+    family: Family::Generic,
+    extension: "nft",
+    can: "service tags (as prefix sets) and IP rules, inbound and outbound, in chains you hook",
+    cannot: "host names (FQDN rules), routes",
+    tags_use: TagsUse::Required,
+    expresses: super::ADDRESS_FILTER,
+    refuse: Some(|r| super::iptables::reason("nftables", r)),
+};
+
 impl Exporter for Nftables {
-    fn id(&self) -> &'static str {
-        "nftables"
-    }
-    fn name(&self) -> &'static str {
-        "nftables (nft -f, inet table with sets)"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "nft"
-    }
-    fn can(&self) -> &'static str {
-        "service tags (as prefix sets) and IP rules, inbound and outbound, in chains you hook"
-    }
-    fn cannot(&self) -> &'static str {
-        "host names (FQDN rules), routes"
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::Required
+    fn target(&self) -> &'static Target {
+        &NFTABLES
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let plan = plan(self.id(), rules, opts)?;

@@ -15,13 +15,13 @@
 //! Like the NSG targets, routes are child resources of an existing table, so a deployment
 //! never replaces the table's other routes (e.g. the default route to the firewall).
 
-use super::arm;
+use super::azure::az::script_preamble;
+use super::azure::bicep::symbols;
+use super::azure::names::{name_with_suffix, unique_names};
+use super::azure::{arm, hcl, NETWORK_API_VERSION as API_VERSION};
 use super::naming::azure_name;
-use super::nsg::{
-    address, is_service_tag, name_with_suffix, script_preamble, symbols, tf_block, tf_variable,
-    unique_names, API_VERSION,
-};
 use super::text::{comment_block, hcl_string, sh_quote};
+use super::Target;
 use super::{
     header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
 };
@@ -46,6 +46,8 @@ struct Route {
     name: String,
     /// A service tag or a CIDR.
     prefix: String,
+    /// The prefix is a service tag (Azure limits those per table).
+    tagged: bool,
     next_hop: &'static str,
     /// What the route is for (tag, purpose), for comments.
     comment: String,
@@ -80,10 +82,7 @@ fn plan(
                 _ => tag_route(rule, hop, tags, prefix, &mut routes),
             },
             (Kind::Route, Err(why)) => Ok(Err(why)),
-            _ => Ok(Err(format!(
-                "{} rules are filter rules, not routes: export them with the nsg-* or azfw-* targets",
-                rule.kind.title().to_lowercase()
-            ))),
+            _ => Ok(Err(not_a_route(rule))),
         };
         if let Err(reason) = made? {
             unexpressed.push(Unexpressed {
@@ -105,6 +104,14 @@ fn plan(
         routes,
         unexpressed,
     })
+}
+
+/// Why a filter rule is not in a route table.
+fn not_a_route(rule: &Rule) -> String {
+    format!(
+        "{} rules are filter rules, not routes: export them with the nsg-* or azfw-* targets",
+        rule.kind.title().to_lowercase()
+    )
 }
 
 /// The Service Tags file when a rule needs IP prefixes; a typed error without it.
@@ -154,16 +161,19 @@ fn tag_route(
     prefix: &str,
     out: &mut Vec<Route>,
 ) -> Built {
-    if !is_service_tag(&rule.remote) && address(&rule.remote).is_none() {
+    if rule.remote.tag_name().is_none() && !rule.remote.is_address() {
         return Ok(Err(format!(
             "'{}' is neither a service tag nor a CIDR: refusing to write it into a route",
             rule.remote
         )));
     }
-    if let (Some(t), true) = (tags, address(&rule.remote).is_none()) {
+    if let (Some(t), true) = (tags, !rule.remote.is_address()) {
         t.expand([rule.remote.as_str()])?;
     }
-    let prefix_value = address(&rule.remote).unwrap_or_else(|| rule.remote.to_string());
+    let prefix_value = rule
+        .remote
+        .canonical_address()
+        .unwrap_or_else(|| rule.remote.to_string());
     // Azure refuses two routes with one address prefix; the earlier route covers this rule.
     if out
         .iter()
@@ -175,6 +185,7 @@ fn tag_route(
         rule_id: rule.id.to_string(),
         name: azure_name(&[&super::naming::rule_stem(prefix, &rule.id)]),
         prefix: prefix_value,
+        tagged: !rule.remote.is_address(),
         next_hop: hop,
         comment: format!("{}: {}", rule.id, rule.purpose),
     });
@@ -200,6 +211,7 @@ fn prefix_routes(
             rule_id: rule.id.to_string(),
             name: name_with_suffix(&[&super::naming::rule_stem(prefix, &rule.id)], &p),
             prefix: p,
+            tagged: false,
             next_hop: hop,
             comment: format!(
                 "{}: a prefix of {} ({})",
@@ -211,10 +223,7 @@ fn prefix_routes(
 }
 
 fn check_limits(routes: &[Route], target: &dyn Exporter) -> Result<(), ExportError> {
-    let tagged = routes
-        .iter()
-        .filter(|r| address(&r.prefix).is_none())
-        .count();
+    let tagged = routes.iter().filter(|r| r.tagged).count();
     if routes.len() > MAX_ROUTES {
         return Err(ExportError::Limit(format!(
             "{}: {} routes are more than the {MAX_ROUTES} Azure allows in one route table; a partial set would route part of the management traffic around the firewall and part through it. Use --inbound-routes service-tags (one route per tag) instead",
@@ -248,10 +257,7 @@ fn udr_header(
     h.push("return traffic to these prefixes takes next hop Internet. Compute without a public IP needs none of this (later guidance).".into());
     h.extend(shape.iter().map(|s| s.to_string()));
     h.extend(mode_lines(rs, routes));
-    let tagged = routes
-        .iter()
-        .filter(|r| address(&r.prefix).is_none())
-        .count();
+    let tagged = routes.iter().filter(|r| r.tagged).count();
     h.push(format!(
         "This adds {} routes ({tagged} with a service tag) to the table: Azure allows {MAX_ROUTES} routes per table, counting the ones it already has,",
         routes.len()
@@ -313,27 +319,22 @@ const ARM_SHAPE: &[&str] = &[
     "previous one because Azure can reject concurrent updates to one route table.",
 ];
 
+/// The declaration of the `udr-arm` target.
+pub const UDR_ARM: Target = Target {
+    id: "udr-arm",
+    name: "Route table routes (ARM template)",
+    family: Family::RouteTable,
+    extension: "json",
+    can: "routes for compute inbound traffic (service tags or IP prefixes), added to an existing route table",
+    cannot: CANNOT,
+    tags_use: TagsUse::ForIpRoutes,
+    expresses: super::ROUTES,
+    refuse: Some(not_a_route),
+};
+
 impl Exporter for UdrArm {
-    fn id(&self) -> &'static str {
-        "udr-arm"
-    }
-    fn name(&self) -> &'static str {
-        "Route table routes (ARM template)"
-    }
-    fn family(&self) -> Family {
-        Family::RouteTable
-    }
-    fn extension(&self) -> &'static str {
-        "json"
-    }
-    fn can(&self) -> &'static str {
-        "routes for compute inbound traffic (service tags or IP prefixes), added to an existing route table"
-    }
-    fn cannot(&self) -> &'static str {
-        CANNOT
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::ForIpRoutes
+    fn target(&self) -> &'static Target {
+        &UDR_ARM
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let plan = plan(rules, self, opts, ARM_SHAPE)?;
@@ -341,7 +342,8 @@ impl Exporter for UdrArm {
         let mut prev: Option<&str> = None;
         let mut resources = Vec::new();
         for r in &plan.routes {
-            let props = json!({ "addressPrefix": r.prefix, "nextHopType": r.next_hop });
+            let props =
+                arm::Data::new(json!({ "addressPrefix": r.prefix, "nextHopType": r.next_hop }));
             resources.push(arm::child(
                 ty,
                 "routeTableName",
@@ -370,27 +372,22 @@ impl Exporter for UdrArm {
 
 pub struct UdrCli;
 
+/// The declaration of the `udr-cli` target.
+pub const UDR_CLI: Target = Target {
+    id: "udr-cli",
+    name: "Route table routes (az CLI script)",
+    family: Family::RouteTable,
+    extension: "sh",
+    can: "az network route-table route create commands for an existing route table",
+    cannot: CANNOT,
+    tags_use: TagsUse::ForIpRoutes,
+    expresses: super::ROUTES,
+    refuse: Some(not_a_route),
+};
+
 impl Exporter for UdrCli {
-    fn id(&self) -> &'static str {
-        "udr-cli"
-    }
-    fn name(&self) -> &'static str {
-        "Route table routes (az CLI script)"
-    }
-    fn family(&self) -> Family {
-        Family::RouteTable
-    }
-    fn extension(&self) -> &'static str {
-        "sh"
-    }
-    fn can(&self) -> &'static str {
-        "az network route-table route create commands for an existing route table"
-    }
-    fn cannot(&self) -> &'static str {
-        CANNOT
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::ForIpRoutes
+    fn target(&self) -> &'static Target {
+        &UDR_CLI
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let shape = ["Bash script: az network route-table route create adds or updates each route and leaves the table's others."];
@@ -421,27 +418,22 @@ impl Exporter for UdrCli {
 
 pub struct UdrTerraform;
 
+/// The declaration of the `udr-terraform` target.
+pub const UDR_TERRAFORM: Target = Target {
+    id: "udr-terraform",
+    name: "Route table routes (Terraform azurerm)",
+    family: Family::RouteTable,
+    extension: "tf",
+    can: "azurerm_route resources for an existing route table",
+    cannot: CANNOT,
+    tags_use: TagsUse::ForIpRoutes,
+    expresses: super::ROUTES,
+    refuse: Some(not_a_route),
+};
+
 impl Exporter for UdrTerraform {
-    fn id(&self) -> &'static str {
-        "udr-terraform"
-    }
-    fn name(&self) -> &'static str {
-        "Route table routes (Terraform azurerm)"
-    }
-    fn family(&self) -> Family {
-        Family::RouteTable
-    }
-    fn extension(&self) -> &'static str {
-        "tf"
-    }
-    fn can(&self) -> &'static str {
-        "azurerm_route resources for an existing route table"
-    }
-    fn cannot(&self) -> &'static str {
-        CANNOT
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::ForIpRoutes
+    fn target(&self) -> &'static Target {
+        &UDR_TERRAFORM
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let shape = [
@@ -452,12 +444,12 @@ impl Exporter for UdrTerraform {
         let plan = plan(rules, self, opts, &shape)?;
         let mut t = comment_block("#", &plan.header);
         t.push('\n');
-        t.push_str(&tf_variable(
+        t.push_str(&hcl::variable(
             "resource_group_name",
             "Resource group of the existing route table.",
         ));
         t.push('\n');
-        t.push_str(&tf_variable(
+        t.push_str(&hcl::variable(
             "route_table_name",
             "Name of the existing route table (associated with the compute subnet).",
         ));
@@ -475,7 +467,7 @@ impl Exporter for UdrTerraform {
             ];
             t.push('\n');
             t.push_str(&comment_block("#", std::slice::from_ref(&r.comment)));
-            t.push_str(&tf_block(
+            t.push_str(&hcl::block(
                 &format!("resource \"azurerm_route\" \"{label}\""),
                 &attrs,
             ));

@@ -14,10 +14,12 @@
 use super::naming::{prefix_note, safe_prefix};
 use super::text::comment_block as comments;
 use super::text::one_line;
+use super::Target;
 use super::{
     header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse, Unexpressed,
 };
 use crate::model::{Kind, PortRange, Protocol};
+use crate::remote::Remote;
 use crate::rules::{Rule, RuleSet};
 use crate::servicetags::Prefixes;
 
@@ -40,13 +42,11 @@ struct Entry<'a> {
     plain: Vec<PortRange>,
 }
 
-/// A host name in Squid's dstdomain form (`*.x.com` -> `.x.com`), or None when it is not a
-/// host (see `text::is_host_pattern`): in squid.conf whitespace would start a new value.
-pub fn squid_domain(host: &str) -> Option<String> {
-    if !super::text::is_host_pattern(host) {
-        return None;
-    }
-    let d = host.to_ascii_lowercase();
+/// A host name in Squid's dstdomain form (`*.x.com` -> `.x.com`), or None when the remote is
+/// not a well-formed host (`Remote::host_pattern`): in squid.conf whitespace would start a new
+/// value.
+pub fn squid_domain(remote: &Remote) -> Option<String> {
+    let d = remote.host_pattern()?.to_ascii_lowercase();
     Some(match d.strip_prefix("*.") {
         Some(rest) => format!(".{rest}"),
         None => d,
@@ -138,16 +138,7 @@ impl AclNames {
     /// A rule's dstdomain ACL: `<prefix>_<id>` with the id in `[a-z0-9-]`. Fixed ACLs use `_`
     /// after the prefix part (`aml_connect_method`), which an id part never contains.
     fn for_rule(&mut self, id: &str) -> String {
-        let id: String = id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect();
+        let id = super::text::token(id, |c| c.to_ascii_lowercase(), '-');
         let mut base = format!("{}_{id}", self.prefix);
         base.truncate(MAX_ACL_NAME - 4);
         let mut name = base.clone();
@@ -230,27 +221,22 @@ fn usage(p: &str) -> Vec<String> {
     ]
 }
 
+/// The declaration of the `squid` target.
+pub const SQUID: Target = Target {
+    id: "squid",
+    name: "Squid (include file: acl + http_access)",
+    family: Family::Generic,
+    extension: "conf",
+    can: "HTTP/HTTPS host names with wildcards and ports, restricted to the profile's sources",
+    cannot: "service tags, IP and non-HTTP rules, inbound rules, routes, URL paths (without TLS inspection)",
+    tags_use: TagsUse::No,
+    expresses: super::APP_HOSTS,
+    refuse: Some(reason),
+};
+
 impl Exporter for Squid {
-    fn id(&self) -> &'static str {
-        "squid"
-    }
-    fn name(&self) -> &'static str {
-        "Squid (include file: acl + http_access)"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "conf"
-    }
-    fn can(&self) -> &'static str {
-        "HTTP/HTTPS host names with wildcards and ports, restricted to the profile's sources"
-    }
-    fn cannot(&self) -> &'static str {
-        "service tags, IP and non-HTTP rules, inbound rules, routes, URL paths (without TLS inspection)"
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::No
+    fn target(&self) -> &'static Target {
+        &SQUID
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let mut not = super::unexpressed_non_fqdn(rules, reason);
@@ -330,14 +316,7 @@ fn body(rules: &RuleSet, es: &[Entry], names: &mut AclNames) -> String {
 
 fn entry_comment(e: &Entry) -> String {
     let r = e.rule;
-    let mut c = format!(
-        "{}: {} {} [{}] {}",
-        r.id,
-        r.remote,
-        r.ports_label(),
-        r.features_label(),
-        r.purpose
-    );
+    let mut c = r.summary();
     if let Some(path) = &r.path {
         c.push_str(&format!(
             " | NOTE: this allows the whole host; the documents need only the path {} (restricting paths of HTTPS needs ssl_bump)",
@@ -350,6 +329,10 @@ fn entry_comment(e: &Entry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn squid_domain(host: &str) -> Option<String> {
+        super::squid_domain(&Remote::new(Kind::FqdnApp, host))
+    }
 
     #[test]
     fn domains_in_squid_form() {

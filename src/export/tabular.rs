@@ -2,6 +2,7 @@
 //! The JSON model here is also what `amlfw rules --format json` prints.
 
 use super::text::{md_cell, push_csv_field};
+use super::Target;
 use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagsUse};
 use crate::model::{Direction, Kind};
 use crate::rules::{Reference, Rule, RuleSet, Settings, Warning};
@@ -124,11 +125,7 @@ mod cidr_list {
 
 /// The subnet side of a rule: the profile's sources, else the `VirtualNetwork` tag.
 pub fn local_side(s: &Settings) -> Vec<String> {
-    if s.sources.is_empty() {
-        vec!["VirtualNetwork".to_string()]
-    } else {
-        s.sources.iter().map(|n| n.to_string()).collect()
-    }
+    super::azure::local_side(s, "VirtualNetwork")
 }
 
 /// (source, destination) of a rule, as lists.
@@ -143,8 +140,7 @@ pub fn endpoints(rule: &Rule, s: &Settings) -> (Vec<String>, Vec<String>) {
 /// Whether the rule's remote end is a service tag with prefixes in the file (an NSG-only tag
 /// such as `VirtualNetwork` has none).
 pub fn remote_is_tag(rule: &Rule) -> bool {
-    matches!(rule.kind, Kind::ServiceTag | Kind::Inbound | Kind::Route)
-        && !crate::servicetags::features::is_nsg_only(&rule.remote)
+    rule.remote.is_tag() && !crate::servicetags::features::is_nsg_only(&rule.remote)
 }
 
 fn prefixes_of(rule: &Rule, tags: Option<&TagIndex>) -> Result<Option<JsonPrefixes>, ExportError> {
@@ -218,30 +214,25 @@ impl JsonRuleSet {
 
 pub struct Json;
 
+/// The declaration of the `json` target.
+pub const JSON: Target = Target {
+    id: "json",
+    name: "JSON (the rule model)",
+    family: Family::Generic,
+    extension: "json",
+    can: "every rule with all its fields; prefixes of tags with --service-tags",
+    cannot: "nothing: it is the full model",
+    tags_use: TagsUse::Optional,
+    expresses: super::EVERY_SHAPE,
+    refuse: None,
+};
+
 impl Exporter for Json {
+    fn target(&self) -> &'static Target {
+        &JSON
+    }
     fn shows_every_warning(&self) -> bool {
         true
-    }
-    fn id(&self) -> &'static str {
-        "json"
-    }
-    fn name(&self) -> &'static str {
-        "JSON (the rule model)"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "json"
-    }
-    fn can(&self) -> &'static str {
-        "every rule with all its fields; prefixes of tags with --service-tags"
-    }
-    fn cannot(&self) -> &'static str {
-        "nothing: it is the full model"
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::Optional
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         check_cloud(rules, opts)?;
@@ -378,30 +369,25 @@ pub const CSV_HEADER: [&str; 14] = [
 
 pub struct Csv;
 
+/// The declaration of the `csv` target.
+pub const CSV: Target = Target {
+    id: "csv",
+    name: "CSV (one row per rule)",
+    family: Family::Generic,
+    extension: "csv",
+    can: "every rule, one row each (RFC 4180); prefixes of tags with --service-tags",
+    cannot: "comments: the header notes and warnings are only in the other formats",
+    tags_use: TagsUse::Optional,
+    expresses: super::EVERY_SHAPE,
+    refuse: None,
+};
+
 impl Exporter for Csv {
+    fn target(&self) -> &'static Target {
+        &CSV
+    }
     fn shows_every_warning(&self) -> bool {
         true
-    }
-    fn id(&self) -> &'static str {
-        "csv"
-    }
-    fn name(&self) -> &'static str {
-        "CSV (one row per rule)"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "csv"
-    }
-    fn can(&self) -> &'static str {
-        "every rule, one row each (RFC 4180); prefixes of tags with --service-tags"
-    }
-    fn cannot(&self) -> &'static str {
-        "comments: the header notes and warnings are only in the other formats"
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::Optional
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         check_cloud(rules, opts)?;
@@ -461,30 +447,25 @@ impl Exporter for Csv {
 
 pub struct Markdown;
 
+/// The declaration of the `markdown` target.
+pub const MARKDOWN: Target = Target {
+    id: "markdown",
+    name: "Markdown (tables for tickets and wikis)",
+    family: Family::Generic,
+    extension: "md",
+    can: "every rule, a table per kind, with purpose and source document",
+    cannot: "nothing (it is documentation, not configuration)",
+    tags_use: TagsUse::Optional,
+    expresses: super::EVERY_SHAPE,
+    refuse: None,
+};
+
 impl Exporter for Markdown {
+    fn target(&self) -> &'static Target {
+        &MARKDOWN
+    }
     fn shows_every_warning(&self) -> bool {
         true
-    }
-    fn id(&self) -> &'static str {
-        "markdown"
-    }
-    fn name(&self) -> &'static str {
-        "Markdown (tables for tickets and wikis)"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "md"
-    }
-    fn can(&self) -> &'static str {
-        "every rule, a table per kind, with purpose and source document"
-    }
-    fn cannot(&self) -> &'static str {
-        "nothing (it is documentation, not configuration)"
-    }
-    fn tags_use(&self) -> TagsUse {
-        TagsUse::Optional
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         check_cloud(rules, opts)?;
@@ -587,29 +568,30 @@ impl Exporter for Markdown {
 
 pub struct Hosts;
 
+/// Why a host list does not hold a rule.
+fn not_a_host(r: &Rule) -> String {
+    format!("{} rules are not host names", r.kind.title().to_lowercase())
+}
+
+/// The declaration of the `hosts` target.
+pub const HOSTS: Target = Target {
+    id: "hosts",
+    name: "Host list (proxy allow-list)",
+    family: Family::Generic,
+    extension: "txt",
+    can: "HTTP/HTTPS host names, one per line (wildcards as *.domain)",
+    cannot: "service tags, IP rules, non-HTTP ports, inbound rules, routes, URL paths",
+    tags_use: TagsUse::No,
+    expresses: super::APP_HOSTS,
+    refuse: Some(not_a_host),
+};
+
 impl Exporter for Hosts {
-    fn id(&self) -> &'static str {
-        "hosts"
-    }
-    fn name(&self) -> &'static str {
-        "Host list (proxy allow-list)"
-    }
-    fn family(&self) -> Family {
-        Family::Generic
-    }
-    fn extension(&self) -> &'static str {
-        "txt"
-    }
-    fn can(&self) -> &'static str {
-        "HTTP/HTTPS host names, one per line (wildcards as *.domain)"
-    }
-    fn cannot(&self) -> &'static str {
-        "service tags, IP rules, non-HTTP ports, inbound rules, routes, URL paths"
+    fn target(&self) -> &'static Target {
+        &HOSTS
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
-        let mut unexpressed = super::unexpressed_non_fqdn(rules, |r| {
-            format!("{} rules are not host names", r.kind.title().to_lowercase())
-        });
+        let mut unexpressed = super::unexpressed_non_fqdn(rules, not_a_host);
         let mut head = header_lines(rules, self, opts, &unexpressed);
         head.push("Host names for HTTP/HTTPS allow-lists, one per line.".into());
         for u in &unexpressed {
@@ -628,7 +610,7 @@ impl Exporter for Hosts {
         let mut t = super::text::comment_block("#", &head);
         let mut seen: Vec<&str> = Vec::new();
         for r in rules.of_kind(Kind::FqdnApp) {
-            if !super::text::is_host_pattern(&r.remote) {
+            if r.remote.host_pattern().is_none() {
                 // One host per line: anything else would put several values, or none, on a line.
                 t.push_str(&super::text::comment_block(
                     "#",

@@ -96,18 +96,18 @@ pub fn wrap(s: &str, width: usize) -> Vec<String> {
     out
 }
 
-/// A host name or a `*.`-wildcard of one: labels of letters, digits, `-` and `_`. Anything else
-/// (spaces, quotes, `$(...)`, control characters, a bare `*pytorch.org`) cannot be a host, and
-/// in line-based formats whitespace would start a new value.
-pub fn is_host_pattern(host: &str) -> bool {
-    let rest = host.strip_prefix("*.").unwrap_or(host);
-    let ok_label = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && l.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    };
-    !rest.is_empty() && rest.len() <= 253 && rest.split('.').all(ok_label)
+/// `s` with ASCII letters and digits passed through `keep` (e.g. a case change) and every
+/// other character as `other`: identifiers for formats that allow only these.
+pub fn token(s: &str, keep: fn(char) -> char, other: char) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                keep(c)
+            } else {
+                other
+            }
+        })
+        .collect()
 }
 
 /// A POSIX shell word: single-quoted, with embedded single quotes as `'\''`. Nothing inside
@@ -122,51 +122,60 @@ pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-/// An HCL (Terraform) quoted string. JSON escaping covers quotes, backslashes and control
-/// characters; `${` and `%{` start interpolation and directives, so they are doubled.
-pub fn hcl_string(s: &str) -> String {
+/// `s` between `quote`s, with the escapes HCL and Bicep share (`\\`, the quote, `\n`, `\r`,
+/// `\t`); `other` writes what else the format escapes (it gets the next character too, for
+/// `${`) and says whether it did.
+fn quoted(s: &str, quote: char, other: impl Fn(char, Option<char>, &mut String) -> bool) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
+    out.push(quote);
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            // HCL knows no \b or \f: every other control character as \uNNNN.
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            '$' | '%' if chars.peek() == Some(&'{') => {
-                out.push(c);
+            c if c == quote => {
+                out.push('\\');
                 out.push(c);
             }
+            c if other(c, chars.peek().copied(), &mut out) => {}
             c => out.push(c),
         }
     }
-    out.push('"');
+    out.push(quote);
     out
+}
+
+/// An HCL (Terraform) quoted string. JSON escaping covers quotes, backslashes and control
+/// characters; `${` and `%{` start interpolation and directives, so they are doubled.
+pub fn hcl_string(s: &str) -> String {
+    quoted(s, '"', |c, next, out| {
+        if c.is_control() {
+            // HCL knows no \b or \f: every other control character as \uNNNN.
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else if matches!(c, '$' | '%') && next == Some('{') {
+            out.push(c);
+            out.push(c);
+        } else {
+            return false;
+        }
+        true
+    })
 }
 
 /// A Bicep single-quoted string: `\`, `'` and `${` are escaped, and so are line breaks.
 pub fn bicep_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
-            c => out.push(c),
+    quoted(s, '\'', |c, next, out| {
+        if c == '$' && next == Some('{') {
+            out.push_str("\\$");
+        } else if c.is_control() {
+            out.push_str(&format!("\\u{{{:X}}}", c as u32));
+        } else {
+            return false;
         }
-    }
-    out.push('\'');
-    out
+        true
+    })
 }
 
 /// An RFC 4180 CSV field: quoted when it holds a comma, quote, CR or LF, leading or trailing
@@ -298,25 +307,6 @@ mod tests {
                 .all(|l| l.starts_with("# ") && l.len() <= COMMENT_WIDTH + 2),
             "{c}"
         );
-    }
-
-    #[test]
-    fn host_patterns() {
-        for ok in ["pypi.org", "*.anaconda.com", "a-b_c.d"] {
-            assert!(is_host_pattern(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "*pytorch.org",
-            "a b",
-            "a..b",
-            "$(x).com",
-            "*.",
-            "a\nb",
-            "x.com/path",
-        ] {
-            assert!(!is_host_pattern(bad), "{bad:?}");
-        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::layout;
 use super::modal::Modal;
 use super::step::{Nav, Step};
 use super::widgets::{panel, row_line, truncate};
-use crate::export::{self, ExportOptions};
+use crate::export::{self, coverage::Verdict};
 use crate::model::Kind;
 use crate::rules::RuleSet;
 use ratatui::layout::Rect;
@@ -140,28 +140,20 @@ impl App<'_> {
         }
         lines.push(String::new());
         lines.push("How each target expresses it:".into());
-        let usable = self.usable_tags();
-        for t in export::targets() {
-            let verdict = if export::needs_service_tags(*t, rs) && usable.is_none() {
-                match (&self.tags_loading, &self.tags) {
-                    (Some(_), _) => "needs the Service Tags file (still loading)".to_string(),
-                    (None, Some(_)) => {
-                        "needs the Service Tags file of this cloud (t opens one)".to_string()
-                    }
-                    (None, None) => "needs the Service Tags file (t opens one)".to_string(),
+        let tags = self.tags.as_deref();
+        for (t, verdict) in export::coverage::verdicts(rs, &rule.id, tags) {
+            // The core's wording names the CLI flag; the wizard says its own key.
+            let verdict = match verdict {
+                Verdict::NeedsServiceTags { .. } if self.tags_loading.is_some() => {
+                    "needs the Service Tags file (still loading)".to_string()
                 }
-            } else {
-                let opts = ExportOptions {
-                    service_tags: usable,
-                    ..ExportOptions::default()
-                };
-                match t.render(rs, &opts) {
-                    Err(e) => format!("cannot render: {e}"),
-                    Ok(out) => match out.unexpressed.iter().find(|u| u.rule_id == rule.id) {
-                        Some(u) => format!("NOT covered: {}", u.reason),
-                        None => "covered".to_string(),
-                    },
+                Verdict::NeedsServiceTags { other_cloud: true } => {
+                    "needs the Service Tags file of this cloud (t opens one)".to_string()
                 }
+                Verdict::NeedsServiceTags { other_cloud: false } => {
+                    "needs the Service Tags file (t opens one)".to_string()
+                }
+                other => other.to_string(),
             };
             lines.push(format!("  {:<17} {verdict}", t.id()));
         }

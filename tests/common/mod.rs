@@ -264,7 +264,7 @@ pub fn hostile_full_public(name_prefix: &str, edits: &[(Pick<'_>, Field, &str)])
     for (pick, field, value) in edits {
         let r = first_rule(&mut rs, *pick);
         match field {
-            Field::Remote => r.remote = (*value).into(),
+            Field::Remote => r.set_remote(*value),
             Field::Purpose => r.purpose = (*value).into(),
         }
     }
@@ -814,4 +814,71 @@ pub fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
     child.wait().expect("amlfw exits");
     drop(pair.master);
     String::from_utf8_lossy(&reading.join().unwrap()).into_owned()
+}
+
+// ---- coverage: no rule dropped silently ---------------------------------------------
+
+/// The address prefixes (and single addresses) written anywhere in `text`.
+pub fn nets_in(text: &str) -> Vec<IpNet> {
+    text.split(|c: char| !(c.is_ascii_hexdigit() || c == ':' || c == '.' || c == '/'))
+        .filter_map(|w| {
+            let w = w.trim_matches(|c| c == '.' || c == ':');
+            w.parse::<IpNet>()
+                .ok()
+                .or_else(|| w.parse::<std::net::IpAddr>().ok().map(IpNet::from))
+        })
+        .collect()
+}
+
+/// `word` occurs in `text` not as part of a longer name.
+pub fn has_word(text: &str, word: &str) -> bool {
+    let part = |c: char| c.is_ascii_alphanumeric() || "-_.*".contains(c);
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(part) && !after.is_some_and(|c| part(c) && c != '.')
+    })
+}
+
+/// The rules of `rs` that `out` neither expresses nor lists as not covered.
+///
+/// "In the output" is read from the text, as a user would look for it: the rule's id (most
+/// formats name it in a comment or description), its remote end as a whole word (host lists,
+/// Markdown), or for a service tag, an address prefix of the output that covers one of the
+/// tag's (packet filters and IP lists write the aggregated prefixes, not the tag).
+pub fn dropped<'r>(rs: &'r RuleSet, out: &Export, tags: Option<&TagIndex>) -> Vec<&'r Rule> {
+    // Parsed only when a rule is not found by name (packet filters, IP lists).
+    let nets = std::cell::OnceCell::new();
+    let lower = std::cell::OnceCell::new();
+    rs.rules
+        .iter()
+        .filter(|r| !out.unexpressed.iter().any(|u| u.rule_id == *r.id))
+        .filter(|r| !out.text.contains(r.id.as_str()) && !has_word(&out.text, &r.remote))
+        // Host names are case-insensitive, and some formats write them in lower case.
+        .filter(|r| {
+            !has_word(
+                lower.get_or_init(|| out.text.to_ascii_lowercase()),
+                &r.remote.to_ascii_lowercase(),
+            )
+        })
+        // An IP family with only sources of the other family has no rules at all, and says
+        // so ("No IPv6 rules: every source in the profile is IPv4"): the address rules are
+        // in the other family's export.
+        .filter(|r| !(closed_family(out) && r.kind != Kind::FqdnApp && r.kind != Kind::Route))
+        .filter(|r| {
+            let prefixes = tags
+                .and_then(|t| t.get(&r.remote))
+                .and_then(|t| t.prefixes().ok())
+                .unwrap_or(&[]);
+            !prefixes.iter().any(|p| {
+                nets.get_or_init(|| nets_in(&out.text))
+                    .iter()
+                    .any(|n: &IpNet| n.contains(p))
+            })
+        })
+        .collect()
+}
+
+pub fn closed_family(out: &Export) -> bool {
+    out.text.contains("rules: every source in the profile is")
 }

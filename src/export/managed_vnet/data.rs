@@ -2,7 +2,7 @@
 //! by itself, and the limits of user-defined outbound rules. Loaded with unknown keys refused
 //! and every reference checked.
 
-use crate::catalog::Reference;
+use crate::reference::Citation;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 
@@ -26,18 +26,18 @@ pub struct Covered {
     pub requirements: Vec<String>,
     #[serde(default)]
     pub note: Option<String>,
-    pub refs: Vec<Reference>,
+    pub refs: Vec<Citation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     pub fqdn_ports: Vec<u16>,
-    pub fqdn_ports_refs: Vec<Reference>,
+    pub fqdn_ports_refs: Vec<Citation>,
     pub storage_domains: Vec<String>,
     pub storage_tags: Vec<String>,
-    pub storage_refs: Vec<Reference>,
-    pub firewall_refs: Vec<Reference>,
+    pub storage_refs: Vec<Citation>,
+    pub firewall_refs: Vec<Citation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -69,7 +69,7 @@ impl ManagedNetworkData {
             ));
         }
         let keys: BTreeSet<&str> = d.documents.iter().map(|x| x.key.as_str()).collect();
-        let check = |what: &str, refs: &[Reference]| -> Result<(), String> {
+        let check = |what: &str, refs: &[Citation]| -> Result<(), String> {
             if refs.is_empty() {
                 return Err(format!("{what}: needs a reference"));
             }
@@ -98,7 +98,7 @@ impl ManagedNetworkData {
     }
 
     /// `title (revision): section` of a reference.
-    pub fn cite(&self, r: &Reference) -> String {
+    pub fn cite(&self, r: &Citation) -> String {
         let d = self.documents.iter().find(|d| d.key == r.doc);
         match d {
             Some(d) => format!("{} ({}): {}", d.title, d.revision, r.section),

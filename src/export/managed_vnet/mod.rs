@@ -11,7 +11,9 @@ pub mod data;
 mod render;
 
 use super::{Export, ExportError, ExportOptions, Exporter, Family, Unexpressed};
+use crate::export::{TagsUse, Target};
 use crate::model::{Kind, PortRange, Protocol};
+use crate::remote::RemoteKind;
 use crate::rules::{Rule, RuleSet};
 use data::{tag_is, under, ManagedNetworkData};
 use std::collections::BTreeSet;
@@ -317,96 +319,92 @@ fn header(rs: &RuleSet, target: &dyn Exporter, opts: &ExportOptions, p: &Plan) -
     h
 }
 
-macro_rules! target {
-    ($ty:ident, $id:literal, $name:literal, $ext:literal, $can:expr, $cannot:expr, $render:path) => {
-        pub struct $ty;
-        impl Exporter for $ty {
-            fn id(&self) -> &'static str {
-                $id
-            }
-            fn name(&self) -> &'static str {
-                $name
-            }
-            fn family(&self) -> Family {
-                Family::ManagedNetwork
-            }
-            fn extension(&self) -> &'static str {
-                $ext
-            }
-            fn can(&self) -> &'static str {
-                $can
-            }
-            fn cannot(&self) -> &'static str {
-                $cannot
-            }
-            fn render(&self, rs: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
-                let p = plan(rs);
-                let text = $render(rs, &p, &header(rs, self, opts, &p));
-                Ok(Export {
-                    text,
-                    unexpressed: p.unexpressed,
-                })
-            }
-        }
-    };
+/// Outbound rules to tags and hosts; inbound and network rules only where what the managed
+/// network creates covers them.
+const EXPRESSES: &[crate::export::Shape] = &[
+    (Kind::ServiceTag, RemoteKind::Tag),
+    (Kind::Network, RemoteKind::Host),
+    (Kind::FqdnApp, RemoteKind::Host),
+    (Kind::Inbound, RemoteKind::Tag),
+];
+
+/// What the five targets share; each names its id, name and extension.
+const MANAGED: Target =
+    Target::family_base(Family::ManagedNetwork, TagsUse::No, CANNOT, EXPRESSES, None);
+
+/// One managed-VNet target: its declaration and its writer (all five share the plan).
+pub struct AmlVnet {
+    target: Target,
+    write: fn(&RuleSet, &Plan, &[String]) -> String,
+}
+
+impl Exporter for AmlVnet {
+    fn target(&self) -> &Target {
+        &self.target
+    }
+    fn render(&self, rs: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
+        let p = plan(rs);
+        let text = (self.write)(rs, &p, &header(rs, self, opts, &p));
+        Ok(Export {
+            text,
+            unexpressed: p.unexpressed,
+        })
+    }
 }
 
 const CAN: &str =
     "FQDN rules (ports 80/443) and service tag rules of a managed VNet in approved-only mode";
 const CANNOT: &str = "Inbound rules, routes, non-HTTP host rules, FQDN ports other than 80/443, storage by FQDN; rules Azure creates are listed, not written";
 
-target!(
-    AmlVnetYaml,
-    "amlvnet-yaml",
-    "Managed VNet: workspace YAML (managed_network)",
-    "yaml",
-    CAN,
-    CANNOT,
-    render::yaml
-);
-target!(
-    AmlVnetCli,
-    "amlvnet-cli",
-    "Managed VNet: az ml workspace outbound-rule set",
-    "sh",
-    CAN,
-    CANNOT,
-    render::cli
-);
-target!(
-    AmlVnetArm,
-    "amlvnet-arm",
-    "Managed VNet: ARM template (workspaces/outboundRules)",
-    "json",
-    CAN,
-    CANNOT,
-    render::arm
-);
-target!(
-    AmlVnetBicep,
-    "amlvnet-bicep",
-    "Managed VNet: Bicep (workspaces/outboundRules)",
-    "bicep",
-    CAN,
-    CANNOT,
-    render::bicep
-);
-target!(
-    AmlVnetTerraform,
-    "amlvnet-terraform",
-    "Managed VNet: azurerm outbound rule resources",
-    "tf",
-    CAN,
-    CANNOT,
-    render::terraform
-);
+const fn aml_vnet(
+    id: &'static str,
+    name: &'static str,
+    extension: &'static str,
+    write: fn(&RuleSet, &Plan, &[String]) -> String,
+) -> AmlVnet {
+    AmlVnet {
+        target: Target {
+            id,
+            name,
+            extension,
+            can: CAN,
+            ..MANAGED
+        },
+        write,
+    }
+}
 
 pub static TARGETS: &[&dyn Exporter] = &[
-    &AmlVnetYaml,
-    &AmlVnetCli,
-    &AmlVnetArm,
-    &AmlVnetBicep,
-    &AmlVnetTerraform,
+    &aml_vnet(
+        "amlvnet-yaml",
+        "Managed VNet: workspace YAML (managed_network)",
+        "yaml",
+        render::yaml,
+    ),
+    &aml_vnet(
+        "amlvnet-cli",
+        "Managed VNet: az ml workspace outbound-rule set",
+        "sh",
+        render::cli,
+    ),
+    &aml_vnet(
+        "amlvnet-arm",
+        "Managed VNet: ARM template (workspaces/outboundRules)",
+        "json",
+        render::arm,
+    ),
+    &aml_vnet(
+        "amlvnet-bicep",
+        "Managed VNet: Bicep (workspaces/outboundRules)",
+        "bicep",
+        render::bicep,
+    ),
+    &aml_vnet(
+        "amlvnet-terraform",
+        "Managed VNet: azurerm outbound rule resources",
+        "tf",
+        render::terraform,
+    ),
 ];
 
 #[cfg(test)]

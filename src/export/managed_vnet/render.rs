@@ -97,15 +97,6 @@ fn ident(name: &str) -> String {
     }
 }
 
-/// Attribute lines aligned the way `terraform fmt` aligns them.
-fn attrs(pairs: &[(&str, String)]) -> String {
-    let w = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    pairs
-        .iter()
-        .map(|(k, v)| format!("  {k:<w$} = {v}\n"))
-        .collect()
-}
-
 /// azurerm `azurerm_machine_learning_workspace_network_outbound_rule_fqdn` and
 /// `_service_tag` resources, for the workspace given as a variable.
 pub fn terraform(_rs: &RuleSet, p: &Plan, header: &[String]) -> String {
@@ -115,37 +106,35 @@ pub fn terraform(_rs: &RuleSet, p: &Plan, header: &[String]) -> String {
     out.push_str("\nvariable \"workspace_id\" {\n  type        = string\n  description = \"Resource id of the Azure Machine Learning workspace\"\n}\n");
     for r in &p.rules {
         out.push_str(&format!("\n# {}: {}\n", r.rule_id, one_line(&r.purpose)));
-        match &r.destination {
-            Destination::Fqdn(host) => {
-                out.push_str(&format!(
-                    "resource \"azurerm_machine_learning_workspace_network_outbound_rule_fqdn\" \"{}\" {{\n",
-                    ident(&r.name)
-                ));
-                out.push_str(&attrs(&[
-                    ("name", hcl_string(&r.name)),
-                    ("workspace_id", "var.workspace_id".into()),
-                    ("destination_fqdn", hcl_string(host)),
-                ]));
-            }
+        let (kind, mut attrs) = match &r.destination {
+            Destination::Fqdn(host) => ("fqdn", vec![("destination_fqdn", hcl_string(host))]),
             Destination::ServiceTag {
                 tag,
                 protocol,
                 port_ranges,
-            } => {
-                out.push_str(&format!(
-                    "resource \"azurerm_machine_learning_workspace_network_outbound_rule_service_tag\" \"{}\" {{\n",
-                    ident(&r.name)
-                ));
-                out.push_str(&attrs(&[
-                    ("name", hcl_string(&r.name)),
-                    ("workspace_id", "var.workspace_id".into()),
+            } => (
+                "service_tag",
+                vec![
                     ("service_tag", hcl_string(tag)),
                     ("protocol", hcl_string(protocol)),
                     ("port_ranges", hcl_string(port_ranges)),
-                ]));
-            }
-        }
-        out.push_str("}\n");
+                ],
+            ),
+        };
+        attrs.splice(
+            0..0,
+            [
+                ("name", hcl_string(&r.name)),
+                ("workspace_id", "var.workspace_id".into()),
+            ],
+        );
+        out.push_str(&crate::export::azure::hcl::block(
+            &format!(
+                "resource \"azurerm_machine_learning_workspace_network_outbound_rule_{kind}\" \"{}\"",
+                ident(&r.name)
+            ),
+            &attrs,
+        ));
     }
     out
 }
@@ -188,14 +177,14 @@ pub fn arm(_rs: &RuleSet, p: &Plan, header: &[String]) -> String {
                 // Rule names are [A-Za-z0-9_-] only, so they need no escaping in the expression.
                 "name": format!("[format('{{0}}/{{1}}', parameters('workspaceName'), '{}')]", r.name),
                 // Data only (host names, tags, ports): all literals.
-                "properties": crate::export::arm::literals(arm_properties(&r.destination)),
+                "properties": crate::export::azure::arm::Data::new(arm_properties(&r.destination)),
             })
         })
         .collect();
     let doc = json!({
-        "$schema": crate::export::arm::SCHEMA,
+        "$schema": crate::export::azure::arm::SCHEMA,
         "contentVersion": "1.0.0.0",
-        "metadata": crate::export::arm::literals(json!({"header": header.iter().map(|l| one_line(l)).collect::<Vec<_>>()})),
+        "metadata": crate::export::azure::arm::Data::new(json!({"header": header.iter().map(|l| one_line(l)).collect::<Vec<_>>()})),
         "parameters": {
             "workspaceName": {
                 "type": "string",
@@ -204,7 +193,7 @@ pub fn arm(_rs: &RuleSet, p: &Plan, header: &[String]) -> String {
         },
         "resources": resources,
     });
-    crate::export::arm::text(&doc)
+    crate::export::azure::arm::text(&doc)
 }
 
 /// Bicep: the workspace as an `existing` resource and one `outboundRules` child per rule.

@@ -1,185 +1,13 @@
-//! File reading and writing for the loaders and the front ends.
-//!
-//! Reads take only regular files (after symlinks) up to a stated size, so a FIFO, a device or
-//! a runaway file cannot hang the tool or eat its memory. Writes never leave a half-written
-//! file in place of a good one, write special files (a FIFO, a terminal, /dev/null) in place
-//! instead of replacing them, and leave no temporary file behind when the process is stopped
-//! by a signal it can catch (see `crate::signals`).
+//! Writes: atomic replacement through a temporary file, special files in place, whole
+//! directories, and the clean-up of temporary files a stopped process left.
 
-use std::fs;
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
-use thiserror::Error;
-
-/// The size limit for profiles and `config.toml`: real ones are well under 1 KiB.
-pub const PROFILE_LIMIT: u64 = 1 << 20;
-/// The size limit for Microsoft's Service Tags files: the public one is about 4 MB.
-pub const SERVICE_TAGS_LIMIT: u64 = 64 << 20;
-
-/// The warning for a Service Tags file whose dated name (`..._20260720.json`) is more than
-/// eight weeks old today, if it is. (The CLI says it on stderr, the wizard on its status line.)
-pub fn service_tags_staleness(path: &Path) -> Option<String> {
-    let today = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| (d.as_secs() / 86_400) as i64);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    crate::servicetags::staleness_warning(&name, today)
-}
-
-/// Temporary files start and end with these (and nothing the user names does: profile names
-/// cannot start with '.').
-const TEMP_PREFIX: &str = ".amlfw-";
-const TEMP_SUFFIX: &str = ".tmp";
-
-#[derive(Debug, Error)]
-pub enum WriteError {
-    #[error("{path} already exists (use --force to write over it)")]
-    Exists { path: PathBuf },
-    #[error("{path} is read-only: not replaced (make it writable first, if you mean to)")]
-    ReadOnly { path: PathBuf },
-    #[error("cannot write {path}: the directory {dir} does not exist")]
-    NoDirectory { path: PathBuf, dir: PathBuf },
-    #[error("cannot write {path}: {dir} is not a directory")]
-    ParentNotDirectory { path: PathBuf, dir: PathBuf },
-    #[error("cannot write {path}: it is a directory")]
-    IsDirectory { path: PathBuf },
-    /// A block device, a socket, a dangling symlink: nothing a file can be written to or
-    /// replace.
-    #[error("cannot write {path}: it is {kind}; amlfw writes regular files, FIFOs and character devices only")]
-    Special { path: PathBuf, kind: &'static str },
-    #[error("{path} is a directory that is not empty (use --force to replace it)")]
-    NotEmpty { path: PathBuf },
-    #[error("cannot write {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-}
-
-impl WriteError {
-    /// Whether the path itself cannot be right (the user's input), as opposed to a failure of
-    /// the file system while writing.
-    pub fn is_bad_path(&self) -> bool {
-        !matches!(self, WriteError::Io { .. })
-    }
-}
-
-/// What a file system object is, for messages.
-fn kind_of(t: fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return "a FIFO (named pipe)";
-        }
-        if t.is_char_device() {
-            return "a character device";
-        }
-        if t.is_block_device() {
-            return "a block device";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-    }
-    if t.is_dir() {
-        "a directory"
-    } else if t.is_symlink() {
-        "a symbolic link"
-    } else if t.is_file() {
-        "a regular file"
-    } else {
-        "a special file"
-    }
-}
-
-/// `1 MiB`, `64 MiB`, `512 KiB`.
-fn size_text(n: u64) -> String {
-    if n >= 1 << 20 && n % (1 << 20) == 0 {
-        format!("{} MiB", n >> 20)
-    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
-        format!("{} KiB", n >> 10)
-    } else {
-        format!("{n} bytes")
-    }
-}
-
-/// An error when `path` exists and is not a regular file (symlinks followed), saying what it
-/// is; for callers that must only ever replace regular files (the profile store).
-pub fn refuse_special(path: &Path) -> io::Result<()> {
-    match fs::metadata(path) {
-        Ok(m) if !m.is_file() => Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("it is {}, not a regular file", kind_of(m.file_type())),
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// Reads a UTF-8 text file of at most `limit` bytes; `what` names it in the error ("a
-/// profile"). Only regular files are read (symlinks are followed): a FIFO is refused without
-/// waiting for a writer, a device without reading it. Errors keep the kind of the underlying
-/// error (`NotFound` stays `NotFound`); the path is for the caller to add.
-pub fn read_text(path: &Path, limit: u64, what: &str) -> io::Result<String> {
-    let (file, len) = open_regular(path, limit, what)?;
-    let mut text = String::with_capacity(usize::try_from(len).unwrap_or(0));
-    // One byte past the limit tells a file that grew since the check.
-    file.take(limit + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > limit {
-        return Err(too_large(limit, what));
-    }
-    Ok(text)
-}
-
-/// The checks of `read_text` before reading: `path` opened if it is a regular file of at most
-/// `limit` bytes, with its length. For a caller that reads the file in pieces, which must
-/// itself refuse more than `limit` bytes (the file may grow after the check).
-pub fn open_regular(path: &Path, limit: u64, what: &str) -> io::Result<(fs::File, u64)> {
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    // Opening a FIFO for reading waits for a writer, forever if none comes; non-blocking, the
-    // open returns at once and the type check below refuses it. (Regular files ignore it.)
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path)?;
-    // The type of what was opened, not of what the name pointed at a moment before.
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("it is {}, not a regular file", kind_of(meta.file_type())),
-        ));
-    }
-    if meta.len() > limit {
-        return Err(too_large(limit, what));
-    }
-    Ok((file, meta.len()))
-}
-
-fn too_large(limit: u64, what: &str) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        format!(
-            "it is larger than {}, the limit for {what}",
-            size_text(limit)
-        ),
-    )
-}
+use super::*;
 
 /// The temporary files of writes in progress, removed by `remove_pending_temp_files` when a
 /// signal stops the process (no destructor runs then).
-static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+pub(super) static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
+pub(super) fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
     // A panic while holding the lock leaves the list as valid as before it.
     PENDING.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -195,7 +23,7 @@ pub fn remove_pending_temp_files() -> MutexGuard<'static, Vec<PathBuf>> {
 }
 
 /// A temporary file registered in `PENDING` for as long as it lives.
-struct PendingTemp {
+pub(super) struct PendingTemp {
     file: Option<tempfile::NamedTempFile>,
 }
 
@@ -251,7 +79,7 @@ impl Drop for PendingTemp {
 
 /// Diagnostic switch for the tests of signal handling: pause this many milliseconds with the
 /// temporary file written and not yet renamed, after saying so on stderr.
-fn debug_pause() {
+pub(super) fn debug_pause() {
     if let Some(ms) = std::env::var_os("AMLFW_DEBUG_WRITE_PAUSE_MS")
         .and_then(|v| v.to_str().and_then(|v| v.parse::<u64>().ok()))
     {
@@ -286,7 +114,7 @@ pub fn write_atomic_no_wait(path: &Path, bytes: &[u8], overwrite: bool) -> Resul
     write_file(path, bytes, overwrite, false)
 }
 
-fn write_file(
+pub(super) fn write_file(
     path: &Path,
     bytes: &[u8],
     overwrite: bool,
@@ -365,7 +193,7 @@ fn write_file(
 }
 
 /// Writes a FIFO or character device in place; refuses every other special file.
-fn write_special(
+pub(super) fn write_special(
     path: &Path,
     t: fs::FileType,
     bytes: &[u8],
@@ -415,7 +243,7 @@ fn write_special(
 }
 
 /// The atomic replacement of a regular file (or creation of a missing one) at `path` in `dir`.
-fn replace_file(
+pub(super) fn replace_file(
     path: &Path,
     dir: &Path,
     bytes: &[u8],
@@ -578,202 +406,11 @@ pub fn write_dir_atomic(
 }
 
 /// Flushes a directory entry (rename) to disk. Best effort: not every platform allows it.
-fn sync_dir(dir: &Path) {
+pub(super) fn sync_dir(dir: &Path) {
     #[cfg(unix)]
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
     #[cfg(not(unix))]
     let _ = dir;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn refuses_to_overwrite_without_permission() {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("out.txt");
-        write_atomic(&p, b"one", false).unwrap();
-        assert!(matches!(
-            write_atomic(&p, b"two", false),
-            Err(WriteError::Exists { .. })
-        ));
-        assert_eq!(fs::read(&p).unwrap(), b"one");
-        write_atomic(&p, b"two", true).unwrap();
-        assert_eq!(fs::read(&p).unwrap(), b"two");
-        // No temporary files are left behind.
-        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn new_files_follow_the_umask_and_replaced_files_keep_their_mode() {
-        use std::os::unix::fs::PermissionsExt;
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("out.sh");
-        write_atomic(&p, b"one", false).unwrap();
-        let mode = fs::metadata(&p).unwrap().permissions().mode() & 0o777;
-        assert_ne!(mode, 0o600, "not tempfile's private default");
-        assert_eq!(mode & 0o600, 0o600, "owner can read and write");
-        fs::set_permissions(&p, fs::Permissions::from_mode(0o750)).unwrap();
-        write_atomic(&p, b"two", true).unwrap();
-        assert_eq!(
-            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
-            0o750
-        );
-    }
-
-    #[test]
-    fn read_only_files_and_directories_are_not_replaced() {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("ro.txt");
-        fs::write(&p, b"keep").unwrap();
-        let mut perm = fs::metadata(&p).unwrap().permissions();
-        perm.set_readonly(true);
-        fs::set_permissions(&p, perm).unwrap();
-        assert!(matches!(
-            write_atomic(&p, b"x", true),
-            Err(WriteError::ReadOnly { .. })
-        ));
-        assert_eq!(fs::read(&p).unwrap(), b"keep");
-        let e = write_atomic(d.path(), b"x", true).unwrap_err().to_string();
-        assert!(e.contains("directory"), "{e}");
-    }
-
-    #[test]
-    fn directories_are_written_whole_and_not_over_a_non_empty_one() {
-        let d = tempfile::tempdir().unwrap();
-        let out = d.path().join("out");
-        let files = vec![
-            ("a/one.yaml".to_string(), "1".to_string()),
-            ("two.yaml".to_string(), "2".to_string()),
-        ];
-        write_dir_atomic(&out, &files, false).unwrap();
-        assert_eq!(fs::read_to_string(out.join("a/one.yaml")).unwrap(), "1");
-        let again = vec![("three.yaml".to_string(), "3".to_string())];
-        assert!(matches!(
-            write_dir_atomic(&out, &again, false),
-            Err(WriteError::NotEmpty { .. })
-        ));
-        assert!(out.join("two.yaml").exists(), "refused: left as it was");
-        write_dir_atomic(&out, &again, true).unwrap();
-        assert!(!out.join("two.yaml").exists(), "replaced whole");
-        assert_eq!(fs::read_to_string(out.join("three.yaml")).unwrap(), "3");
-        // An empty directory is taken without --force; nothing is left beside it.
-        let empty = d.path().join("empty");
-        fs::create_dir(&empty).unwrap();
-        write_dir_atomic(&empty, &again, false).unwrap();
-        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 2);
-        let bad = vec![("../x".to_string(), String::new())];
-        assert!(write_dir_atomic(&d.path().join("b"), &bad, false).is_err());
-        assert!(!d.path().join("x").exists() && !d.path().join("b").exists());
-    }
-
-    #[test]
-    fn missing_directory_is_named() {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("nope").join("out.txt");
-        let e = write_atomic(&p, b"x", false).unwrap_err().to_string();
-        assert!(e.contains("does not exist"), "{e}");
-    }
-
-    #[test]
-    fn read_text_takes_regular_files_within_the_limit() {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("a.toml");
-        fs::write(&p, "x".repeat(10)).unwrap();
-        assert_eq!(read_text(&p, 10, "a test").unwrap().len(), 10);
-        let e = read_text(&p, 9, "a test").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "it is larger than 9 bytes, the limit for a test"
-        );
-        assert_eq!(
-            read_text(&d.path().join("none"), 9, "x")
-                .unwrap_err()
-                .kind(),
-            io::ErrorKind::NotFound
-        );
-        let e = read_text(d.path(), 9, "x").unwrap_err().to_string();
-        assert_eq!(e, "it is a directory, not a regular file");
-        assert_eq!(size_text(1 << 20), "1 MiB");
-        assert_eq!(size_text(64 << 20), "64 MiB");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn stale_temp_files_go_young_ones_stay() {
-        let d = tempfile::tempdir().unwrap();
-        let old = d.path().join(".amlfw-old.tmp");
-        let young = d.path().join(".amlfw-young.tmp");
-        let other = d.path().join("prod.toml");
-        for p in [&old, &young, &other] {
-            fs::write(p, "x").unwrap();
-        }
-        let hours_ago = SystemTime::now() - Duration::from_secs(2 * 3600);
-        for p in [&old, &other] {
-            fs::File::options()
-                .write(true)
-                .open(p)
-                .unwrap()
-                .set_modified(hours_ago)
-                .unwrap();
-        }
-        assert_eq!(
-            remove_stale_temp_files(d.path(), Duration::from_secs(3600)),
-            1
-        );
-        assert!(!old.exists() && young.exists() && other.exists());
-    }
-
-    #[test]
-    fn a_finished_or_failed_write_leaves_nothing_pending() {
-        let d = tempfile::tempdir().unwrap();
-        write_atomic(&d.path().join("a"), b"x", false).unwrap();
-        assert!(write_atomic(&d.path().join("a"), b"x", false).is_err());
-        let mine: Vec<_> = pending()
-            .iter()
-            .filter(|p| p.starts_with(d.path()))
-            .cloned()
-            .collect();
-        assert!(mine.is_empty(), "{mine:?}");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_fifo_without_a_reader_is_an_error_when_not_waiting() {
-        let d = tempfile::tempdir().unwrap();
-        let fifo = d.path().join("pipe");
-        let ok = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
-        let e = write_atomic_no_wait(&fifo, b"x", true)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("no program is reading"), "{e}");
-        // With a reader it is written, and stays a FIFO.
-        let reader = {
-            let fifo = fifo.clone();
-            std::thread::spawn(move || fs::read(fifo).unwrap())
-        };
-        // Wait until the reader has opened its end.
-        let start = std::time::Instant::now();
-        loop {
-            match write_atomic_no_wait(&fifo, b"hello", false) {
-                Ok(()) => break,
-                Err(_) if start.elapsed() < Duration::from_secs(10) => {
-                    std::thread::sleep(Duration::from_millis(10))
-                }
-                Err(e) => panic!("{e}"),
-            }
-        }
-        assert_eq!(reader.join().unwrap(), b"hello");
-        use std::os::unix::fs::FileTypeExt;
-        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
-    }
 }

@@ -5,19 +5,47 @@
 //! and evaluates it on deploy; a second leading `[` makes it a literal (ARM removes one `[`).
 //! A string that does not end with `]` is a literal as written: doubling its `[` would put an
 //! extra `[` into Azure. So every string that comes from data (purposes, host names, tags,
-//! names) goes through `literal` or `literals`; only the expressions the writer builds itself
-//! (names of child resources, `parameters(...)`, `dependsOn`) are written raw.
+//! names) enters a template as `Data`, whose only constructors escape it; only the expressions
+//! the writer builds itself (names of child resources, `parameters(...)`, `dependsOn`) are
+//! plain JSON values.
 
-use super::nsg::API_VERSION;
-use super::text::one_line;
-use super::Unexpressed;
+use super::NETWORK_API_VERSION as API_VERSION;
+use crate::export::text::one_line;
+use crate::export::Unexpressed;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 pub const SCHEMA: &str =
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 
+/// A JSON value of data for an ARM template, every string in it an ARM literal: it can only
+/// be made by `Data::new` and `Data::text`, which escape, so data cannot reach a template
+/// unescaped. It serialises as the value it holds (`json!` takes it as is).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Data(Value);
+
+impl Data {
+    /// `v` with every string in it made an ARM literal. Object keys are property names, which
+    /// ARM never evaluates.
+    pub fn new(v: Value) -> Data {
+        Data(literals(v))
+    }
+
+    /// One string of data.
+    pub fn text(s: &str) -> Data {
+        Data(Value::String(literal(s)))
+    }
+}
+
+impl From<Data> for Value {
+    fn from(d: Data) -> Value {
+        d.0
+    }
+}
+
 /// `s` as an ARM string literal: never evaluated as an expression.
-pub fn literal(s: &str) -> String {
+fn literal(s: &str) -> String {
     if s.starts_with('[') && s.ends_with(']') {
         format!("[{s}")
     } else {
@@ -26,8 +54,7 @@ pub fn literal(s: &str) -> String {
 }
 
 /// A JSON value of data (no expression in it) with every string in it made a `literal`.
-/// Object keys are property names, which ARM never evaluates.
-pub fn literals(v: Value) -> Value {
+fn literals(v: Value) -> Value {
     match v {
         Value::String(s) => Value::String(literal(&s)),
         Value::Array(a) => Value::Array(a.into_iter().map(literals).collect()),
@@ -37,22 +64,22 @@ pub fn literals(v: Value) -> Value {
 }
 
 /// A `Microsoft.Network` child resource of the parent named by parameter `param`, depending
-/// on the previous one. `props` is data: its strings are made literals here.
+/// on the previous one, with `props` (data) as its properties.
 pub fn child(
     ty: &str,
     param: &str,
     name: &str,
     prev: Option<&str>,
     comment: &str,
-    props: Value,
+    props: Data,
 ) -> Value {
     let mut res = json!({
         "type": ty,
         "apiVersion": API_VERSION,
         // Names are azure_name()s: no quote can end the ARM string literal early.
         "name": format!("[format('{{0}}/{{1}}', parameters('{param}'), '{name}')]"),
-        "comments": literal(&one_line(comment)),
-        "properties": literals(props),
+        "comments": Data::text(&one_line(comment)),
+        "properties": props,
     });
     if let Some(prev) = prev {
         res["dependsOn"] = json!([format!(
@@ -62,18 +89,23 @@ pub fn child(
     res
 }
 
-pub fn param(description: &str) -> Value {
-    json!({ "type": "string", "metadata": { "description": description } })
+/// A template parameter of type `ty` (`string`, `int`), with a default when given.
+pub fn param(ty: &str, description: &str, default: Option<Value>) -> Value {
+    let mut v = json!({"type": ty, "metadata": {"description": description}});
+    if let Some(d) = default {
+        v["defaultValue"] = d;
+    }
+    v
 }
 
 /// The template's metadata: the header and what is not covered. Made literals too: nothing
 /// says ARM leaves metadata unevaluated, and an escaped note only costs a `[` to a reader.
-pub fn metadata(header: &[String], not: &[Unexpressed]) -> Value {
+pub fn metadata(header: &[String], not: &[Unexpressed]) -> Data {
     let not: Vec<Value> = not
         .iter()
         .map(|u| json!({ "ruleId": u.rule_id, "remote": u.remote, "reason": u.reason }))
         .collect();
-    literals(json!({
+    Data::new(json!({
         "generator": format!("amlfw {}", crate::VERSION),
         "notes": header,
         "notCovered": not,
@@ -93,7 +125,7 @@ pub fn document(
         "$schema": SCHEMA,
         "contentVersion": "1.0.0.0",
         "metadata": metadata(header, not),
-        "parameters": { parent_param: param(parent_description) },
+        "parameters": { parent_param: param("string", parent_description, None) },
         "resources": resources,
     });
     text(&doc)

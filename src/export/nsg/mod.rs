@@ -1,0 +1,385 @@
+//! Network security group targets: security rules for an EXISTING
+//! `Microsoft.Network/networkSecurityGroups` (API 2024-05-01), as an ARM template, Bicep,
+//! Terraform or an `az` script.
+//!
+//! What an NSG can express: inbound rules (the remote end is the SOURCE service tag),
+//! outbound service-tag rules (one tag per rule), and outbound network rules to an IP address
+//! (the AKS DNS servers). What it cannot: host names. Every FQDN requirement is listed in the
+//! output and in `Export::unexpressed`, never dropped. Routes belong to the `udr-*` targets.
+//!
+//! Every target adds rules to an existing NSG instead of declaring the NSG itself: a
+//! deployment of a whole NSG replaces its `securityRules` list, which would wipe the rules an
+//! admin already has (ARM PUT semantics, even in incremental mode). Child resources
+//! (`networkSecurityGroups/securityRules`, `azurerm_network_security_rule`, `az network nsg rule
+//! create`) add or update only the rules named here.
+//!
+//! One plan, one writer module per format (`template` for ARM, `bicep`, `terraform`, `cli`);
+//! the pieces they share with `route_table` and the Azure Firewall writers (names, ARM data,
+//! HCL blocks, the script preamble, port groups) are in `export::azure`.
+
+use super::azure::bicep::{bicep_depends, members, symbols};
+use super::azure::names::{name_with_suffix, unique_names};
+use super::azure::{arm, az::script_preamble, hcl, local_side, port_groups};
+use super::naming::{azure_name, priorities, rule_stem};
+use super::text::{bicep_string, comment_block, hcl_string, one_line, sh_quote};
+use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, Unexpressed};
+use super::{TagsUse, Target};
+use crate::model::{Direction, Kind, Protocol};
+use crate::rules::{Rule, RuleSet, Settings};
+use serde_json::{Map, Value};
+use std::ops::RangeInclusive;
+
+mod bicep;
+mod cli;
+mod template;
+mod terraform;
+use bicep::*;
+use cli::*;
+use template::*;
+use terraform::*;
+
+/// The NSG targets, in the order `amlfw targets` lists them.
+pub static TARGETS: &[&dyn Exporter] = &[&NsgArm, &NsgBicep, &NsgTerraform, &NsgCli];
+
+/// The `Microsoft.Network` API version of the security rules (that of every network template).
+pub use super::azure::NETWORK_API_VERSION as API_VERSION;
+/// NSG rule priorities: 100-4096, unique per direction.
+pub const PRIORITY_RANGE: RangeInclusive<u32> = 100..=4096;
+/// Gaps of 10 leave room for the admin's own rules between ours.
+const PRIORITY_STEP: u32 = 10;
+/// Azure refuses rule descriptions longer than 140 characters.
+const DESCRIPTION_MAX: usize = 140;
+
+/// What the ARM and Bicep targets (which add rules to an existing NSG) can express.
+const CAN_DEPLOYED: &str =
+    "inbound rules, outbound service-tag rules and IP network rules, added to an existing NSG";
+const CANNOT: &str = "host names (FQDN rules and host-name network rules: listed as NOT covered), routes (use udr-*)";
+
+/// One NSG security rule, ready for any of the four formats.
+struct SecRule {
+    rule_id: String,
+    name: String,
+    priority: u32,
+    direction: Direction,
+    /// `Tcp`, `Udp` or `*` (the NSG schema's casing).
+    protocol: &'static str,
+    sources: Vec<String>,
+    destinations: Vec<String>,
+    ports: Vec<String>,
+    /// One line, at most 140 characters (Azure's limit).
+    description: String,
+    /// The full purpose, for comments.
+    purpose: String,
+}
+
+impl SecRule {
+    fn direction_name(&self) -> &'static str {
+        match self.direction {
+            Direction::Inbound => "Inbound",
+            _ => "Outbound",
+        }
+    }
+}
+
+/// What every NSG target writes: the header, the rules, and what they leave out.
+struct Plan {
+    header: Vec<String>,
+    rules: Vec<SecRule>,
+    unexpressed: Vec<Unexpressed>,
+}
+
+fn plan(rs: &RuleSet, target: &dyn Exporter, shape: &[&str]) -> Result<Plan, ExportError> {
+    let (mut inbound, mut outbound, mut unexpressed) = (Vec::new(), Vec::new(), Vec::new());
+    for rule in &rs.rules {
+        // A tag Microsoft's data says NSGs do not accept (none of the catalog's today, but the
+        // data changes) is left out with the reason rather than refused by Azure on deploy.
+        let refused = match rule.kind {
+            Kind::ServiceTag | Kind::Inbound if rule.remote.is_tag() => {
+                match super::tag_use(rs, rule, Family::Nsg, &ExportOptions::default())? {
+                    super::TagUse::Refused(reason) => Some(reason),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let made = match refused {
+            Some(reason) => Err(reason),
+            None => nsg_remote(rule)
+                .and_then(|remote| Ok((local_for(rule, &remote, &rs.settings)?, remote))),
+        };
+        match made {
+            Ok((local, remote)) => {
+                for r in sec_rules(rule, &remote, local, rs) {
+                    match r.direction {
+                        Direction::Inbound => inbound.push(r),
+                        _ => outbound.push(r),
+                    }
+                }
+            }
+            Err(reason) => unexpressed.push(Unexpressed {
+                rule_id: rule.id.to_string(),
+                remote: rule.remote.to_string(),
+                reason,
+            }),
+        }
+    }
+    let base = rs.settings.priority_base;
+    assign_priorities(&mut inbound, base, "NSG inbound rules")?;
+    assign_priorities(&mut outbound, base, "NSG outbound rules")?;
+    let mut rules = inbound;
+    rules.append(&mut outbound);
+    // Names are unique per NSG, not per direction.
+    let mut names: Vec<String> = rules.iter().map(|r| r.name.clone()).collect();
+    unique_names(&mut names);
+    for (r, n) in rules.iter_mut().zip(names) {
+        r.name = n;
+    }
+    let header = nsg_header(rs, target, shape, &rules, &unexpressed);
+    Ok(Plan {
+        header,
+        rules,
+        unexpressed,
+    })
+}
+
+fn assign_priorities(rules: &mut [SecRule], base: u32, what: &str) -> Result<(), ExportError> {
+    let p = priorities(base, rules.len(), PRIORITY_STEP, PRIORITY_RANGE, what)?;
+    for (r, p) in rules.iter_mut().zip(p) {
+        r.priority = p;
+    }
+    Ok(())
+}
+
+/// Why an NSG does not hold a rule outside its declaration (hosts, routes): what
+/// `nsg_remote` says of it.
+fn refusal(rule: &Rule) -> String {
+    nsg_remote(rule).err().unwrap_or_default()
+}
+
+/// The address an NSG rule can use for the rule's remote end, or why there is none.
+fn nsg_remote(rule: &Rule) -> Result<String, String> {
+    let ports = rule.ports_label();
+    match rule.kind {
+        Kind::Route => Err("a route-table entry, not a security rule: export it with udr-arm, udr-cli or udr-terraform".into()),
+        Kind::FqdnApp => Err(format!(
+            "NSGs match IP addresses, CIDRs and service tags, never host names: allow {} ({ports}) on a firewall or proxy (e.g. the azfw-* targets){}",
+            rule.remote,
+            rule.path.as_deref().map(|p| format!("; the documents need only the path {p}")).unwrap_or_default()
+        )),
+        Kind::Network => rule.remote.canonical_address().ok_or_else(|| format!(
+            "NSGs cannot match the host name {} ({ports}): use an Azure Firewall network rule (DNS proxy on) or allow the host's IP addresses",
+            rule.remote
+        )),
+        Kind::ServiceTag | Kind::Inbound => rule.remote.canonical_address()
+            .or_else(|| rule.remote.tag_name().map(String::from))
+            .ok_or_else(|| format!(
+                "'{}' is neither a service tag nor an IP address or CIDR: refusing to write it into an NSG rule",
+                rule.remote
+            )),
+    }
+}
+
+/// The subnet side: the profile's sources, else `VirtualNetwork`. An NSG rule cannot mix
+/// IPv4 and IPv6 addresses, so with an IP remote only the sources of its family are kept.
+fn local_for(rule: &Rule, remote: &str, s: &Settings) -> Result<Vec<String>, String> {
+    let (Some(net), false) = (rule.remote.net(), s.sources.is_empty()) else {
+        return Ok(local_side(s, "VirtualNetwork"));
+    };
+    let v4 = net.addr().is_ipv4();
+    let same: Vec<String> = s
+        .sources
+        .iter()
+        .filter(|n| n.addr().is_ipv4() == v4)
+        .map(|n| n.to_string())
+        .collect();
+    if same.is_empty() {
+        Err(format!("{remote} and the profile's sources are of different IP families: an NSG rule cannot mix IPv4 and IPv6"))
+    } else {
+        Ok(same)
+    }
+}
+
+/// One NSG rule per transport protocol of the rule (an NSG rule has one protocol).
+fn sec_rules(rule: &Rule, remote: &str, local: Vec<String>, rs: &RuleSet) -> Vec<SecRule> {
+    let groups: Vec<(&'static str, Vec<String>)> = port_groups(&rule.ports)
+        .into_iter()
+        .map(|(p, v)| (nsg_protocol(p), v))
+        .collect();
+    let prefix = rs.settings.name_prefix.as_str();
+    let direction = rule.kind.direction();
+    let (sources, destinations) = match direction {
+        Direction::Inbound => (vec![remote.to_string()], local),
+        _ => (local, vec![remote.to_string()]),
+    };
+    let split = groups.len() > 1;
+    groups
+        .into_iter()
+        .map(|(protocol, ports)| SecRule {
+            rule_id: rule.id.to_string(),
+            name: if split {
+                name_with_suffix(&[&rule_stem(prefix, &rule.id)], protocol_label(protocol))
+            } else {
+                azure_name(&[&rule_stem(prefix, &rule.id)])
+            },
+            priority: 0,
+            direction,
+            protocol,
+            sources: sources.clone(),
+            destinations: destinations.clone(),
+            ports,
+            description: description(rule),
+            purpose: rule.purpose.to_string(),
+        })
+        .collect()
+}
+
+fn nsg_protocol(p: Protocol) -> &'static str {
+    match p.transport() {
+        Protocol::Udp => "Udp",
+        Protocol::Any => "*",
+        _ => "Tcp",
+    }
+}
+
+fn protocol_label(p: &str) -> &'static str {
+    match p {
+        "Udp" => "udp",
+        "*" => "any",
+        _ => "tcp",
+    }
+}
+
+/// The rule's purpose on one line, cut to Azure's 140-character limit.
+fn description(rule: &Rule) -> String {
+    let text = one_line(&rule.purpose).trim().to_string();
+    let text = if text.is_empty() {
+        rule.id.to_string()
+    } else {
+        text
+    };
+    truncate_utf16(&text, DESCRIPTION_MAX)
+}
+
+/// Azure counts UTF-16 units; cut with `...` when longer.
+fn truncate_utf16(s: &str, max: usize) -> String {
+    if s.encode_utf16().count() <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut n = 0;
+    for c in s.chars() {
+        if n + c.len_utf16() > max - 3 {
+            break;
+        }
+        n += c.len_utf16();
+        out.push(c);
+    }
+    out.push_str("...");
+    out
+}
+
+fn nsg_header(
+    rs: &RuleSet,
+    target: &dyn Exporter,
+    shape: &[&str],
+    rules: &[SecRule],
+    not: &[Unexpressed],
+) -> Vec<String> {
+    // The NSG never reads the Service Tags file: leave it out of the header.
+    let mut h = header_lines(rs, target, &ExportOptions::default(), not);
+    h.push(String::new());
+    h.push(format!(
+        "Security rules for an EXISTING network security group (Microsoft.Network/networkSecurityGroups/securityRules, API {API_VERSION})."
+    ));
+    h.extend(shape.iter().map(|s| s.to_string()));
+    for (dir, what) in [
+        (Direction::Inbound, "Inbound"),
+        (Direction::Outbound, "Outbound"),
+    ] {
+        let p: Vec<u32> = rules
+            .iter()
+            .filter(|r| r.direction == dir)
+            .map(|r| r.priority)
+            .collect();
+        if let (Some(a), Some(b)) = (p.first(), p.last()) {
+            h.push(format!(
+                "{what} rules: {} at priorities {a}-{b}; these must be free in the NSG (else change --priority-base).",
+                p.len()
+            ));
+        }
+    }
+    h.push("The subnet side is the profile's sources, else the VirtualNetwork tag; inbound rules allow the source tag to reach it.".into());
+    h.push("These rules only ALLOW. The NSG's default AllowInternetOutBound (65001) still allows all outbound traffic until you add a Deny".into());
+    h.push("rule below them, and such a Deny also blocks the host names listed as NOT covered: send those through a firewall or proxy.".into());
+    if !not.is_empty() {
+        h.push(String::new());
+        h.push(format!(
+            "NOT covered by this NSG ({} rules; nothing else is left out):",
+            not.len()
+        ));
+        h.extend(
+            not.iter()
+                .map(|u| format!("NOT covered: {} ({}): {}", u.remote, u.rule_id, u.reason)),
+        );
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::naming::is_valid_azure_name;
+
+    #[test]
+    fn suffixed_names_keep_the_suffix() {
+        let long = "x".repeat(100);
+        let n = name_with_suffix(&["aml", &long], "2603:1030::/48");
+        assert!(is_valid_azure_name(&n), "{n}");
+        assert!(n.ends_with("-2603-1030---48"), "{n}");
+    }
+
+    #[test]
+    fn repeated_names_become_unique() {
+        let mut v = vec![
+            "a".to_string(),
+            "a".to_string(),
+            "a".to_string(),
+            "a-2".to_string(),
+        ];
+        unique_names(&mut v);
+        assert_eq!(v, ["a", "a-2", "a-3", "a-2-2"]);
+    }
+
+    #[test]
+    fn descriptions_fit_azure() {
+        let s = "é".repeat(200);
+        let t = truncate_utf16(&s, 140);
+        assert_eq!(t.encode_utf16().count(), 140);
+        assert!(t.ends_with("..."));
+    }
+
+    #[test]
+    fn only_tag_shaped_remotes_pass() {
+        let remote = |kind, s: &str| {
+            let c = crate::Catalog::builtin();
+            let rs =
+                crate::resolve(&c, &crate::Profile::new(crate::Cloud::Public, "eastus2")).unwrap();
+            let mut r = rs.rules[0].clone();
+            r.kind = kind;
+            r.set_remote(s);
+            nsg_remote(&r)
+        };
+        assert_eq!(
+            remote(Kind::ServiceTag, "Storage.EastUS2").as_deref(),
+            Ok("Storage.EastUS2")
+        );
+        assert!(remote(Kind::ServiceTag, "--subscription=x").is_err());
+        assert!(remote(Kind::Inbound, "$(touch x)").is_err());
+        assert_eq!(remote(Kind::Network, "10.0.0.4").as_deref(), Ok("10.0.0.4"));
+        assert_eq!(
+            remote(Kind::ServiceTag, "10.0.0.0/24").as_deref(),
+            Ok("10.0.0.0/24")
+        );
+        assert!(remote(Kind::Network, "example.com").is_err());
+    }
+}
