@@ -26,6 +26,7 @@ mod checks;
 mod coverage;
 mod matching;
 pub mod parse;
+mod parse_fw;
 mod parse_nsg;
 pub mod report;
 
