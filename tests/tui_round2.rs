@@ -516,3 +516,26 @@ fn basic_terminals_get_ascii_borders() {
     assert!(s.contains("+> 3. Workspace---"), "{s}");
     insta::assert_snapshot!("workspace_ascii_80x24", s);
 }
+
+/// Warnings whose hint names a setting name the wizard's field, never a command-line flag
+/// (the CLI and the exports keep the flag).
+#[test]
+fn hints_name_the_wizards_fields_not_flags() {
+    // No sources, storage account, registry or workspace id: the hints that name them fire.
+    let rs = common::rules(
+        "schema_version = 1\nedition = \"2026-03\"\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = [\"compute-instance\", \"kubernetes-compute\"]\n",
+    );
+    let hinted: Vec<_> = rs.warnings.iter().filter(|w| w.hint.is_some()).collect();
+    assert!(hinted.len() >= 2, "{:#?}", rs.warnings);
+    for w in hinted {
+        let shown = amlfw::tui::preview::worded(w);
+        let h = w.hint.as_ref().unwrap();
+        let named = h.setting.named();
+        assert!(w.message.contains(named.cli), "{}", w.message);
+        assert!(!shown.contains(named.cli), "{shown}");
+        assert!(
+            shown.contains(&format!("'{}' on the Workspace step", named.label)),
+            "{shown}"
+        );
+    }
+}

@@ -10,7 +10,7 @@ use super::step::{Nav, Step};
 use super::widgets::{panel, row_line, truncate};
 use crate::export::{self, coverage::Verdict};
 use crate::model::Kind;
-use crate::rules::RuleSet;
+use crate::rules::{RuleSet, Warning};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
@@ -78,7 +78,7 @@ impl App<'_> {
         };
         let mut lines = Vec::new();
         for w in &warnings {
-            lines.push(format!("! {}", w.message));
+            lines.push(format!("! {}", worded(w)));
             lines.push(String::new());
         }
         if warnings.is_empty() {
@@ -123,7 +123,7 @@ impl App<'_> {
                 r.doc, r.title, r.revision, r.section
             ));
         }
-        let warnings: Vec<&str> = rs
+        let warnings: Vec<String> = rs
             .warnings
             .iter()
             .filter(|w| {
@@ -131,7 +131,7 @@ impl App<'_> {
                     .iter()
                     .any(|id| rule.requirements.iter().chain([&rule.id]).any(|r| r == id))
             })
-            .map(|w| w.message.as_str())
+            .map(worded)
             .collect();
         if !warnings.is_empty() {
             lines.push(String::new());
@@ -314,11 +314,17 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
             lines.push(Line::styled(
                 format!(
                     "! {}",
-                    truncate(&w.message, (inner.width as usize).saturating_sub(2))
+                    truncate(&worded(w), (inner.width as usize).saturating_sub(2))
                 ),
                 t.warn(),
             ));
         }
         f.render_widget(Paragraph::new(lines), area);
     }
+}
+
+/// A warning as the wizard says it: a hint that names a setting names the Workspace step's
+/// field (`Storage account`), where the CLI and the exports name the flag.
+pub fn worded(w: &Warning) -> String {
+    w.worded(|n| format!("'{}' on the Workspace step", n.label))
 }

@@ -1,6 +1,7 @@
 //! The Workspace step's fields: their names, help, shown values and validation.
 
 use crate::catalog::Catalog;
+use crate::fields;
 use crate::profile::{self, Profile};
 
 /// The Workspace step's fields.
@@ -87,42 +88,46 @@ impl Field {
         self.help().to_string()
     }
 
+    /// The profile field this is (`fields::FIELDS`), whose label, help and value check the
+    /// wizard uses; `None` for the yes/no workspace options, which the catalog describes.
+    pub fn key(self) -> Option<&'static str> {
+        Some(match self {
+            Field::StorageAccount => "storage_account",
+            Field::AcrName => "acr_name",
+            Field::Sources => "sources",
+            Field::InboundRoutes => "inbound_routes",
+            Field::DnsProxy => "dns_proxy",
+            Field::DnsServers => "aks_dns_servers",
+            Field::NamePrefix => "name_prefix",
+            Field::PriorityBase => "priority_base",
+            Field::Edition => "edition",
+            Field::WorkspaceId => "workspace_id",
+            Field::ComputePublicIp
+            | Field::PrivateEndpoints
+            | Field::MonitorSecured
+            | Field::StorageFirewall => return None,
+        })
+    }
+
     pub fn label(self) -> &'static str {
+        if let Some(key) = self.key() {
+            return fields::Field::of(key).label;
+        }
+        // Short forms of the options' catalog titles, to fit the label column.
         match self {
-            Field::StorageAccount => "Storage account",
-            Field::AcrName => "Container registry",
-            Field::Sources => "Source CIDRs",
-            Field::InboundRoutes => "Inbound routes",
-            Field::DnsProxy => "Firewall DNS proxy",
-            Field::DnsServers => "AKS DNS servers",
-            Field::NamePrefix => "Name prefix",
-            Field::PriorityBase => "Priority base",
-            Field::Edition => "Guidance edition",
             Field::ComputePublicIp => "Compute public IP",
             Field::PrivateEndpoints => "Private endpoints",
             Field::MonitorSecured => "Monitor secured",
-            Field::StorageFirewall => "Storage firewall",
-            Field::WorkspaceId => "Workspace ID",
+            _ => "Storage firewall",
         }
     }
 
+    /// The help line of a profile field (the options and the edition are described from the
+    /// catalog by `help_text`).
     pub fn help(self) -> &'static str {
-        match self {
-            Field::StorageAccount => "The workspace's default storage account (3-24 lowercase letters and digits). Empty: wildcard storage hosts, which allow every account.",
-            Field::AcrName => "The workspace's Azure Container Registry (5-50 letters and digits). Empty: *.azurecr.io.",
-            Field::Sources => "Where outbound traffic comes from: CIDRs separated by commas (10.0.1.0/24, 2001:db8::/64). Empty: the whole virtual network.",
-            Field::InboundRoutes => "How inbound Batch/AML traffic to compute skips the firewall: service-tag routes (preview in 2021), one route per IP prefix (needs the Service Tags file), or none.",
-            Field::DnsProxy => "Is DNS proxy on in the Azure Firewall policy? Only then can network rules name host names (e.g. ntp.ubuntu.com UDP 123); Azure rejects the whole rule collection group otherwise, so while it is off those rules are listed as not covered. Space switches.",
-            Field::DnsServers => "Custom DNS servers of the AKS virtual network, separated by commas. Empty: Azure-provided DNS (no UDP 53 rule).",
-            Field::NamePrefix => "Start of every generated name: 1-20 characters, a letter first, then letters, digits, - or _.",
-            Field::PriorityBase => "First priority of generated rules and collections (100-4000; NSG priorities end at 4096).",
-            Field::WorkspaceId => "The workspace ID, a GUID (portal: the workspace's Properties), for the Kubernetes compute workspace host. Empty: a wildcard host.",
-            // Described from the catalog by `help_text`.
-            Field::Edition
-            | Field::ComputePublicIp
-            | Field::PrivateEndpoints
-            | Field::MonitorSecured
-            | Field::StorageFirewall => "",
+        match self.key() {
+            Some(key) if self != Field::Edition => fields::Field::of(key).help,
+            _ => "",
         }
     }
 
