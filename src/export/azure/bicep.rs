@@ -1,7 +1,50 @@
 //! Bicep pieces shared by the Bicep writers.
 
-use crate::export::text::bicep_string;
+use super::NETWORK_API_VERSION as API_VERSION;
+use crate::export::text::{bicep_string, comment_block};
 use serde_json::{Map, Value};
+
+/// The start of a Bicep file of child resources of an existing `Microsoft.Network` parent of
+/// type `ty`: the header as comments, the string parameter `param` naming the parent, and the
+/// parent as the `existing` resource `sym` the children name as their `parent`.
+pub fn existing_parent(
+    header: &[String],
+    param: &str,
+    description: &str,
+    ty: &str,
+    sym: &str,
+) -> String {
+    let mut t = comment_block("//", header);
+    t.push_str(&format!(
+        "\n@description({})\nparam {param} string\n\nresource {sym} '{ty}@{API_VERSION}' existing = {{\n  name: {param}\n}}\n",
+        bicep_string(description)
+    ));
+    t
+}
+
+/// One child resource `ident` of type `ty` under the parent symbol `parent`: a `//` comment,
+/// its name, `props` (the value the ARM template writes) and a dependency on `prev`, so that
+/// the Bicep and the ARM template of a family hold the same resources.
+pub fn child(
+    ty: &str,
+    parent: &str,
+    ident: &str,
+    name: &str,
+    comment: &str,
+    props: &Map<String, Value>,
+    prev: Option<&str>,
+) -> String {
+    let mut t = comment_block("//", &[comment.to_string()]);
+    t.push_str(&format!(
+        "resource {ident} '{ty}@{API_VERSION}' = {{\n  parent: {parent}\n  name: {}\n  properties: {{\n",
+        bicep_string(name)
+    ));
+    t.push_str(&members(props, 4));
+    t.push_str("  }\n");
+    t.push_str(&bicep_depends(prev));
+    t.push_str("}\n");
+    t
+}
 
 /// The members of `props` as Bicep lines at `indent` spaces: `key: value`, strings quoted,
 /// arrays and objects one member a line. Bicep is written from the same properties value as
@@ -40,7 +83,7 @@ fn value(out: &mut String, v: &Value, indent: usize) {
 }
 
 /// Serial deployment, as in the ARM template: one update of the parent at a time.
-pub fn bicep_depends(prev: Option<&str>) -> String {
+fn bicep_depends(prev: Option<&str>) -> String {
     prev.map(|p| format!("  dependsOn: [\n    {p}\n  ]\n"))
         .unwrap_or_default()
 }

@@ -17,11 +17,11 @@
 //! the pieces they share with `route_table` and the Azure Firewall writers (names, ARM data,
 //! HCL blocks, the script preamble, port groups) are in `export::azure`.
 
-use super::azure::bicep::{bicep_depends, members, symbols};
+use super::azure::bicep::{child, existing_parent, symbols};
 use super::azure::names::{name_with_suffix, unique_names};
 use super::azure::{arm, az::script_preamble, hcl, local_side, port_groups};
 use super::naming::{azure_name, priorities, rule_stem};
-use super::text::{bicep_string, comment_block, hcl_string, one_line, sh_quote};
+use super::text::{comment_block, hcl_string, one_line, sh_quote};
 use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, Unexpressed};
 use super::{TagsUse, Target};
 use crate::model::{Direction, Kind, Protocol};
