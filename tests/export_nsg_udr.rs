@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 const NSG: [&str; 4] = ["nsg-arm", "nsg-bicep", "nsg-terraform", "nsg-cli"];
-const UDR: [&str; 3] = ["udr-arm", "udr-cli", "udr-terraform"];
+const UDR: [&str; 4] = ["udr-arm", "udr-bicep", "udr-cli", "udr-terraform"];
 
 /// Compute in every cloud with IP-prefix routes (so the Service Tags file is needed).
 fn ip_prefix_profiles() -> Vec<(&'static str, RuleSet)> {
@@ -414,8 +414,11 @@ fn route_limits_are_refused_not_truncated() {
     let mut rs = ip_prefix_profiles()[0].1.clone();
     common::first_rule(&mut rs, Pick::Kind(Kind::Route)).set_remote("AzureCloud");
     let tags = common::service_tags(amlfw::Cloud::Public);
-    let e = common::try_render("udr-arm", &rs, Some(tags)).unwrap_err();
-    assert!(e.to_string().contains("400"), "{e}");
+    for target in UDR {
+        let e = common::try_render(target, &rs, Some(tags)).unwrap_err();
+        assert!(matches!(e, ExportError::Limit(_)), "{target}: {e:?}");
+        assert!(e.to_string().contains("400"), "{target}: {e}");
+    }
     // More than 25 service-tag routes.
     let mut rs = common::full_public();
     let template = rs.of_kind(Kind::Route).next().unwrap().clone();
@@ -425,8 +428,10 @@ fn route_limits_are_refused_not_truncated() {
         r.set_remote(format!("Storage.Region{n}"));
         rs.rules.push(r);
     }
-    let e = common::try_render("udr-cli", &rs, None).unwrap_err();
-    assert!(e.to_string().contains("25"), "{e}");
+    for target in UDR {
+        let e = common::try_render(target, &rs, None).unwrap_err();
+        assert!(e.to_string().contains("25"), "{target}: {e}");
+    }
 }
 
 #[test]
@@ -761,14 +766,26 @@ fn hostile_values_stay_inert_in_bicep_and_terraform() {
         let want = common::arm_resources(&common::arm_json(&arm)).len();
         assert_eq!(tf_resources(&v).len(), want, "{target}: no injected blocks");
     }
-    let v = common::pycep_json(&common::render("nsg-bicep", &rs).text);
-    let doc = common::arm_json(&common::render("nsg-arm", &rs).text);
-    let want = common::arm_resources(&doc).len() + 1;
-    assert_eq!(
-        v["resources"].as_object().unwrap().len(),
-        want,
-        "bicep: no injected resources"
-    );
+    for target in ["nsg-bicep", "udr-bicep"] {
+        let text = common::render(target, &rs).text;
+        assert!(
+            text.contains("touch pwned"),
+            "{target}: the hostile values reach it"
+        );
+        let v = common::pycep_json(&text);
+        let arm = common::render(&target.replace("bicep", "arm"), &rs).text;
+        let want = common::arm_resources(&common::arm_json(&arm)).len() + 1;
+        assert_eq!(
+            v["resources"].as_object().unwrap().len(),
+            want,
+            "{target}: no injected resources"
+        );
+        assert_eq!(
+            v["parameters"].as_object().unwrap().len(),
+            1,
+            "{target}: no injected parameters"
+        );
+    }
 }
 
 // ---- Terraform and Bicep -----------------------------------------------------------------
@@ -900,6 +917,99 @@ fn bicep_parses_into_security_rules_of_an_existing_nsg() {
             let prio = r["config"]["properties"]["priority"].as_u64().unwrap();
             assert!((100..=4096).contains(&prio));
         }
+    }
+}
+
+/// (name, addressPrefix, nextHopType, nextHopIpAddress) of each route, in order, from the ARM
+/// template's resources or from pycep's (whose strings keep Bicep's quotes and escapes).
+type RouteRow = (String, String, String, Option<String>);
+
+fn arm_routes(doc: &Value) -> Vec<RouteRow> {
+    common::arm_resources(doc)
+        .iter()
+        .map(|r| {
+            let name = r["name"].as_str().unwrap();
+            let short = name.rsplit_once(", '").unwrap().1.trim_end_matches("')]");
+            let p = &r["properties"];
+            (
+                short.to_string(),
+                p["addressPrefix"].as_str().unwrap().to_string(),
+                p["nextHopType"].as_str().unwrap().to_string(),
+                p["nextHopIpAddress"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs pycep-parser: bash .ci/run runs it (cargo test -- --ignored)"]
+fn bicep_routes_are_the_arm_templates_routes_in_an_existing_table() {
+    let mut routes = 0;
+    for (name, rs) in all_profiles() {
+        let text = common::render("udr-bicep", &rs).text;
+        let v = common::pycep_json(&text);
+        assert!(v["parameters"]["routeTableName"].is_object(), "{name}");
+        let res = v["resources"].as_object().unwrap();
+        assert_eq!(res["rt"]["type"], "Microsoft.Network/routeTables", "{name}");
+        assert_eq!(res["rt"]["existing"], true, "{name}");
+        assert_eq!(res["rt"]["config"]["name"], "routeTableName", "{name}");
+        let mut got = Vec::new();
+        let mut prev: Option<&str> = None;
+        for (sym, r) in res.iter().filter(|(k, _)| *k != "rt") {
+            assert_eq!(r["type"], "Microsoft.Network/routeTables/routes", "{sym}");
+            assert_eq!(r["api_version"], "2024-05-01", "{sym}");
+            let c = &r["config"];
+            assert_eq!(c["parent"], "rt", "{sym}");
+            // One route after another, as the ARM template's dependsOn chain.
+            let deps: Vec<&str> = c["dependsOn"]
+                .as_array()
+                .map(|a| a.iter().map(|d| d.as_str().unwrap()).collect())
+                .unwrap_or_default();
+            assert_eq!(deps, prev.into_iter().collect::<Vec<_>>(), "{name} {sym}");
+            prev = Some(sym);
+            let p = &c["properties"];
+            let s = |v: &Value| v.as_str().map(|s| s.trim_matches('\'').to_string());
+            got.push((
+                s(&c["name"]).unwrap(),
+                s(&p["addressPrefix"]).unwrap(),
+                s(&p["nextHopType"]).unwrap(),
+                s(&p["nextHopIpAddress"]),
+            ));
+        }
+        let arm = arm_routes(&common::arm_json(&common::render("udr-arm", &rs).text));
+        routes += arm.len();
+        assert_eq!(got, arm, "{name}");
+    }
+    assert!(routes > 10, "the profiles hold routes: {routes}");
+}
+
+#[test]
+fn bicep_and_arm_routes_tell_the_same_notes() {
+    for (name, rs) in all_profiles() {
+        let arm = common::render("udr-arm", &rs);
+        let bicep = common::render("udr-bicep", &rs);
+        assert_eq!(arm.unexpressed, bicep.unexpressed, "{name}");
+        let doc = common::arm_json(&arm.text);
+        let notes: Vec<&str> = doc["metadata"]["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect();
+        let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        // The same header, but for the target's id (the Bicep's comments are wrapped).
+        let header: String = bicep
+            .text
+            .lines()
+            .take_while(|l| l.starts_with("//"))
+            .map(|l| l.trim_start_matches("//"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(
+            words(&header.replace("target udr-bicep", "target udr-arm")),
+            words(&notes.join(" ")),
+            "{name}"
+        );
     }
 }
 

@@ -271,6 +271,16 @@ pub fn targets() -> &'static [&'static dyn Exporter] {
     &ALL
 }
 
+/// The ids of a family's targets, `a, b, c`. A refusal that says which targets carry a rule
+/// lists them from the registry, so a target added to the family is named with no edit.
+pub fn target_ids(targets: &[&dyn Exporter]) -> String {
+    targets
+        .iter()
+        .map(|t| t.id())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn find(id: &str) -> Option<&'static dyn Exporter> {
     targets().iter().copied().find(|t| t.id() == id)
 }

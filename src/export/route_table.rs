@@ -17,6 +17,7 @@
 
 use super::azure::az::script_preamble;
 use super::azure::bicep::symbols;
+use super::azure::bicep::{child, existing_parent};
 use super::azure::names::{name_with_suffix, unique_names};
 use super::azure::{arm, hcl, NETWORK_API_VERSION as API_VERSION};
 use super::naming::azure_name;
@@ -28,10 +29,13 @@ use super::{
 use crate::model::{InboundRoutes, Kind};
 use crate::rules::{Rule, RuleSet};
 use crate::servicetags::TagIndex;
-use serde_json::json;
+use serde_json::{Map, Value};
+
+mod bicep;
+pub use bicep::{UdrBicep, UDR_BICEP};
 
 /// The route-table targets, in the order `amlfw targets` lists them.
-pub static TARGETS: &[&dyn Exporter] = &[&UdrArm, &UdrCli, &UdrTerraform];
+pub static TARGETS: &[&dyn Exporter] = &[&UdrArm, &UdrBicep, &UdrCli, &UdrTerraform];
 
 /// Azure's limit of routes per route table.
 pub const MAX_ROUTES: usize = 400;
@@ -40,7 +44,7 @@ pub const MAX_TAG_ROUTES: usize = 25;
 
 const CANNOT: &str = "filter rules (inbound and outbound: use the nsg-* or azfw-* targets)";
 
-/// One route, ready for any of the three formats.
+/// One route, ready for any of the four formats.
 struct Route {
     rule_id: String,
     name: String,
@@ -308,7 +312,20 @@ fn mode_lines(rs: &RuleSet, routes: &[Route]) -> Vec<String> {
     h
 }
 
-// ---- ARM ---------------------------------------------------------------------------------
+// ---- ARM and Bicep -----------------------------------------------------------------------
+
+/// The parameter naming the existing table, in the ARM template and the Bicep file.
+const ROUTE_TABLE_PARAM: &str = "routeTableName";
+const ROUTE_TABLE_DESCRIPTION: &str =
+    "Name of the EXISTING route table (associated with the compute subnet) the routes are added to.";
+
+/// A route's properties, as data: the ARM template and the Bicep file both write this value.
+fn properties(r: &Route) -> Map<String, Value> {
+    let mut p = Map::new();
+    p.insert("addressPrefix".into(), r.prefix.clone().into());
+    p.insert("nextHopType".into(), r.next_hop.into());
+    p
+}
 
 pub struct UdrArm;
 
@@ -342,11 +359,10 @@ impl Exporter for UdrArm {
         let mut prev: Option<&str> = None;
         let mut resources = Vec::new();
         for r in &plan.routes {
-            let props =
-                arm::Data::new(json!({ "addressPrefix": r.prefix, "nextHopType": r.next_hop }));
+            let props = arm::Data::new(Value::Object(properties(r)));
             resources.push(arm::child(
                 ty,
-                "routeTableName",
+                ROUTE_TABLE_PARAM,
                 &r.name,
                 prev,
                 &r.comment,
@@ -357,8 +373,8 @@ impl Exporter for UdrArm {
         let text = arm::document(
             &plan.header,
             &plan.unexpressed,
-            "routeTableName",
-            "Name of the EXISTING route table (associated with the compute subnet) the routes are added to.",
+            ROUTE_TABLE_PARAM,
+            ROUTE_TABLE_DESCRIPTION,
             resources,
         );
         Ok(Export {

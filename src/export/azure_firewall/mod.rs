@@ -195,8 +195,14 @@ fn sources(rs: &RuleSet) -> Vec<String> {
 
 fn not_a_firewall_rule(r: &Rule) -> String {
     match r.kind {
-        Kind::Inbound => "inbound rule: not an Azure Firewall rule; the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it".into(),
-        _ => "route: not an Azure Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it".into(),
+        Kind::Inbound => format!(
+            "inbound rule: not an Azure Firewall rule; the NSG exports ({}) carry it",
+            super::target_ids(super::nsg::TARGETS)
+        ),
+        _ => format!(
+            "route: not an Azure Firewall rule; the route-table exports ({}) carry it",
+            super::target_ids(super::route_table::TARGETS)
+        ),
     }
 }
 

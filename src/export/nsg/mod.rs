@@ -160,7 +160,10 @@ fn refusal(rule: &Rule) -> String {
 fn nsg_remote(rule: &Rule) -> Result<String, String> {
     let ports = rule.ports_label();
     match rule.kind {
-        Kind::Route => Err("a route-table entry, not a security rule: export it with udr-arm, udr-cli or udr-terraform".into()),
+        Kind::Route => Err(format!(
+            "a route-table entry, not a security rule: export it with one of {}",
+            super::target_ids(super::route_table::TARGETS)
+        )),
         Kind::FqdnApp => Err(format!(
             "NSGs match IP addresses, CIDRs and service tags, never host names: allow {} ({ports}) on a firewall or proxy (e.g. the azfw-* targets){}",
             rule.remote,

@@ -88,9 +88,9 @@
 # Not in this export: aml-nsg-amlsvc-2603 (AzureMachineLearning): inbound rule: not an Azure Firewall
 #   rule; the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
 # Not in this export: aml-udr-ip-aml-pri-2603 (AzureMachineLearning.ChinaEast2): route: not an Azure
-#   Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
+#   Firewall rule; the route-table exports (udr-arm, udr-bicep, udr-cli, udr-terraform) carry it
 # Not in this export: aml-udr-ip-aml-sec-2603 (AzureMachineLearning.ChinaNorth2): route: not an Azure
-#   Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
+#   Firewall rule; the route-table exports (udr-arm, udr-bicep, udr-cli, udr-terraform) carry it
 
 variable "firewall_policy_id" {
   type        = string

@@ -142,9 +142,9 @@
 // NOT covered: *.azk8s.cn (aks-fqdn-binaries): NSGs match IP addresses, CIDRs and service tags, never
 //   host names: allow *.azk8s.cn (https:443) on a firewall or proxy (e.g. the azfw-* targets)
 // NOT covered: AzureMachineLearning.ChinaEast2 (aml-udr-ip-aml-pri-2603): a route-table entry, not a
-//   security rule: export it with udr-arm, udr-cli or udr-terraform
+//   security rule: export it with one of udr-arm, udr-bicep, udr-cli, udr-terraform
 // NOT covered: AzureMachineLearning.ChinaNorth2 (aml-udr-ip-aml-sec-2603): a route-table entry, not a
-//   security rule: export it with udr-arm, udr-cli or udr-terraform
+//   security rule: export it with one of udr-arm, udr-bicep, udr-cli, udr-terraform
 
 @description('Name of the EXISTING network security group the rules are added to.')
 param nsgName string

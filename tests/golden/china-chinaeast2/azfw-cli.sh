@@ -80,9 +80,9 @@
 # Not in this export: aml-nsg-amlsvc (AzureMachineLearning): inbound rule: not an Azure Firewall rule;
 #   the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
 # Not in this export: aml-udr-tag-aml (AzureMachineLearning): route: not an Azure Firewall rule; the
-#   route-table exports (udr-arm, udr-cli, udr-terraform) carry it
+#   route-table exports (udr-arm, udr-bicep, udr-cli, udr-terraform) carry it
 # Not in this export: aml-udr-tag-batch (BatchNodeManagement.ChinaEast2): route: not an Azure Firewall
-#   rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
+#   rule; the route-table exports (udr-arm, udr-bicep, udr-cli, udr-terraform) carry it
 
 set -euo pipefail
 

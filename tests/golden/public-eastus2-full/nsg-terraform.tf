@@ -223,9 +223,9 @@
 #   service tags, never host names: allow raw.githubusercontent.com (https:443) on a firewall or proxy
 #   (e.g. the azfw-* targets)
 # NOT covered: AzureMachineLearning (aml-udr-tag-aml): a route-table entry, not a security rule:
-#   export it with udr-arm, udr-cli or udr-terraform
+#   export it with one of udr-arm, udr-bicep, udr-cli, udr-terraform
 # NOT covered: BatchNodeManagement.EastUS2 (aml-udr-tag-batch): a route-table entry, not a security
-#   rule: export it with udr-arm, udr-cli or udr-terraform
+#   rule: export it with one of udr-arm, udr-bicep, udr-cli, udr-terraform
 
 variable "resource_group_name" {
   description = "Resource group of the existing network security group."

@@ -152,7 +152,7 @@
 #   CIDRs and service tags, never host names: allow pkg-containers.githubusercontent.com (https:443)
 #   on a firewall or proxy (e.g. the azfw-* targets)
 # NOT covered: AzureMachineLearning (aml-udr-tag-aml-2603): a route-table entry, not a security rule:
-#   export it with udr-arm, udr-cli or udr-terraform
+#   export it with one of udr-arm, udr-bicep, udr-cli, udr-terraform
 set -euo pipefail
 
 # Set these in the environment (RG=... NSG=... bash this-script.sh) or edit them here.

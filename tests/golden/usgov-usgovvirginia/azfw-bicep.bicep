@@ -42,9 +42,9 @@
 // Not in this export: aml-nsg-ssh (AzureMachineLearning): inbound rule: not an Azure Firewall rule;
 //   the NSG exports (nsg-arm, nsg-bicep, nsg-terraform, nsg-cli) carry it
 // Not in this export: aml-udr-tag-aml (AzureMachineLearning): route: not an Azure Firewall rule; the
-//   route-table exports (udr-arm, udr-cli, udr-terraform) carry it
+//   route-table exports (udr-arm, udr-bicep, udr-cli, udr-terraform) carry it
 // Not in this export: aml-udr-tag-batch (BatchNodeManagement.USGovVirginia): route: not an Azure
-//   Firewall rule; the route-table exports (udr-arm, udr-cli, udr-terraform) carry it
+//   Firewall rule; the route-table exports (udr-arm, udr-bicep, udr-cli, udr-terraform) carry it
 
 @description('Name of the existing Firewall Policy (in the resource group of the deployment).')
 param firewallPolicyName string

@@ -73,9 +73,9 @@
 # NOT covered: *.azurecr.us (aml-fqdn-acr): NSGs match IP addresses, CIDRs and service tags, never
 #   host names: allow *.azurecr.us (https:443) on a firewall or proxy (e.g. the azfw-* targets)
 # NOT covered: AzureMachineLearning (aml-udr-tag-aml): a route-table entry, not a security rule:
-#   export it with udr-arm, udr-cli or udr-terraform
+#   export it with one of udr-arm, udr-bicep, udr-cli, udr-terraform
 # NOT covered: BatchNodeManagement.USGovVirginia (aml-udr-tag-batch): a route-table entry, not a
-#   security rule: export it with udr-arm, udr-cli or udr-terraform
+#   security rule: export it with one of udr-arm, udr-bicep, udr-cli, udr-terraform
 
 variable "resource_group_name" {
   description = "Resource group of the existing network security group."
