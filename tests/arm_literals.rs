@@ -5,6 +5,7 @@
 //! form, so each ARM target (found through the registry) is fed all three bracketed, and the
 //! parsed template is checked: every expression in it is one the writer builds itself, every
 //! `[[` escape is one ARM needs, and each target escaped something (the test can fail).
+//! The Bicep targets get the same data and must write it unescaped (Bicep escapes itself).
 
 mod common;
 
@@ -111,4 +112,33 @@ fn bracketed_data_stays_literal_in_every_arm_template() {
         plain_somewhere > 0,
         "no template wrote '{LEADING}' as it is"
     );
+}
+
+/// Bicep compiles its strings into ARM literals itself: data written into a Bicep file must
+/// be as it is, never escaped ARM's way (a `[[` there would deploy an extra `[`). Every Bicep
+/// target (by the registry) is fed the same bracketed data.
+#[test]
+fn bracketed_data_is_written_as_it_is_in_every_bicep_file() {
+    let bicep: Vec<_> = export::targets()
+        .iter()
+        .copied()
+        .filter(|t| t.extension() == "bicep")
+        .collect();
+    let ids: Vec<_> = bicep.iter().map(|t| t.id()).collect();
+    // Azure Firewall, NSG, route table, managed VNet.
+    assert_eq!(bicep.len(), 4, "{ids:?}");
+    let as_written = amlfw::export::text::bicep_string(EXPRESSION);
+    let mut found = 0;
+    for t in bicep {
+        for (variant, rs) in &variants() {
+            let text = common::render(t.id(), rs).text;
+            assert!(
+                !text.contains("'[["),
+                "{} ({variant}): data escaped for ARM in Bicep",
+                t.id()
+            );
+            found += text.matches(&as_written).count();
+        }
+    }
+    assert!(found > 0, "no Bicep file wrote {as_written} as it is");
 }
