@@ -17,7 +17,7 @@
 
 use super::azure::az::script_preamble;
 use super::azure::bicep::symbols;
-use super::azure::bicep::{child, existing_parent};
+use super::azure::bicep::{document, Child, Parent};
 use super::azure::names::{name_with_suffix, unique_names};
 use super::azure::{arm, hcl, NETWORK_API_VERSION as API_VERSION};
 use super::naming::azure_name;

@@ -4,45 +4,59 @@ use super::NETWORK_API_VERSION as API_VERSION;
 use crate::export::text::{bicep_string, comment_block};
 use serde_json::{Map, Value};
 
-/// The start of a Bicep file of child resources of an existing `Microsoft.Network` parent of
-/// type `ty`: the header as comments, the string parameter `param` naming the parent, and the
-/// parent as the `existing` resource `sym` the children name as their `parent`.
-pub fn existing_parent(
+/// The existing `Microsoft.Network` resource a Bicep file adds children to: its type, the
+/// symbol the children name as their `parent`, and the string parameter that names it.
+pub struct Parent<'a> {
+    pub ty: &'a str,
+    pub sym: &'a str,
+    pub param: &'a str,
+    pub description: &'a str,
+}
+
+/// One child resource: its Azure name, a comment, and its properties (the value the family's
+/// ARM template writes, so the two formats hold the same resources).
+pub struct Child {
+    pub name: String,
+    pub comment: String,
+    pub props: Map<String, Value>,
+}
+
+/// The whole Bicep file for children of type `ty` of an existing parent, the counterpart of
+/// `arm::document`: the header as comments, the parameter, the parent as an `existing`
+/// resource, then each child (symbol `kind_<name>`) depending on the one before, as in the
+/// ARM template.
+pub fn document(
     header: &[String],
-    param: &str,
-    description: &str,
+    parent: &Parent,
     ty: &str,
-    sym: &str,
+    kind: &str,
+    children: &[Child],
 ) -> String {
     let mut t = comment_block("//", header);
     t.push_str(&format!(
-        "\n@description({})\nparam {param} string\n\nresource {sym} '{ty}@{API_VERSION}' existing = {{\n  name: {param}\n}}\n",
-        bicep_string(description)
+        "\n@description({})\nparam {param} string\n\nresource {sym} '{}@{API_VERSION}' existing = {{\n  name: {param}\n}}\n",
+        bicep_string(parent.description),
+        parent.ty,
+        param = parent.param,
+        sym = parent.sym,
     ));
-    t
-}
-
-/// One child resource `ident` of type `ty` under the parent symbol `parent`: a `//` comment,
-/// its name, `props` (the value the ARM template writes) and a dependency on `prev`, so that
-/// the Bicep and the ARM template of a family hold the same resources.
-pub fn child(
-    ty: &str,
-    parent: &str,
-    ident: &str,
-    name: &str,
-    comment: &str,
-    props: &Map<String, Value>,
-    prev: Option<&str>,
-) -> String {
-    let mut t = comment_block("//", &[comment.to_string()]);
-    t.push_str(&format!(
-        "resource {ident} '{ty}@{API_VERSION}' = {{\n  parent: {parent}\n  name: {}\n  properties: {{\n",
-        bicep_string(name)
-    ));
-    t.push_str(&members(props, 4));
-    t.push_str("  }\n");
-    t.push_str(&bicep_depends(prev));
-    t.push_str("}\n");
+    let idents = symbols(kind, children.iter().map(|c| c.name.as_str()));
+    for (i, c) in children.iter().enumerate() {
+        t.push('\n');
+        t.push_str(&comment_block("//", std::slice::from_ref(&c.comment)));
+        t.push_str(&format!(
+            "resource {} '{ty}@{API_VERSION}' = {{\n  parent: {}\n  name: {}\n  properties: {{\n",
+            idents[i],
+            parent.sym,
+            bicep_string(&c.name)
+        ));
+        t.push_str(&members(&c.props, 4));
+        t.push_str("  }\n");
+        if let Some(prev) = i.checked_sub(1) {
+            t.push_str(&format!("  dependsOn: [\n    {}\n  ]\n", idents[prev]));
+        }
+        t.push_str("}\n");
+    }
     t
 }
 
@@ -80,12 +94,6 @@ fn value(out: &mut String, v: &Value, indent: usize) {
         }
         other => out.push_str(&other.to_string()),
     }
-}
-
-/// Serial deployment, as in the ARM template: one update of the parent at a time.
-fn bicep_depends(prev: Option<&str>) -> String {
-    prev.map(|p| format!("  dependsOn: [\n    {p}\n  ]\n"))
-        .unwrap_or_default()
 }
 
 /// Bicep/Terraform identifiers from Azure names: `kind_` + the name with `-`/`.` as `_`, so

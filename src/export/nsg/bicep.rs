@@ -23,27 +23,21 @@ impl Exporter for NsgBicep {
     }
     fn render(&self, rules: &RuleSet, _opts: &ExportOptions) -> Result<Export, ExportError> {
         let plan = plan(rules, self, ARM_SHAPE)?;
-        let mut t = existing_parent(
-            &plan.header,
-            "nsgName",
-            "Name of the EXISTING network security group the rules are added to.",
-            "Microsoft.Network/networkSecurityGroups",
-            "nsg",
-        );
-        let idents = symbols("rule", plan.rules.iter().map(|r| r.name.as_str()));
-        for (i, r) in plan.rules.iter().enumerate() {
-            let prev = i.checked_sub(1).map(|p| idents[p].as_str());
-            t.push('\n');
-            t.push_str(&child(
-                "Microsoft.Network/networkSecurityGroups/securityRules",
-                "nsg",
-                &idents[i],
-                &r.name,
-                &format!("{}: {}", r.rule_id, r.purpose),
-                &properties(r),
-                prev,
-            ));
-        }
+        let nsg = Parent {
+            ty: "Microsoft.Network/networkSecurityGroups",
+            sym: "nsg",
+            param: "nsgName",
+            description: "Name of the EXISTING network security group the rules are added to.",
+        };
+        let rules: Vec<Child> = (plan.rules.iter())
+            .map(|r| Child {
+                name: r.name.clone(),
+                comment: format!("{}: {}", r.rule_id, r.purpose),
+                props: properties(r),
+            })
+            .collect();
+        let ty = "Microsoft.Network/networkSecurityGroups/securityRules";
+        let t = document(&plan.header, &nsg, ty, "rule", &rules);
         Ok(Export {
             text: t,
             unexpressed: plan.unexpressed,

@@ -17,7 +17,7 @@
 //! the pieces they share with `route_table` and the Azure Firewall writers (names, ARM data,
 //! HCL blocks, the script preamble, port groups) are in `export::azure`.
 
-use super::azure::bicep::{child, existing_parent, symbols};
+use super::azure::bicep::{document, symbols, Child, Parent};
 use super::azure::names::{name_with_suffix, unique_names};
 use super::azure::{arm, az::script_preamble, hcl, local_side, port_groups};
 use super::naming::{azure_name, priorities, rule_stem};

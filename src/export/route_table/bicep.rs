@@ -24,27 +24,21 @@ impl Exporter for UdrBicep {
     }
     fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let plan = plan(rules, self, opts, ARM_SHAPE)?;
-        let mut t = existing_parent(
-            &plan.header,
-            ROUTE_TABLE_PARAM,
-            ROUTE_TABLE_DESCRIPTION,
-            "Microsoft.Network/routeTables",
-            "rt",
-        );
-        let idents = symbols("route", plan.routes.iter().map(|r| r.name.as_str()));
-        for (i, r) in plan.routes.iter().enumerate() {
-            let prev = i.checked_sub(1).map(|p| idents[p].as_str());
-            t.push('\n');
-            t.push_str(&child(
-                "Microsoft.Network/routeTables/routes",
-                "rt",
-                &idents[i],
-                &r.name,
-                &r.comment,
-                &properties(r),
-                prev,
-            ));
-        }
+        let table = Parent {
+            ty: "Microsoft.Network/routeTables",
+            sym: "rt",
+            param: ROUTE_TABLE_PARAM,
+            description: ROUTE_TABLE_DESCRIPTION,
+        };
+        let routes: Vec<Child> = (plan.routes.iter())
+            .map(|r| Child {
+                name: r.name.clone(),
+                comment: r.comment.clone(),
+                props: properties(r),
+            })
+            .collect();
+        let ty = "Microsoft.Network/routeTables/routes";
+        let t = document(&plan.header, &table, ty, "route", &routes);
         Ok(Export {
             text: t,
             unexpressed: plan.unexpressed,
