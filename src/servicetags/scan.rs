@@ -73,12 +73,7 @@ pub(super) fn read_file<R: Read>(
             src.fill(walk.hold())?;
         }
         let bytes = &src.buf[..src.len];
-        while src.len - src.done >= BLOCK {
-            let block = bytes[src.done..src.done + BLOCK].try_into().ok()?;
-            walk.block(block, bytes, src.base, src.base + src.done)
-                .ok()?;
-            src.done += BLOCK;
-        }
+        src.done = walk.blocks(bytes, src.base, src.done).ok()?;
         if src.eof {
             // The last, partial block, filled up with spaces (whitespace: no token).
             let mut last = [b' '; BLOCK];
@@ -394,8 +389,23 @@ impl<'k> Walk<'k> {
         self.depth > 0 && self.arrays >> (self.depth - 1) & 1 == 1
     }
 
+    /// The whole blocks of `bytes` from `from` on (`bytes` holds the file from position `base`
+    /// on): where they end.
+    fn blocks(&mut self, bytes: &[u8], base: usize, from: usize) -> Step<usize> {
+        let mut at = from;
+        while let Some(block) = bytes.get(at..at + BLOCK) {
+            let Ok(block) = <&[u8; BLOCK]>::try_from(block) else {
+                unreachable!("a range of BLOCK bytes")
+            };
+            self.block(block, bytes, base, base + at)?;
+            at += BLOCK;
+        }
+        Ok(at)
+    }
+
     /// One block, which starts at position `at` of the file; `bytes` holds the file from
     /// position `base` on, this block included.
+    #[inline(always)]
     fn block(&mut self, b: &[u8; BLOCK], bytes: &[u8], base: usize, at: usize) -> Step {
         let m = classify(b);
         if m.bad {
