@@ -75,12 +75,6 @@ fn main() {
 
 /// `amlfw tags --tag Storage.EastUS2` without the process: the scan of the file, read in chunks.
 fn scan(path: &str, calls: usize) {
-    if let Ok(warm) = std::env::var("WARM_WITH") {
-        let t = std::time::Instant::now();
-        let file = std::fs::File::open(warm).unwrap();
-        black_box(TagIndex::from_reader_keeping(file, |_| false));
-        println!("warm-up {:?}", t.elapsed());
-    }
     let mut times = Vec::with_capacity(calls);
     for _ in 0..calls.max(1) {
         let t = std::time::Instant::now();

@@ -759,14 +759,12 @@ fn scalar(s: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    /// A small pseudo-random generator (xorshift), so the test needs no crate and repeats.
+    /// `n` bytes drawn from `alphabet`.
     fn bytes(seed: &mut u64, n: usize, alphabet: &[u8]) -> Vec<u8> {
         (0..n)
             .map(|_| {
-                *seed ^= *seed << 13;
-                *seed ^= *seed >> 7;
-                *seed ^= *seed << 17;
-                alphabet[(*seed % alphabet.len() as u64) as usize]
+                alphabet
+                    [(crate::servicetags::tests::xorshift(seed) % alphabet.len() as u64) as usize]
             })
             .collect()
     }

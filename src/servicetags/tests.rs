@@ -579,15 +579,19 @@ fn parse_net_is_ipnets_parse() {
     assert!(accepted > 20_000, "{accepted} of {} accepted", cases.len());
 }
 
+/// A small pseudo-random generator (xorshift) for the tests of this module and its children:
+/// no crate, and the same numbers on every run.
+pub(super) fn xorshift(x: &mut u64) -> u64 {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    *x
+}
+
 #[test]
 fn fast_prefix_text_is_display() {
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = || xorshift(&mut x);
     let mut nets: Vec<IpNet> = [
         "0.0.0.0/0",
         "255.255.255.255/32",
