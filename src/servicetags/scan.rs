@@ -122,9 +122,10 @@ struct Source<R> {
 
 impl<R: Read> Source<R> {
     /// Drops the walked bytes before `hold` (a position in the file: what the walk still needs)
-    /// and reads at least a chunk more (as much as is held, if that is more, so that holding a
-    /// long entry copies it a logarithmic number of times). `None` on a read error (the full
-    /// parse reports it).
+    /// and reads up to a chunk in all, or as much more as is held if that is more (so that
+    /// holding a long entry copies it a logarithmic number of times, and a short one does not
+    /// grow the buffer: growing it faulted in and copied 16 pages more per kept tag). `None` on
+    /// a read error (the full parse reports it).
     fn fill(&mut self, hold: usize) -> Option<()> {
         // The buffer's length is its capacity; `len` is the part that holds bytes read. Kept
         // bytes move to the front; the buffer is zeroed only when it grows.
@@ -134,7 +135,7 @@ impl<R: Read> Source<R> {
         self.done -= from;
         self.len -= from;
         let old = self.len;
-        let want = self.chunk.max(old);
+        let want = self.chunk.saturating_sub(old).max(old).max(1);
         if self.buf.len() < old + want {
             self.buf.resize(old + want, 0);
         }
