@@ -8,7 +8,7 @@
 //! - `export`: every target for the largest profile, with the real public Service Tags file.
 //! - `servicetags`: loading the real public file (from memory, and with the file read; and
 //!   keeping one tag as `amlfw tags` does: the scan from memory and from the file, and the full
-//!   parse it falls back to),
+//!   parse it falls back to; the 11 tags of a workspace scanned and expanded),
 //!   expanding + aggregating the tags of the largest profile (at once; and each alone on first
 //!   use after loading, which parses their prefixes), and every tag of the file at once.
 //!
@@ -325,6 +325,41 @@ mod servicetags {
                 .expect("the scan takes the real file")
                 .0
                 .unwrap()
+        });
+    }
+
+    /// What `amlfw tags` does for the 11 tags of a workspace in East US 2 (issue 21's "11
+    /// tags", as `scripts/bench-compare.sh` names them): the scan of the file, the kept
+    /// entries parsed, and their prefixes parsed, checked and aggregated together.
+    #[divan::bench(
+        name = "load public file keeping 11 tags and expand them (scan of the file)",
+        sample_count = 30
+    )]
+    fn load_keeping_eleven_from_file(b: Bencher) {
+        const AML11: [&str; 11] = [
+            "AzureActiveDirectory",
+            "AzureMachineLearning",
+            "AzureResourceManager",
+            "Storage.EastUS2",
+            "AzureKeyVault.EastUS2",
+            "AzureContainerRegistry.EastUS2",
+            "MicrosoftContainerRegistry.EastUS2",
+            "AzureFrontDoor.Frontend",
+            "AzureFrontDoor.FirstParty",
+            "AzureMonitor",
+            "BatchNodeManagement.EastUS2",
+        ];
+        let path = common::fixture(PUBLIC_TAGS);
+        b.bench(|| {
+            let file = std::fs::File::open(black_box(&path)).unwrap();
+            let index = TagIndex::from_reader_keeping(file, |n| {
+                AML11.iter().any(|t| t.eq_ignore_ascii_case(n))
+            })
+            .expect("the scan takes the real file")
+            .0
+            .unwrap();
+            index.check_prefixes().unwrap();
+            index.expand(AML11).unwrap()
         });
     }
 

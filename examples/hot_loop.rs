@@ -13,7 +13,9 @@
 //!
 //! Arguments: `resolve` or an export target id, the number of calls (default 1000), and for
 //! exports an optional Service Tags file (loaded and expanded once before the loop, as in the
-//! wizard).
+//! wizard). `scan N FILE` reads the Service Tags file N times keeping one tag, as
+//! `amlfw tags --tag Storage.EastUS2` does (`--toggle-collect='*read_file*'`), and prints the
+//! fastest and the median call.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -30,6 +32,10 @@ fn main() {
         .next()
         .map(|n| n.parse().expect("the second argument is a number of calls"))
         .unwrap_or(1000);
+    if what == "scan" {
+        let path = args.next().expect("scan needs a Service Tags file");
+        return scan(&path, calls);
+    }
     let tags = args.next().map(|path| {
         let text = std::fs::read_to_string(&path).expect("the Service Tags file is readable");
         TagIndex::from_json(&text).expect("the Service Tags file parses")
@@ -65,4 +71,26 @@ fn main() {
             .len();
     }
     println!("{what}: {calls} calls, {bytes} bytes each");
+}
+
+/// `amlfw tags --tag Storage.EastUS2` without the process: the scan of the file, read in chunks.
+fn scan(path: &str, calls: usize) {
+    let mut times = Vec::with_capacity(calls);
+    for _ in 0..calls.max(1) {
+        let t = std::time::Instant::now();
+        let file = std::fs::File::open(path).expect("the Service Tags file is readable");
+        let (index, _) =
+            TagIndex::from_reader_keeping(file, |n| n.eq_ignore_ascii_case("Storage.EastUS2"))
+                .expect("the scan takes the file");
+        black_box(index.expect("the file loads"));
+        times.push(t.elapsed());
+    }
+    let first = times[0];
+    times.sort();
+    println!(
+        "scan: {} calls, first {first:?}, fastest {:?}, median {:?}",
+        times.len(),
+        times[0],
+        times[times.len() / 2]
+    );
 }

@@ -268,6 +268,16 @@ pub mod cli_args {
         let argv: Vec<OsString> = std::iter::once(OsString::from("amlfw"))
             .chain(data.split(|b| *b == 0).filter(|_| !data.is_empty()).map(os))
             .collect();
+        // `amlfw tags` is parsed alone first (issue 21): only ever as the whole tree parses it.
+        if let Some(fast) = args::tags_only(&argv) {
+            match args::Cli::try_parse_from(&argv) {
+                Ok(args::Cli {
+                    command: Some(args::Command::Tags(full)),
+                    ..
+                }) => assert_eq!(fast, full),
+                other => panic!("tags_only took {argv:?}, the whole tree gave {other:?}"),
+            }
+        }
         match args::Cli::try_parse_from(argv) {
             Ok(cli) => {
                 let _ = format!("{cli:?}");

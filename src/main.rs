@@ -75,10 +75,18 @@ fn clap_exit(e: clap::Error) -> ! {
 fn main() {
     // The wizard's time to first frame counts from here (AMLFW_EXIT_AFTER_FIRST_FRAME).
     let launched = std::time::Instant::now();
+    // `amlfw tags` answers first (issue 21: it runs in a few milliseconds, often in loops):
+    // parsed without the whole command tree, needing no catalog, and without the signal
+    // handling, which is a thread and 50 handlers to set up for a command that writes no file
+    // and leaves the terminal alone (a signal ends it as it ends any such program).
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(tags) = cli::args::tags_only(&argv) {
+        exit_with(cli::print_tags(&tags.service_tags, &tags.tags));
+    }
     // Before anything is written: a signal removes temporary files and restores the terminal.
     amlfw::signals::install();
     let matches = Cli::command()
-        .try_get_matches()
+        .try_get_matches_from(argv)
         .unwrap_or_else(|e| clap_exit(e));
     let parsed = Cli::from_arg_matches(&matches).unwrap_or_else(|e| clap_exit(e));
     if let Err(e) = cli::check_no_flags_before(&matches) {
@@ -86,10 +94,8 @@ fn main() {
         std::process::exit(e.code);
     }
     let result = match parsed.command {
-        // `tags` needs no catalog; answering it first saves the catalog's parse on every call.
-        Some(cli::args::Command::Tags { service_tags, tags }) => {
-            cli::print_tags(&service_tags, &tags)
-        }
+        // `tags` needs no catalog (`tags_only` did not take it: the same, for the same output).
+        Some(cli::args::Command::Tags(tags)) => cli::print_tags(&tags.service_tags, &tags.tags),
         command => {
             let catalog = amlfw::Catalog::builtin();
             match command {
@@ -104,6 +110,11 @@ fn main() {
             }
         }
     };
+    exit_with(result)
+}
+
+/// Ends the process with the command's outcome: its error on stderr and its exit code.
+fn exit_with(result: Result<(), cli::CliError>) -> ! {
     if let Err(e) = result {
         cli::diag(&format!("amlfw: {}", e.message));
         std::process::exit(e.code);
@@ -112,4 +123,5 @@ fn main() {
     if cli::stderr_failed() {
         std::process::exit(1);
     }
+    std::process::exit(0)
 }

@@ -509,7 +509,7 @@ fn the_scan_gives_every_tag_of_the_real_files_as_the_full_parse() {
         let text = std::fs::read_to_string(common::fixture(file)).unwrap();
         let full = TagIndex::from_json(&text).unwrap();
         assert!(full.len() > 100, "{file}");
-        for chunk in [256 * 1024, 4093] {
+        for chunk in [64 * 1024, 4093] {
             let fast = TagIndex::from_json_keeping_scan(&text, |_| true, chunk)
                 .unwrap_or_else(|| panic!("{file}: the scan fell back (chunk {chunk})"))
                 .unwrap();
@@ -524,7 +524,7 @@ fn the_scan_gives_every_tag_of_the_real_files_as_the_full_parse() {
         }
         // Keeping one tag, as `amlfw tags` does: only it, the same text.
         let name = full.names()[full.len() / 2];
-        let one = TagIndex::from_json_keeping_scan(&text, |n| n == name, 256 * 1024)
+        let one = TagIndex::from_json_keeping_scan(&text, |n| n == name, 64 * 1024)
             .expect("the scan takes the real file")
             .unwrap();
         assert_eq!(one.names(), [name]);

@@ -440,7 +440,7 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Tags { service_tags, tags } => print_tags(&service_tags, &tags),
+        Command::Tags(args) => print_tags(&args.service_tags, &args.tags),
         Command::Profile { action } => profiles::run(action, catalog),
         Command::Dns {
             selection,

@@ -579,15 +579,19 @@ fn parse_net_is_ipnets_parse() {
     assert!(accepted > 20_000, "{accepted} of {} accepted", cases.len());
 }
 
+/// A small pseudo-random generator (xorshift) for the tests of this module and its children:
+/// no crate, and the same numbers on every run.
+pub(super) fn xorshift(x: &mut u64) -> u64 {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    *x
+}
+
 #[test]
 fn fast_prefix_text_is_display() {
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = || xorshift(&mut x);
     let mut nets: Vec<IpNet> = [
         "0.0.0.0/0",
         "255.255.255.255/32",
@@ -645,4 +649,68 @@ fn dated_file_names_age() {
     );
     let w = staleness_warning("ServiceTags_China_20260720.json", day + 57).unwrap();
     assert!(w.contains("8 weeks old"), "{w}");
+}
+
+/// A document in the plain form with every kind of JSON value, at every depth the scan treats
+/// apart (the file, `values`, an entry, its properties and deeper).
+const PLAIN: &str = "{\n  \"changeNumber\": 12,\n  \"cloud\": \"Public\",\n  \"values\": [\n    {\n      \"name\": \"Ab\",\n      \"id\": \"Ab\",\n      \"n\": -1.5e3,\n      \"properties\": {\n        \"changeNumber\": 3,\n        \"region\": \"\",\n        \"ok\": true,\n        \"no\": [false, null, {}, [], [[]], {\"a\": {\"b\": 0}}],\n        \"addressPrefixes\": [\n          \"20.0.0.0/24\",\n          \"2001:db8::/48\"\n        ],\n        \"networkFeatures\": [\"API\", \"NSG\"]\n      }\n    },\n    {\"name\": \"Cde\", \"properties\": {\"addressPrefixes\": [\"10.1.0.0/16\", \"10.2.0.0/16\"]}, \"x\": [1, 2]},\n    {\n      \"name\": \"Hij\",\n      \"properties\": {\n        \"addressPrefixes\": [\n          \"10.3.0.0/16\",\n          \"10.4.0.0/16\",\n          \"10.5.0.0/16\",\n          \"10.6.0.0/16\",\n          \"2001:db8:1::/48\",\n          \"2001:db8:2::/48\"\n        ]\n      }\n    },\n    {\"name\": \"Fg\", \"properties\": {\"addressPrefixes\": []}}\n  ]\n}\n";
+
+/// The scan never accepts what the full parse refuses, and where it accepts it keeps what the
+/// full parse keeps, whatever the chunks: checked on every document that one byte changed,
+/// removed or added makes of `PLAIN` (the fuzz target `service_tags` does the same at random).
+#[test]
+fn the_scan_agrees_with_the_full_parse_on_every_one_byte_change() {
+    let keep = |n: &str| n.len() % 2 == 0;
+    let summary = |t: &TagIndex| {
+        let names = t.names();
+        // Each kept tag's prefixes as parsed (or the error naming its bad one).
+        let prefixes: Vec<_> = names
+            .iter()
+            .map(|n| format!("{:?}", t.get(n).unwrap().prefixes()))
+            .collect();
+        (t.cloud.clone(), t.change_number, names.join(","), prefixes)
+    };
+    let original = TagIndex::from_json_keeping_scan(PLAIN, keep, 64)
+        .expect("the plain form is scanned")
+        .unwrap();
+    assert_eq!(original.names(), ["Ab", "Fg"]);
+    let replacements = b"\"{}[],: \n0-.eE+tfn1a\\\t\r\x7f";
+    let mut changed = Vec::new();
+    for i in 0..PLAIN.len() {
+        let (head, tail) = PLAIN.split_at(i);
+        changed.push(format!("{head}{}", &tail[1..]));
+        for &c in replacements {
+            changed.push(format!("{head}{}{}", c as char, &tail[1..]));
+            changed.push(format!("{head}{}{tail}", c as char));
+        }
+    }
+    let mut answered = 0;
+    for text in &changed {
+        let full = TagIndex::from_json_keeping_full(text, keep);
+        let mut answers = [1, 7, 64, 4096].map(|chunk| {
+            TagIndex::from_json_keeping_scan(text, keep, chunk).map(|r| r.map(|t| summary(&t)))
+        });
+        assert!(
+            answers.windows(2).all(|w| w[0] == w[1]),
+            "{text}: the chunks disagree"
+        );
+        let Some(fast) = answers[0].take() else {
+            continue;
+        };
+        answered += 1;
+        match (fast, full) {
+            (Ok(fast), Ok(full)) => assert_eq!(fast, summary(&full), "{text}"),
+            (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
+            (fast, full) => panic!(
+                "{text}: scan {fast:?}, full parse {:?}",
+                full.map(|t| summary(&t))
+            ),
+        }
+    }
+    // The scan takes the changes that keep the plain form valid (inside strings, mostly).
+    assert!(
+        answered > changed.len() / 10,
+        "{answered} of {}",
+        changed.len()
+    );
 }
