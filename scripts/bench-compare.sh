@@ -145,6 +145,17 @@ $(printf '%q' "$TAGS_FILE") | $(printf '%q' "$PYTHON") -I $(printf '%q' "$WORK/c
   fi
 done
 
+# ---- 1b. the floor ---------------------------------------------------------------------------
+# What starting any process costs here, measured the same way (hyperfine subtracts its shell):
+# the ratios above cannot beat jq + python's time divided by this.
+say "the floor: starting a process ($AMLFW_RUNS runs)"
+hyperfine --style basic --warmup 3 --runs "$AMLFW_RUNS" --export-json "$WORK/f.json" \
+  -n true /bin/true -n version "$(printf '%q' "$BIN") --version" >"$WORK/hyperfine.txt" 2>&1 \
+  || { cat "$WORK/hyperfine.txt"; die "hyperfine failed for the floor"; }
+FLOOR_TRUE="$(jq -r '.results[0].median * 1000' "$WORK/f.json")"
+FLOOR_VERSION="$(jq -r '.results[1].median * 1000' "$WORK/f.json")"
+printf '  /bin/true %.2f ms, amlfw --version %.2f ms (medians)\n' "$FLOOR_TRUE" "$FLOOR_VERSION"
+
 # ---- 2. time to first frame ----------------------------------------------------------------
 say "time to the wizard's first frame ($FRAME_RUNS runs in a pseudo-terminal, 200x60)"
 frame_runs() { # extra amlfw arguments...
@@ -219,6 +230,8 @@ row "time to first frame with --service-tags (in-binary)" "$FRAME_TAGS ms (proce
 row "peak memory: amlfw tags, public file loaded" "$MEM_TAGS MB" "$MEM_TAGS" "<" 60 " MB"
 row "peak memory: amlfw export nftables, largest profile + file" "$MEM_NFT MB" "$MEM_NFT" "<" 60 " MB"
 echo
+printf 'the floor (no budget): /bin/true %.2f ms, amlfw --version %.2f ms; 40x of jq + python for one tag here means amlfw under %.2f ms\n' \
+  "$FLOOR_TRUE" "$FLOOR_VERSION" "$(awk -v r="${rows[1]}" 'BEGIN { split(r, f, "jq\\+python "); printf "%.2f", f[2] / 40 }')"
 echo "In-process budgets (resolve, frame, exports, loading the file): cargo bench --bench perf"
 if [ "$missed" = 1 ] && [ "${BENCH_STRICT:-0}" = 1 ]; then
   die "a budget was missed (BENCH_STRICT=1)"
