@@ -1,5 +1,7 @@
 //! The wizard's state machine (`update`) and its rendering (`view`) with ratatui's TestBackend.
 mod common;
+#[path = "common/wizard.rs"]
+mod wizard;
 
 use amlfw::tui::app::{App, Effect, Modal, Msg, Step};
 use amlfw::tui::theme::Theme;
@@ -8,6 +10,7 @@ use amlfw::{Cloud, Profile};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use wizard::{key, screen, typ};
 
 const COLOUR: Theme = Theme {
     mono: false,
@@ -29,35 +32,11 @@ fn default_app() -> App<'static> {
     app(pinned(Profile::builtin_default()), 100, 30)
 }
 
-fn key(a: &mut App, code: KeyCode) -> Vec<Effect> {
-    a.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
 fn ctrl(a: &mut App, c: char) -> Vec<Effect> {
     a.update(Msg::Key(KeyEvent::new(
         KeyCode::Char(c),
         KeyModifiers::CONTROL,
     )))
-}
-
-fn typ(a: &mut App, text: &str) {
-    for c in text.chars() {
-        key(a, KeyCode::Char(c));
-    }
-}
-
-fn screen(a: &App) -> String {
-    let (w, h) = a.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| view(a, f)).unwrap();
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..h {
-        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn ids(a: &App) -> Vec<String> {

@@ -2,17 +2,17 @@
 //! loading state), on `update` and on TestBackend snapshots. The end-to-end checks of point 4
 //! at 80x24 are in `tui_e2e.rs`.
 mod common;
+#[path = "common/wizard.rs"]
+mod wizard;
 
 use amlfw::tui::app::{App, Effect, Level, Modal, Msg, Step};
 use amlfw::tui::tags::LoadedTags;
 use amlfw::tui::theme::Theme;
-use amlfw::tui::view::view;
 use amlfw::{Cloud, Profile};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use std::path::PathBuf;
 use std::sync::Arc;
+use wizard::{key, screen, typ};
 
 const COLOUR: Theme = Theme {
     mono: false,
@@ -23,30 +23,6 @@ fn app_sized(w: u16, h: u16) -> App<'static> {
     let mut p = Profile::builtin_default();
     p.edition = Some(common::PINNED_EDITION.into());
     App::new(common::catalog(), p, None, (w, h), COLOUR)
-}
-
-fn key(a: &mut App, code: KeyCode) -> Vec<Effect> {
-    a.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn typ(a: &mut App, text: &str) {
-    for c in text.chars() {
-        key(a, KeyCode::Char(c));
-    }
-}
-
-fn screen(a: &App) -> String {
-    let (w, h) = a.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| view(a, f)).unwrap();
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..h {
-        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn status(a: &App) -> String {
