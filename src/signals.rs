@@ -1,6 +1,7 @@
 //! What the process does when a signal asks it to stop: remove the temporary files of writes
 //! in progress, give the terminal back if the wizard has it, and exit with the conventional
-//! status 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
+//! status 128 + the signal's number (130 for SIGINT, 143 for SIGTERM). SIGTSTP still stops
+//! the process, after giving the terminal back, and the wizard takes it again when continued.
 //!
 //! Without this, a signal's default action kills the process on the spot: the terminal stays
 //! raw, on the alternate screen with mouse reporting on, and `.amlfw-*.tmp` files stay beside
@@ -44,14 +45,22 @@ fn terminating_signals() -> Vec<c_int> {
 pub fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let Ok(mut signals) = signal_hook::iterator::Signals::new(terminating_signals()) else {
+        // SIGTSTP from outside stops the process as usual, but gives the terminal back first
+        // (`tui::stop_from_signal`).
+        let mut taken = terminating_signals();
+        taken.push(libc::SIGTSTP);
+        let Ok(mut signals) = signal_hook::iterator::Signals::new(taken) else {
             return;
         };
         let _ = std::thread::Builder::new()
             .name("amlfw-signals".into())
             .spawn(move || {
-                if let Some(sig) = signals.forever().next() {
-                    stop(sig);
+                for sig in signals.forever() {
+                    if sig == libc::SIGTSTP {
+                        crate::tui::stop_from_signal();
+                    } else {
+                        stop(sig);
+                    }
                 }
             });
     });

@@ -61,12 +61,9 @@ impl Drop for Tmux {
     }
 }
 
-#[test]
-#[ignore = "needs tmux: bash .ci/run runs it (cargo test -- --ignored)"]
-fn ctrl_z_suspends_to_the_shell_and_fg_resumes() {
-    if common::program("tmux").is_none() {
-        common::missing_validator("tmux");
-    }
+/// bash with job control in a tmux pane of 80x24, running the wizard (with its own
+/// configuration directory, kept alive by the returned guard).
+fn wizard_in_bash() -> (Tmux, tempfile::TempDir) {
     let config = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let t = Tmux {
@@ -94,6 +91,16 @@ fn ctrl_z_suspends_to_the_shell_and_fg_resumes() {
         ),
         "Enter",
     ]);
+    (t, config)
+}
+
+#[test]
+#[ignore = "needs tmux: bash .ci/run runs it (cargo test -- --ignored)"]
+fn ctrl_z_suspends_to_the_shell_and_fg_resumes() {
+    if common::program("tmux").is_none() {
+        common::missing_validator("tmux");
+    }
+    let (t, _config) = wizard_in_bash();
     t.wait_until("the wizard", |s| s.contains("[1. Cloud]"));
     t.keys(&["Tab"]);
     t.wait_until("the Region step", |s| s.contains("[2. Region]"));
@@ -116,4 +123,44 @@ fn ctrl_z_suspends_to_the_shell_and_fg_resumes() {
         "Enter",
     ]);
     t.wait_until("stty's answer", |s| s.contains("echo,icanon"));
+}
+
+/// A SIGTSTP from outside (`kill -TSTP`, a job-control tool) stops the wizard like Ctrl-Z:
+/// the terminal is given back first, and `fg` draws the wizard whole again.
+#[test]
+#[ignore = "needs tmux: bash .ci/run runs it (cargo test -- --ignored)"]
+fn sigtstp_from_outside_gives_the_terminal_back_and_fg_resumes() {
+    if common::program("tmux").is_none() {
+        common::missing_validator("tmux");
+    }
+    let (t, _config) = wizard_in_bash();
+    t.wait_until("the wizard", |s| s.contains("[1. Cloud]"));
+    t.keys(&["Tab"]);
+    t.wait_until("the Region step", |s| s.contains("[2. Region]"));
+    // The wizard is the shell's child.
+    let shell = t.run(&["display", "-p", "-t", "w", "#{pane_pid}"]);
+    let out = Command::new("pgrep")
+        .args(["-P", shell.trim()])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        !pid.is_empty() && !pid.contains('\n'),
+        "wizard pid: {pid:?}"
+    );
+    let killed = Command::new("kill").args(["-TSTP", &pid]).status().unwrap();
+    assert!(killed.success());
+    t.wait_until("the shell to report the stopped job and prompt", |s| {
+        s.contains("Stopped") && !s.contains("[2. Region]") && s.lines().any(|l| l == "$")
+    });
+    let state = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    assert!(state.contains("State:\tT"), "{state}");
+    t.keys(&["fg", "Enter"]);
+    t.wait_until("the wizard again, whole", |s| {
+        s.contains("[2. Region]") && s.contains("/ to filter") && s.contains("? help")
+    });
+    t.keys(&["C-c"]);
+    t.wait_until("the prompt after quitting", |s| {
+        !s.contains("[2. Region]") && s.lines().filter(|l| l.starts_with('$')).count() >= 1
+    });
 }

@@ -118,18 +118,46 @@ fn take_terminal() -> io::Result<()> {
     )
 }
 
+/// Set when the terminal was taken back after a stop from outside (`stop_from_signal`): the
+/// next frame is drawn whole, as the screen may hold anything by then.
+static REDRAW_ALL: AtomicBool = AtomicBool::new(false);
+
+/// Stops the process as SIGTSTP's default action would (SIGSTOP: the SIGTSTP handler that
+/// `signals::install` sets would otherwise take it); returns once it is continued.
+fn stop_here() -> io::Result<()> {
+    signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP)
+}
+
 /// Ctrl-Z: in raw mode it is a key, not a signal, so the wizard does what the terminal would
-/// have done: gives the terminal back, stops itself with SIGTSTP (the shell shows its prompt),
-/// and once continued (`fg`, SIGCONT) takes the terminal again and draws everything anew.
+/// have done: gives the terminal back, stops itself (the shell shows its prompt), and once
+/// continued (`fg`, SIGCONT) takes the terminal again and draws everything anew.
 fn suspend<W: Write>(terminal: &mut Terminal<CrosstermBackend<W>>) -> io::Result<()> {
     {
         let _frame = frame_lock();
         restore_terminal();
     }
-    // Returns once the process is continued.
-    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+    stop_here()?;
     take_terminal()?;
     terminal.clear()
+}
+
+/// A SIGTSTP from outside (`kill -TSTP`, a job-control tool), on the signal thread: the same
+/// as Ctrl-Z, so the stopped wizard does not leave the shell in raw mode on the alternate
+/// screen. No frame is drawn meanwhile; once continued, the terminal is taken again, the next
+/// frame is drawn whole, and a SIGWINCH wakes the event loop to draw it.
+pub fn stop_from_signal() {
+    let frame = frame_lock_for_exit();
+    let taken = TERMINAL_TAKEN.load(Ordering::SeqCst);
+    restore_terminal();
+    let _ = stop_here();
+    if taken {
+        let _ = take_terminal();
+        REDRAW_ALL.store(true, Ordering::SeqCst);
+    }
+    drop(frame);
+    if taken {
+        let _ = signal_hook::low_level::raise(signal_hook::consts::SIGWINCH);
+    }
 }
 
 impl Drop for TerminalGuard {
@@ -457,6 +485,9 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
         }
         {
             let _frame = frame_lock();
+            if REDRAW_ALL.swap(false, Ordering::SeqCst) {
+                terminal.clear()?;
+            }
             terminal.draw(|f| view::view(&app, f))?;
         }
     }
