@@ -324,6 +324,7 @@ impl<'c> App<'c> {
             } => {
                 match result {
                     Ok(()) => {
+                        self.pin_edition();
                         self.baseline = self.profile.clone();
                         self.say(Level::Ok, format!("saved profile {name}"));
                         self.profile_name = Some(name);
@@ -364,11 +365,15 @@ impl<'c> App<'c> {
         self.modal = Modal::None;
         self.sync_fields();
         self.region.filter.clear();
+        // A filter typed for the old choices would hide the new ones.
+        self.features.filter.clear();
         self.refilter_regions();
         self.refilter_features();
         self.refresh();
         self.say(Level::Ok, format!("opened profile {name}"));
         self.profile_name = Some(name);
+        // A Service Tags file of another cloud no longer fits: say so, as choosing the cloud does.
+        self.note_tags_cloud();
     }
 
     /// Keeps every cursor visible after a resize or a change of layout.

@@ -8,12 +8,22 @@ use crate::profile::Profile;
 impl App<'_> {
     /// The choices with their edition written down: a saved profile keeps the guidance it was
     /// made with, even after a newer amlfw brings a newer edition.
-    pub(crate) fn pinned_profile(&mut self) -> Profile {
+    /// The choices are only pinned once the save succeeded (`pin_edition`): a refused or
+    /// failed save leaves them as they were, unsaved changes and all.
+    pub(crate) fn pinned_profile(&self) -> Profile {
+        let mut p = self.profile.clone();
+        if p.edition.is_none() {
+            p.edition = Some(self.catalog.default_edition().id.clone());
+        }
+        p
+    }
+
+    /// After a save: the choices now record the edition the saved profile does.
+    pub(crate) fn pin_edition(&mut self) {
         if self.profile.edition.is_none() {
             self.profile.edition = Some(self.catalog.default_edition().id.clone());
             self.sync_fields();
         }
-        self.profile.clone()
     }
 
     /// Switches the guidance edition, oldest to newest and round; the rules follow at once.

@@ -305,7 +305,7 @@ pub static BINDINGS: &[Binding] = &[
     Binding {
         keys: &[ch('z')],
         label: "z",
-        desc: "zoom: this pane takes the whole screen, or gives it back",
+        desc: "zoom the pane, or unzoom (zoomed Export: up/down scroll)",
         action: Action::Zoom,
         ctx: PANES,
         footer: "zoom",

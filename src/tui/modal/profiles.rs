@@ -26,6 +26,9 @@ pub struct ProfilesModal {
     pub nav: Nav,
     /// The name for "save as".
     pub name: Prompt,
+    /// A profile Enter was pressed on while the choices were unsaved: a second Enter on it
+    /// opens it (and replaces them), anything else keeps them.
+    pub confirm_open: Option<String>,
 }
 
 /// Rows of the picker's list.
@@ -40,6 +43,8 @@ impl App<'_> {
 
     pub(crate) fn profiles_key(&mut self, action: Action) -> Option<Vec<Effect>> {
         let n = self.profiles.rows.len();
+        // The question stands for one key only.
+        let confirming = self.profiles.confirm_open.take();
         match action {
             Action::Back => self.modal = Modal::None,
             Action::Select => {
@@ -48,14 +53,14 @@ impl App<'_> {
                     if !row.ok {
                         let why = format!("{} cannot be opened: {}", row.name, row.summary);
                         self.say(Level::Error, why);
+                    } else if self.dirty() && confirming.as_deref() != Some(name.as_str()) {
+                        // Opening replaces the choices: as quitting, it asks first.
+                        self.say(
+                            Level::Warn,
+                            format!("unsaved choices: Enter again opens {name} and replaces them"),
+                        );
+                        self.profiles.confirm_open = Some(name);
                     } else {
-                        if self.dirty() {
-                            // Opening replaces the choices; say what happens rather than ask twice.
-                            self.say(
-                                Level::Warn,
-                                format!("unsaved choices replaced by profile {name}"),
-                            );
-                        }
                         return Some(vec![Effect::LoadProfile { name }]);
                     }
                 }

@@ -93,6 +93,26 @@ impl App<'_> {
             .map_or((0, 0), |v| (v.line_count, v.width));
         let max_scroll = lines.saturating_sub(text_h);
         let max_h = width.saturating_sub(text_w);
+        // Zoomed, the target list is hidden: the keys that would move it scroll the text.
+        let action = match action {
+            Action::Up if self.zoom => {
+                self.export.scroll = self.export.scroll.min(max_scroll).saturating_sub(1);
+                return Some(Vec::new());
+            }
+            Action::Down if self.zoom => {
+                self.export.scroll = (self.export.scroll + 1).min(max_scroll);
+                return Some(Vec::new());
+            }
+            Action::Home if self.zoom => {
+                self.export.scroll = 0;
+                return Some(Vec::new());
+            }
+            Action::End if self.zoom => {
+                self.export.scroll = max_scroll;
+                return Some(Vec::new());
+            }
+            a => a,
+        };
         match action {
             Action::Up => self.select_target(self.export.nav.cursor.saturating_sub(1), n, h),
             Action::Down => self.select_target(self.export.nav.cursor + 1, n, h),
