@@ -2,7 +2,7 @@
 //! wider than needed) and the route checks.
 
 use super::coverage::interval;
-use super::matching::{ip_net, is_any, remote_of, Matcher, Remote, ASG};
+use super::matching::{entry_nets, ip_net, is_any, remote_of, Matcher, Remote, ASG};
 use super::{
     Action, CollectionKind, Finding, FwRule, Network, NsgDirection, Origin, RequirementRef, Route,
     Severity, Status,
@@ -30,7 +30,7 @@ fn is_tag_entry(e: &str) -> bool {
     e.starts_with(|c: char| c.is_ascii_alphabetic())
         && e != ASG
         && !is_any(e)
-        && ip_net(e).is_none()
+        && entry_nets(e).is_none()
 }
 
 /// A tag name `e` the input uses: invalid when the Service Tags file lacks it, or when it is

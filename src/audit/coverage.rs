@@ -1,7 +1,7 @@
 //! Whether the rules of the input allow each requirement, layer by layer (see the module
 //! documentation of `audit` for the semantics).
 
-use super::matching::{proto_ok, remote_of, Matcher, Remote, Width};
+use super::matching::{proto_ok, remote_of, Blocks, Matcher, Remote, Width};
 use super::{
     checks, Action, AuditOptions, CollectionKind, Finding, FwRule, NetProto, Network, Nsg,
     NsgDirection, NsgRule, Origin, Report, RequirementRef, RequirementResult, Severity, Status,
@@ -91,6 +91,8 @@ struct Verdict<'n> {
     wide: Vec<String>,
     /// Rules that allowed a requirement needing every port.
     any_port_users: Vec<&'n Origin>,
+    /// Deny rules that may block the requirement, which the input cannot tell.
+    unclear: Vec<&'n Origin>,
 }
 
 fn evaluate<'n>(need: &PortRange, protocol: Protocol, steps: &[Step<'n>], v: &mut Verdict<'n>) {
@@ -141,12 +143,40 @@ fn evaluate<'n>(need: &PortRange, protocol: Protocol, steps: &[Step<'n>], v: &mu
     }
 }
 
+/// How a rule's destination takes part in evaluating a requirement: an allow counts where it
+/// holds the whole remote end, a deny where it meets any of it (`Matcher::blocks`); a deny the
+/// input cannot place is noted in `unclear`.
+fn matches<'n>(
+    m: &Matcher,
+    action: Action,
+    addresses: &[String],
+    fqdns: &[String],
+    remote: Remote,
+    origin: &'n Origin,
+    unclear: &mut Vec<&'n Origin>,
+) -> Option<Width> {
+    match action {
+        Action::Allow => m.covers(addresses, fqdns, remote),
+        Action::Deny => match m.blocks(addresses, fqdns, remote) {
+            Blocks::Yes => Some(Width::Exact),
+            Blocks::No => None,
+            Blocks::Unknown => {
+                if !unclear.contains(&origin) {
+                    unclear.push(origin);
+                }
+                None
+            }
+        },
+    }
+}
+
 fn firewall_steps<'n>(
     m: &Matcher,
     net: &'n Network,
     order: &[usize],
     remote: Remote,
     protocol: Protocol,
+    unclear: &mut Vec<&'n Origin>,
 ) -> Vec<Step<'n>> {
     let mut steps = Vec::new();
     for &ci in order {
@@ -158,21 +188,36 @@ fn firewall_steps<'n>(
                     if !proto_ok(&r.protocols, protocol) {
                         continue;
                     }
-                    let Some(w) = m.covers(&r.addresses, &r.fqdns, remote) else {
+                    let found = matches(
+                        m,
+                        c.action,
+                        &r.addresses,
+                        &r.fqdns,
+                        remote,
+                        &r.origin,
+                        unclear,
+                    );
+                    let Some(w) = found else {
                         continue;
                     };
                     (w, r.ports.iter().map(|p| interval(*p)).collect())
                 }
                 CollectionKind::Application => match app_ports(r, protocol) {
-                    Some(ports) => match m.covers(&[], &r.fqdns, remote) {
-                        Some(w) => (w, ports),
-                        None => continue,
-                    },
+                    Some(ports) => {
+                        match matches(m, c.action, &[], &r.fqdns, remote, &r.origin, unclear) {
+                            Some(w) => (w, ports),
+                            None => continue,
+                        }
+                    }
                     None => continue,
                 },
             };
             // Sources last: the cheap tests above rule out most rules.
-            if !m.local_covered(&r.sources, r.source_ip_groups) {
+            let local = match c.action {
+                Action::Allow => m.local_covered(&r.sources, r.source_ip_groups),
+                Action::Deny => m.local_touched(&r.sources, r.source_ip_groups),
+            };
+            if !local {
                 continue;
             }
             steps.push(Step {
@@ -209,6 +254,7 @@ fn nsg_steps<'n>(
     direction: NsgDirection,
     remote: Remote,
     protocol: Protocol,
+    unclear: &mut Vec<&'n Origin>,
 ) -> Vec<Step<'n>> {
     let mut rules: Vec<&NsgRule> = nsg
         .rules
@@ -224,8 +270,12 @@ fn nsg_steps<'n>(
                 NsgDirection::Outbound => (&r.destinations, &r.sources),
                 NsgDirection::Inbound => (&r.sources, &r.destinations),
             };
-            let width = m.covers(remote_side, &[], remote)?;
-            if !m.local_covered(local_side, false) {
+            let width = matches(m, r.action, remote_side, &[], remote, &r.origin, unclear)?;
+            let local = match r.action {
+                Action::Allow => m.local_covered(local_side, false),
+                Action::Deny => m.local_touched(local_side, false),
+            };
+            if !local {
                 return None;
             }
             Some(Step {
@@ -356,6 +406,8 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
     let mut findings = Vec::new();
     let mut results = Vec::new();
     let mut any_port_users: Vec<&Origin> = Vec::new();
+    // Deny rules the input cannot place against a tag: (layer, rule, the tags), said once a rule.
+    let mut unclear: Vec<(String, Origin, Vec<String>)> = Vec::new();
     for r in &rs.rules {
         let req = requirement_ref(r);
         if r.kind == Kind::Route {
@@ -379,11 +431,12 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
             shadows: Vec::new(),
             wide: Vec::new(),
             any_port_users: Vec::new(),
+            unclear: Vec::new(),
         };
         if r.kind != Kind::Inbound && !net.firewall_files.is_empty() {
             let mut v = fresh();
             for spec in r.ports.iter() {
-                let steps = firewall_steps(&m, net, &order, remote, spec.protocol);
+                let steps = firewall_steps(&m, net, &order, remote, spec.protocol, &mut v.unclear);
                 evaluate(&spec.ports, spec.protocol, &steps, &mut v);
             }
             let file = net.firewall_files[0].clone();
@@ -398,7 +451,7 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
         for nsg in &net.nsgs {
             let mut v = fresh();
             for spec in r.ports.iter() {
-                let steps = nsg_steps(&m, nsg, direction, remote, spec.protocol);
+                let steps = nsg_steps(&m, nsg, direction, remote, spec.protocol, &mut v.unclear);
                 evaluate(&spec.ports, spec.protocol, &steps, &mut v);
             }
             let cannot = cannot_hold(rs, r, Family::Nsg, dns_proxy, opts);
@@ -424,6 +477,17 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
         for (layer, file, v, cannot) in layers {
             any_port_users.extend(v.any_port_users.iter().copied());
             by.extend(v.by.iter().map(|o| (*o).clone()));
+            for deny in &v.unclear {
+                let remote = r.remote.to_string();
+                match unclear
+                    .iter_mut()
+                    .find(|(l, o, _)| *l == layer && o == *deny)
+                {
+                    Some((_, _, tags)) if !tags.contains(&remote) => tags.push(remote),
+                    Some(_) => {}
+                    None => unclear.push((layer.clone(), (*deny).clone(), vec![remote])),
+                }
+            }
             for (deny, allow) in &v.shadows {
                 findings.push(Finding {
                     severity: Severity::Error,
@@ -506,6 +570,22 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
             status,
             allowed_by: by,
             notes,
+        });
+    }
+    for (layer, deny, tags) in unclear {
+        let shown = match tags.len() {
+            1..=3 => tags.join(", "),
+            n => format!("{} and {} more", tags[..3].join(", "), n - 3),
+        };
+        findings.push(Finding {
+            severity: Severity::Warning,
+            code: "deny-unclear",
+            message: format!(
+                "{layer}: the deny rule {} names public addresses that may hold required service tags ({shown}); give the Service Tags file (--service-tags) to check whether it blocks them",
+                deny.name
+            ),
+            rule: Some(deny),
+            requirement: None,
         });
     }
     checks::input_findings(rs, net, &m, dns_proxy, &any_port_users, &mut findings);

@@ -183,6 +183,91 @@ impl Matcher<'_> {
         best
     }
 
+    /// Whether a deny rule with these destinations blocks any part of the remote end. A deny
+    /// takes effect where it overlaps the requirement, not only where it holds all of it, so
+    /// this asks for overlap; where the input cannot tell (addresses against a tag, without the
+    /// Service Tags file), the answer is `Unknown` and the caller says so.
+    pub(crate) fn blocks(&self, addresses: &[String], fqdns: &[String], remote: Remote) -> Blocks {
+        if self.covers(addresses, fqdns, remote).is_some() {
+            return Blocks::Yes;
+        }
+        let nets: Vec<IpNet> = addresses
+            .iter()
+            .filter_map(|e| entry_nets(e))
+            .flatten()
+            .collect();
+        let mut unknown = false;
+        match remote {
+            Remote::Host(h) => {
+                if fqdns.iter().any(|f| patterns_overlap(f, h)) {
+                    return Blocks::Yes;
+                }
+            }
+            Remote::Ip(n) => {
+                if nets.iter().any(|m| m.contains(&n) || n.contains(m)) {
+                    return Blocks::Yes;
+                }
+            }
+            Remote::Tag(t) => {
+                // Every address of a family (0.0.0.0/0 spelled as a range, or as halves).
+                let all = Prefixes::from_nets(&nets);
+                if all.v4.iter().any(|p| p.prefix_len() == 0)
+                    || all.v6.iter().any(|p| p.prefix_len() == 0)
+                {
+                    return Blocks::Yes;
+                }
+                let tag = self.tags.and_then(|x| x.get(t)?.aggregated().ok());
+                // Service tags hold public addresses only: private ones never meet them.
+                let public: Vec<IpNet> = nets.iter().copied().filter(|m| !is_private(m)).collect();
+                if !public.is_empty() {
+                    match tag {
+                        Some(p) if overlap(p, &Prefixes::from_nets(&public)) => return Blocks::Yes,
+                        Some(_) => {}
+                        None => unknown = true,
+                    }
+                }
+                let base = |x: &str| x.split('.').next().unwrap_or(x).to_ascii_lowercase();
+                for e in addresses
+                    .iter()
+                    .filter(|e| entry_nets(e).is_none() && !is_any(e))
+                {
+                    // A service's global tag and one of its regional tags meet (two regions'
+                    // tags are compared by address below, when the file is there).
+                    if base(e) == base(t) && (!e.contains('.') || !t.contains('.')) {
+                        return Blocks::Yes;
+                    }
+                    let other = self.tags.and_then(|x| x.get(e)?.aggregated().ok());
+                    if let (Some(p), Some(q)) = (tag, other) {
+                        if overlap(p, q) {
+                            return Blocks::Yes;
+                        }
+                    }
+                }
+            }
+        }
+        if unknown {
+            Blocks::Unknown
+        } else {
+            Blocks::No
+        }
+    }
+
+    /// For a deny: whether its local side (sources) meets any source of the profile.
+    pub(crate) fn local_touched(&self, entries: &[String], ip_groups: bool) -> bool {
+        if self.sources.is_empty() || ip_groups {
+            return true;
+        }
+        self.sources.iter().any(|s| {
+            entries.iter().any(|e| {
+                is_any(e)
+                    || e == ASG
+                    || (e.eq_ignore_ascii_case("VirtualNetwork") && is_private(s))
+                    || entry_nets(e)
+                        .is_some_and(|nets| nets.iter().any(|m| m.contains(s) || s.contains(m)))
+            })
+        })
+    }
+
     /// Whether a rule's local side (sources of outbound rules, destinations of inbound NSG
     /// rules) covers every source of the profile. Without sources in the profile any side does.
     pub(crate) fn local_covered(&self, entries: &[String], ip_groups: bool) -> bool {
@@ -197,6 +282,34 @@ impl Matcher<'_> {
                     || entry_contains(e, s)
             })
         })
+    }
+}
+
+/// Whether a deny rule's destination meets a requirement: yes, no, or the input cannot tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Blocks {
+    Yes,
+    No,
+    Unknown,
+}
+
+/// Whether two aggregated prefix lists share an address (CIDRs meet only when one holds the
+/// other).
+fn overlap(a: &Prefixes, b: &Prefixes) -> bool {
+    a.v4.iter()
+        .any(|x| b.v4.iter().any(|y| x.contains(y) || y.contains(x)))
+        || a.v6
+            .iter()
+            .any(|x| b.v6.iter().any(|y| x.contains(y) || y.contains(x)))
+}
+
+/// Whether some host name matches both patterns (`*` as Azure Firewall reads it).
+fn patterns_overlap(a: &str, b: &str) -> bool {
+    match (a.strip_prefix('*'), b.strip_prefix('*')) {
+        (Some(x), Some(y)) => ends_with_caseless(x, y) || ends_with_caseless(y, x),
+        (Some(_), None) => host_matches(a, b),
+        (None, Some(_)) => host_matches(b, a),
+        (None, None) => a.eq_ignore_ascii_case(b),
     }
 }
 

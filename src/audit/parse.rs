@@ -407,16 +407,16 @@ fn type_from_id(id: &str) -> Option<String> {
     let (_, rest) = id.rsplit_once("/providers/")?;
     let mut parts = rest.split('/');
     let mut ty = parts.next().filter(|ns| !ns.is_empty())?.to_string();
-    let mut named = 0;
-    while let (Some(kind), Some(name)) = (parts.next(), parts.next()) {
-        if kind.is_empty() || name.is_empty() {
-            return None;
-        }
+    let rest: Vec<&str> = parts.collect();
+    // Pairs of type and name, every one named: a type without its name is not an id.
+    if rest.is_empty() || rest.len() % 2 != 0 || rest.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    for kind in rest.iter().step_by(2) {
         ty.push('/');
         ty.push_str(kind);
-        named += 1;
     }
-    (named > 0).then_some(ty)
+    Some(ty)
 }
 
 /// Dispatches one resource by its type; returns 1 when it is one `audit` reads.
@@ -573,6 +573,11 @@ mod tests {
             None
         );
         assert_eq!(t("no id at all"), None);
+        // A type without its name is the parent's id cut short, not the parent.
+        assert_eq!(
+            t("/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/firewallPolicies/p/ruleCollectionGroups"),
+            None
+        );
     }
 
     #[test]

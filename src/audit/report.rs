@@ -203,6 +203,10 @@ const CODES: &[(&str, &str)] = &[
         "The rule uses fields the audit does not read (IP groups, FQDN tags, web categories, URLs).",
     ),
     (
+        "deny-unclear",
+        "A deny rule names public addresses that may include a required service tag.",
+    ),
+    (
         "base-policy",
         "The policy inherits a parent policy's rules, which the input does not hold.",
     ),

@@ -595,3 +595,130 @@ fn directions_without_a_layer_are_not_checked() {
     );
     assert_eq!(status(&r, "aml-tag-storage"), Status::Covered);
 }
+
+// ---- a deny counts where it meets a requirement, not only where it holds all of it ---------
+
+/// A deny collection (priority 100) with `dst` before an allow of Storage.EastUS2 on 443.
+fn deny_then_allow(dst: &[&str], src: &[&str]) -> Vec<(&'static str, String)> {
+    vec![(
+        "fw.json",
+        group(
+            "g",
+            100,
+            vec![
+                coll(
+                    "deny",
+                    100,
+                    "Deny",
+                    vec![net_rule("d", &["Any"], dst, &["*"], src)],
+                ),
+                coll(
+                    "allow",
+                    200,
+                    "Allow",
+                    vec![net_rule("a", &["TCP"], &["Storage.EastUS2"], &["443"], SRC)],
+                ),
+            ],
+        ),
+    )]
+}
+
+#[test]
+fn a_deny_of_every_address_blocks_however_it_is_spelled() {
+    let rs = small();
+    for dst in [
+        &["0.0.0.0/0"][..],
+        &["0.0.0.0-255.255.255.255"],
+        &["0.0.0.0/1", "128.0.0.0/1"],
+    ] {
+        let r = run(&rs, &deny_then_allow(dst, &["*"]), None);
+        assert_eq!(status(&r, "aml-tag-storage"), Status::Missing, "{dst:?}");
+        assert_eq!(codes(&r, "shadowed").len(), 1, "{dst:?}: {:#?}", r.findings);
+    }
+}
+
+#[test]
+fn a_deny_that_meets_part_of_a_tag_blocks_it() {
+    let rs = small();
+    let tags = common::service_tags(amlfw::Cloud::Public);
+    let prefix = tags.get("Storage.EastUS2").unwrap().prefixes().unwrap()[0].to_string();
+    // With the Service Tags file: one prefix of the tag is enough to block.
+    let r = run(&rs, &deny_then_allow(&[&prefix], &["*"]), Some(tags));
+    assert_eq!(status(&r, "aml-tag-storage"), Status::Missing);
+    assert!(codes(&r, "deny-unclear").is_empty());
+    // Without it the audit cannot tell: the allow counts, and a warning says why it may not.
+    let r = run(&rs, &deny_then_allow(&[&prefix], &["*"]), None);
+    assert_eq!(status(&r, "aml-tag-storage"), Status::Covered);
+    let unclear = codes(&r, "deny-unclear");
+    assert_eq!(unclear.len(), 1, "{:#?}", r.findings);
+    assert_eq!(unclear[0].severity, Severity::Warning);
+    // Private addresses never hold a service tag: no block, nothing to warn about.
+    let r = run(
+        &rs,
+        &deny_then_allow(&["10.0.0.0/8", "fd00::/8"], &["*"]),
+        None,
+    );
+    assert_eq!(status(&r, "aml-tag-storage"), Status::Covered);
+    assert!(codes(&r, "deny-unclear").is_empty() && codes(&r, "shadowed").is_empty());
+    // Another region's tag of the same service does not meet this one (by address either).
+    let r = run(
+        &rs,
+        &deny_then_allow(&["Storage.WestUS"], &["*"]),
+        Some(tags),
+    );
+    assert_eq!(status(&r, "aml-tag-storage"), Status::Covered);
+    // A deny of part of the compute subnet blocks that part.
+    let r = run(&rs, &deny_then_allow(&["Storage"], &["10.0.1.0/25"]), None);
+    assert_eq!(status(&r, "aml-tag-storage"), Status::Missing);
+    let r = run(&rs, &deny_then_allow(&["Storage"], &["10.0.2.0/24"]), None);
+    assert_eq!(status(&r, "aml-tag-storage"), Status::Covered);
+}
+
+#[test]
+fn a_deny_of_a_host_pattern_meets_the_hosts_it_matches() {
+    let rs = small();
+    let files = |deny: &str| {
+        vec![(
+            "fw.json",
+            group(
+                "g",
+                100,
+                vec![
+                    coll(
+                        "d",
+                        100,
+                        "Deny",
+                        vec![app_rule("d", &[deny], &[("Https", 443)], SRC)],
+                    ),
+                    coll(
+                        "a",
+                        200,
+                        "Allow",
+                        vec![app_rule("a", &["*.azureml.ms"], &[("Https", 443)], SRC)],
+                    ),
+                ],
+            ),
+        )]
+    };
+    // `*.azureml.ms` is required; a deny of one of its hosts blocks part of it.
+    let r = run(&rs, &files("eastus2.api.azureml.ms"), None);
+    assert_eq!(status(&r, "aml-fqdn-api"), Status::Missing);
+    let r = run(&rs, &files("*.api.azureml.ms"), None);
+    assert_eq!(status(&r, "aml-fqdn-api"), Status::Missing);
+    let r = run(&rs, &files("*.example.com"), None);
+    assert_eq!(status(&r, "aml-fqdn-api"), Status::Covered);
+}
+
+#[test]
+fn ipv6_ranges_are_addresses_not_tag_names() {
+    let rs = small();
+    let f = one_group(vec![net_rule(
+        "v6",
+        &["TCP"],
+        &["fd00::10-fd00::1f", "10.0.0.4-10.0.0.5"],
+        &["443"],
+        SRC,
+    )]);
+    let r = run(&rs, &f, Some(common::service_tags(amlfw::Cloud::Public)));
+    assert!(codes(&r, "invalid-tag").is_empty(), "{:#?}", r.findings);
+}
