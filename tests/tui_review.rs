@@ -91,9 +91,18 @@ fn a_long_cidr_list_in_a_field_edit_shows_its_end_and_its_mark() {
     typ(&mut a, &list.join(", "));
     let (s, c) = screen_and_cursor(&a);
     let row = s.lines().nth(c.y as usize).unwrap();
-    assert!(row.contains("10.0.11.0/24] ✓"), "{s}");
-    assert_eq!(at(&s, c), ']', "{c:?}\n{s}");
+    assert!(row.contains("10.0.11.0/24 ] ✓"), "{s}");
+    assert_eq!(at(&s, c), ' ', "{c:?}\n{s}");
+    assert_eq!(at(&s, Position::new(c.x + 1, c.y)), ']', "{c:?}\n{s}");
     insta::assert_snapshot!("workspace_long_sources_80x24", s);
+    // At the start the text fills the same room: the bracket and the mark do not move.
+    let mark = row.chars().position(|ch| ch == '✓');
+    key(&mut a, KeyCode::Home);
+    let (s, c) = screen_and_cursor(&a);
+    let row = s.lines().nth(c.y as usize).unwrap();
+    assert!(row.contains("[10.0.0.0/24, "), "{s}");
+    assert_eq!(row.chars().position(|ch| ch == '✓'), mark, "{s}");
+    assert_eq!(at(&s, c), '1', "{c:?}\n{s}");
 }
 
 #[test]

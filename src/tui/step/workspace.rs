@@ -218,7 +218,15 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
         let room = (list.width as usize).saturating_sub(label_w + 6);
         let (value, cursor) = if editing {
             let (shown, cursor) = filter::window(&ws.inputs[i], room);
-            (shown.to_string(), cursor)
+            // Text that scrolls fills the room, so the bracket and the mark stay in place
+            // whether the cursor is after the text or inside it.
+            let full = Span::raw(ws.inputs[i].value()).width() + 1 >= room;
+            let pad = if full {
+                room.saturating_sub(Span::raw(shown).width())
+            } else {
+                0
+            };
+            (format!("{shown}{}", " ".repeat(pad)), cursor)
         } else {
             (ws.inputs[i].value().to_string(), 0)
         };
