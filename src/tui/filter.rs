@@ -82,18 +82,47 @@ impl ListFilter {
         } else {
             "/ to filter: "
         };
+        let room = (r.width as usize).saturating_sub(prompt.len());
+        let (shown, cursor) = window(&self.input, room);
         f.render_widget(
             Paragraph::new(Line::from(vec![
                 Span::styled(prompt, theme.dim()),
-                Span::raw(self.input.value()),
+                Span::raw(shown),
             ])),
             r,
         );
         if self.active && show_cursor {
-            let x = r.x + prompt.len() as u16 + self.input.visual_cursor() as u16;
+            let x =
+                r.x.saturating_add(prompt.len() as u16)
+                    .saturating_add(cursor);
             f.set_cursor_position(Position::new(x.min(r.right().saturating_sub(1)), r.y));
         }
     }
+}
+
+/// The part of `input` that fits in `width` columns with the cursor in view (the end of a
+/// long path or list scrolls in as the cursor moves there), and the cursor's column in it.
+/// The last column is kept for the cursor when it sits after the text.
+pub fn window(input: &Input, width: usize) -> (&str, u16) {
+    let scroll = input.visual_scroll(width.saturating_sub(1));
+    let value = input.value();
+    let (mut col, mut start, mut end) = (0usize, value.len(), value.len());
+    for (i, c) in value.char_indices() {
+        let w = Span::raw(&value[i..i + c.len_utf8()]).width();
+        if col >= scroll && start == value.len() {
+            start = i;
+        }
+        if col + w > scroll + width {
+            end = i;
+            break;
+        }
+        col += w;
+    }
+    let cursor = input.visual_cursor().saturating_sub(scroll).min(width);
+    (
+        &value[start.min(end)..end],
+        u16::try_from(cursor).unwrap_or(u16::MAX),
+    )
 }
 
 /// Types `text` into `input` as keys: line breaks and other control characters become spaces

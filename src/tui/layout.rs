@@ -148,21 +148,60 @@ pub fn contains(r: Rect, x: u16, y: u16) -> bool {
     x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height
 }
 
-/// Step-bar hit test: which step label is at column `x`. The labels are laid out by
-/// `step_bar_spans`; this walks the same widths.
-pub fn step_at(x: u16, title_width: u16) -> Option<Step> {
-    let mut col = title_width;
-    for s in Step::ALL {
-        let w = step_label(s).chars().count() as u16;
-        if x >= col && x < col + w {
-            return Some(s);
+/// What places the step bar's labels: the title's width (the labels start after it), the
+/// bar's width and the current step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepBar {
+    pub title: u16,
+    pub width: u16,
+    pub current: Step,
+}
+
+impl StepBar {
+    /// Each step's label, and the separator between them: every title when they fit;
+    /// otherwise the other steps by number only and the current one spelled out, so the bar
+    /// is never cut before the step the user is on.
+    pub fn labels(&self) -> (Vec<String>, &'static str) {
+        let full: Vec<String> = Step::ALL.iter().map(|s| step_label(*s)).collect();
+        let width = |labels: &[String], sep: &str| {
+            labels.iter().map(|l| l.chars().count()).sum::<usize>()
+                + sep.chars().count() * (labels.len() - 1)
+        };
+        if self.title as usize + width(&full, STEP_SEPARATOR) <= self.width as usize {
+            return (full, STEP_SEPARATOR);
         }
-        col += w + STEP_SEPARATOR.chars().count() as u16;
+        let short = Step::ALL
+            .iter()
+            .map(|s| {
+                if *s == self.current {
+                    step_label(*s)
+                } else {
+                    format!(" {} ", s.index() + 1)
+                }
+            })
+            .collect();
+        (short, SHORT_SEPARATOR)
+    }
+}
+
+/// Step-bar hit test: which step label is at column `x`. The labels are those `StepBar::labels`
+/// gives the bar's drawing.
+pub fn step_at(x: u16, bar: StepBar) -> Option<Step> {
+    let (labels, sep) = bar.labels();
+    let mut col = bar.title;
+    for (s, label) in Step::ALL.iter().zip(labels) {
+        let w = label.chars().count() as u16;
+        if x >= col && x < col.saturating_add(w) {
+            return Some(*s);
+        }
+        col = col.saturating_add(w + sep.chars().count() as u16);
     }
     None
 }
 
 pub const STEP_SEPARATOR: &str = " > ";
+/// Between the steps' numbers, when the titles do not fit.
+pub const SHORT_SEPARATOR: &str = ">";
 
 pub fn step_label(s: Step) -> String {
     format!(" {}. {} ", s.index() + 1, s.title())

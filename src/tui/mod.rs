@@ -248,9 +248,15 @@ impl Io<'_> {
 
 /// Reads a Service Tags file whole (the wizard may use any tag), on a loader thread.
 fn read_tags(path: &Path) -> tags::Loaded {
+    // The reason first and the file's name after it: the status line cuts what does not fit,
+    // and the name was typed just before (the whole path would push the reason out).
+    let name = path
+        .file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy();
     let text = crate::fsio::read_text(path, crate::fsio::SERVICE_TAGS_LIMIT, "a Service Tags file")
-        .map_err(|e| format!("cannot read Service Tags file {}: {e}", path.display()))?;
-    let index = TagIndex::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(|e| format!("cannot read the Service Tags file ({e}): {name}"))?;
+    let index = TagIndex::from_json(&text).map_err(|e| format!("{e}: {name}"))?;
     Ok((Arc::new(index), crate::fsio::service_tags_staleness(path)))
 }
 
@@ -490,5 +496,31 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
             }
             terminal.draw(|f| view::view(&app, f))?;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The status line cuts the end: the reason comes first, then only the file's name.
+    #[test]
+    fn a_tags_read_error_says_why_before_the_file_name() {
+        let dir = std::env::temp_dir().join(format!("amlfw-tags-err-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("a/long/directory/path")).unwrap();
+        let path = dir.join("a/long/directory/path/ServiceTags.json");
+        std::fs::write(&path, "{ not json").unwrap();
+        let Err(e) = read_tags(&path) else {
+            panic!("read a broken file")
+        };
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(e.starts_with("not a valid Service Tags file ("), "{e}");
+        assert!(e.ends_with(": ServiceTags.json"), "{e}");
+        assert!(!e.contains("directory"), "{e}");
+        let Err(e) = read_tags(&path) else {
+            panic!("read a missing file")
+        };
+        assert!(e.starts_with("cannot read the Service Tags file ("), "{e}");
+        assert!(e.ends_with("): ServiceTags.json"), "{e}");
     }
 }

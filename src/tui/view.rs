@@ -3,7 +3,7 @@
 
 use super::app::{App, Level, Step};
 use super::footer::footer;
-use super::layout::{self, STEP_SEPARATOR};
+use super::layout::{self, StepBar};
 use super::modal::{self, Modal};
 use super::step::{cloud, export, features, region, workspace};
 use super::widgets::truncate;
@@ -68,16 +68,21 @@ pub fn title_text(app: &App) -> String {
     format!("amlfw{name}{}", if app.dirty() { "*" } else { "" })
 }
 
-/// The width of the title and the space after it, before the step labels.
-pub fn title_width(app: &App) -> u16 {
-    title_text(app).chars().count() as u16 + 1
+/// The step bar's geometry: the width of the title and the space after it, before the step
+/// labels, the bar's width and the current step (the mouse's hit test uses the same labels).
+pub fn title_width(app: &App) -> StepBar {
+    StepBar {
+        title: title_text(app).chars().count() as u16 + 1,
+        width: app.areas().steps.width,
+        current: app.step,
+    }
 }
 
 fn step_bar(app: &App, f: &mut Frame, r: Rect) {
     let t = &app.theme;
     let mut spans = vec![Span::styled(title_text(app), t.title()), Span::raw(" ")];
-    for (i, s) in Step::ALL.iter().enumerate() {
-        let label = layout::step_label(*s);
+    let (labels, sep) = title_width(app).labels();
+    for (i, (s, label)) in Step::ALL.iter().zip(labels).enumerate() {
         let (text, style) = if *s == app.step {
             // Brackets mark the current step without relying on colour.
             let inner = label.trim();
@@ -89,7 +94,7 @@ fn step_bar(app: &App, f: &mut Frame, r: Rect) {
         };
         spans.push(Span::styled(text, style));
         if i + 1 < Step::ALL.len() {
-            spans.push(Span::styled(STEP_SEPARATOR, t.dim()));
+            spans.push(Span::styled(sep, t.dim()));
         }
     }
     // The edition, right-aligned where the steps leave room (the rules panel's title always

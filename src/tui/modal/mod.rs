@@ -106,18 +106,41 @@ impl Prompt {
     ) {
         let r = centered(area, area.width.saturating_sub(10).min(80), 5);
         f.render_widget(Clear, r);
+        let inner = super::layout::inner(r);
+        let (shown, cursor) = super::filter::window(&self.input, inner.width as usize);
         let lines = vec![
             Line::raw(question.to_string()),
-            Line::raw(self.input.value().to_string()),
-            Line::styled(hint.to_string(), app.theme.dim()),
+            Line::raw(shown),
+            Line::styled(fit_hint(hint, inner.width as usize), app.theme.dim()),
         ];
         f.render_widget(Paragraph::new(lines).block(modal_block(app, title)), r);
-        let inner = super::layout::inner(r);
-        let x = inner.x + self.input.visual_cursor() as u16;
+        let x = inner.x.saturating_add(cursor);
         f.set_cursor_position(Position::new(
             x.min(inner.right().saturating_sub(1)),
             inner.y + 1,
         ));
+    }
+}
+
+/// A prompt's hint (`a · b · Esc cancels`) in `width` columns, whole words only: the middle
+/// parts go first, then the first part's note in brackets, so the way out (the last part) is
+/// always shown.
+pub fn fit_hint(hint: &str, width: usize) -> String {
+    let fits = |s: &str| s.chars().count() <= width;
+    let mut parts: Vec<&str> = hint.split(" · ").collect();
+    while parts.len() > 2 && !fits(&parts.join(" · ")) {
+        parts.remove(parts.len() - 2);
+    }
+    let joined = parts.join(" · ");
+    if fits(&joined) || parts.len() < 2 {
+        return joined;
+    }
+    let first = parts[0].split(" (").next().unwrap_or(parts[0]);
+    let short = format!("{first} · {}", parts[parts.len() - 1]);
+    if fits(&short) {
+        short
+    } else {
+        parts[parts.len() - 1].to_string()
     }
 }
 
@@ -136,10 +159,13 @@ impl App<'_> {
             }
             (Modal::ConfirmOverwrite { path }, true) => self.write_effect(path, true, false),
             (Modal::ConfirmOverwrite { path }, false) => {
+                // Back to the name, as typed, to choose another one.
                 self.say(
                     Level::Info,
                     format!("not written: {} exists", path.display()),
                 );
+                self.path.fresh = false;
+                self.modal = Modal::PathPrompt;
                 Vec::new()
             }
             (Modal::ConfirmCreateDir { path }, true) => self.write_effect(path, false, true),

@@ -5,7 +5,7 @@
 use super::field::Field;
 use super::{Nav, Step};
 use crate::tui::app::{App, Effect, Level};
-use crate::tui::filter::paste_into;
+use crate::tui::filter::{self, paste_into};
 use crate::tui::keys::Action;
 use crate::tui::layout;
 use crate::tui::widgets::{panel, row_line};
@@ -213,7 +213,23 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
     {
         let selected = i == ws.nav.cursor;
         let editing = selected && ws.editing.is_some();
-        let value = ws.inputs[i].value().to_string();
+        // While editing, the window of the text around the cursor, so the end of a long list
+        // and its mark stay on screen: the marker, label, brackets and mark take 26 columns.
+        let room = (list.width as usize).saturating_sub(label_w + 6);
+        let (value, cursor) = if editing {
+            let (shown, cursor) = filter::window(&ws.inputs[i], room);
+            // Text that scrolls fills the room, so the bracket and the mark stay in place
+            // whether the cursor is after the text or inside it.
+            let full = Span::raw(ws.inputs[i].value()).width() + 1 >= room;
+            let pad = if full {
+                room.saturating_sub(Span::raw(shown).width())
+            } else {
+                0
+            };
+            (format!("{shown}{}", " ".repeat(pad)), cursor)
+        } else {
+            (ws.inputs[i].value().to_string(), 0)
+        };
         let shown = if value.is_empty() && !editing {
             "(none)".to_string()
         } else {
@@ -245,7 +261,7 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
         lines.push(row_line(app, selected, focused && !editing, spans));
         if editing && app.no_modal() {
             let row = (i - ws.nav.offset) as u16;
-            let x = list.x + 2 + label_w as u16 + 1 + ws.inputs[i].visual_cursor() as u16;
+            let x = (list.x + 2 + label_w as u16 + 1).saturating_add(cursor);
             f.set_cursor_position(Position::new(
                 x.min(list.right().saturating_sub(1)),
                 list.y + row,

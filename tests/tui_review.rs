@@ -1,0 +1,232 @@
+//! The wizard's review findings at 80x24 and 60x18: long text scrolls sideways in prompts,
+//! field edits and filter lines (and never overflows the cursor's column), "n" to overwrite
+//! keeps the name, a tags error says why first, the step bar keeps the current step and the
+//! prompt's hint keeps "Esc".
+mod common;
+#[path = "common/wizard.rs"]
+mod wizard;
+
+use amlfw::tui::app::{App, Effect, Modal, Msg, Step};
+use amlfw::tui::theme::Theme;
+use amlfw::tui::view::view;
+use amlfw::Profile;
+use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::backend::TestBackend;
+use ratatui::layout::Position;
+use ratatui::Terminal;
+use std::path::PathBuf;
+use tui_input::Input;
+use wizard::{key, screen, typ};
+
+const COLOUR: Theme = Theme {
+    mono: false,
+    ascii: false,
+};
+
+fn app_sized(w: u16, h: u16) -> App<'static> {
+    let mut p = Profile::builtin_default();
+    p.edition = Some(common::PINNED_EDITION.into());
+    App::new(common::catalog(), p, None, (w, h), COLOUR)
+}
+
+/// The screen and where the cursor was put.
+fn screen_and_cursor(a: &App) -> (String, Position) {
+    let (w, h) = a.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view(a, f)).unwrap();
+    let cursor = t.get_cursor_position().unwrap();
+    (screen(a), cursor)
+}
+
+/// The character at the cursor's cell (or a space past the text).
+fn at(s: &str, p: Position) -> char {
+    s.lines()
+        .nth(p.y as usize)
+        .and_then(|l| l.chars().nth(p.x as usize))
+        .unwrap_or(' ')
+}
+
+fn open_write_prompt(a: &mut App) {
+    a.go_to(Step::Export);
+    key(a, KeyCode::Char('w'));
+    assert_eq!(a.modal, Modal::PathPrompt);
+}
+
+// ---- 2 and 11: long text scrolls sideways ----------------------------------------------------
+
+#[test]
+fn a_long_path_in_the_write_prompt_shows_its_end_and_the_cursor_after_it() {
+    for (w, h) in [(80, 24), (60, 18)] {
+        let mut a = app_sized(w, h);
+        open_write_prompt(&mut a);
+        key(&mut a, KeyCode::Char('/'));
+        typ(&mut a, &"deep/".repeat(30));
+        typ(&mut a, "rules-END.json");
+        let (s, c) = screen_and_cursor(&a);
+        let row = s.lines().nth(c.y as usize).unwrap();
+        assert!(row.contains("rules-END.json │"), "{w}x{h}\n{s}");
+        // The cursor is just after the text, inside the box.
+        assert_eq!(row.chars().nth(c.x as usize - 1), Some('n'), "{c:?}\n{s}");
+        assert_eq!(at(&s, c), ' ', "{c:?}\n{s}");
+        // Home scrolls back to the start.
+        key(&mut a, KeyCode::Home);
+        let (s, c) = screen_and_cursor(&a);
+        assert_eq!(at(&s, c), '/', "{c:?}\n{s}");
+        assert!(s
+            .lines()
+            .nth(c.y as usize)
+            .unwrap()
+            .contains("│/deep/deep/"));
+    }
+}
+
+#[test]
+fn a_long_cidr_list_in_a_field_edit_shows_its_end_and_its_mark() {
+    let mut a = app_sized(80, 24);
+    a.go_to(Step::Workspace);
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::Enter);
+    let list: Vec<String> = (0..12).map(|i| format!("10.0.{i}.0/24")).collect();
+    typ(&mut a, &list.join(", "));
+    let (s, c) = screen_and_cursor(&a);
+    let row = s.lines().nth(c.y as usize).unwrap();
+    assert!(row.contains("10.0.11.0/24 ] ✓"), "{s}");
+    assert_eq!(at(&s, c), ' ', "{c:?}\n{s}");
+    assert_eq!(at(&s, Position::new(c.x + 1, c.y)), ']', "{c:?}\n{s}");
+    insta::assert_snapshot!("workspace_long_sources_80x24", s);
+    // At the start the text fills the same room: the bracket and the mark do not move.
+    let mark = row.chars().position(|ch| ch == '✓');
+    key(&mut a, KeyCode::Home);
+    let (s, c) = screen_and_cursor(&a);
+    let row = s.lines().nth(c.y as usize).unwrap();
+    assert!(row.contains("[10.0.0.0/24, "), "{s}");
+    assert_eq!(row.chars().position(|ch| ch == '✓'), mark, "{s}");
+    assert_eq!(at(&s, c), '1', "{c:?}\n{s}");
+}
+
+#[test]
+fn a_long_filter_shows_its_end() {
+    let mut a = app_sized(60, 18);
+    a.go_to(Step::Region);
+    key(&mut a, KeyCode::Char('/'));
+    typ(&mut a, &"x".repeat(80));
+    typ(&mut a, "END");
+    let (s, c) = screen_and_cursor(&a);
+    let row = s.lines().nth(c.y as usize).unwrap();
+    assert!(row.contains("xEND"), "{s}");
+    assert_eq!(row.chars().nth(c.x as usize - 1), Some('D'), "{c:?}\n{s}");
+}
+
+/// 65,530 characters put the cursor's column past u16: drawn, not a panic (debug builds
+/// check the arithmetic).
+#[test]
+fn a_huge_input_draws_without_overflow() {
+    let huge = "a".repeat(65_530);
+    let mut a = app_sized(80, 24);
+    open_write_prompt(&mut a);
+    a.path.input = Input::new(huge.clone());
+    let (s, _) = screen_and_cursor(&a);
+    assert!(s.contains("aaaa │"), "{s}");
+    a.modal = Modal::None;
+    a.go_to(Step::Workspace);
+    key(&mut a, KeyCode::Enter);
+    a.workspace.inputs[0] = Input::new(huge.clone());
+    screen_and_cursor(&a);
+    a.go_to(Step::Features);
+    key(&mut a, KeyCode::Char('/'));
+    a.features.filter.input = Input::new(huge);
+    screen_and_cursor(&a);
+}
+
+// ---- 9: "n" to overwrite keeps the name ------------------------------------------------------
+
+#[test]
+fn no_to_overwrite_goes_back_to_the_name_as_typed() {
+    let mut a = app_sized(80, 24);
+    open_write_prompt(&mut a);
+    typ(&mut a, "mine.tf");
+    let effects = key(&mut a, KeyCode::Enter);
+    let [Effect::Write { path, .. }] = &effects[..] else {
+        panic!("{effects:?}")
+    };
+    a.update(Msg::WriteFailed {
+        path: path.clone(),
+        message: String::new(),
+        exists: true,
+        missing_dir: false,
+    });
+    assert!(matches!(a.modal, Modal::ConfirmOverwrite { .. }));
+    key(&mut a, KeyCode::Char('n'));
+    assert_eq!(a.modal, Modal::PathPrompt);
+    assert_eq!(a.path.value(), "mine.tf");
+    // Typing goes on from the name instead of replacing it.
+    typ(&mut a, "x");
+    assert_eq!(a.path.value(), "mine.tfx");
+    assert_eq!(path, &PathBuf::from("mine.tf"));
+}
+
+// ---- 7: the step bar keeps the current step --------------------------------------------------
+
+fn click(a: &mut App, column: u16) {
+    a.update(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row: 0,
+        modifiers: KeyModifiers::NONE,
+    }));
+}
+
+#[test]
+fn the_step_bar_shows_the_current_step_whole_and_clicks_match_it() {
+    for (w, h, name) in [
+        (60, 18, None),
+        (80, 24, Some("production-west")),
+        (60, 18, Some("production-west")),
+    ] {
+        for step in Step::ALL {
+            let mut a = app_sized(w, h);
+            a.profile_name = name.map(String::from);
+            a.go_to(step);
+            let s = screen(&a);
+            // The trailing space was cut with the line's blanks.
+            let bar = &format!("{} ", s.lines().next().unwrap());
+            let current = format!("[{}. {}]", step.index() + 1, step.title());
+            assert!(bar.contains(&current), "{w}x{h} {name:?}\n{bar}");
+            // Every other step is named or numbered whole, never cut.
+            for other in Step::ALL {
+                let n = format!("{}", other.index() + 1);
+                assert!(
+                    bar.contains(&format!(" {n} "))
+                        || bar.contains(&format!("[{n}. "))
+                        || bar.contains(&format!(" {n}. {} ", other.title())),
+                    "{bar}"
+                );
+            }
+            // A click on a step's number goes there; on the current step it stays.
+            let title = bar.find(' ').unwrap();
+            let steps = bar.split("edition").next().unwrap();
+            for (col, ch) in steps.char_indices().skip(title) {
+                let Some(d) = ch.to_digit(10) else { continue };
+                click(&mut a, col as u16);
+                assert_eq!(a.step, Step::ALL[d as usize - 1], "column {col} of\n{bar}");
+                a.go_to(step);
+            }
+        }
+    }
+}
+
+// ---- 8: the prompt's hint keeps "Esc" --------------------------------------------------------
+
+#[test]
+fn the_prompt_hint_is_shortened_by_whole_parts_and_keeps_esc() {
+    for w in [60, 70, 80] {
+        let mut a = app_sized(w, 24);
+        open_write_prompt(&mut a);
+        let s = screen(&a);
+        assert!(s.lines().any(|l| l.contains(" · Esc cancels ")), "{w}\n{s}");
+        if w == 70 {
+            insta::assert_snapshot!("write_prompt_70x24", s);
+        }
+    }
+}
