@@ -517,7 +517,7 @@ impl<'c> App<'c> {
         let (x, y) = (m.column, m.row);
         let click = matches!(m.kind, MouseEventKind::Down(MouseButton::Left));
         if layout::contains(a.steps, x, y) && click {
-            if let Some(s) = layout::step_at(x, super::view::title_width(self)) {
+            if let Some(s) = layout::step_at(x, super::view::step_bar_geometry(self)) {
                 self.go_to(s);
             }
         } else if layout::contains(a.preview, x, y) {

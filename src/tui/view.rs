@@ -70,7 +70,7 @@ pub fn title_text(app: &App) -> String {
 
 /// The step bar's geometry: the width of the title and the space after it, before the step
 /// labels, the bar's width and the current step (the mouse's hit test uses the same labels).
-pub fn title_width(app: &App) -> StepBar {
+pub fn step_bar_geometry(app: &App) -> StepBar {
     StepBar {
         title: title_text(app).chars().count() as u16 + 1,
         width: app.areas().steps.width,
@@ -81,7 +81,7 @@ pub fn title_width(app: &App) -> StepBar {
 fn step_bar(app: &App, f: &mut Frame, r: Rect) {
     let t = &app.theme;
     let mut spans = vec![Span::styled(title_text(app), t.title()), Span::raw(" ")];
-    let (labels, sep) = title_width(app).labels();
+    let (labels, sep) = step_bar_geometry(app).labels();
     for (i, (s, label)) in Step::ALL.iter().zip(labels).enumerate() {
         let (text, style) = if *s == app.step {
             // Brackets mark the current step without relying on colour.
