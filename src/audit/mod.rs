@@ -313,7 +313,17 @@ impl Report {
 
     /// Every required rule covered (or not covered by design) and no error-level finding.
     pub fn passed(&self) -> bool {
-        self.gaps() == 0 && self.count(Severity::Error) == 0
+        self.gaps() == 0 && self.count(Severity::Error) == 0 && !self.nothing_checked()
+    }
+
+    /// No requirement could be checked at all (a Firewall Policy without its rule collection
+    /// groups, say): that is no pass.
+    pub fn nothing_checked(&self) -> bool {
+        !self.requirements.is_empty()
+            && self
+                .requirements
+                .iter()
+                .all(|r| r.status == Status::NotChecked)
     }
 
     /// The rule ids of the gaps (missing and partial), for `--fix`.

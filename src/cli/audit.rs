@@ -103,6 +103,11 @@ pub fn run(a: AuditArgs, catalog: &Catalog) -> Result<(), CliError> {
     }
     if rep.passed() {
         Ok(())
+    } else if rep.nothing_checked() {
+        Err(CliError {
+            code: 3,
+            message: "audit failed: nothing was checked: the input holds no firewall rules, NSG or route table for these requirements (a Firewall Policy's rules are in `az network firewall policy rule-collection-group list`)".into(),
+        })
     } else {
         Err(CliError {
             code: 3,

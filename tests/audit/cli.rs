@@ -398,3 +398,19 @@ fn edition_flag() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--edition '1999-01'"));
 }
+
+/// A policy without its rule collection groups holds nothing to check: that is no pass.
+#[test]
+fn an_input_with_nothing_to_check_does_not_pass() {
+    let policy = fixture("az-policy-show.json");
+    let out = amlfw(&["audit", "--region", "eastus2", &policy]);
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Result: FAIL"), "{stdout}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing was checked"), "{err}");
+    // With the groups beside it, the same policy is read and checked as before.
+    let groups = fixture("az-rcg-list.json");
+    let out = amlfw(&["audit", "--region", "eastus2", &policy, &groups]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("nothing was checked"));
+}
