@@ -211,7 +211,8 @@ impl Store {
                 // Saved by hand or by an older amlfw: listed, so it does not vanish, with
                 // what to do; its name is quoted, as it may hold anything.
                 out.push(Entry {
-                    name: crate::diag::escape(name).into_owned(),
+                    // As the file has it: front ends that show it on a terminal quote it.
+                    name: name.to_string(),
                     path: path.clone(),
                     modified,
                     profile: Err(StoreError::BadFileName {

@@ -601,3 +601,22 @@ fn show_escapes_control_characters_only_on_a_terminal() {
     // Layout characters stay as they are.
     assert!(shown.contains("\tregion = \"eastus2\""), "{shown:?}");
 }
+
+/// A file name holding a terminal sequence: quoted in the table, exact in JSON.
+#[test]
+fn list_quotes_odd_file_names_in_the_table_and_keeps_them_in_json() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.profiles()).unwrap();
+    std::fs::write(
+        env.profiles().join("odd\x1b[2J.toml"),
+        "schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\n",
+    )
+    .unwrap();
+    let table = env.run(&["profile", "list"]);
+    assert!(!table.stdout.contains('\x1b') && !table.stderr.contains('\x1b'));
+    assert!(table.stdout.contains(r"odd\u{1b}[2J"), "{}", table.stdout);
+    let json = env.run(&["profile", "list", "--json"]);
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v[0]["name"], "odd\x1b[2J");
+    assert!(v[0]["error"].as_str().unwrap().contains("rename the file"));
+}

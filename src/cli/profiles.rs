@@ -121,7 +121,7 @@ fn list(store: &Store, catalog: &Catalog, json: bool) -> Result<(), CliError> {
         match &e.profile {
             Ok(p) => text.push_str(&format!(
                 "{:<24} {:<7} {:<20} {:>8}  {}\n",
-                e.name,
+                amlfw::diag::escape(&e.name),
                 p.cloud.id(),
                 p.region,
                 p.features.len(),
@@ -129,7 +129,11 @@ fn list(store: &Store, catalog: &Catalog, json: bool) -> Result<(), CliError> {
             )),
             Err(_) => text.push_str(&format!(
                 "{:<24} {:<7} {:<20} {:>8}  {}\n",
-                e.name, "-", "(unreadable, see above)", "-", modified
+                amlfw::diag::escape(&e.name),
+                "-",
+                "(unreadable, see above)",
+                "-",
+                modified
             )),
         }
     }

@@ -221,7 +221,7 @@ impl Io<'_> {
                     ok: true,
                 },
                 Err(err) => ProfileRow {
-                    name: e.name,
+                    name: crate::diag::escape(&e.name).into_owned(),
                     summary: err.to_string(),
                     ok: false,
                 },
