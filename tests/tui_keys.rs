@@ -122,22 +122,7 @@ fn unlisted_letters_do_nothing_outside_text() {
 /// Issue 20's limit: the wizard stays in components small enough to read whole.
 #[test]
 fn no_file_under_src_tui_is_over_600_lines() {
-    fn walk(dir: &std::path::Path, out: &mut Vec<(String, usize)>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                let n = std::fs::read_to_string(&p).unwrap().lines().count();
-                out.push((p.display().to_string(), n));
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui"),
-        &mut files,
-    );
+    let files = common::rust_files_and_lines("src/tui");
     assert!(files.len() > 10, "{files:?}");
     let long: Vec<_> = files.iter().filter(|(_, n)| *n > 600).collect();
     assert!(long.is_empty(), "over 600 lines: {long:?}");

@@ -882,3 +882,21 @@ pub fn dropped<'r>(rs: &'r RuleSet, out: &Export, tags: Option<&TagIndex>) -> Ve
 pub fn closed_family(out: &Export) -> bool {
     out.text.contains("rules: every source in the profile is")
 }
+
+/// Every `.rs` file under `dir` (relative to the crate), with its number of lines.
+pub fn rust_files_and_lines(dir: &str) -> Vec<(String, usize)> {
+    fn walk(dir: &Path, out: &mut Vec<(String, usize)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let n = std::fs::read_to_string(&p).unwrap().lines().count();
+                out.push((p.display().to_string(), n));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut files);
+    files
+}

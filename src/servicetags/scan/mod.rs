@@ -33,6 +33,9 @@ use serde::de::DeserializeSeed;
 use std::borrow::Cow;
 use std::io::Read;
 
+mod block;
+use block::{classify, newlines, prefix_xor};
+
 /// Deeper nesting falls back: serde_json refuses past 128 levels, and no real file nests more
 /// than 5.
 const MAX_DEPTH: u32 = 64;
@@ -155,106 +158,6 @@ impl<R: Read> Source<R> {
         self.total += (filled - old) as u64;
         Some(())
     }
-}
-
-// ---- classifying a block ---------------------------------------------------------------------
-
-/// One bit per byte of a block (bit `i` for byte `i`).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-struct Masks {
-    quote: u64,
-    comma: u64,
-    /// Spaces and line breaks, the only whitespace of the plain form (for a block that is
-    /// not `bad`: below, the other bytes up to a space are in it too).
-    space: u64,
-    /// A byte outside the plain form: a control character but `'\n'`, a backslash, non-ASCII.
-    bad: bool,
-}
-
-/// `classify_bytes` with SSE2 compares, 16 bytes at a time (SSE2 is part of every x86-64 CPU,
-/// so no detection is needed; `safe_arch` gives its intrinsics as safe functions).
-#[cfg(target_arch = "x86_64")]
-fn classify(b: &[u8; BLOCK]) -> Masks {
-    use safe_arch::{
-        bitandnot_m128i, bitor_m128i, cmp_eq_mask_i8_m128i, cmp_lt_mask_i8_m128i,
-        load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i, zeroed_m128i,
-    };
-    let splat = |c: u8| set_splat_i8_m128i(c as i8);
-    let (quote, comma, newline, backslash, control, space_or_less) = (
-        splat(b'"'),
-        splat(b','),
-        splat(b'\n'),
-        splat(b'\\'),
-        splat(0x20),
-        splat(0x21),
-    );
-    let mask = |v| u64::from(move_mask_i8_m128i(v) as u16);
-    let mut m = Masks::default();
-    let mut bad = zeroed_m128i();
-    for (k, lane) in b.chunks_exact(16).enumerate() {
-        let Ok(lane) = <&[u8; 16]>::try_from(lane) else {
-            unreachable!("chunks_exact(16) gives 16 bytes")
-        };
-        let v = load_unaligned_m128i(lane);
-        // As signed bytes, below 0x20 is a control character or not ASCII (0x80 and up):
-        // bad unless a line break. Below 0x21 is a space or one of those.
-        let low = cmp_lt_mask_i8_m128i(v, control);
-        bad = bitor_m128i(
-            bad,
-            bitor_m128i(
-                bitandnot_m128i(cmp_eq_mask_i8_m128i(v, newline), low),
-                cmp_eq_mask_i8_m128i(v, backslash),
-            ),
-        );
-        m.quote |= mask(cmp_eq_mask_i8_m128i(v, quote)) << (16 * k);
-        m.comma |= mask(cmp_eq_mask_i8_m128i(v, comma)) << (16 * k);
-        m.space |= mask(cmp_lt_mask_i8_m128i(v, space_or_less)) << (16 * k);
-    }
-    m.bad = move_mask_i8_m128i(bad) != 0;
-    m
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn classify(b: &[u8; BLOCK]) -> Masks {
-    classify_bytes(b)
-}
-
-/// The masks of a block, a byte at a time: the reference of `classify` (a test compares them
-/// on blocks that are not `bad`) and what other CPUs use.
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn classify_bytes(b: &[u8; BLOCK]) -> Masks {
-    let mut m = Masks::default();
-    for (i, &c) in b.iter().enumerate() {
-        let bit = 1u64 << i;
-        match c {
-            b'"' => m.quote |= bit,
-            b',' => m.comma |= bit,
-            b' ' | b'\n' => m.space |= bit,
-            b'\\' => m.bad = true,
-            c if !(0x20..0x80).contains(&c) => m.bad = true,
-            _ => {}
-        }
-    }
-    m
-}
-
-/// The line breaks of a block: only needed when whitespace is found inside a string.
-fn newlines(b: &[u8; BLOCK]) -> u64 {
-    b.iter()
-        .enumerate()
-        .fold(0, |m, (i, &c)| m | u64::from(c == b'\n') << i)
-}
-
-/// Bit `i` is the XOR of bits `0..=i`: over the quotes, 1 from an opening quote up to (not
-/// including) its closing one.
-fn prefix_xor(mut x: u64) -> u64 {
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    x
 }
 
 // ---- walking the tokens ----------------------------------------------------------------------
@@ -757,90 +660,4 @@ fn scalar(s: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `n` bytes drawn from `alphabet`.
-    fn bytes(seed: &mut u64, n: usize, alphabet: &[u8]) -> Vec<u8> {
-        (0..n)
-            .map(|_| {
-                alphabet
-                    [(crate::servicetags::tests::xorshift(seed) % alphabet.len() as u64) as usize]
-            })
-            .collect()
-    }
-
-    #[test]
-    fn the_vector_masks_are_the_bytewise_ones() {
-        let plain: Vec<u8> = (b' '..0x80)
-            .chain([b'\n'])
-            .filter(|&c| c != b'\\')
-            .collect();
-        let mut all: Vec<u8> = (0..=255).collect();
-        // Mostly the bytes that matter, so that blocks of them are common.
-        all.extend_from_slice(b"\"\",,  \n\n\\\\\x1f\x7f\x80\xff!#");
-        let mut seed = 0x2545_f491_4f6c_dd1d;
-        for round in 0..20_000 {
-            let alphabet = if round % 2 == 0 { &plain } else { &all };
-            let block: [u8; BLOCK] = bytes(&mut seed, BLOCK, alphabet).try_into().unwrap();
-            let (fast, slow) = (classify(&block), classify_bytes(&block));
-            assert_eq!(fast.bad, slow.bad, "{block:?}");
-            if !slow.bad {
-                assert_eq!(fast, slow, "{block:?}");
-            }
-            let expected = block
-                .iter()
-                .enumerate()
-                .fold(0, |m, (i, &c)| m | u64::from(c == b'\n') << i);
-            assert_eq!(newlines(&block), expected);
-        }
-        // Each bad byte alone, at each end.
-        for c in (0..0x20).filter(|&c| c != b'\n').chain([b'\\', 0x80, 0xff]) {
-            for at in [0, BLOCK - 1] {
-                let mut block = [b'a'; BLOCK];
-                block[at] = c;
-                assert!(classify(&block).bad, "{c:#x} at {at}");
-            }
-        }
-    }
-
-    #[test]
-    fn prefix_xor_marks_the_inside_of_strings() {
-        let quotes = |s: &str| {
-            s.bytes()
-                .enumerate()
-                .fold(0u64, |m, (i, c)| m | u64::from(c == b'"') << i)
-        };
-        let marks = |s: &str| {
-            s.bytes()
-                .enumerate()
-                .fold(0u64, |m, (i, c)| m | u64::from(c == b'x') << i)
-        };
-        // `x` marks what is inside a string, its opening quote included.
-        for (text, inside) in [
-            (r#"["ab", "c"]"#, r#" xxx   xx  "#),
-            (r#""""#, r#"x "#),
-            (r#"a"b"c"d""#, r#" xx  xx "#),
-        ] {
-            assert_eq!(prefix_xor(quotes(text)), marks(inside), "{text}");
-        }
-        assert_eq!(prefix_xor(1 << 63), 1 << 63);
-        assert_eq!(prefix_xor(1), u64::MAX);
-    }
-
-    #[test]
-    fn scalars_are_json_numbers_and_literals() {
-        for ok in [
-            "0", "-0", "7", "376", "-12", "1.5", "0.0", "1e9", "1E+9", "2e-3", "-0.5e10", "true",
-            "false", "null",
-        ] {
-            assert!(scalar(ok.as_bytes()), "{ok}");
-        }
-        for bad in [
-            "", "-", "01", "-01", "1.", ".5", "1e", "1e+", "+1", "1.5.2", "0x1", "tru", "nul",
-            "truee", "NaN", "Infinity", "1-", "--1", "1e5e5", "00",
-        ] {
-            assert!(!scalar(bad.as_bytes()), "{bad}");
-        }
-    }
-}
+mod tests;
