@@ -515,3 +515,31 @@ fn hints_name_the_wizards_fields_not_flags() {
         );
     }
 }
+
+/// Help at 80 columns: a long description wraps between words under itself, so every word of
+/// every key's description is on the screen (none is cut at the frame).
+#[test]
+fn help_wraps_long_descriptions_between_words() {
+    let mut a = app_sized(80, 50);
+    a.go_to(Step::Export);
+    key(&mut a, KeyCode::Char('?'));
+    let s = screen(&a);
+    let words: Vec<&str> = s
+        .lines()
+        .flat_map(|l| l.split(['│', ' ']))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for b in amlfw::tui::keys::bindings(amlfw::tui::keys::Ctx::Export) {
+        for w in b.desc.split(' ') {
+            assert!(
+                words.contains(&w),
+                "{w:?} of {:?} is cut or missing:\n{s}",
+                b.desc
+            );
+        }
+    }
+    assert!(
+        words.contains(&"scrolls."),
+        "the mouse note wraps too:\n{s}"
+    );
+}

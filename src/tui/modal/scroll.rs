@@ -12,23 +12,66 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-/// The help's lines for the screen under it.
-fn help_lines(app: &App) -> Vec<Line<'static>> {
+/// Width of the help's key column.
+const KEY_COLUMN: usize = 20;
+
+/// `text` in lines of at most `width` columns, broken between words (a word longer than the
+/// width stands alone on its line and is cut by the frame, as before).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let last = lines.last_mut().expect("one line at least");
+        let len = last.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if len > 0 {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
+}
+
+/// The help's inner width at the terminal's width (see `help_rect`).
+fn help_width(area: Rect) -> usize {
+    usize::from(area.width.saturating_sub(8).min(90).saturating_sub(2))
+}
+
+/// The help's lines for the screen under it, wrapped between words to `width` (a key's
+/// description continues under itself, not under the keys).
+fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let ctx = app.screen_ctx();
     let mut lines: Vec<Line> = vec![Line::styled(
         format!("Keys on this screen ({})", ctx_title(ctx)),
         app.theme.title(),
     )];
+    let desc_width = width.saturating_sub(KEY_COLUMN).max(10);
     for b in bindings(ctx) {
         let keys: Vec<String> = b.keys.iter().map(crate::tui::keys::key_name).collect();
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {:<18}", keys.join(", ")), app.theme.key()),
-            Span::raw(b.desc),
-        ]));
+        for (i, part) in wrap_words(b.desc, desc_width).into_iter().enumerate() {
+            let head = if i == 0 {
+                format!("  {:<w$}", keys.join(", "), w = KEY_COLUMN - 2)
+            } else {
+                " ".repeat(KEY_COLUMN)
+            };
+            lines.push(Line::from(vec![
+                Span::styled(head, app.theme.key()),
+                Span::raw(part),
+            ]));
+        }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Mouse: click a step, a list item or a rule; click a rule again for its details; the wheel scrolls.", app.theme.dim()));
-    lines.push(Line::styled("Esc closes this help.", app.theme.dim()));
+    let notes = [
+        "Mouse: click a step, a list item or a rule; click a rule again for its details; the wheel scrolls.",
+        "Esc closes this help.",
+    ];
+    for note in notes {
+        for part in wrap_words(note, width.max(10)) {
+            lines.push(Line::styled(part, app.theme.dim()));
+        }
+    }
     lines
 }
 
@@ -59,7 +102,7 @@ pub fn scroll_limits(app: &App) -> Option<(usize, usize)> {
     let area = Rect::new(0, 0, app.size.0, app.size.1);
     let (rows, r) = match &app.modal {
         Modal::Help { .. } => {
-            let n = help_lines(app).len();
+            let n = help_lines(app, help_width(area)).len();
             (n, help_rect(area, n))
         }
         Modal::Detail { lines, .. } => {
@@ -78,7 +121,7 @@ pub fn scroll_limits(app: &App) -> Option<(usize, usize)> {
 
 /// The `?` overlay: every binding of the screen under it, from the same table as the footer.
 pub fn help(app: &App, f: &mut Frame, area: Rect, scroll: usize) {
-    let lines = help_lines(app);
+    let lines = help_lines(app, help_width(area));
     let r = help_rect(area, lines.len());
     let max = lines
         .len()
