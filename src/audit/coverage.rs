@@ -213,11 +213,7 @@ fn firewall_steps<'n>(
                 },
             };
             // Sources last: the cheap tests above rule out most rules.
-            let local = match c.action {
-                Action::Allow => m.local_covered(&r.sources, r.source_ip_groups),
-                Action::Deny => m.local_touched(&r.sources, r.source_ip_groups),
-            };
-            if !local {
+            if !m.local_side(c.action, &r.sources, r.source_ip_groups) {
                 continue;
             }
             steps.push(Step {
@@ -271,11 +267,7 @@ fn nsg_steps<'n>(
                 NsgDirection::Inbound => (&r.sources, &r.destinations),
             };
             let width = matches(m, r.action, remote_side, &[], remote, &r.origin, unclear)?;
-            let local = match r.action {
-                Action::Allow => m.local_covered(local_side, false),
-                Action::Deny => m.local_touched(local_side, false),
-            };
-            if !local {
+            if !m.local_side(r.action, local_side, false) {
                 return None;
             }
             Some(Step {

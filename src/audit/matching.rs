@@ -1,6 +1,6 @@
 //! How one rule's addresses, host names, sources and protocols match a requirement.
 
-use super::NetProto;
+use super::{Action, NetProto};
 use crate::model::Protocol;
 use crate::rules::Rule;
 use crate::servicetags::{Prefixes, TagIndex};
@@ -252,36 +252,28 @@ impl Matcher<'_> {
         }
     }
 
-    /// For a deny: whether its local side (sources) meets any source of the profile.
-    pub(crate) fn local_touched(&self, entries: &[String], ip_groups: bool) -> bool {
-        if self.sources.is_empty() || ip_groups {
-            return true;
-        }
-        self.sources.iter().any(|s| {
-            entries.iter().any(|e| {
-                is_any(e)
-                    || e == ASG
-                    || (e.eq_ignore_ascii_case("VirtualNetwork") && is_private(s))
-                    || entry_nets(e)
-                        .is_some_and(|nets| nets.iter().any(|m| m.contains(s) || s.contains(m)))
-            })
-        })
-    }
-
     /// Whether a rule's local side (sources of outbound rules, destinations of inbound NSG
-    /// rules) covers every source of the profile. Without sources in the profile any side does.
-    pub(crate) fn local_covered(&self, entries: &[String], ip_groups: bool) -> bool {
+    /// rules) takes part: an allow must hold every source of the profile, a deny need only
+    /// meet one of them. Without sources in the profile any side does.
+    pub(crate) fn local_side(&self, action: Action, entries: &[String], ip_groups: bool) -> bool {
         if self.sources.is_empty() || ip_groups {
             return true;
         }
-        self.sources.iter().all(|s| {
-            entries.iter().any(|e| {
-                is_any(e)
-                    || e == ASG
-                    || (e.eq_ignore_ascii_case("VirtualNetwork") && is_private(s))
-                    || entry_contains(e, s)
-            })
-        })
+        let takes = |s: &IpNet, e: &String| {
+            is_any(e)
+                || e == ASG
+                || (e.eq_ignore_ascii_case("VirtualNetwork") && is_private(s))
+                || match action {
+                    Action::Allow => entry_contains(e, s),
+                    Action::Deny => entry_nets(e)
+                        .is_some_and(|nets| nets.iter().any(|m| m.contains(s) || s.contains(m))),
+                }
+        };
+        let by_entries = |s: &IpNet| entries.iter().any(|e| takes(s, e));
+        match action {
+            Action::Allow => self.sources.iter().all(by_entries),
+            Action::Deny => self.sources.iter().any(by_entries),
+        }
     }
 }
 
