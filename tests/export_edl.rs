@@ -40,12 +40,74 @@ fn json_prefixes(json: &Value, tag: &str) -> Vec<IpNet> {
         .collect()
 }
 
+/// Whether `r` needs one of `allowed` (the list rule's ports): named as HTTP/HTTPS or a TCP
+/// port, or inside a TCP range (`tcp:*`, AzureActiveDirectory).
+fn needs_one_of(r: &amlfw::rules::Rule, allowed: &[u16]) -> bool {
+    use amlfw::model::{PortRange, Protocol};
+    r.ports.iter().any(|s| match (s.protocol, s.ports) {
+        (Protocol::Http, PortRange::Any) => allowed.contains(&80),
+        (Protocol::Https, PortRange::Any) => allowed.contains(&443),
+        (Protocol::Http | Protocol::Https | Protocol::Tcp, range) => {
+            allowed.iter().any(|&p| range.contains(p))
+        }
+        _ => false,
+    })
+}
+
+/// The ports the list's rule allows, as its header says them (`tcp/80, tcp/443`).
+fn allowed_ports(text: &str) -> Vec<u16> {
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# The security rule using this list allows: "))
+        .expect("the header names the rule's ports");
+    line.trim_end_matches('.')
+        .split(", ")
+        .filter_map(|p| p.strip_prefix("tcp/")?.parse().ok())
+        .collect()
+}
+
+fn needs_web_port(r: &amlfw::rules::Rule) -> bool {
+    needs_one_of(r, &[80, 443])
+}
+
 #[test]
-fn edl_ip_holds_exactly_the_aggregated_prefixes_of_the_outbound_rules() {
+fn edl_ip_holds_exactly_the_aggregated_prefixes_of_the_outbound_web_rules() {
     for (name, rs) in per_cloud_profiles() {
         let json = tags_json(&rs);
+        let out = render("edl-ip", &rs);
+        let allowed = allowed_ports(&out.text);
+        // The rule's ports are the web ports that some address rule names on its own (a range
+        // such as `tcp:*` adds none: every listed address would get it).
+        let mut named: Vec<u16> = Vec::new();
+        for r in rs
+            .rules
+            .iter()
+            .filter(|r| matches!(r.kind, Kind::ServiceTag | Kind::Network))
+        {
+            use amlfw::model::{PortRange, Protocol};
+            for s in r.ports.iter() {
+                match (s.protocol, s.ports) {
+                    (Protocol::Http, PortRange::Any) => named.push(80),
+                    (Protocol::Https, PortRange::Any) => named.push(443),
+                    (Protocol::Tcp | Protocol::Http | Protocol::Https, PortRange::Single(p))
+                        if p == 80 || p == 443 =>
+                    {
+                        named.push(p)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        named.sort_unstable();
+        named.dedup();
+        assert_eq!(allowed, named, "{name}: the list rule's ports");
         let mut raw: Vec<IpNet> = Vec::new();
         for r in &rs.rules {
+            // A rule needing none of the rule's ports is not in the list: the rule would open
+            // its addresses on ports it never asked for.
+            if r.kind != Kind::Inbound && !needs_one_of(r, &allowed) {
+                continue;
+            }
             match r.kind {
                 // VirtualNetwork (2026-03, with private endpoints) is in no Service Tags file:
                 // it has no addresses to list, and the export says so.
@@ -74,7 +136,6 @@ fn edl_ip_holds_exactly_the_aggregated_prefixes_of_the_outbound_rules() {
             .map(|n| n.to_string())
             .collect();
         want.sort();
-        let out = render("edl-ip", &rs);
         let mut got: Vec<String> = entries(&out.text).iter().map(|s| s.to_string()).collect();
         for e in &got {
             let n: IpNet = e
@@ -106,28 +167,45 @@ fn edl_ip_holds_exactly_the_aggregated_prefixes_of_the_outbound_rules() {
 }
 
 #[test]
-fn edl_ip_lists_the_rules_that_need_more_than_its_rule_allows() {
+fn edl_ip_leaves_out_and_lists_the_rules_that_need_other_ports() {
     let rs = &per_cloud_profiles()[0].1;
     let out = render("edl-ip", rs);
-    // The AKS tunnel needs UDP 1194: its addresses are in the list, the port is not allowed.
+    // The AKS tunnel needs UDP 1194 (and TCP 9000) to every address of AzureCloud.<region>:
+    // in a list whose rule allows TCP 80/443 it would open all of them on the web ports.
     let tunnel = rs
         .rules
         .iter()
         .find(|r| r.kind == Kind::ServiceTag && r.ports_label().contains("udp:1194"))
         .expect("the public full profile has the AKS UDP tunnel rule");
+    assert!(!needs_web_port(tunnel), "{}", tunnel.ports_label());
     let u = out
         .unexpressed
         .iter()
         .find(|u| u.rule_id == *tunnel.id)
         .expect("listed");
     assert!(
-        u.reason.contains("udp:1194") && u.reason.contains("rule of its own"),
+        u.reason.contains("udp:1194")
+            && u.reason.contains("left out of the list")
+            && u.reason.contains("rule and an address object of its own"),
         "{}",
         u.reason
     );
     assert!(
         out.text.contains(&format!("({})", tunnel.id)),
         "named in the header"
+    );
+    // Its addresses are not all in the list (only where another, web, rule's tag has them).
+    let listed: Vec<IpNet> = entries(&out.text)
+        .iter()
+        .map(|e| e.parse().unwrap())
+        .collect();
+    let tunnel_nets = json_prefixes(&tags_json(rs), &tunnel.remote);
+    assert!(
+        tunnel_nets
+            .iter()
+            .any(|n| !listed.iter().any(|l| l.contains(n))),
+        "the tunnel's {} is in the list",
+        tunnel.remote
     );
 }
 

@@ -30,9 +30,11 @@
 //!   the smallest models, PAN-OS web interface help, Objects > External Dynamic Lists); the
 //!   firewall skips the entries beyond it and logs it. A subnet counts as one entry.
 //!
-//! Ports are not part of a list: the header says which ports the list's security rule allows,
-//! and rules that need other ports are listed (their addresses are in the list, but they need
-//! a rule of their own).
+//! Ports are not part of a list: the header says which ports the list's security rule allows
+//! (TCP 80 and 443, as the rules need them). An address rule that needs none of those ports is
+//! left out of the IP list and listed, since the list's rule would open its addresses on web
+//! ports; one that needs them and more is in the list and listed for the rest. A URL list
+//! holds names, so a host rule needing other ports is in it and listed.
 
 use super::iptables::plan;
 use super::text::comment_block;
@@ -53,41 +55,54 @@ pub static TARGETS: &[&dyn Exporter] = &[&EdlIp, &EdlUrl];
 pub const MIN_CAPACITY: usize = 50_000;
 
 /// The ports a list's security rule allows: TCP 80 and 443 (web traffic). Those of them some
-/// rule needs make the rule; a rule needing anything else is listed.
+/// rule needs make the rule. A rule that needs none of them is left out of the list: the list's
+/// rule would otherwise open its addresses on web ports it never asked for (AKS's tunnel to
+/// every `AzureCloud.<region>` address is UDP 1194 and TCP 9000, not 443).
 const WEB_PORTS: [u16; 2] = [80, 443];
 
-/// The web ports `r` needs, or `None` when it needs another port or protocol. `http` and
-/// `https` without a port mean their usual ones.
-fn web_ports(r: &Rule) -> Option<Vec<u16>> {
-    let mut out = Vec::new();
+/// The web ports `r` needs, and its other port specifications. `http` and `https` without a
+/// port mean their usual ones. (The `hosts` list uses it too: a proxy's allow-list.)
+pub(super) fn split_ports(r: &Rule) -> (Vec<u16>, Vec<String>) {
+    let (mut web, mut other) = (Vec::new(), Vec::new());
     for s in r.ports.iter() {
-        let port = match (s.protocol, s.ports) {
-            (Protocol::Http, PortRange::Any) => 80,
-            (Protocol::Https, PortRange::Any) => 443,
+        match (s.protocol, s.ports) {
+            (Protocol::Http, PortRange::Any) => web.push(80),
+            (Protocol::Https, PortRange::Any) => web.push(443),
             (Protocol::Tcp | Protocol::Http | Protocol::Https, PortRange::Single(n))
                 if WEB_PORTS.contains(&n) =>
             {
-                n
+                web.push(n)
             }
-            _ => return None,
-        };
-        out.push(port);
+            _ => other.push(s.to_string()),
+        }
     }
-    out.sort_unstable();
-    out.dedup();
-    (!out.is_empty()).then_some(out)
+    web.sort_unstable();
+    web.dedup();
+    (web, other)
 }
 
-/// The rule line of the header, and the rules needing more, as not covered.
-fn port_summary(target: &str, fits: &[u16], others: &[&Rule]) -> (String, Vec<Unexpressed>) {
-    let allow = if fits.is_empty() {
+/// The allowed ports as the header says them.
+fn allow_text(fits: &[u16]) -> String {
+    if fits.is_empty() {
         "no port (no rule of this list needs only TCP 80/443)".to_string()
     } else {
         fits.iter()
             .map(|p| format!("tcp/{p}"))
             .collect::<Vec<_>>()
             .join(", ")
-    };
+    }
+}
+
+/// The web ports `r` needs when it needs no other port or protocol.
+fn web_ports(r: &Rule) -> Option<Vec<u16>> {
+    let (web, other) = split_ports(r);
+    (other.is_empty() && !web.is_empty()).then_some(web)
+}
+
+/// The rule line of a URL list's header, and the host rules needing more than its ports, as not
+/// covered (their host is in the list: a URL category matches names, not addresses).
+fn port_summary(target: &str, fits: &[u16], others: &[&Rule]) -> (String, Vec<Unexpressed>) {
+    let allow = allow_text(fits);
     let line = format!("The security rule using this list allows: {allow}.");
     let listed = others
         .iter()
@@ -103,6 +118,33 @@ fn port_summary(target: &str, fits: &[u16], others: &[&Rule]) -> (String, Vec<Un
     (line, listed)
 }
 
+/// Why `r`, which needs the ports `other` beyond the list's, is not covered: its addresses are
+/// in the list for its web ports (`in_list`) or left out of it.
+fn port_reason(
+    target: &str,
+    r: &Rule,
+    other: &[String],
+    in_list: bool,
+    allow: &str,
+) -> Unexpressed {
+    let reason = if in_list {
+        format!(
+            "in the list for its web ports, but it also needs {}, which the {target} list's rule ({allow}) does not allow: give it a rule of its own for those",
+            other.join(" ")
+        )
+    } else {
+        format!(
+            "left out of the list: it needs {}, not the {target} list's ports ({allow}), and the list's rule would open its addresses on those; give it a rule and an address object of its own",
+            other.join(" ")
+        )
+    };
+    Unexpressed {
+        rule_id: r.id.to_string(),
+        remote: r.remote.to_string(),
+        reason,
+    }
+}
+
 /// `edl-ip`: the aggregated prefixes of every outbound service-tag and IP rule.
 pub struct EdlIp;
 
@@ -113,7 +155,7 @@ pub const EDL_IP: Target = Target {
     family: Family::Generic,
     extension: "txt",
     can: "Outbound service tags (expanded from --service-tags) and IP rules as one aggregated IPv4/IPv6 prefix per line",
-    cannot: "Ports (the header names the rule's ports; rules needing others are listed), host names, inbound rules, routes",
+    cannot: "Ports (the header names the rule's ports, TCP 80/443; rules needing only others are left out and listed), host names, inbound rules, routes",
     tags_use: TagsUse::Required,
     expresses: super::OUTBOUND_ADDRESSES,
     refuse: None,
@@ -143,19 +185,40 @@ impl Exporter for EdlIp {
                 reason: "inbound: a source, not a destination; this list is for outbound rules (amlfw tags --tag NAME prints its prefixes)".into(),
             });
         }
-        let mut nets: Vec<IpNet> = Vec::new();
-        let (mut fits, mut others) = (Vec::new(), Vec::new());
-        for r in &ip.outbound {
-            nets.extend(r.prefixes.iter());
-            match web_ports(r.rule) {
-                Some(p) => fits.extend(p),
-                None => others.push(r.rule),
-            }
-        }
+        // The list's rule allows the web ports some rule names (`tcp:443`, `https`); a rule
+        // needing a TCP range that holds one of those (`tcp:*`, AzureActiveDirectory) is in the
+        // list too, but adds no port to the rule: the rule's ports apply to every address listed.
+        let mut fits: Vec<u16> = ip
+            .outbound
+            .iter()
+            .flat_map(|r| split_ports(r.rule).0)
+            .collect();
         fits.sort_unstable();
         fits.dedup();
-        let (ports_line, listed) = port_summary(self.id(), &fits, &others);
-        unexpressed.extend(listed);
+        let mut nets: Vec<IpNet> = Vec::new();
+        // Each rule needing ports beyond the list's: those ports, and whether its addresses are
+        // in the list (for the list's ports it needs).
+        let mut beyond = Vec::new();
+        for r in &ip.outbound {
+            let (web, other) = split_ports(r.rule);
+            let in_range =
+                r.rule.ports.iter().any(|s| {
+                    s.protocol == Protocol::Tcp && fits.iter().any(|&p| s.ports.contains(p))
+                });
+            let in_list = !web.is_empty() || in_range;
+            if in_list {
+                nets.extend(r.prefixes.iter());
+            }
+            if !other.is_empty() {
+                beyond.push((r.rule, other, in_list));
+            }
+        }
+        let allow = allow_text(&fits);
+        unexpressed.extend(
+            beyond
+                .into_iter()
+                .map(|(r, other, in_list)| port_reason(self.id(), r, &other, in_list, &allow)),
+        );
         let all = Prefixes::from_nets(&nets);
         let mut head = header_lines(rules, self, opts, &unexpressed);
         head.push(format!(
@@ -165,7 +228,9 @@ impl Exporter for EdlIp {
             all.v6.len()
         ));
         head.push("Use as the destination address of an outbound security rule (Objects > External Dynamic Lists, type IP List).".into());
-        head.push(ports_line);
+        head.push(format!(
+            "The security rule using this list allows: {allow}."
+        ));
         head.push(
             "Lines starting with # are not entries: PAN-OS skips lines that are not addresses."
                 .into(),

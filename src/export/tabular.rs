@@ -594,6 +594,20 @@ impl Exporter for Hosts {
         let mut unexpressed = super::unexpressed_non_fqdn(rules, not_a_host);
         let mut head = header_lines(rules, self, opts, &unexpressed);
         head.push("Host names for HTTP/HTTPS allow-lists, one per line.".into());
+        // A proxy applies its allow-list on the web ports (squid allows CONNECT to 443 only by
+        // default): a listed host that needs others says so. It is in the list, so not
+        // "not covered" (that would also hide the warnings about it).
+        for r in rules.of_kind(Kind::FqdnApp) {
+            let (_, other) = super::edl::split_ports(r);
+            if !other.is_empty() && r.remote.host_pattern().is_some() {
+                head.push(format!(
+                    "Ports beyond 80/443: {} ({}) also needs {}; a proxy usually applies its list to ports 80 and 443 only (squid: SSL_ports, Safe_ports): allow these for this host too.",
+                    r.remote,
+                    r.id,
+                    other.join(" ")
+                ));
+            }
+        }
         for u in &unexpressed {
             head.push(format!(
                 "NOT covered: {} ({}): {}",
