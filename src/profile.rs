@@ -315,18 +315,8 @@ impl Profile {
         match catalog.find_region(self.cloud, &self.region) {
             Some(r) => self.region = r.name.clone(),
             None => {
-                let hint = catalog.closest_regions(self.cloud, &self.region);
-                return Err(invalid(
-                    "region",
-                    &self.region,
-                    format!(
-                        "not a region of {} ({}); closest: {} (see `amlfw regions --cloud {}`)",
-                        self.cloud.id(),
-                        self.cloud.title(),
-                        hint.join(", "),
-                        self.cloud.id()
-                    ),
-                ));
+                let why = catalog.unknown_region(self.cloud, &self.region);
+                return Err(invalid("region", &self.region, why));
             }
         }
         if let Some(e) = &self.edition {

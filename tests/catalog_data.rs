@@ -286,3 +286,31 @@ fn every_requirement_of_every_edition_cites_that_editions_documents() {
         .count();
     assert!(fw > 60, "only {fw} requirements cite FW-2603");
 }
+
+/// Warnings name hosts of the profile's cloud: a public-cloud storage or registry suffix in an
+/// Azure Government or China warning sends the admin to allow a name that does not exist there.
+/// (A warning may still compare with the public cloud, so only those two suffixes are held.)
+#[test]
+fn warnings_name_the_hosts_of_their_cloud() {
+    let catalog = common::catalog();
+    let every: Vec<String> = catalog.features.iter().map(|f| f.id.clone()).collect();
+    for cloud in [Cloud::Usgov, Cloud::China] {
+        let region = catalog.regions_of(cloud).next().expect("a region");
+        for edition in &catalog.editions {
+            let mut p = Profile::new(cloud, region.name.clone());
+            p.edition = Some(edition.id.clone());
+            p.features = every.clone();
+            let rs = resolve(catalog, &p).unwrap();
+            for w in &rs.warnings {
+                for public in [".core.windows.net", ".azurecr.io"] {
+                    assert!(
+                        !w.message.contains(public),
+                        "{cloud:?} {}: a warning names {public}: {}",
+                        edition.id,
+                        w.message
+                    );
+                }
+            }
+        }
+    }
+}

@@ -37,6 +37,23 @@ fn unknown_region_suggests_the_closest_names() {
     );
 }
 
+/// A region of another cloud names that cloud, rather than the closest names of this one.
+#[test]
+fn a_region_of_another_cloud_names_its_cloud() {
+    bad_input(
+        &["rules", "--region", "usgovvirginia"],
+        &["usgovvirginia is a region of usgov", "--cloud usgov"],
+    );
+    bad_input(
+        &["rules", "--cloud", "usgov", "--region", "ChinaNorth3"],
+        &["chinanorth3 is a region of china", "--cloud china"],
+    );
+    bad_input(
+        &["rules", "--cloud", "china", "--region", "eastus2"],
+        &["eastus2 is a region of public", "--cloud public"],
+    );
+}
+
 #[test]
 fn bad_values_name_the_flag_the_value_and_the_rule() {
     bad_input(

@@ -84,6 +84,34 @@ impl Catalog {
             .find(|r| squashed_eq(&r.name, &key) || squashed_eq(&r.display_name, &key))
     }
 
+    /// Why `name` is not a region of `cloud`: the cloud it is a region of (a usgov region with
+    /// the default public cloud: the cloud is what is wrong), else the closest names of `cloud`.
+    pub fn unknown_region(&self, cloud: Cloud, name: &str) -> String {
+        let other = Cloud::ALL
+            .into_iter()
+            .find_map(|c| Some((c, self.find_region(c, name)?)));
+        match other {
+            Some((c, r)) => format!(
+                "{} is a region of {} ({}), not of {} ({}): choose the cloud {} (--cloud {}, or cloud = \"{}\" in a profile)",
+                r.name,
+                c.id(),
+                c.title(),
+                cloud.id(),
+                cloud.title(),
+                c.id(),
+                c.id(),
+                c.id()
+            ),
+            None => format!(
+                "not a region of {} ({}); closest: {} (see `amlfw regions --cloud {}`)",
+                cloud.id(),
+                cloud.title(),
+                self.closest_regions(cloud, name).join(", "),
+                cloud.id()
+            ),
+        }
+    }
+
     /// Up to three region names of `cloud` closest to `name`, for "did you mean" messages.
     pub fn closest_regions(&self, cloud: Cloud, name: &str) -> Vec<&str> {
         let key = squash(name);

@@ -38,9 +38,9 @@
 # Warning: no container registry name given: using the wildcard host *.azurecr.us, which allows every
 #   account of that kind; set --acr-name to narrow it
 # Warning: Not stated in these documents: Azure Container Registry serves image layers from storage (a
-#   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
-#   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
-#   registry's data endpoint too.
+#   blob host of this cloud such as *.blob.core.usgovcloudapi.net, or the registry's dedicated data
+#   endpoint if it has one). If image pulls fail behind a host-name filter, allow the registry's data
+#   endpoint or its storage too.
 # Warning: The article asks to allow ports 8704 to 8710 for VS Code without saying in which direction
 #   or to where. amlfw allows them outbound to the compute instance endpoints
 #   (*.instances.azureml.ms), as for RStudio on 8787 and assuming TLS. If VS Code clients reach the

@@ -30,9 +30,9 @@
 //   rule to the AzureContainerRegistry.<region> service tag (aml-tag-acr). This host rule comes from
 //   the previous revision (2021-07-29); proxies and host-based firewalls need it.
 // Warning: Not stated in these documents: Azure Container Registry serves image layers from storage (a
-//   blob host such as *.blob.core.windows.net, or the registry's dedicated data endpoint
-//   <registry>.<region>.data.azurecr.io). If image pulls fail behind a host-name filter, allow the
-//   registry's data endpoint too.
+//   blob host of this cloud such as *.blob.core.usgovcloudapi.net, or the registry's dedicated data
+//   endpoint if it has one). If image pulls fail behind a host-name filter, allow the registry's data
+//   endpoint or its storage too.
 // Note: Azure Firewall evaluates network rules before application rules, whatever the collection
 //   priorities.
 // Not in this export: aml-nsg-batch (BatchNodeManagement): inbound rule: not an Azure Firewall rule;
