@@ -9,6 +9,7 @@ use amlfw::{InboundRoutes, Kind, RuleSet};
 use common::{Field, Pick};
 use ipnet::IpNet;
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -40,6 +41,8 @@ fn all_profiles() -> Vec<(String, RuleSet)> {
             .into_iter()
             .map(|(n, rs)| (format!("{n}-ip-prefixes"), rs)),
     );
+    v.push(("dual-stack".into(), common::dual_stack()));
+    v.push(("dual-stack-aks".into(), common::dual_stack_aks()));
     v
 }
 
@@ -172,6 +175,234 @@ fn arm_string_values_that_look_like_expressions_stay_literal() {
         .find(|r| r["comments"].as_str().unwrap().contains(id.as_str()))
         .unwrap();
     assert_eq!(r["properties"]["description"], "[[concat('a', 'b')]");
+}
+
+// ---- address families --------------------------------------------------------------------
+
+/// One NSG rule as a format writes it: name, direction, priority, and the addresses of its
+/// source and destination fields in that order (service tags left out).
+#[derive(Debug, PartialEq)]
+struct NsgRow {
+    name: String,
+    direction: String,
+    priority: u64,
+    nets: Vec<IpNet>,
+}
+
+/// The rules of an `nsg-*` export, read from its text. ARM is read as JSON; the others line by
+/// line, each rule from its first line to the next rule's (comments and descriptions, which
+/// may name addresses in prose, left out).
+fn nsg_rows(target: &str, text: &str) -> Vec<NsgRow> {
+    if target == "nsg-arm" {
+        let doc = common::arm_json(text);
+        return common::arm_resources(&doc)
+            .iter()
+            .map(|r| {
+                let name = r["name"].as_str().unwrap();
+                let p = &r["properties"];
+                let nets = ["source", "destination"]
+                    .iter()
+                    .flat_map(|side| {
+                        let one = p[format!("{side}AddressPrefix")].as_str().map(String::from);
+                        let many = p[format!("{side}AddressPrefixes")].as_array().cloned();
+                        let many = many
+                            .into_iter()
+                            .flatten()
+                            .map(|v| v.as_str().unwrap().to_string());
+                        one.into_iter().chain(many).collect::<Vec<_>>()
+                    })
+                    .flat_map(|a| common::nets_in(&a))
+                    .collect();
+                NsgRow {
+                    name: name
+                        .rsplit_once(", '")
+                        .unwrap()
+                        .1
+                        .trim_end_matches("')]")
+                        .into(),
+                    direction: p["direction"].as_str().unwrap().into(),
+                    priority: p["priority"].as_u64().unwrap(),
+                    nets,
+                }
+            })
+            .collect();
+    }
+    let start = match target {
+        "nsg-bicep" => "resource rule_",
+        "nsg-terraform" => "resource \"azurerm_network_security_rule\"",
+        _ => "az network nsg rule create",
+    };
+    // `name: 'x'`, `name = "x"`, `--name x`: the value after the key.
+    let value = |line: &str, key: &str| -> Option<String> {
+        let t = line.trim_start();
+        let rest = match t.strip_prefix(key) {
+            Some(r) if r.trim_start().starts_with([':', '=']) => r.trim_start()[1..].trim(),
+            _ => {
+                let at = line.find(&format!("--{key} "))?;
+                line[at + key.len() + 3..].split_whitespace().next()?
+            }
+        };
+        Some(rest.trim_matches(['\'', '"']).to_string())
+    };
+    let mut rows: Vec<NsgRow> = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with('#') || t.starts_with("//") || line.contains("description") {
+            continue;
+        }
+        if t.starts_with(start) {
+            let name = line
+                .split(" -n ")
+                .nth(1)
+                .map(|n| n.split_whitespace().next().unwrap().to_string());
+            rows.push(NsgRow {
+                name: name.unwrap_or_default(),
+                direction: String::new(),
+                priority: 0,
+                nets: Vec::new(),
+            });
+            continue;
+        }
+        let Some(row) = rows.last_mut() else { continue };
+        if let Some(n) = value(line, "name") {
+            row.name = n;
+        } else if line.contains("address")
+            || line.contains("Address")
+            || line.trim().starts_with('\'')
+        {
+            row.nets.extend(common::nets_in(line));
+        }
+        if let Some(p) = value(line, "priority") {
+            row.priority = p.parse().unwrap();
+        }
+        if let Some(d) = value(line, "direction") {
+            row.direction = d;
+        }
+    }
+    rows
+}
+
+/// Random source lists: up to four prefixes of either family (none means the VNet tag).
+fn source_lists() -> impl Strategy<Value = Vec<IpNet>> {
+    proptest::collection::vec((any::<bool>(), any::<u128>(), 0u8..=100), 0..=4).prop_map(|v| {
+        let mut nets: Vec<IpNet> = Vec::new();
+        for (v4, bits, len) in v {
+            let net = if v4 {
+                let a = std::net::Ipv4Addr::from(bits as u32);
+                IpNet::V4(ipnet::Ipv4Net::new(a, 8 + len % 25).unwrap().trunc())
+            } else {
+                let a = std::net::Ipv6Addr::from(bits);
+                IpNet::V6(ipnet::Ipv6Net::new(a, 16 + len % 113).unwrap().trunc())
+            };
+            if !nets.contains(&net) {
+                nets.push(net);
+            }
+        }
+        nets
+    })
+}
+
+/// Azure refuses a security rule whose prefixes (source and destination together) are of
+/// both families. No NSG format writes one; the four formats write the same rules; each
+/// expressed rule reaches every source of the families its remote can talk to, and only a rule
+/// no source can reach is left out for its family.
+fn check_families(rs: &RuleSet) -> Result<(), TestCaseError> {
+    let sources = &rs.settings.sources;
+    let arm = common::render("nsg-arm", rs);
+    let rows = nsg_rows("nsg-arm", &arm.text);
+    let v4 = |n: &IpNet| n.addr().is_ipv4();
+    let dual = sources.iter().any(v4) && !sources.iter().all(v4);
+    let (mut names, mut prios) = (BTreeSet::new(), BTreeSet::new());
+    for r in &rows {
+        let families: BTreeSet<bool> = r.nets.iter().map(v4).collect();
+        prop_assert!(families.len() <= 1, "{} mixes: {:?}", r.name, r.nets);
+        prop_assert!(names.insert(&r.name), "duplicate name {}", r.name);
+        prop_assert!((100..=4096).contains(&r.priority));
+        prop_assert!(prios.insert((&r.direction, r.priority)), "{r:?}");
+        let suffixed = r.name.ends_with("-v4") || r.name.ends_with("-v6");
+        prop_assert!(dual || !suffixed, "{} split without two families", r.name);
+        if suffixed {
+            prop_assert_eq!(
+                r.name.ends_with("-v4"),
+                r.nets.iter().all(v4),
+                "{}",
+                &r.name
+            );
+        }
+    }
+    for target in ["nsg-bicep", "nsg-terraform", "nsg-cli"] {
+        let out = common::render(target, rs);
+        prop_assert_eq!(&out.unexpressed, &arm.unexpressed, "{}", target);
+        prop_assert_eq!(&nsg_rows(target, &out.text), &rows, "{}", target);
+    }
+    // Which rule each resource comes from: its comment starts with the rule's id.
+    let doc = common::arm_json(&arm.text);
+    let ids: Vec<&str> = common::arm_resources(&doc)
+        .iter()
+        .map(|r| r["comments"].as_str().unwrap().split(": ").next().unwrap())
+        .collect();
+    let nsg_kinds = [Kind::ServiceTag, Kind::Inbound, Kind::Network];
+    for rule in rs.rules.iter().filter(|r| nsg_kinds.contains(&r.kind)) {
+        let remote = rule.remote.net();
+        let mut want: Vec<IpNet> = (sources.iter())
+            .filter(|s| remote.is_none_or(|n| v4(&n) == v4(s)))
+            .copied()
+            .collect();
+        if let Some(u) = arm.unexpressed.iter().find(|u| u.rule_id == *rule.id) {
+            let unreachable = want.is_empty() && !sources.is_empty();
+            prop_assert_eq!(
+                u.reason.contains("IP families"),
+                unreachable,
+                "{}",
+                &u.reason
+            );
+            continue;
+        }
+        // The rule's subnet side: all but the remote end (last outbound, first inbound).
+        let mut got: Vec<IpNet> = Vec::new();
+        for (r, _) in rows.iter().zip(&ids).filter(|(_, id)| **id == &*rule.id) {
+            let mut local = r.nets.clone();
+            match (remote, rule.kind) {
+                (None, _) => {}
+                (Some(_), Kind::Inbound) => drop(local.remove(0)),
+                (Some(_), _) => drop(local.pop()),
+            }
+            got.extend(local);
+        }
+        got.sort();
+        got.dedup();
+        want.sort();
+        prop_assert_eq!(got, want, "{}", &rule.id);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_nsg_rule_mixes_address_families(sources in source_lists(), aks in any::<bool>()) {
+        let mut rs = if aks { common::dual_stack_aks() } else { common::full_public() };
+        rs.settings.sources = sources;
+        check_families(&rs)?;
+    }
+}
+
+#[test]
+fn dual_stack_nsg_exports_match_the_golden_files() {
+    let rs = common::dual_stack();
+    for target in NSG {
+        let text = common::render(target, &rs).text;
+        let ext = export::find(target).unwrap().extension();
+        common::assert_golden(&format!("public-eastus2-dual-stack/{target}.{ext}"), &text);
+    }
+    // The split is said in the header, and only where it happens.
+    assert!(common::render("nsg-arm", &rs)
+        .text
+        .contains("names ending -v4 and -v6"));
+    assert!(!common::render("nsg-arm", &common::full_public())
+        .text
+        .contains("-v6"));
 }
 
 // ---- FQDN accounting ---------------------------------------------------------------------
@@ -596,6 +827,7 @@ fn every_az_call_passes_azure_cli_argument_parsing() {
     let cases = [
         ("nsg-cli", hostile),
         ("nsg-cli", common::full_public()),
+        ("nsg-cli", common::dual_stack_aks()),
         ("udr-cli", common::full_public()),
         ("udr-cli", ip_prefix_profiles()[0].1.clone()),
     ];

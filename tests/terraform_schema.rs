@@ -286,7 +286,7 @@ fn violations(doc: &Value, schemas: &[Schema], seen: &mut BTreeSet<String>) -> V
 
 /// The golden-file profiles plus ones that reach the other branches of the Terraform writers:
 /// host-name network rules (DNS proxy), IP-prefix routes, several sources (plural NSG
-/// attributes).
+/// attributes), sources of both IP families.
 fn profiles() -> Vec<(String, RuleSet)> {
     let mut v: Vec<(String, RuleSet)> = common::per_cloud_profiles()
         .into_iter()
@@ -310,6 +310,8 @@ fn profiles() -> Vec<(String, RuleSet)> {
             "schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = [\"compute-cluster\", \"compute-instance\"]\ninbound_routes = \"ip-prefixes\"\nsources = [\"10.0.1.0/24\", \"10.0.2.0/24\"]\n",
         ),
     ));
+    // Sources of both IP families: NSG rules split into -v4 and -v6 rules.
+    v.push(("public-dual-stack".into(), common::dual_stack_aks()));
     v
 }
 

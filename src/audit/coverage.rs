@@ -9,6 +9,7 @@ use super::{
 use crate::export::{self, ExportOptions, Family, TagUse};
 use crate::model::{Kind, PortRange, Protocol};
 use crate::rules::{Rule, RuleSet};
+use ipnet::IpNet;
 
 // ---- port intervals ------------------------------------------------------------------------
 
@@ -363,6 +364,13 @@ pub(crate) fn cannot_hold(
                 _ => None,
             }
         }
+        (_, Remote::Ip(net))
+            if family == Family::Nsg
+                && !rs.settings.sources.is_empty()
+                && !(rs.settings.sources.iter()).any(|s| s.addr().is_ipv4() == net.addr().is_ipv4()) =>
+        {
+            Some("the profile's sources are all of the other IP family: no source can reach this address, and an NSG rule cannot mix IPv4 and IPv6".into())
+        }
         (Kind::Network, Remote::Host(h)) if family == Family::AzureFirewall && h.contains('*') => {
             Some(
                 "network rules cannot take wildcard host names, and this rule is not HTTP/HTTPS"
@@ -385,6 +393,62 @@ pub(crate) fn requirement_ref(r: &Rule) -> RequirementRef {
         ports: r.ports_label(),
         source: r.references.first().map(|x| x.short()).unwrap_or_default(),
     }
+}
+
+/// The profile's sources in the groups a requirement is evaluated for, each with what names it
+/// in a missing part. A rule holds prefixes of one IP family only (Azure refuses an NSG rule
+/// that mixes them, so amlfw's NSG exports split such a rule into `-v4` and `-v6` rules), so
+/// with sources of both families each family is decided by its own rules. An address is
+/// reached only from sources of its family; when the profile has none, all of them stay (no
+/// rule can hold them, and `cannot_hold` says why).
+fn source_groups(sources: &[IpNet], remote: Remote) -> Vec<(&'static str, Vec<IpNet>)> {
+    let of = |v4: bool| -> Vec<IpNet> {
+        (sources.iter())
+            .filter(|n| n.addr().is_ipv4() == v4)
+            .copied()
+            .collect()
+    };
+    let (v4, v6) = (of(true), of(false));
+    match remote {
+        Remote::Ip(net) => match if net.addr().is_ipv4() { v4 } else { v6 } {
+            same if same.is_empty() => vec![("", sources.to_vec())],
+            same => vec![("", same)],
+        },
+        _ if v4.is_empty() || v6.is_empty() => vec![("", sources.to_vec())],
+        _ => vec![(" (IPv4 sources)", v4), (" (IPv6 sources)", v6)],
+    }
+}
+
+/// One layer's verdict: the rules `steps` finds for each protocol, evaluated for each source
+/// group; a part missing for one group only is named with the group.
+fn evaluate_groups<'n>(
+    groups: &[(&str, Vec<IpNet>)],
+    opts: &AuditOptions,
+    r: &Rule,
+    v: &mut Verdict<'n>,
+    mut steps: impl FnMut(&Matcher, Protocol, &mut Vec<&'n Origin>) -> Vec<Step<'n>>,
+) {
+    for (label, sources) in groups {
+        let m = Matcher {
+            sources,
+            tags: opts.service_tags,
+        };
+        let before = v.missing.len();
+        for spec in r.ports.iter() {
+            let found = steps(&m, spec.protocol, &mut v.unclear);
+            evaluate(&spec.ports, spec.protocol, &found, v);
+        }
+        for part in &mut v.missing[before..] {
+            part.push_str(label);
+        }
+    }
+    // The groups meet the same deny before the same allow: say each pair once.
+    let mut seen = Vec::new();
+    v.shadows.retain(|pair| {
+        let first = !seen.contains(pair);
+        seen.push(*pair);
+        first
+    });
 }
 
 pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
@@ -425,12 +489,12 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
             any_port_users: Vec::new(),
             unclear: Vec::new(),
         };
+        let groups = source_groups(&rs.settings.sources, remote);
         if r.kind != Kind::Inbound && !net.firewall_files.is_empty() {
             let mut v = fresh();
-            for spec in r.ports.iter() {
-                let steps = firewall_steps(&m, net, &order, remote, spec.protocol, &mut v.unclear);
-                evaluate(&spec.ports, spec.protocol, &steps, &mut v);
-            }
+            evaluate_groups(&groups, opts, r, &mut v, |m, protocol, unclear| {
+                firewall_steps(m, net, &order, remote, protocol, unclear)
+            });
             let file = net.firewall_files[0].clone();
             let cannot = cannot_hold(rs, r, Family::AzureFirewall, dns_proxy, opts);
             layers.push(("Azure Firewall".into(), file, v, cannot));
@@ -442,10 +506,9 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
         };
         for nsg in &net.nsgs {
             let mut v = fresh();
-            for spec in r.ports.iter() {
-                let steps = nsg_steps(&m, nsg, direction, remote, spec.protocol, &mut v.unclear);
-                evaluate(&spec.ports, spec.protocol, &steps, &mut v);
-            }
+            evaluate_groups(&groups, opts, r, &mut v, |m, protocol, unclear| {
+                nsg_steps(m, nsg, direction, remote, protocol, unclear)
+            });
             let cannot = cannot_hold(rs, r, Family::Nsg, dns_proxy, opts);
             layers.push((format!("NSG {}", nsg.name), nsg.file.clone(), v, cannot));
         }

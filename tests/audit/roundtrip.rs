@@ -24,6 +24,8 @@ fn profiles() -> Vec<(String, RuleSet)> {
     ] {
         v.push((name.into(), common::rules(&format!("schema_version = 1\n{toml}"))));
     }
+    v.push(("dual-stack".into(), common::dual_stack()));
+    v.push(("dual-stack-aks".into(), common::dual_stack_aks()));
     v
 }
 
@@ -131,6 +133,21 @@ fn mutation_port_range_narrowed() {
     let r = run(&rs, &[("nsg.json", n)], None);
     assert_eq!(status(&r, "aml-nsg-batch"), Status::Partial);
     assert!(codes(&r, "partial")[0].message.contains("tcp:29877"));
+}
+
+#[test]
+fn mutation_one_address_family_removed() {
+    let rs = common::dual_stack();
+    let mut doc = common::arm_json(&common::render("nsg-arm", &rs).text);
+    assert!(run(&rs, &[("nsg.json", doc.to_string())], None).passed());
+    let rules = doc["resources"].as_array_mut().unwrap();
+    let at = (rules.iter())
+        .position(|r| r["name"].as_str().unwrap().contains("'aml-nsg-ssh-v6'"))
+        .unwrap();
+    rules.remove(at);
+    let r = run(&rs, &[("nsg.json", doc.to_string())], None);
+    assert_eq!(status(&r, "aml-nsg-ssh"), Status::Partial);
+    assert!(codes(&r, "partial")[0].message.contains("(IPv6 sources)"));
 }
 
 #[test]

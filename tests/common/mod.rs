@@ -159,6 +159,38 @@ pub fn full_public_2603() -> RuleSet {
     resolve(catalog(), &largest_profile_2603()).unwrap()
 }
 
+/// Sources of both IP families, as in `amlfw export --cloud public --region eastus2 --feature
+/// compute-cluster,attached-vm --compute-public-ip --source 10.0.0.0/24 --source fd00:1::/64`:
+/// an NSG rule cannot mix the two, so its rules split into `-v4` and `-v6` rules.
+pub fn dual_stack() -> RuleSet {
+    rules(
+        r#"schema_version = 1
+cloud = "public"
+region = "eastus2"
+edition = "2026-03"
+features = ["compute-cluster", "attached-vm"]
+compute_public_ip = true
+sources = ["10.0.0.0/24", "fd00:1::/64"]
+"#,
+    )
+}
+
+/// Dual-stack sources with IP rules as well: an AKS DNS server of each family (each reached
+/// only from its own family) and several sources per family (the plural prefix fields).
+pub fn dual_stack_aks() -> RuleSet {
+    rules(
+        r#"schema_version = 1
+cloud = "public"
+region = "eastus2"
+edition = "2026-03"
+features = ["compute-cluster", "compute-instance", "attached-vm", "aks"]
+compute_public_ip = true
+sources = ["10.0.0.0/24", "fd00:1::/64", "10.0.1.0/24", "fd00:2::/64"]
+aks_dns_servers = ["10.0.0.4", "fd00:1::53"]
+"#,
+    )
+}
+
 pub fn service_tags(cloud: amlfw::Cloud) -> &'static TagIndex {
     static P: OnceLock<TagIndex> = OnceLock::new();
     static G: OnceLock<TagIndex> = OnceLock::new();

@@ -182,58 +182,84 @@ fn nsg_remote(rule: &Rule) -> Result<String, String> {
     }
 }
 
-/// The subnet side: the profile's sources, else `VirtualNetwork`. An NSG rule cannot mix
-/// IPv4 and IPv6 addresses, so with an IP remote only the sources of its family are kept.
-fn local_for(rule: &Rule, remote: &str, s: &Settings) -> Result<Vec<String>, String> {
-    let (Some(net), false) = (rule.remote.net(), s.sources.is_empty()) else {
-        return Ok(local_side(s, "VirtualNetwork"));
-    };
-    let v4 = net.addr().is_ipv4();
-    let same: Vec<String> = s
-        .sources
-        .iter()
-        .filter(|n| n.addr().is_ipv4() == v4)
-        .map(|n| n.to_string())
-        .collect();
-    if same.is_empty() {
-        Err(format!("{remote} and the profile's sources are of different IP families: an NSG rule cannot mix IPv4 and IPv6"))
-    } else {
-        Ok(same)
+/// The subnet side of one NSG rule, with the name suffix that tells it from its sibling
+/// (`None` when the rule is not split by address family).
+type LocalSide = (Option<&'static str>, Vec<String>);
+
+/// The subnet side: the profile's sources, else `VirtualNetwork`. Azure refuses an NSG rule
+/// whose address prefixes are of both IP families (`ResourceCannotContainAddressPrefixesFrom
+/// DifferentAddressFamilies`, counted over the source and destination together), so:
+/// - a service-tag remote with sources of both families gets one rule per family (`-v4`,
+///   `-v6`; a tag holds addresses of both, so each rule can match);
+/// - an IP remote keeps only the sources of its family: the others can never reach it, and a
+///   rule pairing them would be refused. With no source of its family there is no rule.
+fn local_for(rule: &Rule, remote: &str, s: &Settings) -> Result<Vec<LocalSide>, String> {
+    if s.sources.is_empty() {
+        return Ok(vec![(None, local_side(s, "VirtualNetwork"))]);
     }
+    let of_family = |v4: bool| -> Vec<String> {
+        (s.sources.iter())
+            .filter(|n| n.addr().is_ipv4() == v4)
+            .map(|n| n.to_string())
+            .collect()
+    };
+    if let Some(net) = rule.remote.net() {
+        let same = of_family(net.addr().is_ipv4());
+        return if same.is_empty() {
+            Err(format!("{remote} and the profile's sources are of different IP families: an NSG rule cannot mix IPv4 and IPv6, and no source can reach it"))
+        } else {
+            Ok(vec![(None, same)])
+        };
+    }
+    let (v4, v6) = (of_family(true), of_family(false));
+    Ok(if v4.is_empty() || v6.is_empty() {
+        vec![(None, local_side(s, "VirtualNetwork"))]
+    } else {
+        vec![(Some("v4"), v4), (Some("v6"), v6)]
+    })
 }
 
-/// One NSG rule per transport protocol of the rule (an NSG rule has one protocol).
-fn sec_rules(rule: &Rule, remote: &str, local: Vec<String>, rs: &RuleSet) -> Vec<SecRule> {
+/// One NSG rule per transport protocol of the rule (an NSG rule has one protocol) and per
+/// address family of its subnet side (`local_for`). The suffixes appear only where a rule is
+/// split, so an export with one protocol and one family keeps the rule's plain name.
+fn sec_rules(rule: &Rule, remote: &str, local: Vec<LocalSide>, rs: &RuleSet) -> Vec<SecRule> {
     let groups: Vec<(&'static str, Vec<String>)> = port_groups(&rule.ports)
         .into_iter()
         .map(|(p, v)| (nsg_protocol(p), v))
         .collect();
-    let prefix = rs.settings.name_prefix.as_str();
+    let stem = rule_stem(&rs.settings.name_prefix, &rule.id);
     let direction = rule.kind.direction();
-    let (sources, destinations) = match direction {
-        Direction::Inbound => (vec![remote.to_string()], local),
-        _ => (local, vec![remote.to_string()]),
-    };
-    let split = groups.len() > 1;
-    groups
-        .into_iter()
-        .map(|(protocol, ports)| SecRule {
-            rule_id: rule.id.to_string(),
-            name: if split {
-                name_with_suffix(&[&rule_stem(prefix, &rule.id)], protocol_label(protocol))
-            } else {
-                azure_name(&[&rule_stem(prefix, &rule.id)])
-            },
-            priority: 0,
-            direction,
-            protocol,
-            sources: sources.clone(),
-            destinations: destinations.clone(),
-            ports,
-            description: description(rule),
-            purpose: rule.purpose.to_string(),
-        })
-        .collect()
+    let by_protocol = groups.len() > 1;
+    let mut out = Vec::new();
+    for (protocol, ports) in groups {
+        for (family, addresses) in &local {
+            let suffix: Vec<&str> = [by_protocol.then(|| protocol_label(protocol)), *family]
+                .into_iter()
+                .flatten()
+                .collect();
+            let (sources, destinations) = match direction {
+                Direction::Inbound => (vec![remote.to_string()], addresses.clone()),
+                _ => (addresses.clone(), vec![remote.to_string()]),
+            };
+            out.push(SecRule {
+                rule_id: rule.id.to_string(),
+                name: if suffix.is_empty() {
+                    azure_name(&[&stem])
+                } else {
+                    name_with_suffix(&[&stem], &suffix.join("-"))
+                },
+                priority: 0,
+                direction,
+                protocol,
+                sources,
+                destinations,
+                ports: ports.clone(),
+                description: description(rule),
+                purpose: rule.purpose.to_string(),
+            });
+        }
+    }
+    out
 }
 
 fn nsg_protocol(p: Protocol) -> &'static str {
@@ -312,6 +338,10 @@ fn nsg_header(
         }
     }
     h.push("The subnet side is the profile's sources, else the VirtualNetwork tag; inbound rules allow the source tag to reach it.".into());
+    let families = rs.settings.sources.iter().map(|n| n.addr().is_ipv4());
+    if families.clone().any(|v4| v4) && families.clone().any(|v4| !v4) {
+        h.push("The sources are IPv4 and IPv6, and Azure refuses a rule that mixes the two: each service-tag rule is split in two (names ending -v4 and -v6), and a rule to an IP address keeps only the sources of that address's family.".into());
+    }
     h.push("These rules only ALLOW. The NSG's default AllowInternetOutBound (65001) still allows all outbound traffic until you add a Deny".into());
     h.push("rule below them, and such a Deny also blocks the host names listed as NOT covered: send those through a firewall or proxy.".into());
     if !not.is_empty() {
@@ -359,6 +389,83 @@ mod tests {
         let t = truncate_utf16(&s, 140);
         assert_eq!(t.encode_utf16().count(), 140);
         assert!(t.ends_with("..."));
+    }
+
+    fn eastus2() -> RuleSet {
+        let c = crate::Catalog::builtin();
+        crate::resolve(&c, &crate::Profile::new(crate::Cloud::Public, "eastus2")).unwrap()
+    }
+
+    fn sources(rs: &mut RuleSet, nets: &[&str]) {
+        rs.settings.sources = nets.iter().map(|n| n.parse().unwrap()).collect();
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_subnet_side_is_split_by_family_only_when_both_are_there() {
+        let mut rs = eastus2();
+        let mut r = rs.rules.iter().find(|r| r.remote.is_tag()).unwrap().clone();
+        sources(&mut rs, &["10.0.0.0/24", "fd00:1::/64", "10.1.0.0/24"]);
+        assert_eq!(
+            local_for(&r, "t", &rs.settings),
+            Ok(vec![
+                (Some("v4"), strings(&["10.0.0.0/24", "10.1.0.0/24"])),
+                (Some("v6"), strings(&["fd00:1::/64"])),
+            ])
+        );
+        // One family: one rule, as before dual-stack sources existed.
+        sources(&mut rs, &["fd00:1::/64"]);
+        assert_eq!(
+            local_for(&r, "t", &rs.settings),
+            Ok(vec![(None, strings(&["fd00:1::/64"]))])
+        );
+        // An address is reached only from its own family; with none of it, no rule.
+        r.set_remote("10.0.0.4");
+        let e = local_for(&r, "10.0.0.4", &rs.settings).unwrap_err();
+        assert!(e.contains("different IP families"), "{e}");
+        sources(&mut rs, &["10.0.0.0/24", "fd00:1::/64"]);
+        assert_eq!(
+            local_for(&r, "10.0.0.4", &rs.settings),
+            Ok(vec![(None, strings(&["10.0.0.0/24"]))])
+        );
+        sources(&mut rs, &[]);
+        assert_eq!(
+            local_for(&r, "10.0.0.4", &rs.settings),
+            Ok(vec![(None, strings(&["VirtualNetwork"]))])
+        );
+    }
+
+    #[test]
+    fn split_rules_are_named_by_protocol_then_family() {
+        let mut rs = eastus2();
+        let mut r = rs.rules.iter().find(|r| r.remote.is_tag()).unwrap().clone();
+        r.ports = ["tcp:443", "udp:5831"]
+            .iter()
+            .map(|p| p.parse().unwrap())
+            .collect();
+        sources(&mut rs, &["10.0.0.0/24", "fd00:1::/64"]);
+        let remote = nsg_remote(&r).unwrap();
+        let local = local_for(&r, &remote, &rs.settings).unwrap();
+        let made = sec_rules(&r, &remote, local, &rs);
+        let stem = rule_stem(&rs.settings.name_prefix, &r.id);
+        let names: Vec<&str> = made.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["tcp-v4", "tcp-v6", "udp-v4", "udp-v6"].map(|s| format!("{stem}-{s}"))
+        );
+        let v4 = |m: &SecRule| {
+            let all = m.sources.iter().chain(&m.destinations);
+            all.filter_map(|a| a.parse::<ipnet::IpNet>().ok())
+                .map(|n| n.addr().is_ipv4())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            made.iter().map(v4).collect::<Vec<_>>(),
+            [[true], [false], [true], [false]]
+        );
     }
 
     #[test]
