@@ -96,6 +96,13 @@ fn tree(dir: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
     out
 }
 
+/// The last line of stderr of a run refused as a usage error (exit 2): the warnings of the
+/// render come before it.
+fn refusal(o: &std::process::Output) -> String {
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(o));
+    stderr(o).lines().last().unwrap_or_default().to_string()
+}
+
 /// The review's repro: `--force` over a git checkout deleted `.git` and the sources. Now it
 /// is refused (exit 2) with the entries named and nothing touched, as is a file amlfw did not
 /// write at one of the export's paths, or an extra file in an earlier export.
@@ -107,15 +114,12 @@ fn force_never_replaces_a_directory_that_is_not_an_earlier_export() {
     fs::write(g.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
     fs::write(g.join("code.rs"), "x").unwrap();
     let before = tree(&g);
-    let o = export(&["-o", g.to_str().unwrap(), "--force"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_eq!(
-        stderr(&o).lines().last().unwrap_or_default(),
+        refusal(&export(&["-o", g.to_str().unwrap(), "--force"])),
         format!(
             "amlfw: {} is not an earlier amlfw aerleon export: it holds '.git/', 'code.rs' (--force replaces only a directory that amlfw wrote); nothing was changed: choose a new or empty directory",
             g.display()
         ),
-        "the warnings come before it; the error is the last line"
     );
     assert_eq!(tree(&g), before, "nothing deleted or added");
 
@@ -125,13 +129,10 @@ fn force_never_replaces_a_directory_that_is_not_an_earlier_export() {
     fs::write(out.join("def/networks.yaml"), "# mine\nnetworks: {}\n").unwrap();
     fs::write(out.join("policies/notes.md"), "mine").unwrap();
     let before = tree(&out);
-    let o = export(&["-o", out.to_str().unwrap(), "--force"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let last = refusal(&export(&["-o", out.to_str().unwrap(), "--force"]));
     assert!(
-        stderr(&o)
-            .contains("it holds 'def/networks.yaml' (not written by amlfw), 'policies/notes.md' ("),
-        "{}",
-        stderr(&o)
+        last.contains("it holds 'def/networks.yaml' (not written by amlfw), 'policies/notes.md' ("),
+        "{last}"
     );
     assert_eq!(tree(&out), before);
     let names: Vec<_> = fs::read_dir(d.path())
@@ -185,9 +186,7 @@ fn current_home_root_and_mount_point_are_refused_plainly() {
     for (dir, cwd, why) in cases {
         for force in [false, true] {
             let before = tree(&home);
-            let o = run(dir, &cwd, force);
-            assert_eq!(o.status.code(), Some(2), "{dir} {force}: {}", stderr(&o));
-            let last = stderr(&o).lines().last().unwrap_or_default().to_string();
+            let last = refusal(&run(dir, &cwd, force));
             assert!(
                 last.starts_with(&format!("amlfw: {dir} is {why}")),
                 "{dir} {force}: {last}"

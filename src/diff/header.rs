@@ -168,6 +168,17 @@ fn once<T>(
     Ok(())
 }
 
+/// A list field (name, text of an empty list), given once.
+fn list_once(
+    slot: &mut Option<(usize, Vec<String>)>,
+    (field, none): (&str, &str),
+    l: &Logical,
+    value: &str,
+) -> Result<(), HeaderError> {
+    let items = list(field, l, value, none)?;
+    once(slot, field, l, items)
+}
+
 /// Reads the choices an amlfw export was made with from its header (or, for the JSON
 /// target, from its top-level fields).
 pub fn parse_export_header(text: &str) -> Result<ExportHeader, HeaderError> {
@@ -209,19 +220,9 @@ pub fn parse_export_header(text: &str) -> Result<ExportHeader, HeaderError> {
                 })?;
             once(&mut cloud, "Cloud", l, (c, region.to_string()))?;
         } else if let Some(f) = t.strip_prefix("Features: ") {
-            once(
-                &mut features,
-                "Features",
-                l,
-                list("Features", l, f, "(none)")?,
-            )?;
+            list_once(&mut features, ("Features", "(none)"), l, f)?;
         } else if let Some(s) = t.strip_prefix("Sources: ") {
-            once(
-                &mut sources,
-                "Sources",
-                l,
-                list("Sources", l, s, "(not given)")?,
-            )?;
+            list_once(&mut sources, ("Sources", "(not given)"), l, s)?;
         }
     }
     let (_, target) = target.ok_or(HeaderError::NotAmlfw)?;

@@ -31,10 +31,7 @@ pub fn write_dir_atomic(
     files: &[(String, String)],
     replace: Option<&Earlier<'_>>,
 ) -> Result<(), WriteError> {
-    let io_err = |source| WriteError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
+    let io_err = io_error_at(dir);
     for (rel, _) in files {
         let plain = Path::new(rel)
             .components()
@@ -60,7 +57,7 @@ pub fn write_dir_atomic(
     // `.`, `x/..` or `x/` name no entry a rename can move: an existing directory is renamed
     // by its real path.
     let target = if existing {
-        fs::canonicalize(dir).map_err(io_err)?
+        fs::canonicalize(dir).map_err(&io_err)?
     } else {
         dir.to_path_buf()
     };
@@ -90,7 +87,7 @@ pub fn write_dir_atomic(
         .prefix(TEMP_PREFIX)
         .suffix(TEMP_SUFFIX)
         .tempdir_in(&parent)
-        .map_err(io_err)?;
+        .map_err(&io_err)?;
     #[cfg(unix)]
     {
         // A directory like any other the user makes (tempdir's default, 0700, would surprise).
@@ -101,12 +98,12 @@ pub fn write_dir_atomic(
     for (rel, text) in files {
         let path = tmp.path().join(rel);
         if let Some(d) = path.parent() {
-            fs::create_dir_all(d).map_err(io_err)?;
+            fs::create_dir_all(d).map_err(&io_err)?;
             made.insert(d.to_path_buf());
         }
-        let mut f = fs::File::create(&path).map_err(io_err)?;
-        f.write_all(text.as_bytes()).map_err(io_err)?;
-        f.sync_all().map_err(io_err)?;
+        let mut f = fs::File::create(&path).map_err(&io_err)?;
+        f.write_all(text.as_bytes()).map_err(&io_err)?;
+        f.sync_all().map_err(&io_err)?;
     }
     // The new directory's entries are on disk before anything of the old one is touched.
     for d in &made {
@@ -118,7 +115,7 @@ pub fn write_dir_atomic(
         let old = tempfile::Builder::new()
             .prefix(".amlfw-old-")
             .tempdir_in(&parent)
-            .map_err(io_err)?
+            .map_err(&io_err)?
             .keep();
         // rename onto an empty directory replaces it (POSIX).
         if let Err(e) = fs::rename(&target, &old) {
@@ -151,18 +148,25 @@ pub fn write_dir_atomic(
     Ok(())
 }
 
+/// The `WriteError` of a failed operation on `dir`.
+fn io_error_at(dir: &Path) -> impl Fn(io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
+        path: dir.to_path_buf(),
+        source,
+    }
+}
+
 /// Moves the directory set aside back to its name; if that fails, says where it is, so that
 /// the user's files are never lost without a word.
 fn put_back(dir: &Path, old: &Path, target: &Path) -> Result<(), WriteError> {
-    fs::rename(old, target).map_err(|e| WriteError::Io {
-        path: dir.to_path_buf(),
-        source: io::Error::new(
+    fs::rename(old, target).map_err(|e| {
+        io_error_at(dir)(io::Error::new(
             e.kind(),
             format!(
                 "{e}; its previous content is kept in {}: move it back yourself",
                 old.display()
             ),
-        ),
+        ))
     })
 }
 
@@ -176,10 +180,7 @@ fn rename_error(dir: &Path, e: io::Error) -> WriteError {
             why: "in use by the system (a mount point?), which a rename cannot replace",
         };
     }
-    WriteError::Io {
-        path: dir.to_path_buf(),
-        source: e,
-    }
+    io_error_at(dir)(e)
 }
 
 /// Why the existing directory `real` (a canonical path) must not be replaced by a rename, if
@@ -237,19 +238,16 @@ fn refuse_unless_replaceable(
     files: &[(String, String)],
     replace: Option<&Earlier<'_>>,
 ) -> Result<(), WriteError> {
-    let io_err = |source| WriteError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
+    let io_err = io_error_at(dir);
     let Some(earlier) = replace else {
-        if fs::read_dir(at).map_err(io_err)?.next().is_some() {
+        if fs::read_dir(at).map_err(&io_err)?.next().is_some() {
             return Err(WriteError::NotEmpty {
                 path: dir.to_path_buf(),
             });
         }
         return Ok(());
     };
-    let mut foreign = foreign_entries(at, files, earlier).map_err(io_err)?;
+    let mut foreign = foreign_entries(at, files, earlier).map_err(&io_err)?;
     if foreign.is_empty() {
         return Ok(());
     }

@@ -112,7 +112,9 @@ fn directories_are_written_whole_and_not_over_a_non_empty_one() {
 fn force_replaces_only_an_earlier_export() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("g");
-    let cases: Vec<(&str, fn(&Path), &str)> = vec![
+    // (what, how to make it, what the refusal names)
+    type Case = (&'static str, fn(&Path), &'static str);
+    let cases: Vec<Case> = vec![
         (
             "a repository",
             |g| {
