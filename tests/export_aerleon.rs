@@ -50,7 +50,7 @@ fn files(rs: &RuleSet, platforms: &[&str]) -> FileSet {
 /// Writes the files into a temporary directory, runs aclgen on it, returns the output dir.
 fn generate(set: &FileSet, aclgen: &Path) -> (tempfile::TempDir, PathBuf) {
     let d = tempfile::tempdir().unwrap();
-    amlfw::fsio::write_dir_atomic(&d.path().join("in"), &set.files, false).unwrap();
+    amlfw::fsio::write_dir_atomic(&d.path().join("in"), &set.files, None).unwrap();
     let out = d.path().join("out");
     std::fs::create_dir(&out).unwrap();
     let run = Command::new(aclgen)
@@ -418,7 +418,7 @@ fn hostile_text_stays_inside_its_yaml_string() {
     );
     let set = files(&rs, &["paloalto"]);
     let d = tempfile::tempdir().unwrap();
-    amlfw::fsio::write_dir_atomic(&d.path().join("in"), &set.files, false).unwrap();
+    amlfw::fsio::write_dir_atomic(&d.path().join("in"), &set.files, None).unwrap();
     let script = "import sys, yaml, json\n\
         p = yaml.safe_load(open(sys.argv[1]))\n\
         terms = [t for f in p['filters'] for t in f['terms']]\n\

@@ -51,7 +51,8 @@ pub enum Command {
         /// directory: its files are written into a new directory beside it, then renamed to it.
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
-        /// Write over an existing file (or replace a non-empty directory).
+        /// Write over an existing file (or replace a directory holding an earlier export of
+        /// the same multi-file target, and nothing else).
         #[arg(long)]
         force: bool,
         /// aerleon platform to write a header for; repeat or separate with commas (default:

@@ -37,6 +37,7 @@ pub fn run(
     }
     // --from is an edition, or an export amlfw wrote: then its header says which edition,
     // cloud, region, features and sources it was made with.
+    let file = from;
     let (from, sel, header_features) = if catalog.edition(from).is_some() {
         (from.to_string(), sel.clone(), None)
     } else {
@@ -90,7 +91,7 @@ pub fn run(
     if let Some(f) = header_features {
         p.features = f;
         p.validate(catalog)
-            .map_err(|e| CliError::usage(format!("the export's header: {e}")))?;
+            .map_err(|e| CliError::usage(format!("{file}: the export's header: {e}")))?;
     }
     let to = to.unwrap_or(&catalog.default_edition().id);
     let d = diff(catalog, &p, &from, to).map_err(|e| CliError::usage(e.to_string()))?;

@@ -494,7 +494,8 @@ enum FilesError {
 }
 
 /// A multi-file target: rendered as files, written into the directory `-o` names (a new
-/// directory beside it, renamed into place; a non-empty one only with --force).
+/// directory beside it, renamed into place; a non-empty one only with --force, and only if it
+/// is an earlier export of the same target).
 fn export_files(
     exporter: &dyn Exporter,
     rs: &RuleSet,
@@ -507,7 +508,7 @@ fn export_files(
         Some(p) if !p.as_os_str().is_empty() && p != Path::new("-") => p,
         _ => {
             return Err(FilesError::Cli(CliError::usage(format!(
-                "the {} target is several files: pass -o DIR (a new or empty directory, or --force to replace one)",
+                "the {} target is several files: pass -o DIR (a new or empty directory, or --force to replace an earlier export)",
                 exporter.id()
             ))))
         }
@@ -517,7 +518,15 @@ fn export_files(
         None => unreachable!("a multi-file target renders files"),
     };
     report_export(rs, exporter, &set.unexpressed);
-    amlfw::fsio::write_dir_atomic(dir, &set.files, force).map_err(|e| {
+    // --force replaces only an earlier export of this target: every file at a path this one
+    // writes, with its header; anything else in the directory is the user's.
+    let what = format!("an earlier amlfw {} export", exporter.id());
+    let first_line = |l: &str| export::is_first_header_line(l, exporter.id());
+    let earlier = amlfw::fsio::Earlier {
+        what: &what,
+        first_line: &first_line,
+    };
+    amlfw::fsio::write_dir_atomic(dir, &set.files, force.then_some(&earlier)).map_err(|e| {
         FilesError::Cli(if e.is_bad_path() {
             CliError::usage(e.to_string())
         } else {

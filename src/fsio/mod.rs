@@ -13,7 +13,9 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 use thiserror::Error;
 
+mod dir;
 mod write;
+pub use dir::*;
 pub use write::*;
 #[cfg(test)]
 mod tests;
@@ -59,6 +61,24 @@ pub enum WriteError {
     Special { path: PathBuf, kind: &'static str },
     #[error("{path} is a directory that is not empty (use --force to replace it)")]
     NotEmpty { path: PathBuf },
+    /// `--force` met a directory that is not an earlier export: replacing it would delete
+    /// the user's files.
+    #[error("{path} is not {what}: it holds {} (--force replaces only a directory that amlfw wrote); nothing was changed: choose a new or empty directory", list_entries(.entries, *.more))]
+    NotAnExport {
+        path: PathBuf,
+        /// "an earlier amlfw aerleon export"
+        what: String,
+        /// The first unexpected entries, sorted and quoted, directories with a trailing `/`.
+        entries: Vec<String>,
+        /// How many more there are.
+        more: usize,
+    },
+    /// A directory a rename cannot or must not replace: `/`, the current or home directory, a
+    /// mount point.
+    #[error(
+        "{path} is {why}; choose a new or empty directory for the export (e.g. a new subdirectory)"
+    )]
+    Unreplaceable { path: PathBuf, why: &'static str },
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
@@ -73,6 +93,15 @@ impl WriteError {
     pub fn is_bad_path(&self) -> bool {
         !matches!(self, WriteError::Io { .. })
     }
+}
+
+/// `'a', 'b' and 2 more` (the entries come quoted).
+fn list_entries(entries: &[String], more: usize) -> String {
+    let mut s = entries.join(", ");
+    if more > 0 {
+        s.push_str(&format!(" and {more} more"));
+    }
+    s
 }
 
 /// What a file system object is, for messages.

@@ -51,33 +51,163 @@ fn read_only_files_and_directories_are_not_replaced() {
     assert!(e.contains("directory"), "{e}");
 }
 
+/// The files of a small export: each starts with the line `ours` accepts.
+fn export_files(n: &str) -> Vec<(String, String)> {
+    vec![
+        ("a/one.yaml".to_string(), format!("# mark\n{n}1")),
+        ("two.yaml".to_string(), format!("# mark\n{n}2")),
+    ]
+}
+
+fn ours(line: &str) -> bool {
+    line == "# mark"
+}
+
+fn earlier() -> Earlier<'static> {
+    Earlier {
+        what: "an earlier test export",
+        first_line: &ours,
+    }
+}
+
 #[test]
 fn directories_are_written_whole_and_not_over_a_non_empty_one() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out");
-    let files = vec![
-        ("a/one.yaml".to_string(), "1".to_string()),
-        ("two.yaml".to_string(), "2".to_string()),
-    ];
-    write_dir_atomic(&out, &files, false).unwrap();
-    assert_eq!(fs::read_to_string(out.join("a/one.yaml")).unwrap(), "1");
-    let again = vec![("three.yaml".to_string(), "3".to_string())];
+    write_dir_atomic(&out, &export_files("v"), None).unwrap();
+    assert_eq!(
+        fs::read_to_string(out.join("a/one.yaml")).unwrap(),
+        "# mark\nv1"
+    );
     assert!(matches!(
-        write_dir_atomic(&out, &again, false),
+        write_dir_atomic(&out, &export_files("w"), None),
         Err(WriteError::NotEmpty { .. })
     ));
     assert!(out.join("two.yaml").exists(), "refused: left as it was");
-    write_dir_atomic(&out, &again, true).unwrap();
-    assert!(!out.join("two.yaml").exists(), "replaced whole");
-    assert_eq!(fs::read_to_string(out.join("three.yaml")).unwrap(), "3");
+    // An earlier export (here missing a file and a directory) is replaced whole.
+    fs::remove_dir_all(out.join("a")).unwrap();
+    write_dir_atomic(&out, &export_files("w"), Some(&earlier())).unwrap();
+    assert_eq!(
+        fs::read_to_string(out.join("two.yaml")).unwrap(),
+        "# mark\nw2"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("a/one.yaml")).unwrap(),
+        "# mark\nw1"
+    );
     // An empty directory is taken without --force; nothing is left beside it.
     let empty = d.path().join("empty");
     fs::create_dir(&empty).unwrap();
-    write_dir_atomic(&empty, &again, false).unwrap();
+    write_dir_atomic(&empty, &export_files("x"), None).unwrap();
     assert_eq!(fs::read_dir(d.path()).unwrap().count(), 2);
     let bad = vec![("../x".to_string(), String::new())];
-    assert!(write_dir_atomic(&d.path().join("b"), &bad, false).is_err());
+    assert!(write_dir_atomic(&d.path().join("b"), &bad, None).is_err());
     assert!(!d.path().join("x").exists() && !d.path().join("b").exists());
+}
+
+/// The `--force` data-loss case: a directory with anything an export does not hold (a git
+/// repository, a source file, a hand-written file where an export file goes, a symlink) is
+/// refused with its first entries named, and left exactly as it was.
+#[test]
+fn force_replaces_only_an_earlier_export() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("g");
+    // (what, how to make it, what the refusal names)
+    type Case = (&'static str, fn(&Path), &'static str);
+    let cases: Vec<Case> = vec![
+        (
+            "a repository",
+            |g| {
+                fs::create_dir_all(g.join(".git/objects")).unwrap();
+                fs::write(g.join("code.rs"), "x").unwrap();
+            },
+            "it holds '.git/', 'code.rs' (--force",
+        ),
+        (
+            "an export with a file added",
+            |g| {
+                write_dir_atomic(g, &export_files("v"), None).unwrap();
+                fs::write(g.join("a/notes.txt"), "mine").unwrap();
+            },
+            "it holds 'a/notes.txt' (",
+        ),
+        (
+            "a hand-written file at an export path",
+            |g| {
+                fs::create_dir(g).unwrap();
+                fs::write(g.join("two.yaml"), "# my own\n").unwrap();
+            },
+            "it holds 'two.yaml' (not written by amlfw) (",
+        ),
+        (
+            "many entries",
+            |g| {
+                fs::create_dir(g).unwrap();
+                for n in ["e", "d", "c", "b", "a"] {
+                    fs::write(g.join(n), "").unwrap();
+                }
+            },
+            "it holds 'a', 'b', 'c' and 2 more (",
+        ),
+    ];
+    for (label, make, want) in cases {
+        let _ = fs::remove_dir_all(&out);
+        make(&out);
+        let before = tree(&out);
+        let e = write_dir_atomic(&out, &export_files("w"), Some(&earlier())).unwrap_err();
+        assert!(matches!(e, WriteError::NotAnExport { .. }), "{label}: {e}");
+        assert!(e.is_bad_path(), "exit 2");
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "{} is not an earlier test export: ",
+                out.display()
+            )),
+            "{label}: {msg}"
+        );
+        assert!(msg.contains(want), "{label}: {msg}");
+        assert!(msg.contains("choose a new or empty directory"), "{msg}");
+        assert_eq!(tree(&out), before, "{label}: nothing changed");
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1, "nothing beside");
+    }
+    #[cfg(unix)]
+    {
+        // A symlink where an export file goes is not followed, not taken for the file.
+        let _ = fs::remove_dir_all(&out);
+        fs::create_dir(&out).unwrap();
+        fs::write(d.path().join("target.yaml"), "# mark\n").unwrap();
+        std::os::unix::fs::symlink(d.path().join("target.yaml"), out.join("two.yaml")).unwrap();
+        let e = write_dir_atomic(&out, &export_files("w"), Some(&earlier())).unwrap_err();
+        assert!(e.to_string().contains("it holds 'two.yaml' ("), "{e}");
+    }
+}
+
+/// Every file and directory under `dir`, with the files' content.
+fn tree(dir: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p.clone());
+                out.push((p, None));
+            } else {
+                out.push((p.clone(), Some(fs::read(&p).unwrap())));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_root_directory_is_refused_by_name() {
+    let e = write_dir_atomic(Path::new("/"), &export_files("w"), Some(&earlier())).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "/ is the root directory; choose a new or empty directory for the export (e.g. a new subdirectory)"
+    );
 }
 
 #[test]

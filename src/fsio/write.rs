@@ -1,5 +1,5 @@
-//! Writes: atomic replacement through a temporary file, special files in place, whole
-//! directories, and the clean-up of temporary files a stopped process left.
+//! Writes: atomic replacement through a temporary file, special files in place, and the
+//! clean-up of temporary files a stopped process left. (Whole directories: `dir.rs`.)
 
 use super::*;
 
@@ -301,108 +301,6 @@ pub fn remove_stale_temp_files(dir: &Path, age: Duration) -> usize {
         }
     }
     removed
-}
-
-/// Writes `files` (relative path, text) as the directory `dir`, near atomically: they are
-/// written into a new temporary directory beside `dir`, flushed, and that directory is renamed
-/// to `dir`. A directory already there is refused unless it is empty or `overwrite` is set;
-/// then it is moved aside first and removed after the rename. An error leaves `dir` as it was
-/// (the only window is between the two renames, where `dir` is briefly absent).
-pub fn write_dir_atomic(
-    dir: &Path,
-    files: &[(String, String)],
-    overwrite: bool,
-) -> Result<(), WriteError> {
-    let io_err = |source| WriteError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let parent = match dir.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !parent.is_dir() {
-        return Err(WriteError::NoDirectory {
-            path: dir.to_path_buf(),
-            dir: parent,
-        });
-    }
-    let existing = match fs::symlink_metadata(dir) {
-        Ok(m) if m.is_dir() => true,
-        Ok(_) => {
-            return Err(io_err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "it exists and is not a directory",
-            )))
-        }
-        Err(_) => false,
-    };
-    if existing && !overwrite && fs::read_dir(dir).map_err(io_err)?.next().is_some() {
-        return Err(WriteError::NotEmpty {
-            path: dir.to_path_buf(),
-        });
-    }
-    for (rel, _) in files {
-        let p = Path::new(rel);
-        let plain = p
-            .components()
-            .all(|c| matches!(c, std::path::Component::Normal(_)));
-        if !plain || rel.is_empty() {
-            return Err(io_err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("{rel}: not a plain relative path"),
-            )));
-        }
-    }
-    let tmp = tempfile::Builder::new()
-        .prefix(".amlfw-")
-        .suffix(".tmp")
-        .tempdir_in(&parent)
-        .map_err(io_err)?;
-    #[cfg(unix)]
-    {
-        // A directory like any other the user makes (tempdir's default, 0700, would surprise).
-        use std::os::unix::fs::PermissionsExt;
-        let _ = fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755));
-    }
-    for (rel, text) in files {
-        let path = tmp.path().join(rel);
-        if let Some(d) = path.parent() {
-            fs::create_dir_all(d).map_err(io_err)?;
-        }
-        let mut f = fs::File::create(&path).map_err(io_err)?;
-        f.write_all(text.as_bytes()).map_err(io_err)?;
-        f.sync_all().map_err(io_err)?;
-    }
-    let new = tmp.keep();
-    let aside = if existing {
-        let old = tempfile::Builder::new()
-            .prefix(".amlfw-old-")
-            .tempdir_in(&parent)
-            .map_err(io_err)?
-            .keep();
-        // rename onto an empty directory replaces it (POSIX).
-        if let Err(e) = fs::rename(dir, &old) {
-            let _ = fs::remove_dir_all(&new);
-            let _ = fs::remove_dir(&old);
-            return Err(io_err(e));
-        }
-        Some(old)
-    } else {
-        None
-    };
-    if let Err(e) = fs::rename(&new, dir) {
-        if let Some(old) = &aside {
-            let _ = fs::rename(old, dir);
-        }
-        let _ = fs::remove_dir_all(&new);
-        return Err(io_err(e));
-    }
-    if let Some(old) = aside {
-        let _ = fs::remove_dir_all(old);
-    }
-    sync_dir(&parent);
-    Ok(())
 }
 
 /// Flushes a directory entry (rename) to disk. Best effort: not every platform allows it.
