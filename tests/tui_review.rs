@@ -230,3 +230,81 @@ fn the_prompt_hint_is_shortened_by_whole_parts_and_keeps_esc() {
         }
     }
 }
+
+// ---- Round 3, 1: a hint names the label the Workspace step shows ------------------------------
+
+/// Every setting a warning's hint can name (each workspace option the 2026-03 edition asks
+/// about, and each profile field a hint names) is said by the label the Workspace step really
+/// renders, never by the option's longer catalog title; the CLI's message keeps the flag.
+#[test]
+fn hints_name_labels_the_workspace_step_renders() {
+    let mut p = Profile::new(amlfw::Cloud::Public, "eastus2");
+    p.edition = Some("2026-03".into());
+    p.features = common::features_of_edition_but_private("2026-03");
+    p.validate(common::catalog()).unwrap();
+    let rs = amlfw::resolve(common::catalog(), &p).unwrap();
+    let mut a = App::new(common::catalog(), p, None, (120, 50), COLOUR);
+    a.go_to(Step::Workspace);
+    let s = screen(&a);
+    let rendered = |label: &str| {
+        s.lines()
+            .any(|l| l.trim_start_matches(['│', ' ', '>']).starts_with(label))
+    };
+    let label_of = |shown: &str| -> String {
+        let label = shown
+            .split_once("' on the Workspace step")
+            .and_then(|(before, _)| before.rsplit_once('\''))
+            .map(|(_, l)| l.to_string())
+            .unwrap_or_else(|| panic!("{shown}"));
+        assert!(
+            rendered(&label),
+            "{label:?} of {shown:?} is not a field of\n{s}"
+        );
+        label
+    };
+    let mut named = std::collections::BTreeSet::new();
+    for w in rs.warnings.iter().filter(|w| w.hint.is_some()) {
+        let n = w.hint.as_ref().unwrap().setting.named();
+        // The CLI's wording is the flag (the DNS hint has always named the profile key).
+        assert!(
+            w.message.contains(n.cli) || w.message.contains(n.key),
+            "{}",
+            w.message
+        );
+        label_of(&amlfw::tui::preview::worded(w));
+        named.insert(n.key.to_string());
+    }
+    // Not vacuous: the options this profile leaves unsaid and each field a hint names fired.
+    for k in [
+        "compute_public_ip",
+        "private_endpoints",
+        "storage_firewall",
+        "storage_account",
+        "acr_name",
+        "workspace_id",
+        "sources",
+        "aks_dns_servers",
+    ] {
+        assert!(named.contains(k), "no hint named {k}: {named:?}");
+    }
+    // Every option of the catalog, also those no requirement of today asks about (a hint names
+    // an option by its key, flag and catalog title, as `resolve` builds it).
+    for o in &common::catalog().options {
+        let w = amlfw::rules::Warning {
+            code: "option-default".into(),
+            message: String::new(),
+            rules: vec![],
+            concerns: vec![],
+            hint: Some(amlfw::rules::Hint {
+                setting: amlfw::rules::Setting::Option {
+                    key: o.key(),
+                    cli: format!("--{}", o.id),
+                    label: o.title.clone(),
+                },
+                before: String::new(),
+                template: "set {} if it applies",
+            }),
+        };
+        label_of(&amlfw::tui::preview::worded(&w));
+    }
+}

@@ -324,7 +324,13 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
 }
 
 /// A warning as the wizard says it: a hint that names a setting names the Workspace step's
-/// field (`Storage account`), where the CLI and the exports name the flag.
+/// field by the label the step shows (`Storage account`, `Compute public IP`), where the CLI
+/// and the exports name the flag. The options' catalog titles are longer than their labels,
+/// so the label comes from the step's own field, not from the hint.
 pub fn worded(w: &Warning) -> String {
-    w.worded(|n| format!("'{}' on the Workspace step", n.label))
+    w.worded(|n| match super::step::field::Field::of_setting(n.key) {
+        Some(f) => format!("'{}' on the Workspace step", f.label()),
+        // Not a Workspace field (none is named so today): its name, without a step to point at.
+        None => format!("'{}'", n.label),
+    })
 }
