@@ -308,3 +308,17 @@ fn hints_name_labels_the_workspace_step_renders() {
         label_of(&amlfw::tui::preview::worded(&w));
     }
 }
+
+// ---- Round 3, 2: a Service Tags path is shown whole, escaped ----------------------------------
+
+/// The status line says which path is being read (the read error's text is checked with the
+/// reader, `tui::tests::a_tags_read_error_says_why_then_the_whole_path`), a typed control
+/// character escaped rather than sent to the terminal.
+#[test]
+fn the_tags_path_is_shown_whole_and_escaped() {
+    let mut a = app_sized(200, 24);
+    a.load_tags(PathBuf::from("/nonexistent/x\u{1b}[2J.json"));
+    let said = a.status.as_ref().unwrap().text.clone();
+    assert!(!said.contains('\u{1b}'), "{said:?}");
+    assert!(said.contains("/nonexistent/x\\u{1b}[2J.json"), "{said:?}");
+}
