@@ -322,3 +322,25 @@ fn the_tags_path_is_shown_whole_and_escaped() {
     assert!(!said.contains('\u{1b}'), "{said:?}");
     assert!(said.contains("/nonexistent/x\\u{1b}[2J.json"), "{said:?}");
 }
+
+// ---- Round 3, 3: Esc that undoes an edit clears its note --------------------------------------
+
+/// Enter on a refused value says "not kept yet: fix it, or Esc undoes the edit"; Esc answers
+/// it, so the note goes with the edit and does not follow to another step.
+#[test]
+fn esc_that_undoes_an_edit_clears_its_note() {
+    let mut a = app_sized(80, 24);
+    a.go_to(Step::Workspace);
+    key(&mut a, KeyCode::Enter);
+    typ(&mut a, "Bad_Name");
+    key(&mut a, KeyCode::Enter);
+    assert!(screen(&a).contains("note: Storage account: not kept yet"));
+    key(&mut a, KeyCode::Esc);
+    let s = screen(&a);
+    assert!(a.workspace.editing.is_none());
+    assert!(s.contains("(none)"), "{s}");
+    assert!(!s.contains("not kept yet"), "{s}");
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.step, Step::Features);
+    assert!(!screen(&a).contains("not kept yet"));
+}
