@@ -344,3 +344,53 @@ fn esc_that_undoes_an_edit_clears_its_note() {
     assert_eq!(a.step, Step::Features);
     assert!(!screen(&a).contains("not kept yet"));
 }
+
+// ---- Round 3, 4: "n" to the quit question returns to the open edit ---------------------------
+
+fn ctrl_q(a: &mut App) -> Vec<Effect> {
+    a.update(Msg::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('q'),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+/// Ctrl-Q while a field is edited, then "n": the edit is open as it was, for a valid value
+/// (not committed: Esc still undoes it) and for a refused one (not thrown away).
+#[test]
+fn no_to_quit_returns_to_the_open_edit_as_it_was() {
+    for (typed, refused) in [("goodname1", false), ("Bad_Name", true)] {
+        let mut a = app_sized(80, 24);
+        a.go_to(Step::Workspace);
+        // Unsaved choices, so that Ctrl-Q asks: DNS proxy on (the fifth field).
+        for _ in 0..4 {
+            key(&mut a, KeyCode::Down);
+        }
+        key(&mut a, KeyCode::Char(' '));
+        for _ in 0..4 {
+            key(&mut a, KeyCode::Up);
+        }
+        key(&mut a, KeyCode::Enter);
+        typ(&mut a, typed);
+        key(&mut a, KeyCode::Left);
+        key(&mut a, KeyCode::Left);
+        let (before, cursor) = screen_and_cursor(&a);
+        let status = a.status.clone().map(|s| s.text);
+        assert!(ctrl_q(&mut a).is_empty());
+        assert_eq!(a.modal, Modal::ConfirmQuit);
+        key(&mut a, KeyCode::Char('n'));
+        assert_eq!(a.modal, Modal::None);
+        assert!(a.workspace.editing.is_some(), "{typed}: the edit was ended");
+        assert_eq!(a.workspace.inputs[0].value(), typed);
+        assert_eq!(a.workspace.inputs[0].cursor(), typed.len() - 2);
+        assert_eq!(a.workspace.errors[0].is_some(), refused, "{typed}");
+        assert_eq!(a.status.clone().map(|s| s.text), status, "{typed}");
+        assert_eq!(screen_and_cursor(&a), (before, cursor), "{typed}");
+        // Still editable, and Esc still undoes the edit.
+        typ(&mut a, "x");
+        assert_eq!(a.workspace.inputs[0].value().len(), typed.len() + 1);
+        key(&mut a, KeyCode::Esc);
+        assert!(a.workspace.editing.is_none());
+        assert_eq!(a.profile.storage_account, None, "{typed}");
+        assert!(screen(&a).contains("(none)"));
+    }
+}

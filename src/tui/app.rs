@@ -451,9 +451,8 @@ impl<'c> App<'c> {
             Action::Suspend => return Some(vec![Effect::Suspend]),
             Action::Quit => {
                 if self.dirty() {
-                    if self.workspace.editing.is_some() {
-                        self.finish_edit();
-                    }
+                    // An open field edit stays open under the question: "n" returns to it as
+                    // it was (text, cursor, Esc still undoes), "y" quits.
                     self.modal = Modal::ConfirmQuit;
                 } else {
                     self.quit = true;
