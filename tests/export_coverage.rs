@@ -160,6 +160,7 @@ impl Exporter for Contrary {
             })
             .collect();
         Ok(Export {
+            warnings: Vec::new(),
             text: String::new(),
             unexpressed,
         })

@@ -394,3 +394,54 @@ fn no_to_quit_returns_to_the_open_edit_as_it_was() {
         assert!(screen(&a).contains("(none)"));
     }
 }
+
+// ---- Round 3, 5: ! on Export shows every warning of the export's header -----------------------
+
+/// With DNS proxy on and AKS features, `!` on Export lists as many warnings as the export's
+/// header has `Warning:` lines (azfw-policy-arm's own "NEEDS DNS proxy" one too), and then the
+/// rules the export leaves out, each with its remote, rule and reason.
+#[test]
+fn warnings_on_export_are_those_of_the_exports_header() {
+    let mut p = Profile::new(amlfw::Cloud::Public, "eastus2");
+    p.edition = Some(common::PINNED_EDITION.into());
+    p.features = common::all_features_but_private();
+    p.dns_proxy = true;
+    p.validate(common::catalog()).unwrap();
+    let mut a = App::new(common::catalog(), p, None, (100, 30), COLOUR);
+    a.go_to(Step::Export);
+    let mut checked = 0;
+    for (i, t) in amlfw::export::targets().iter().enumerate() {
+        while a.export.nav.cursor < i {
+            key(&mut a, KeyCode::Down);
+        }
+        let Some(Ok(e)) = a.export.view.as_ref().map(|v| v.result.clone()) else {
+            continue;
+        };
+        if t.shows_every_warning() {
+            continue;
+        }
+        let in_header = e.text.matches("Warning: ").count();
+        key(&mut a, KeyCode::Char('!'));
+        let Modal::Detail { title, lines, .. } = a.modal.clone() else {
+            panic!("{}", t.id())
+        };
+        let shown = lines.iter().filter(|l| l.starts_with("! ")).count();
+        assert_eq!(shown, in_header, "{}: {lines:#?}", t.id());
+        assert_eq!(title, format!("{in_header} warnings for {}", t.id()));
+        for u in &e.unexpressed {
+            let line = format!("  {} ({}): {}", u.remote, u.rule_id, u.reason);
+            assert!(lines.contains(&line), "{}: {line} in {lines:#?}", t.id());
+        }
+        if t.id() == "azfw-policy-arm" {
+            assert!(lines
+                .iter()
+                .any(|l| l.starts_with("! this export NEEDS DNS proxy enabled")));
+            assert!(!e.unexpressed.is_empty());
+            // Wrapped, not cut: the overlay's text has no ellipsis.
+            assert!(!screen(&a).contains('…'));
+        }
+        key(&mut a, KeyCode::Esc);
+        checked += 1;
+    }
+    assert!(checked > 10, "{checked}");
+}

@@ -180,6 +180,7 @@ impl Exporter for Aerleon {
             text.push('\n');
         }
         Ok(Export {
+            warnings: Vec::new(),
             text,
             unexpressed: set.unexpressed,
         })

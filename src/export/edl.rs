@@ -241,7 +241,11 @@ impl Exporter for EdlIp {
             push_net(&mut text, &n);
             text.push('\n');
         }
-        Ok(Export { text, unexpressed })
+        Ok(Export {
+            text,
+            unexpressed,
+            warnings: Vec::new(),
+        })
     }
 }
 
@@ -347,7 +351,11 @@ impl Exporter for EdlUrl {
             text.push_str(e);
             text.push('\n');
         }
-        Ok(Export { text, unexpressed })
+        Ok(Export {
+            text,
+            unexpressed,
+            warnings: Vec::new(),
+        })
     }
 }
 

@@ -559,6 +559,7 @@ impl Exporter for Iptables {
         let mut t = comments("#", &head);
         ipt_part(&mut t, &plan, self.0, &out, &inb);
         Ok(Export {
+            warnings: Vec::new(),
             text: t,
             unexpressed: plan.unexpressed,
         })

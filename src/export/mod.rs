@@ -66,6 +66,11 @@ pub struct Unexpressed {
 pub struct Export {
     pub text: String,
     pub unexpressed: Vec<Unexpressed>,
+    /// The target's own warnings, which its header carries after those of `warnings_for`
+    /// (Azure Firewall: DNS proxy needed for host names in network rules), without the
+    /// "Warning: " the header puts first: a front end that lists the export's warnings shows
+    /// these too.
+    pub warnings: Vec<String>,
 }
 
 /// A target that is several files (`Exporter::render_files`): each file's path relative to the

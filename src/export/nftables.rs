@@ -310,6 +310,7 @@ impl Exporter for Nftables {
         t.push_str(&in_rules);
         t.push_str("\t}\n}\n");
         Ok(Export {
+            warnings: Vec::new(),
             text: t,
             unexpressed: plan.unexpressed,
         })

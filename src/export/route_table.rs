@@ -378,6 +378,7 @@ impl Exporter for UdrArm {
             resources,
         );
         Ok(Export {
+            warnings: Vec::new(),
             text,
             unexpressed: plan.unexpressed,
         })
@@ -424,6 +425,7 @@ impl Exporter for UdrCli {
             ));
         }
         Ok(Export {
+            warnings: Vec::new(),
             text: t,
             unexpressed: plan.unexpressed,
         })
@@ -489,6 +491,7 @@ impl Exporter for UdrTerraform {
             ));
         }
         Ok(Export {
+            warnings: Vec::new(),
             text: t,
             unexpressed: plan.unexpressed,
         })

@@ -255,6 +255,7 @@ impl Exporter for Squid {
         t.push('\n');
         t.push_str(&body(rules, &es, &mut names));
         Ok(Export {
+            warnings: Vec::new(),
             text: t,
             unexpressed: not,
         })

@@ -252,6 +252,7 @@ impl Exporter for Json {
         out.push(b'\n');
         let text = String::from_utf8(out).expect("serde_json writes UTF-8");
         Ok(Export {
+            warnings: Vec::new(),
             text,
             unexpressed: Vec::new(),
         })
@@ -439,6 +440,7 @@ impl Exporter for Csv {
             text.push_str("\r\n");
         }
         Ok(Export {
+            warnings: Vec::new(),
             text,
             unexpressed: Vec::new(),
         })
@@ -560,6 +562,7 @@ impl Exporter for Markdown {
             }
         }
         Ok(Export {
+            warnings: Vec::new(),
             text: t,
             unexpressed: Vec::new(),
         })
@@ -645,6 +648,7 @@ impl Exporter for Hosts {
             }
         }
         Ok(Export {
+            warnings: Vec::new(),
             text: t,
             unexpressed,
         })

@@ -346,6 +346,7 @@ impl Exporter for AmlVnet {
         let p = plan(rs);
         let text = (self.write)(rs, &p, &header(rs, self, opts, &p));
         Ok(Export {
+            warnings: Vec::new(),
             text,
             unexpressed: p.unexpressed,
         })

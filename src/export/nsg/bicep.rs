@@ -39,6 +39,7 @@ impl Exporter for NsgBicep {
         let ty = "Microsoft.Network/networkSecurityGroups/securityRules";
         let t = document(&plan.header, &nsg, ty, "rule", &rules);
         Ok(Export {
+            warnings: Vec::new(),
             text: t,
             unexpressed: plan.unexpressed,
         })

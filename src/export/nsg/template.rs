@@ -45,6 +45,7 @@ impl Exporter for NsgArm {
             resources,
         );
         Ok(Export {
+            warnings: Vec::new(),
             text,
             unexpressed: plan.unexpressed,
         })

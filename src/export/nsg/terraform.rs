@@ -52,6 +52,7 @@ impl Exporter for NsgTerraform {
             ));
         }
         Ok(Export {
+            warnings: Vec::new(),
             text: t,
             unexpressed: plan.unexpressed,
         })

@@ -40,6 +40,7 @@ impl Exporter for UdrBicep {
         let ty = "Microsoft.Network/routeTables/routes";
         let t = document(&plan.header, &table, ty, "route", &routes);
         Ok(Export {
+            warnings: Vec::new(),
             text: t,
             unexpressed: plan.unexpressed,
         })
