@@ -286,7 +286,10 @@ impl<'c> App<'c> {
             } => {
                 self.say(
                     Level::Ok,
-                    format!("wrote {} ({bytes} bytes, {target})", path.display()),
+                    format!(
+                        "wrote {} ({bytes} bytes, {target})",
+                        crate::diag::escape(&path.display().to_string())
+                    ),
                 );
                 Vec::new()
             }

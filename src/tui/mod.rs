@@ -287,8 +287,10 @@ fn write_export(
     }
     // A FIFO nobody reads is an error here, not a frozen screen.
     match write_atomic_no_wait(&path, text.as_bytes(), overwrite) {
+        // Said with the whole path: a relative name was taken from the directory amlfw
+        // started in, which the screen shows nowhere.
         Ok(()) => Msg::Written {
-            path,
+            path: std::path::absolute(&path).unwrap_or(path),
             bytes: text.len(),
             target,
         },
