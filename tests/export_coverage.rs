@@ -159,11 +159,7 @@ impl Exporter for Contrary {
                 reason: "something else".into(),
             })
             .collect();
-        Ok(Export {
-            warnings: Vec::new(),
-            text: String::new(),
-            unexpressed,
-        })
+        Ok(Export::new(String::new(), unexpressed))
     }
 }
 

@@ -179,11 +179,7 @@ impl Exporter for Aerleon {
             text.push_str(body);
             text.push('\n');
         }
-        Ok(Export {
-            warnings: Vec::new(),
-            text,
-            unexpressed: set.unexpressed,
-        })
+        Ok(Export::new(text, set.unexpressed))
     }
     fn render_files(
         &self,

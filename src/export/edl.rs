@@ -241,11 +241,7 @@ impl Exporter for EdlIp {
             push_net(&mut text, &n);
             text.push('\n');
         }
-        Ok(Export {
-            text,
-            unexpressed,
-            warnings: Vec::new(),
-        })
+        Ok(Export::new(text, unexpressed))
     }
 }
 
@@ -351,11 +347,7 @@ impl Exporter for EdlUrl {
             text.push_str(e);
             text.push('\n');
         }
-        Ok(Export {
-            text,
-            unexpressed,
-            warnings: Vec::new(),
-        })
+        Ok(Export::new(text, unexpressed))
     }
 }
 

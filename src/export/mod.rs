@@ -81,6 +81,17 @@ pub struct FileSet {
     pub unexpressed: Vec<Unexpressed>,
 }
 
+impl Export {
+    /// An export with no warnings of the target's own (every target but Azure Firewall's).
+    pub fn new(text: String, unexpressed: Vec<Unexpressed>) -> Export {
+        Export {
+            text,
+            unexpressed,
+            warnings: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ExportError {
     #[error("the {target} target needs Microsoft's Service Tags file to expand {what}: pass --service-tags FILE (download 'Azure IP Ranges and Service Tags' for your cloud from Microsoft: public id 56519, Government 57063, China 57062)")]

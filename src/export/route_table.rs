@@ -377,11 +377,7 @@ impl Exporter for UdrArm {
             ROUTE_TABLE_DESCRIPTION,
             resources,
         );
-        Ok(Export {
-            warnings: Vec::new(),
-            text,
-            unexpressed: plan.unexpressed,
-        })
+        Ok(Export::new(text, plan.unexpressed))
     }
 }
 
@@ -424,11 +420,7 @@ impl Exporter for UdrCli {
                 sh_quote(r.next_hop)
             ));
         }
-        Ok(Export {
-            warnings: Vec::new(),
-            text: t,
-            unexpressed: plan.unexpressed,
-        })
+        Ok(Export::new(t, plan.unexpressed))
     }
 }
 
@@ -490,10 +482,6 @@ impl Exporter for UdrTerraform {
                 &attrs,
             ));
         }
-        Ok(Export {
-            warnings: Vec::new(),
-            text: t,
-            unexpressed: plan.unexpressed,
-        })
+        Ok(Export::new(t, plan.unexpressed))
     }
 }

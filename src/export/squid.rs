@@ -254,11 +254,7 @@ impl Exporter for Squid {
         let mut t = comments("#", &head);
         t.push('\n');
         t.push_str(&body(rules, &es, &mut names));
-        Ok(Export {
-            warnings: Vec::new(),
-            text: t,
-            unexpressed: not,
-        })
+        Ok(Export::new(t, not))
     }
 }
 

@@ -251,11 +251,7 @@ impl Exporter for Json {
             .expect("the model always serializes");
         out.push(b'\n');
         let text = String::from_utf8(out).expect("serde_json writes UTF-8");
-        Ok(Export {
-            warnings: Vec::new(),
-            text,
-            unexpressed: Vec::new(),
-        })
+        Ok(Export::new(text, Vec::new()))
     }
 }
 
@@ -439,11 +435,7 @@ impl Exporter for Csv {
             push_csv_field(&mut text, &prefixes);
             text.push_str("\r\n");
         }
-        Ok(Export {
-            warnings: Vec::new(),
-            text,
-            unexpressed: Vec::new(),
-        })
+        Ok(Export::new(text, Vec::new()))
     }
 }
 
@@ -561,11 +553,7 @@ impl Exporter for Markdown {
                 t.push_str(&format!("- {}\n", md_cell(&w.message)));
             }
         }
-        Ok(Export {
-            warnings: Vec::new(),
-            text: t,
-            unexpressed: Vec::new(),
-        })
+        Ok(Export::new(t, Vec::new()))
     }
 }
 
@@ -647,11 +635,7 @@ impl Exporter for Hosts {
                 t.push('\n');
             }
         }
-        Ok(Export {
-            warnings: Vec::new(),
-            text: t,
-            unexpressed,
-        })
+        Ok(Export::new(t, unexpressed))
     }
 }
 

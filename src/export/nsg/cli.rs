@@ -39,11 +39,7 @@ impl Exporter for NsgCli {
             ));
             t.push_str(&cli_rule(r));
         }
-        Ok(Export {
-            warnings: Vec::new(),
-            text: t,
-            unexpressed: plan.unexpressed,
-        })
+        Ok(Export::new(t, plan.unexpressed))
     }
 }
 
