@@ -1,7 +1,9 @@
 //! The wizard's review findings at 80x24 and 60x18: long text scrolls sideways in prompts,
 //! field edits and filter lines (and never overflows the cursor's column), "n" to overwrite
 //! keeps the name, a tags error says why first, the step bar keeps the current step and the
-//! prompt's hint keeps "Esc".
+//! prompt's hint keeps "Esc". Round 3: hints name the labels the Workspace step shows, a
+//! Service Tags path is shown whole and escaped, Esc clears the note of the edit it undoes, "n"
+//! to quit returns to an open edit, and `!` on Export lists what the export's header does.
 mod common;
 #[path = "common/wizard.rs"]
 mod wizard;
