@@ -159,10 +159,7 @@ impl Exporter for Contrary {
                 reason: "something else".into(),
             })
             .collect();
-        Ok(Export {
-            text: String::new(),
-            unexpressed,
-        })
+        Ok(Export::new(String::new(), unexpressed))
     }
 }
 

@@ -1143,3 +1143,30 @@ fn the_service_tags_file_is_read_after_the_first_frame() {
     t.send(CTRL_C);
     assert!(t.wait_exit().success());
 }
+
+/// `w` then Enter writes the proposed file name, relative to the directory amlfw started in;
+/// the status line names the whole path it was written to (that directory is not on screen).
+#[test]
+fn writing_a_relative_name_says_the_whole_path() {
+    let cwd = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut t = Tui::spawn(&[], 160, 30, cwd.path(), config.path());
+    t.wait_for(&["[1. Cloud]"]);
+    t.send(&TAB.repeat(4));
+    t.wait_for(&["[5. Export]", "> azfw-policy-arm"]);
+    t.send("w");
+    t.wait_for(&[
+        "Write azfw-policy-arm to file:",
+        "amlfw-azfw-policy-arm.json",
+    ]);
+    t.send(ENTER);
+    let dir = cwd.path().canonicalize().unwrap();
+    let whole = dir.join("amlfw-azfw-policy-arm.json");
+    let whole = whole.to_str().unwrap();
+    let s = t.wait_for(&["ok: wrote "]);
+    let reported = written_bytes(&s, whole, "azfw-policy-arm");
+    assert_eq!(std::fs::metadata(whole).unwrap().len() as usize, reported);
+    t.send(CTRL_C);
+    assert!(t.wait_exit().success());
+    t.assert_restored();
+}

@@ -1,7 +1,9 @@
 //! The wizard's review findings at 80x24 and 60x18: long text scrolls sideways in prompts,
 //! field edits and filter lines (and never overflows the cursor's column), "n" to overwrite
 //! keeps the name, a tags error says why first, the step bar keeps the current step and the
-//! prompt's hint keeps "Esc".
+//! prompt's hint keeps "Esc". Round 3: hints name the labels the Workspace step shows, a
+//! Service Tags path is shown whole and escaped, Esc clears the note of the edit it undoes, "n"
+//! to quit returns to an open edit, and `!` on Export lists what the export's header does.
 mod common;
 #[path = "common/wizard.rs"]
 mod wizard;
@@ -229,4 +231,219 @@ fn the_prompt_hint_is_shortened_by_whole_parts_and_keeps_esc() {
             insta::assert_snapshot!("write_prompt_70x24", s);
         }
     }
+}
+
+// ---- Round 3, 1: a hint names the label the Workspace step shows ------------------------------
+
+/// Every setting a warning's hint can name (each workspace option the 2026-03 edition asks
+/// about, and each profile field a hint names) is said by the label the Workspace step really
+/// renders, never by the option's longer catalog title; the CLI's message keeps the flag.
+#[test]
+fn hints_name_labels_the_workspace_step_renders() {
+    let mut p = Profile::new(amlfw::Cloud::Public, "eastus2");
+    p.edition = Some("2026-03".into());
+    p.features = common::features_of_edition_but_private("2026-03");
+    p.validate(common::catalog()).unwrap();
+    let rs = amlfw::resolve(common::catalog(), &p).unwrap();
+    let mut a = App::new(common::catalog(), p, None, (120, 50), COLOUR);
+    a.go_to(Step::Workspace);
+    let s = screen(&a);
+    let rendered = |label: &str| {
+        s.lines()
+            .any(|l| l.trim_start_matches(['│', ' ', '>']).starts_with(label))
+    };
+    let label_of = |shown: &str| -> String {
+        let label = shown
+            .split_once("' on the Workspace step")
+            .and_then(|(before, _)| before.rsplit_once('\''))
+            .map(|(_, l)| l.to_string())
+            .unwrap_or_else(|| panic!("{shown}"));
+        assert!(
+            rendered(&label),
+            "{label:?} of {shown:?} is not a field of\n{s}"
+        );
+        label
+    };
+    let mut named = std::collections::BTreeSet::new();
+    for w in rs.warnings.iter().filter(|w| w.hint.is_some()) {
+        let n = w.hint.as_ref().unwrap().setting.named();
+        // The CLI's wording is the flag (the DNS hint has always named the profile key).
+        assert!(
+            w.message.contains(n.cli) || w.message.contains(n.key),
+            "{}",
+            w.message
+        );
+        label_of(&amlfw::tui::preview::worded(w));
+        named.insert(n.key.to_string());
+    }
+    // Not vacuous: the options this profile leaves unsaid and each field a hint names fired.
+    for k in [
+        "compute_public_ip",
+        "private_endpoints",
+        "storage_firewall",
+        "storage_account",
+        "acr_name",
+        "workspace_id",
+        "sources",
+        "aks_dns_servers",
+    ] {
+        assert!(named.contains(k), "no hint named {k}: {named:?}");
+    }
+    // Every option of the catalog, also those no requirement of today asks about (a hint names
+    // an option by its key, flag and catalog title, as `resolve` builds it).
+    for o in &common::catalog().options {
+        let w = amlfw::rules::Warning {
+            code: "option-default".into(),
+            message: String::new(),
+            rules: vec![],
+            concerns: vec![],
+            hint: Some(amlfw::rules::Hint {
+                setting: amlfw::rules::Setting::Option {
+                    key: o.key(),
+                    cli: format!("--{}", o.id),
+                    label: o.title.clone(),
+                },
+                before: String::new(),
+                template: "set {} if it applies",
+            }),
+        };
+        label_of(&amlfw::tui::preview::worded(&w));
+    }
+}
+
+// ---- Round 3, 2: a Service Tags path is shown whole, escaped ----------------------------------
+
+/// The status line says which path is being read (the read error's text is checked with the
+/// reader, `tui::tests::a_tags_read_error_says_why_then_the_whole_path`), a typed control
+/// character escaped rather than sent to the terminal.
+#[test]
+fn the_tags_path_is_shown_whole_and_escaped() {
+    let mut a = app_sized(200, 24);
+    a.load_tags(PathBuf::from("/nonexistent/x\u{1b}[2J.json"));
+    let said = a.status.as_ref().unwrap().text.clone();
+    assert!(!said.contains('\u{1b}'), "{said:?}");
+    assert!(said.contains("/nonexistent/x\\u{1b}[2J.json"), "{said:?}");
+}
+
+// ---- Round 3, 3: Esc that undoes an edit clears its note --------------------------------------
+
+/// Enter on a refused value says "not kept yet: fix it, or Esc undoes the edit"; Esc answers
+/// it, so the note goes with the edit and does not follow to another step.
+#[test]
+fn esc_that_undoes_an_edit_clears_its_note() {
+    let mut a = app_sized(80, 24);
+    a.go_to(Step::Workspace);
+    key(&mut a, KeyCode::Enter);
+    typ(&mut a, "Bad_Name");
+    key(&mut a, KeyCode::Enter);
+    assert!(screen(&a).contains("note: Storage account: not kept yet"));
+    key(&mut a, KeyCode::Esc);
+    let s = screen(&a);
+    assert!(a.workspace.editing.is_none());
+    assert!(s.contains("(none)"), "{s}");
+    assert!(!s.contains("not kept yet"), "{s}");
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.step, Step::Features);
+    assert!(!screen(&a).contains("not kept yet"));
+}
+
+// ---- Round 3, 4: "n" to the quit question returns to the open edit ---------------------------
+
+fn ctrl_q(a: &mut App) -> Vec<Effect> {
+    a.update(Msg::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('q'),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+/// Ctrl-Q while a field is edited, then "n": the edit is open as it was, for a valid value
+/// (not committed: Esc still undoes it) and for a refused one (not thrown away).
+#[test]
+fn no_to_quit_returns_to_the_open_edit_as_it_was() {
+    for (typed, refused) in [("goodname1", false), ("Bad_Name", true)] {
+        let mut a = app_sized(80, 24);
+        a.go_to(Step::Workspace);
+        // Unsaved choices, so that Ctrl-Q asks: DNS proxy on (the fifth field).
+        for _ in 0..4 {
+            key(&mut a, KeyCode::Down);
+        }
+        key(&mut a, KeyCode::Char(' '));
+        for _ in 0..4 {
+            key(&mut a, KeyCode::Up);
+        }
+        key(&mut a, KeyCode::Enter);
+        typ(&mut a, typed);
+        key(&mut a, KeyCode::Left);
+        key(&mut a, KeyCode::Left);
+        let (before, cursor) = screen_and_cursor(&a);
+        let status = a.status.clone().map(|s| s.text);
+        assert!(ctrl_q(&mut a).is_empty());
+        assert_eq!(a.modal, Modal::ConfirmQuit);
+        key(&mut a, KeyCode::Char('n'));
+        assert_eq!(a.modal, Modal::None);
+        assert!(a.workspace.editing.is_some(), "{typed}: the edit was ended");
+        assert_eq!(a.workspace.inputs[0].value(), typed);
+        assert_eq!(a.workspace.inputs[0].cursor(), typed.len() - 2);
+        assert_eq!(a.workspace.errors[0].is_some(), refused, "{typed}");
+        assert_eq!(a.status.clone().map(|s| s.text), status, "{typed}");
+        assert_eq!(screen_and_cursor(&a), (before, cursor), "{typed}");
+        // Still editable, and Esc still undoes the edit.
+        typ(&mut a, "x");
+        assert_eq!(a.workspace.inputs[0].value().len(), typed.len() + 1);
+        key(&mut a, KeyCode::Esc);
+        assert!(a.workspace.editing.is_none());
+        assert_eq!(a.profile.storage_account, None, "{typed}");
+        assert!(screen(&a).contains("(none)"));
+    }
+}
+
+// ---- Round 3, 5: ! on Export shows every warning of the export's header -----------------------
+
+/// With DNS proxy on and AKS features, `!` on Export lists as many warnings as the export's
+/// header has `Warning:` lines (azfw-policy-arm's own "NEEDS DNS proxy" one too), and then the
+/// rules the export leaves out, each with its remote, rule and reason.
+#[test]
+fn warnings_on_export_are_those_of_the_exports_header() {
+    let mut p = Profile::new(amlfw::Cloud::Public, "eastus2");
+    p.edition = Some(common::PINNED_EDITION.into());
+    p.features = common::all_features_but_private();
+    p.dns_proxy = true;
+    p.validate(common::catalog()).unwrap();
+    let mut a = App::new(common::catalog(), p, None, (100, 30), COLOUR);
+    a.go_to(Step::Export);
+    let mut checked = 0;
+    for (i, t) in amlfw::export::targets().iter().enumerate() {
+        while a.export.nav.cursor < i {
+            key(&mut a, KeyCode::Down);
+        }
+        let Some(Ok(e)) = a.export.view.as_ref().map(|v| v.result.clone()) else {
+            continue;
+        };
+        if t.shows_every_warning() {
+            continue;
+        }
+        let in_header = e.text.matches("Warning: ").count();
+        key(&mut a, KeyCode::Char('!'));
+        let Modal::Detail { title, lines, .. } = a.modal.clone() else {
+            panic!("{}", t.id())
+        };
+        let shown = lines.iter().filter(|l| l.starts_with("! ")).count();
+        assert_eq!(shown, in_header, "{}: {lines:#?}", t.id());
+        assert_eq!(title, format!("{in_header} warnings for {}", t.id()));
+        for u in &e.unexpressed {
+            let line = format!("  {} ({}): {}", u.remote, u.rule_id, u.reason);
+            assert!(lines.contains(&line), "{}: {line} in {lines:#?}", t.id());
+        }
+        if t.id() == "azfw-policy-arm" {
+            assert!(lines
+                .iter()
+                .any(|l| l.starts_with("! this export NEEDS DNS proxy enabled")));
+            assert!(!e.unexpressed.is_empty());
+            // Wrapped, not cut: the overlay's text has no ellipsis.
+            assert!(!screen(&a).contains('…'));
+        }
+        key(&mut a, KeyCode::Esc);
+        checked += 1;
+    }
+    assert!(checked > 10, "{checked}");
 }

@@ -509,8 +509,12 @@ fn hints_name_the_wizards_fields_not_flags() {
         let named = h.setting.named();
         assert!(w.message.contains(named.cli), "{}", w.message);
         assert!(!shown.contains(named.cli), "{shown}");
+        // The step's label (an option's short one, not its catalog title).
+        let label = amlfw::tui::step::field::Field::of_setting(named.key)
+            .unwrap()
+            .label();
         assert!(
-            shown.contains(&format!("'{}' on the Workspace step", named.label)),
+            shown.contains(&format!("'{label}' on the Workspace step")),
             "{shown}"
         );
     }

@@ -179,10 +179,7 @@ impl Exporter for Aerleon {
             text.push_str(body);
             text.push('\n');
         }
-        Ok(Export {
-            text,
-            unexpressed: set.unexpressed,
-        })
+        Ok(Export::new(text, set.unexpressed))
     }
     fn render_files(
         &self,

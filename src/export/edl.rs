@@ -241,7 +241,7 @@ impl Exporter for EdlIp {
             push_net(&mut text, &n);
             text.push('\n');
         }
-        Ok(Export { text, unexpressed })
+        Ok(Export::new(text, unexpressed))
     }
 }
 
@@ -347,7 +347,7 @@ impl Exporter for EdlUrl {
             text.push_str(e);
             text.push('\n');
         }
-        Ok(Export { text, unexpressed })
+        Ok(Export::new(text, unexpressed))
     }
 }
 

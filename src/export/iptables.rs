@@ -558,10 +558,7 @@ impl Exporter for Iptables {
         head.extend(not_covered_lines(self.id(), &plan.unexpressed));
         let mut t = comments("#", &head);
         ipt_part(&mut t, &plan, self.0, &out, &inb);
-        Ok(Export {
-            text: t,
-            unexpressed: plan.unexpressed,
-        })
+        Ok(Export::new(t, plan.unexpressed))
     }
 }
 

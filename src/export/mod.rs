@@ -66,6 +66,11 @@ pub struct Unexpressed {
 pub struct Export {
     pub text: String,
     pub unexpressed: Vec<Unexpressed>,
+    /// The target's own warnings, which its header carries after those of `warnings_for`
+    /// (Azure Firewall: DNS proxy needed for host names in network rules), without the
+    /// "Warning: " the header puts first: a front end that lists the export's warnings shows
+    /// these too.
+    pub warnings: Vec<String>,
 }
 
 /// A target that is several files (`Exporter::render_files`): each file's path relative to the
@@ -74,6 +79,17 @@ pub struct Export {
 pub struct FileSet {
     pub files: Vec<(String, String)>,
     pub unexpressed: Vec<Unexpressed>,
+}
+
+impl Export {
+    /// An export with no warnings of the target's own (every target but Azure Firewall's).
+    pub fn new(text: String, unexpressed: Vec<Unexpressed>) -> Export {
+        Export {
+            text,
+            unexpressed,
+            warnings: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]

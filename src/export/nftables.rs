@@ -309,10 +309,7 @@ impl Exporter for Nftables {
         t.push_str(&format!("\t}}\n\tchain {} {{\n", n.inb));
         t.push_str(&in_rules);
         t.push_str("\t}\n}\n");
-        Ok(Export {
-            text: t,
-            unexpressed: plan.unexpressed,
-        })
+        Ok(Export::new(t, plan.unexpressed))
     }
 }
 

@@ -377,10 +377,7 @@ impl Exporter for UdrArm {
             ROUTE_TABLE_DESCRIPTION,
             resources,
         );
-        Ok(Export {
-            text,
-            unexpressed: plan.unexpressed,
-        })
+        Ok(Export::new(text, plan.unexpressed))
     }
 }
 
@@ -423,10 +420,7 @@ impl Exporter for UdrCli {
                 sh_quote(r.next_hop)
             ));
         }
-        Ok(Export {
-            text: t,
-            unexpressed: plan.unexpressed,
-        })
+        Ok(Export::new(t, plan.unexpressed))
     }
 }
 
@@ -488,9 +482,6 @@ impl Exporter for UdrTerraform {
                 &attrs,
             ));
         }
-        Ok(Export {
-            text: t,
-            unexpressed: plan.unexpressed,
-        })
+        Ok(Export::new(t, plan.unexpressed))
     }
 }

@@ -254,10 +254,7 @@ impl Exporter for Squid {
         let mut t = comments("#", &head);
         t.push('\n');
         t.push_str(&body(rules, &es, &mut names));
-        Ok(Export {
-            text: t,
-            unexpressed: not,
-        })
+        Ok(Export::new(t, not))
     }
 }
 

@@ -251,10 +251,7 @@ impl Exporter for Json {
             .expect("the model always serializes");
         out.push(b'\n');
         let text = String::from_utf8(out).expect("serde_json writes UTF-8");
-        Ok(Export {
-            text,
-            unexpressed: Vec::new(),
-        })
+        Ok(Export::new(text, Vec::new()))
     }
 }
 
@@ -438,10 +435,7 @@ impl Exporter for Csv {
             push_csv_field(&mut text, &prefixes);
             text.push_str("\r\n");
         }
-        Ok(Export {
-            text,
-            unexpressed: Vec::new(),
-        })
+        Ok(Export::new(text, Vec::new()))
     }
 }
 
@@ -559,10 +553,7 @@ impl Exporter for Markdown {
                 t.push_str(&format!("- {}\n", md_cell(&w.message)));
             }
         }
-        Ok(Export {
-            text: t,
-            unexpressed: Vec::new(),
-        })
+        Ok(Export::new(t, Vec::new()))
     }
 }
 
@@ -644,10 +635,7 @@ impl Exporter for Hosts {
                 t.push('\n');
             }
         }
-        Ok(Export {
-            text: t,
-            unexpressed,
-        })
+        Ok(Export::new(t, unexpressed))
     }
 }
 

@@ -214,9 +214,10 @@ impl<'c> App<'c> {
         self.note_change(before.as_ref().ok(), self.preview_height())
     }
 
-    /// The warnings the preview lists: on the Export step, those of the chosen target (as its
-    /// header has them); elsewhere, every warning of the rule set.
-    pub fn shown_warnings(&self) -> Vec<&crate::rules::Warning> {
+    /// The warnings the preview lists, as the wizard words them: on the Export step, every
+    /// warning the chosen target's header carries (those that concern it, `warnings_for`, then
+    /// the target's own, `Export::warnings`); elsewhere, every warning of the rule set.
+    pub fn shown_warnings(&self) -> Vec<String> {
         let Ok(rs) = &self.rules else {
             return Vec::new();
         };
@@ -228,8 +229,12 @@ impl<'c> App<'c> {
                     result: Ok(e),
                     ..
                 }),
-            ) => export::warnings_for(rs, export::targets()[*target], &e.unexpressed),
-            _ => rs.warnings.iter().collect(),
+            ) => export::warnings_for(rs, export::targets()[*target], &e.unexpressed)
+                .into_iter()
+                .map(super::preview::worded)
+                .chain(e.warnings.iter().cloned())
+                .collect(),
+            _ => rs.warnings.iter().map(super::preview::worded).collect(),
         }
     }
 
@@ -281,7 +286,10 @@ impl<'c> App<'c> {
             } => {
                 self.say(
                     Level::Ok,
-                    format!("wrote {} ({bytes} bytes, {target})", path.display()),
+                    format!(
+                        "wrote {} ({bytes} bytes, {target})",
+                        crate::diag::escape(&path.display().to_string())
+                    ),
                 );
                 Vec::new()
             }
@@ -451,9 +459,8 @@ impl<'c> App<'c> {
             Action::Suspend => return Some(vec![Effect::Suspend]),
             Action::Quit => {
                 if self.dirty() {
-                    if self.workspace.editing.is_some() {
-                        self.finish_edit();
-                    }
+                    // An open field edit stays open under the question: "n" returns to it as
+                    // it was (text, cursor, Esc still undoes), "y" quits.
                     self.modal = Modal::ConfirmQuit;
                 } else {
                     self.quit = true;

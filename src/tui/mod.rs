@@ -248,15 +248,13 @@ impl Io<'_> {
 
 /// Reads a Service Tags file whole (the wizard may use any tag), on a loader thread.
 fn read_tags(path: &Path) -> tags::Loaded {
-    // The reason first and the file's name after it: the status line cuts what does not fit,
-    // and the name was typed just before (the whole path would push the reason out).
-    let name = path
-        .file_name()
-        .unwrap_or(path.as_os_str())
-        .to_string_lossy();
+    // The reason first and the path after it, as typed (with ~ expanded): the status line cuts
+    // what does not fit, and the name alone did not say which directory was looked in. Escaped:
+    // a typed path may hold control characters, and the status line is the terminal.
+    let shown = crate::diag::escape(&path.display().to_string()).into_owned();
     let text = crate::fsio::read_text(path, crate::fsio::SERVICE_TAGS_LIMIT, "a Service Tags file")
-        .map_err(|e| format!("cannot read the Service Tags file ({e}): {name}"))?;
-    let index = TagIndex::from_json(&text).map_err(|e| format!("{e}: {name}"))?;
+        .map_err(|e| format!("cannot read the Service Tags file ({e}): {shown}"))?;
+    let index = TagIndex::from_json(&text).map_err(|e| format!("{e}: {shown}"))?;
     Ok((Arc::new(index), crate::fsio::service_tags_staleness(path)))
 }
 
@@ -289,8 +287,10 @@ fn write_export(
     }
     // A FIFO nobody reads is an error here, not a frozen screen.
     match write_atomic_no_wait(&path, text.as_bytes(), overwrite) {
+        // Said with the whole path: a relative name was taken from the directory amlfw
+        // started in, which the screen shows nowhere.
         Ok(()) => Msg::Written {
-            path,
+            path: std::path::absolute(&path).unwrap_or(path),
             bytes: text.len(),
             target,
         },
@@ -503,9 +503,10 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    /// The status line cuts the end: the reason comes first, then only the file's name.
+    /// The status line cuts the end: the reason comes first, then the path as given (not
+    /// only the file's name, which did not say where the wizard looked), escaped.
     #[test]
-    fn a_tags_read_error_says_why_before_the_file_name() {
+    fn a_tags_read_error_says_why_then_the_whole_path() {
         let dir = std::env::temp_dir().join(format!("amlfw-tags-err-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("a/long/directory/path")).unwrap();
         let path = dir.join("a/long/directory/path/ServiceTags.json");
@@ -515,12 +516,20 @@ mod tests {
         };
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(e.starts_with("not a valid Service Tags file ("), "{e}");
-        assert!(e.ends_with(": ServiceTags.json"), "{e}");
-        assert!(!e.contains("directory"), "{e}");
+        assert!(e.ends_with(&format!(": {}", path.display())), "{e}");
         let Err(e) = read_tags(&path) else {
             panic!("read a missing file")
         };
         assert!(e.starts_with("cannot read the Service Tags file ("), "{e}");
-        assert!(e.ends_with("): ServiceTags.json"), "{e}");
+        assert!(e.ends_with(&format!("): {}", path.display())), "{e}");
+        let Err(e) = read_tags(Path::new("/nonexistent/x.json")) else {
+            panic!("read a missing file")
+        };
+        assert!(e.ends_with("): /nonexistent/x.json"), "{e}");
+        let Err(e) = read_tags(Path::new("/nonexistent/x\x1b[2J.json")) else {
+            panic!("read a missing file")
+        };
+        assert!(!e.contains('\x1b'), "{e:?}");
+        assert!(e.ends_with("): /nonexistent/x\\u{1b}[2J.json"), "{e:?}");
     }
 }

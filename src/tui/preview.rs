@@ -68,21 +68,38 @@ impl App<'_> {
     /// Every warning shown now, whole and wrapped, in a scrolling overlay.
     pub fn open_warnings(&mut self) {
         let warnings = self.shown_warnings();
-        let title = match (&self.step, &self.export.view) {
-            (Step::Export, Some(v)) if v.result.is_ok() => format!(
-                "{} warnings for {}",
-                warnings.len(),
-                export::targets()[v.target].id()
-            ),
-            _ => format!("{} warnings", warnings.len()),
+        // On Export, the rules the chosen export leaves out too: its header lists them.
+        let (title, left_out) = match (&self.step, &self.export.view) {
+            (Step::Export, Some(v)) => match &v.result {
+                Ok(e) => (
+                    format!(
+                        "{} warnings for {}",
+                        warnings.len(),
+                        export::targets()[v.target].id()
+                    ),
+                    e.unexpressed.as_slice(),
+                ),
+                Err(_) => (format!("{} warnings", warnings.len()), &[][..]),
+            },
+            _ => (format!("{} warnings", warnings.len()), &[][..]),
         };
         let mut lines = Vec::new();
         for w in &warnings {
-            lines.push(format!("! {}", worded(w)));
+            lines.push(format!("! {w}"));
             lines.push(String::new());
         }
         if warnings.is_empty() {
             lines.push("No warnings for these choices.".to_string());
+        }
+        if !left_out.is_empty() {
+            if !warnings.is_empty() {
+                lines.pop();
+            }
+            lines.push(String::new());
+            lines.extend(export::listed_lines(
+                format!("Not in this export ({} rules):", left_out.len()),
+                left_out,
+            ));
         }
         self.modal = Modal::Detail {
             title,
@@ -314,7 +331,7 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
             lines.push(Line::styled(
                 format!(
                     "! {}",
-                    truncate(&worded(w), (inner.width as usize).saturating_sub(2))
+                    truncate(w, (inner.width as usize).saturating_sub(2))
                 ),
                 t.warn(),
             ));
@@ -324,7 +341,13 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
 }
 
 /// A warning as the wizard says it: a hint that names a setting names the Workspace step's
-/// field (`Storage account`), where the CLI and the exports name the flag.
+/// field by the label the step shows (`Storage account`, `Compute public IP`), where the CLI
+/// and the exports name the flag. The options' catalog titles are longer than their labels,
+/// so the label comes from the step's own field, not from the hint.
 pub fn worded(w: &Warning) -> String {
-    w.worded(|n| format!("'{}' on the Workspace step", n.label))
+    w.worded(|n| match super::step::field::Field::of_setting(n.key) {
+        Some(f) => format!("'{}' on the Workspace step", f.label()),
+        // Not a Workspace field (none is named so today): its name, without a step to point at.
+        None => format!("'{}'", n.label),
+    })
 }

@@ -83,10 +83,12 @@ impl App<'_> {
     /// Starts reading `path` (the runtime does it off the drawing thread): the wizard says it
     /// is loading until `tags_loaded`.
     pub fn load_tags(&mut self, path: PathBuf) -> Effect {
-        let shown = path.display().to_string();
+        let requested = path.display().to_string();
+        // Shown on the terminal: a typed path's control characters escaped.
+        let shown = crate::diag::escape(&requested).into_owned();
         self.say(Level::Info, format!("loading Service Tags file {shown}..."));
-        self.tags_loading = Some(shown.clone());
-        self.tags_requested = Some(shown);
+        self.tags_loading = Some(shown);
+        self.tags_requested = Some(requested);
         self.rerender_export();
         Effect::LoadTags { path }
     }

@@ -96,6 +96,8 @@ struct Plan {
     /// Header lines shared by every target (tool, profile, warnings, notes).
     header: Vec<String>,
     unexpressed: Vec<Unexpressed>,
+    /// The warnings of this target's own in `header` (`Export::warnings`).
+    warnings: Vec<String>,
 }
 
 fn build_plan(
@@ -167,7 +169,9 @@ fn build_plan(
     };
     let mut header = header_lines(rs, target, &header_opts, &unexpressed);
     header.extend(tag_notes);
-    header.extend(notes(rs, &network, &unexpressed));
+    let warnings = own_warnings(&network);
+    header.extend(warnings.iter().map(|w| format!("Warning: {w}")));
+    header.extend(notes(rs, &unexpressed));
     Ok(Plan {
         group_name: azure_name(&[prefix, "rules"]),
         group_priority: prio[0],
@@ -184,6 +188,7 @@ fn build_plan(
         },
         header,
         unexpressed,
+        warnings,
     })
 }
 
@@ -325,7 +330,8 @@ fn by_transport(ports: &[PortSpec]) -> Vec<(&'static str, Vec<String>)> {
         .collect()
 }
 
-fn notes(rs: &RuleSet, network: &[NetworkRule], unexpressed: &[Unexpressed]) -> Vec<String> {
+/// The warnings of Azure Firewall's own, after the shared ones (`warnings_for`).
+fn own_warnings(network: &[NetworkRule]) -> Vec<String> {
     let mut out = Vec::new();
     let fqdn_rules: Vec<&str> = network
         .iter()
@@ -334,10 +340,15 @@ fn notes(rs: &RuleSet, network: &[NetworkRule], unexpressed: &[Unexpressed]) -> 
         .collect();
     if !fqdn_rules.is_empty() {
         out.push(format!(
-            "Warning: this export NEEDS DNS proxy enabled on the Firewall Policy (dnsSettings.enableProxy = true; classic firewalls: additionalProperties Network.DNS.EnableProxy), because network rules name host names ({}). Without it Azure rejects the whole rule collection group. Clients must use the firewall as their DNS server.",
+            "this export NEEDS DNS proxy enabled on the Firewall Policy (dnsSettings.enableProxy = true; classic firewalls: additionalProperties Network.DNS.EnableProxy), because network rules name host names ({}). Without it Azure rejects the whole rule collection group. Clients must use the firewall as their DNS server.",
             fqdn_rules.join(", ")
         ));
     }
+    out
+}
+
+fn notes(rs: &RuleSet, unexpressed: &[Unexpressed]) -> Vec<String> {
+    let mut out = Vec::new();
     for r in rs
         .rules
         .iter()
@@ -364,6 +375,7 @@ fn export(plan: &Plan, text: String) -> Export {
     Export {
         text,
         unexpressed: plan.unexpressed.clone(),
+        warnings: plan.warnings.clone(),
     }
 }
 

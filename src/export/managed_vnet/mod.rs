@@ -345,10 +345,7 @@ impl Exporter for AmlVnet {
     fn render(&self, rs: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let p = plan(rs);
         let text = (self.write)(rs, &p, &header(rs, self, opts, &p));
-        Ok(Export {
-            text,
-            unexpressed: p.unexpressed,
-        })
+        Ok(Export::new(text, p.unexpressed))
     }
 }
 

@@ -38,9 +38,6 @@ impl Exporter for NsgBicep {
             .collect();
         let ty = "Microsoft.Network/networkSecurityGroups/securityRules";
         let t = document(&plan.header, &nsg, ty, "rule", &rules);
-        Ok(Export {
-            text: t,
-            unexpressed: plan.unexpressed,
-        })
+        Ok(Export::new(t, plan.unexpressed))
     }
 }

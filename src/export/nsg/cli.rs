@@ -39,10 +39,7 @@ impl Exporter for NsgCli {
             ));
             t.push_str(&cli_rule(r));
         }
-        Ok(Export {
-            text: t,
-            unexpressed: plan.unexpressed,
-        })
+        Ok(Export::new(t, plan.unexpressed))
     }
 }
 

@@ -44,10 +44,7 @@ impl Exporter for NsgArm {
             "Name of the EXISTING network security group the rules are added to (in the deployment's resource group).",
             resources,
         );
-        Ok(Export {
-            text,
-            unexpressed: plan.unexpressed,
-        })
+        Ok(Export::new(text, plan.unexpressed))
     }
 }
 

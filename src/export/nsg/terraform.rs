@@ -51,10 +51,7 @@ impl Exporter for NsgTerraform {
                 &tf_rule_attrs(r),
             ));
         }
-        Ok(Export {
-            text: t,
-            unexpressed: plan.unexpressed,
-        })
+        Ok(Export::new(t, plan.unexpressed))
     }
 }
 

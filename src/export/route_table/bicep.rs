@@ -39,9 +39,6 @@ impl Exporter for UdrBicep {
             .collect();
         let ty = "Microsoft.Network/routeTables/routes";
         let t = document(&plan.header, &table, ty, "route", &routes);
-        Ok(Export {
-            text: t,
-            unexpressed: plan.unexpressed,
-        })
+        Ok(Export::new(t, plan.unexpressed))
     }
 }

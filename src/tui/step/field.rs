@@ -109,6 +109,16 @@ impl Field {
         })
     }
 
+    /// The field a warning's hint names (`Named::key`: a profile key such as `storage_account`,
+    /// or a workspace option's key such as `compute_public_ip`); `None` for a setting the
+    /// Workspace step does not show (cloud, region, features).
+    pub fn of_setting(key: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| match f.option_id() {
+            Some(id) => id.replace('-', "_") == key,
+            None => f.key() == Some(key),
+        })
+    }
+
     pub fn label(self) -> &'static str {
         if let Some(key) = self.key() {
             return fields::Field::of(key).label;

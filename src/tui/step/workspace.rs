@@ -66,6 +66,8 @@ impl App<'_> {
                     let _ = field.apply(&before, &mut self.profile);
                     self.workspace.errors[i] = None;
                     self.refresh();
+                    // "not kept yet: fix it, or Esc undoes the edit" is answered now.
+                    self.clear_field_note(field);
                 }
                 _ => return None,
             }
@@ -156,13 +158,7 @@ impl App<'_> {
                 self.workspace.errors[i] = None;
                 self.refresh();
                 // A note about this field's earlier refusal is out of date now.
-                if self
-                    .status
-                    .as_ref()
-                    .is_some_and(|s| s.text.starts_with(&format!("{}: ", field.label())))
-                {
-                    self.status = None;
-                }
+                self.clear_field_note(field);
             }
             Err(reason) => {
                 // While the text is invalid the choices are those before the edit, never a
@@ -175,6 +171,17 @@ impl App<'_> {
                     self.refresh();
                 }
             }
+        }
+    }
+
+    /// Clears the status when it is a note about `field`'s edit (they start with its label).
+    fn clear_field_note(&mut self, field: Field) {
+        if self
+            .status
+            .as_ref()
+            .is_some_and(|s| s.text.starts_with(&format!("{}: ", field.label())))
+        {
+            self.status = None;
         }
     }
 
