@@ -74,7 +74,10 @@ fn the_default_edition_is_2026_03_with_the_changes_compute_needs() {
     // Inbound 44224 only for compute with a public IP, which was not said: a notice says so.
     assert!(!t.iter().any(|(_, _, p)| p == "tcp:44224"));
     let w = warnings(&doc);
-    assert!(w.contains("compute_public_ip not given"), "{w}");
+    assert!(
+        w.contains("compute_public_ip ('Compute has a public IP') not given"),
+        "{w}"
+    );
     // No edition chosen: the notice names the one used and how to pin it.
     assert!(
         stderr.contains("using the newest, 2026-03; pin it with --edition 2026-03"),

@@ -558,7 +558,11 @@ pub fn resolve(catalog: &Catalog, profile: &Profile) -> Result<RuleSet, ResolveE
                         cli: format!("--{}", o.id),
                         label: o.title.clone(),
                     },
-                    before: format!("{} not given: taken as false ({}); ", o.key(), o.title),
+                    before: format!(
+                        "{} ('{}') not given: taken as false, so the rules assume it does not hold; ",
+                        o.key(),
+                        o.title
+                    ),
                     template: "set {} if it applies",
                 },
                 |n| format!("{} = true in the profile or pass {}", n.key, n.cli),

@@ -39,10 +39,12 @@
 //   region's address prefixes instead.
 // Warning: no source subnets given, so every Azure Firewall rule allows ANY source (*); give the
 //   subnets of the workspace's compute (--source CIDR) to narrow them
-// Warning: private_endpoints not given: taken as false (Private endpoints in the VNet); set
-//   private_endpoints = true in the profile or pass --private-endpoints if it applies
-// Warning: storage_firewall not given: taken as false (Firewall in front of storage private
-//   endpoints); set storage_firewall = true in the profile or pass --storage-firewall if it applies
+// Warning: private_endpoints ('Private endpoints in the VNet') not given: taken as false, so the rules
+//   assume it does not hold; set private_endpoints = true in the profile or pass --private-endpoints
+//   if it applies
+// Warning: storage_firewall ('Firewall in front of storage private endpoints') not given: taken as
+//   false, so the rules assume it does not hold; set storage_firewall = true in the profile or pass
+//   --storage-firewall if it applies
 // Warning: aks: Not generated, check by hand: (1) Pods or deployments that call the Kubernetes API
 //   server need one more network rule, TCP 443 to the API server's public IP, which is known only
 //   after the cluster exists (not needed for private clusters). (2) In Azure Firewall you can allow

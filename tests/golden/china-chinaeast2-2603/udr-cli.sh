@@ -9,10 +9,12 @@
 # Service Tags file: cloud China, changeNumber 405
 # Warning: The prefixes come from Microsoft's weekly Service Tags file and change over time;
 #   regenerate the routes when you download a newer file.
-# Warning: private_endpoints not given: taken as false (Private endpoints in the VNet); set
-#   private_endpoints = true in the profile or pass --private-endpoints if it applies
-# Warning: storage_firewall not given: taken as false (Firewall in front of storage private
-#   endpoints); set storage_firewall = true in the profile or pass --storage-firewall if it applies
+# Warning: private_endpoints ('Private endpoints in the VNet') not given: taken as false, so the rules
+#   assume it does not hold; set private_endpoints = true in the profile or pass --private-endpoints
+#   if it applies
+# Warning: storage_firewall ('Firewall in front of storage private endpoints') not given: taken as
+#   false, so the rules assume it does not hold; set storage_firewall = true in the profile or pass
+#   --storage-firewall if it applies
 # Warning: aks: Not generated, check by hand: (1) Pods or deployments that call the Kubernetes API
 #   server need one more network rule, TCP 443 to the API server's public IP, which is known only
 #   after the cluster exists (not needed for private clusters). (2) In Azure Firewall you can allow

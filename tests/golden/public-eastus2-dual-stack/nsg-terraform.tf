@@ -14,10 +14,12 @@
 #   Microsoft's images are served from the global registry endpoint.
 # Warning: The article's basic table writes this tag as Frontdoor.FirstParty, which is not a service
 #   tag; the real name, AzureFrontDoor.FirstParty (as its own training table spells it), is emitted.
-# Warning: private_endpoints not given: taken as false (Private endpoints in the VNet); set
-#   private_endpoints = true in the profile or pass --private-endpoints if it applies
-# Warning: storage_firewall not given: taken as false (Firewall in front of storage private
-#   endpoints); set storage_firewall = true in the profile or pass --storage-firewall if it applies
+# Warning: private_endpoints ('Private endpoints in the VNet') not given: taken as false, so the rules
+#   assume it does not hold; set private_endpoints = true in the profile or pass --private-endpoints
+#   if it applies
+# Warning: storage_firewall ('Firewall in front of storage private endpoints') not given: taken as
+#   false, so the rules assume it does not hold; set storage_firewall = true in the profile or pass
+#   --storage-firewall if it applies
 #
 # Security rules for an EXISTING network security group
 #   (Microsoft.Network/networkSecurityGroups/securityRules, API 2024-05-01).

@@ -46,8 +46,9 @@
 #   (*.instances.azureml.ms), as for RStudio on 8787 and assuming TLS. If VS Code clients reach the
 #   instance directly inside the VNet, allow TCP 8704-8710 from them to the compute subnet in its NSG
 #   instead.
-# Warning: private_endpoints not given: taken as false (Private endpoints in the VNet); set
-#   private_endpoints = true in the profile or pass --private-endpoints if it applies
+# Warning: private_endpoints ('Private endpoints in the VNet') not given: taken as false, so the rules
+#   assume it does not hold; set private_endpoints = true in the profile or pass --private-endpoints
+#   if it applies
 # Note: Azure Firewall evaluates network rules before application rules, whatever the collection
 #   priorities.
 # Not in this export: aml-tag-batch (BatchNodeManagement.USGovVirginia): the Service Tags file

@@ -12,8 +12,9 @@
 # Warning: The article also asks for AzureFrontDoor.FirstParty next to this tag, but that tag is not
 #   in this cloud's Service Tags file, so it is left out; this tag and the mcr.microsoft.com host
 #   rules are what remain for Microsoft's images.
-# Warning: private_endpoints not given: taken as false (Private endpoints in the VNet); set
-#   private_endpoints = true in the profile or pass --private-endpoints if it applies
+# Warning: private_endpoints ('Private endpoints in the VNet') not given: taken as false, so the rules
+#   assume it does not hold; set private_endpoints = true in the profile or pass --private-endpoints
+#   if it applies
 #
 # Security rules for an EXISTING network security group
 #   (Microsoft.Network/networkSecurityGroups/securityRules, API 2024-05-01).

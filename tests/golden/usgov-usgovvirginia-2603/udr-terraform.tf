@@ -7,8 +7,9 @@
 #   ARM_ENVIRONMENT=usgovernment); the provider defaults to the public cloud.
 # Service Tags file: cloud AzureGovernment, changeNumber 402
 # Warning: A route table holds at most 25 routes that use service tags.
-# Warning: private_endpoints not given: taken as false (Private endpoints in the VNet); set
-#   private_endpoints = true in the profile or pass --private-endpoints if it applies
+# Warning: private_endpoints ('Private endpoints in the VNet') not given: taken as false, so the rules
+#   assume it does not hold; set private_endpoints = true in the profile or pass --private-endpoints
+#   if it applies
 #
 # Routes for an EXISTING route table (Microsoft.Network/routeTables/routes, API 2024-05-01) associated
 #   with the compute subnet:
