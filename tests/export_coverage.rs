@@ -157,6 +157,7 @@ impl Exporter for Contrary {
                 rule_id: r.id.to_string(),
                 remote: r.remote.to_string(),
                 reason: "something else".into(),
+                partly: false,
             })
             .collect();
         Ok(Export::new(String::new(), unexpressed))

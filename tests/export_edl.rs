@@ -302,3 +302,39 @@ fn edl_url_names_its_rule_ports_and_the_bare_domain_rule() {
         "the wildcard semantics are stated"
     );
 }
+
+/// A rule a list holds for part of its ports is listed as `partly` covered: it counts as
+/// expressed, so the header keeps the warnings about it (the TLS assumption on 8787 and 18881
+/// for `*.instances.azureml.ms`), and it is still listed for the ports the list's rule lacks.
+#[test]
+fn a_rule_in_the_list_for_part_of_its_ports_keeps_its_warnings() {
+    let rs = &per_cloud_profiles()[0].1;
+    let rule = rs
+        .rules
+        .iter()
+        .find(|r| r.remote == "*.instances.azureml.ms" && r.ports_label().contains("8787"))
+        .expect("the public full profile has the compute instance host on 8787");
+    let out = render("edl-url", rs);
+    let u = out
+        .unexpressed
+        .iter()
+        .find(|u| u.rule_id == *rule.id)
+        .expect("listed for the ports the list's rule lacks");
+    assert!(u.partly && u.reason.contains("in the list"), "{u:?}");
+    assert!(out.expressed(rs).any(|r| r.id == rule.id));
+    let warning = rs
+        .warnings
+        .iter()
+        .find(|w| w.rules.iter().any(|id| *id == *rule.id) && w.message.contains("8787"))
+        .expect("a warning about the ports of that rule");
+    let first_line = warning
+        .message
+        .split_whitespace()
+        .take(8)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        out.text.replace("\n#   ", " ").contains(&first_line),
+        "the header lacks the warning {first_line:?}"
+    );
+}

@@ -119,10 +119,14 @@ proptest! {
                             prop_assert!(rs.rules.iter().any(|r| r.id == u.rule_id), "{}: unknown rule {}", target.id(), u.rule_id);
                         }
                         // Each rule is expressed (found in the text) or listed, never dropped;
-                        // `expressed` and `unexpressed` split the rule set between them.
+                        // `expressed` and what is listed as not covered at all split the rule set
+                        // between them (a rule covered `partly` is in the output, and listed).
                         let lost: Vec<&str> = common::dropped(&rs, &out, opts.service_tags).iter().map(|r| r.id.as_str()).collect();
                         prop_assert!(lost.is_empty(), "{}: dropped {:?}", target.id(), lost);
-                        let listed = rs.rules.iter().filter(|r| out.unexpressed.iter().any(|u| u.rule_id == *r.id)).count();
+                        let listed = rs.rules.iter().filter(|r| out.unexpressed.iter().any(|u| u.rule_id == *r.id && !u.partly)).count();
+                        for u in out.unexpressed.iter().filter(|u| u.partly) {
+                            prop_assert!(out.expressed(&rs).any(|r| *r.id == u.rule_id), "{}: {} partly covered but not expressed", target.id(), u.rule_id);
+                        }
                         prop_assert_eq!(out.expressed(&rs).count() + listed, rs.rules.len());
                         // The declaration is true: a rule of a shape it does not name is listed.
                         for r in rs.rules.iter().filter(|r| !target.target().may_express(r)) {

@@ -336,6 +336,7 @@ pub fn render_dir(
                     rule_id: rule.id.to_string(),
                     remote: rule.remote.to_string(),
                     reason: "no address prefixes in the address family of the sources (or the Service Tags file lists none)".into(),
+                    partly: false,
                 });
                 continue;
             }

@@ -77,10 +77,14 @@ pub fn verdicts(
 }
 
 impl Export {
-    /// The rules of `rs` this export expresses: every rule it does not list as not covered.
+    /// The rules of `rs` this export expresses: every rule it does not list as not covered
+    /// (one listed as `partly` covered is in the output).
     pub fn expressed<'a>(&'a self, rs: &'a RuleSet) -> impl Iterator<Item = &'a Rule> + 'a {
-        rs.rules
-            .iter()
-            .filter(|r| !self.unexpressed.iter().any(|u| u.rule_id == *r.id))
+        rs.rules.iter().filter(|r| {
+            !self
+                .unexpressed
+                .iter()
+                .any(|u| u.rule_id == *r.id && !u.partly)
+        })
     }
 }

@@ -113,6 +113,7 @@ fn port_summary(target: &str, fits: &[u16], others: &[&Rule]) -> (String, Vec<Un
                 "in the list, but it needs {}, which the {target} list's rule ({allow}) does not allow: give it a rule of its own",
                 r.ports_label()
             ),
+            partly: true,
         })
         .collect();
     (line, listed)
@@ -142,6 +143,7 @@ fn port_reason(
         rule_id: r.id.to_string(),
         remote: r.remote.to_string(),
         reason,
+        partly: in_list,
     }
 }
 
@@ -183,6 +185,7 @@ impl Exporter for EdlIp {
                 rule_id: r.rule.id.to_string(),
                 remote: r.rule.remote.to_string(),
                 reason: "inbound: a source, not a destination; this list is for outbound rules (amlfw tags --tag NAME prints its prefixes)".into(),
+                partly: false,
             });
         }
         // The list's rule allows the web ports some rule names (`tcp:443`, `https`); a rule
@@ -289,6 +292,7 @@ impl Exporter for EdlUrl {
                 rule_id: r.id.to_string(),
                 remote: r.remote.to_string(),
                 reason: not_a_url(r),
+                partly: false,
             })
             .collect();
         let mut entries: Vec<String> = Vec::new();
@@ -304,6 +308,7 @@ impl Exporter for EdlUrl {
                         "not web traffic ({}): URL filtering sees HTTP and HTTPS only; allow it by address (an FQDN address object)",
                         r.ports_label()
                     ),
+                    partly: false,
                 });
                 continue;
             }
@@ -314,6 +319,7 @@ impl Exporter for EdlUrl {
                     reason:
                         "a PAN-OS wildcard must be a whole label (*.domain); this pattern has none"
                             .into(),
+                    partly: false,
                 });
                 continue;
             };

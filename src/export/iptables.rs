@@ -214,6 +214,7 @@ pub fn plan<'a>(
             rule_id: r.id.to_string(),
             remote: r.remote.to_string(),
             reason,
+            partly: false,
         };
         if crate::servicetags::features::is_nsg_only(&r.remote) {
             p.unexpressed

@@ -60,6 +60,10 @@ pub struct Unexpressed {
     pub rule_id: String,
     pub remote: String,
     pub reason: String,
+    /// The rule is in the output for part of what it needs (a list whose rule allows some of
+    /// its ports): it counts as expressed, so its warnings stay in the header, and it is
+    /// listed for the rest.
+    pub partly: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -324,7 +328,7 @@ pub fn warnings_for<'a>(
     let expressed = |requirement: &str| {
         rules.rules.iter().any(|r| {
             r.requirements.iter().any(|q| &**q == requirement)
-                && !unexpressed.iter().any(|u| u.rule_id == *r.id)
+                && !unexpressed.iter().any(|u| u.rule_id == *r.id && !u.partly)
         })
     };
     rules
@@ -454,6 +458,7 @@ pub fn unexpressed_non_fqdn(
             rule_id: r.id.to_string(),
             remote: r.remote.to_string(),
             reason: reason_for(r),
+            partly: false,
         })
         .collect()
 }

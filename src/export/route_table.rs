@@ -93,6 +93,7 @@ fn plan(
                 rule_id: rule.id.to_string(),
                 remote: rule.remote.to_string(),
                 reason,
+                partly: false,
             });
         }
     }

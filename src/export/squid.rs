@@ -72,6 +72,7 @@ fn entries<'a>(rules: &'a RuleSet, not: &mut Vec<Unexpressed>) -> Vec<Entry<'a>>
             rule_id: r.id.to_string(),
             remote: r.remote.to_string(),
             reason,
+            partly: false,
         };
         let Some(domain) = squid_domain(&r.remote) else {
             not.push(un(

@@ -628,6 +628,7 @@ impl Exporter for Hosts {
                     rule_id: r.id.to_string(),
                     remote: r.remote.to_string(),
                     reason: "not a host name".into(),
+                    partly: false,
                 });
             } else if !seen.contains(&r.remote.as_str()) {
                 seen.push(&r.remote);

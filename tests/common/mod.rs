@@ -884,7 +884,11 @@ pub fn dropped<'r>(rs: &'r RuleSet, out: &Export, tags: Option<&TagIndex>) -> Ve
     let lower = std::cell::OnceCell::new();
     rs.rules
         .iter()
-        .filter(|r| !out.unexpressed.iter().any(|u| u.rule_id == *r.id))
+        .filter(|r| {
+            !out.unexpressed
+                .iter()
+                .any(|u| u.rule_id == *r.id && !u.partly)
+        })
         .filter(|r| !out.text.contains(r.id.as_str()) && !has_word(&out.text, &r.remote))
         // Host names are case-insensitive, and some formats write them in lower case.
         .filter(|r| {

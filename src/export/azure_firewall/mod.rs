@@ -157,6 +157,7 @@ fn build_plan(
                 rule_id: r.id.to_string(),
                 remote: r.remote.to_string(),
                 reason,
+                partly: false,
             });
         }
     }

@@ -156,6 +156,7 @@ pub fn plan(rs: &RuleSet) -> Plan {
             rule_id: r.id.to_string(),
             remote: r.remote.to_string(),
             reason,
+            partly: false,
         })
     };
     for r in &rs.rules {

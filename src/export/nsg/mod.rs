@@ -120,6 +120,7 @@ fn plan(rs: &RuleSet, target: &dyn Exporter, shape: &[&str]) -> Result<Plan, Exp
                 rule_id: rule.id.to_string(),
                 remote: rule.remote.to_string(),
                 reason,
+                partly: false,
             }),
         }
     }
