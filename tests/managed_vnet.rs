@@ -536,3 +536,73 @@ fn the_requirements_named_in_the_data_exist_in_the_catalog() {
     }
     assert!(seen >= 5);
 }
+
+/// The features the data says a managed network does not support exist in the catalog, and
+/// cover every Kubernetes one (a new AKS feature must be added there too).
+#[test]
+fn the_unsupported_features_exist_and_cover_kubernetes() {
+    let data = managed_vnet::data::ManagedNetworkData::builtin();
+    let catalog = common::catalog();
+    for f in &data.unsupported.features {
+        assert!(
+            catalog.features.iter().any(|c| c.id == *f),
+            "no feature {f}"
+        );
+    }
+    for f in catalog
+        .features
+        .iter()
+        .filter(|f| f.id.starts_with("aks") || f.id.contains("kubernetes"))
+    {
+        assert!(
+            data.unsupported.features.contains(&f.id),
+            "{} missing",
+            f.id
+        );
+    }
+    assert!(data.unsupported.features.iter().any(|f| f == "attached-vm"));
+}
+
+/// Kubernetes compute and attached VMs are not supported in a managed network: a rule only they
+/// need becomes no outbound rule (an FQDN rule would bring the billed firewall for nothing) and
+/// is listed with the documented limitation; a rule other compute needs too stays.
+#[test]
+fn rules_only_unsupported_compute_needs_are_listed_not_emitted() {
+    let data = managed_vnet::data::ManagedNetworkData::builtin();
+    let rs = common::rules(
+        "schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nfeatures = [\"compute-cluster\", \"aks\", \"aks-gpu\", \"attached-vm\"]\n",
+    );
+    let p = managed_vnet::plan(&rs);
+    let only_unsupported = |id: &str| {
+        let r = rs.rules.iter().find(|r| *r.id == *id).unwrap();
+        !r.features.is_empty()
+            && r.features
+                .iter()
+                .all(|f| data.unsupported.features.iter().any(|u| **f == *u))
+    };
+    let mut listed = 0;
+    for r in &rs.rules {
+        if only_unsupported(&r.id) {
+            assert!(
+                !p.rules.iter().any(|o| o.rule_id == *r.id),
+                "{} emitted",
+                r.id
+            );
+            let u = p
+                .unexpressed
+                .iter()
+                .find(|u| u.rule_id == *r.id)
+                .unwrap_or_else(|| panic!("{} not listed", r.id));
+            assert!(
+                u.reason
+                    .contains("not supported in a managed virtual network"),
+                "{}",
+                u.reason
+            );
+            listed += 1;
+        }
+    }
+    assert!(listed >= 10, "only {listed} AKS rules listed");
+    // The compute cluster's rules are still there.
+    assert!(p.rules.iter().any(|o| !only_unsupported(&o.rule_id)));
+}

@@ -40,6 +40,17 @@ pub struct Limits {
     pub firewall_refs: Vec<Citation>,
 }
 
+/// Features whose compute a managed network does not support.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unsupported {
+    /// Catalog feature ids.
+    pub features: Vec<String>,
+    /// What they are, as said to the admin.
+    pub what: String,
+    pub refs: Vec<Citation>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManagedNetworkData {
@@ -47,6 +58,7 @@ pub struct ManagedNetworkData {
     #[serde(rename = "document")]
     pub documents: Vec<Document>,
     pub covered: Vec<Covered>,
+    pub unsupported: Unsupported,
     pub limits: Limits,
 }
 
@@ -87,6 +99,10 @@ impl ManagedNetworkData {
                 return Err(format!("covered {}: matches nothing", c.id));
             }
             check(&format!("covered {}", c.id), &c.refs)?;
+        }
+        check("unsupported", &d.unsupported.refs)?;
+        if d.unsupported.features.is_empty() {
+            return Err("unsupported.features is empty".into());
         }
         check("limits.fqdn_ports_refs", &d.limits.fqdn_ports_refs)?;
         check("limits.storage_refs", &d.limits.storage_refs)?;

@@ -159,7 +159,22 @@ pub fn plan(rs: &RuleSet) -> Plan {
             partly: false,
         })
     };
+    let unsupported_why = format!(
+        "{} are not supported in a managed virtual network ({}): this rule serves only them",
+        d.unsupported.what,
+        d.cite(&d.unsupported.refs[0])
+    );
     for r in &rs.rules {
+        // A rule only unsupported compute needs (AKS, attached VMs): no outbound rule for it,
+        // which would only add an FQDN rule (and the firewall it brings) for nothing.
+        if !r.features.is_empty()
+            && r.features
+                .iter()
+                .all(|f| d.unsupported.features.iter().any(|u| **f == *u))
+        {
+            not(&mut out, r, unsupported_why.clone());
+            continue;
+        }
         if let Some(by) = covered_by(d, r) {
             out.created.push(CreatedByAzure {
                 rule_id: r.id.to_string(),
