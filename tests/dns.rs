@@ -182,24 +182,52 @@ fn the_documents_disagreements_are_listed_with_their_sections() {
 
 #[test]
 fn names_undocumented_for_a_cloud_are_left_out_with_the_reason() {
-    let usgov = plan_for(Cloud::Usgov, None);
-    for id in ["storage-dfs", "container-registry"] {
-        assert!(usgov.zones.iter().all(|z| z.id != id), "{id} in usgov");
-        let o = usgov
-            .omitted
-            .iter()
-            .find(|o| o.id == id && o.kind == "zone");
-        assert!(
-            o.is_some_and(|o| o.reason.contains("does not guess")),
-            "{id}"
-        );
-    }
-    let md = dns::render(&usgov, DnsFormat::Markdown);
-    assert!(md.contains("## Not listed for Azure Government"));
-    let tf = dns::render(&usgov, DnsFormat::Terraform);
+    // No revision of the private endpoint DNS page has a China Container Registry row.
+    let china = plan_for(Cloud::China, None);
+    assert!(china.zones.iter().all(|z| z.id != "container-registry"));
+    let o = china
+        .omitted
+        .iter()
+        .find(|o| o.id == "container-registry" && o.kind == "zone");
+    assert!(
+        o.is_some_and(|o| o.reason.contains("does not guess")),
+        "{o:?}"
+    );
+    let md = dns::render(&china, DnsFormat::Markdown);
+    assert!(md.contains("## Not listed for Azure China"), "{md}");
+    let tf = dns::render(&china, DnsFormat::Terraform);
     assert!(
         !tf.contains("azurecr"),
-        "no registry zone is guessed for usgov"
+        "no registry zone is guessed for china"
+    );
+}
+
+/// The 2025-08-04 revision of the private endpoint DNS page gives Azure Government its dfs and
+/// Container Registry zones (the 2023-10-11 one had no such rows): both are listed, with their
+/// forwarders, in the deployable formats too.
+#[test]
+fn usgov_lists_its_dfs_and_registry_zones() {
+    let usgov = plan_for(Cloud::Usgov, None);
+    for (id, zone) in [
+        ("storage-dfs", "privatelink.dfs.core.usgovcloudapi.net"),
+        ("container-registry", "privatelink.azurecr.us"),
+    ] {
+        assert!(
+            usgov.zones.iter().any(|z| z.id == id && z.name == zone),
+            "{id}"
+        );
+        assert!(!usgov.omitted.iter().any(|o| o.id == id), "{id} omitted");
+    }
+    let tf = dns::render(&usgov, DnsFormat::Terraform);
+    assert!(
+        tf.contains("privatelink.azurecr.us")
+            && tf.contains("privatelink.dfs.core.usgovcloudapi.net")
+    );
+    let doc = json(&["dns", "--cloud", "usgov"]);
+    let fs = names(&doc, "forwarders");
+    assert!(
+        fs.contains("azurecr.us") && fs.contains("dfs.core.usgovcloudapi.net"),
+        "{fs:?}"
     );
 }
 
