@@ -606,3 +606,26 @@ fn rules_only_unsupported_compute_needs_are_listed_not_emitted() {
     // The compute cluster's rules are still there.
     assert!(p.rules.iter().any(|o| !only_unsupported(&o.rule_id)));
 }
+
+/// Azure Storage is named by its services' domains, not all of core.windows.net: Azure Policy's
+/// hosts live there too (data.policy, store.policy) and are not storage accounts.
+#[test]
+fn storage_is_its_services_not_every_core_host() {
+    use managed_vnet::data::under;
+    let lim = &managed_vnet::data::ManagedNetworkData::builtin().limits;
+    let storage = |h: &str| lim.storage_domains.iter().any(|d| under(h, d));
+    for host in [
+        "*.blob.core.windows.net",
+        "<storage>.file.core.usgovcloudapi.net",
+        "*.dfs.core.chinacloudapi.cn",
+        "vscode.blob.core.windows.net",
+    ] {
+        assert!(storage(host), "{host}");
+    }
+    for host in [
+        "data.policy.core.windows.net",
+        "store.policy.core.windows.net",
+    ] {
+        assert!(!storage(host), "{host}");
+    }
+}
