@@ -565,13 +565,13 @@ mod tests {
     fn a_gap_needs_a_reason() {
         let e = with(|t| {
             t.replacen(
-                "missing = \"The Government table of the cited revision has no dfs row; amlfw does not guess a name. Check the current private endpoint DNS page before creating one.\"\n",
+                "missing = \"The China tables of the cited revisions have no Container Registry row; amlfw does not guess a name. Check the current private endpoint DNS page before creating one.\"\n",
                 "",
                 1,
             )
         })
         .unwrap_err();
-        assert!(e.to_string().contains("zone storage-dfs"), "{e}");
+        assert!(e.to_string().contains("zone container-registry"), "{e}");
     }
 
     #[test]
