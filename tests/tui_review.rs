@@ -4,6 +4,7 @@
 //! prompt's hint keeps "Esc". Round 3: hints name the labels the Workspace step shows, a
 //! Service Tags path is shown whole and escaped, Esc clears the note of the edit it undoes, "n"
 //! to quit returns to an open edit, and `!` on Export lists what the export's header does.
+//! Round 4: a cut status message says so and `!` shows it whole.
 mod common;
 #[path = "common/wizard.rs"]
 mod wizard;
@@ -446,4 +447,84 @@ fn warnings_on_export_are_those_of_the_exports_header() {
         checked += 1;
     }
     assert!(checked > 10, "{checked}");
+}
+
+// ---- Round 4, 1: a cut message is reachable whole ----------------------------------------------
+
+/// The status line's row (the one above the footer).
+fn status_row(s: &str) -> String {
+    let rows: Vec<&str> = s.lines().collect();
+    rows[rows.len() - 2].to_string()
+}
+
+/// The first line of the `!` overlay, which is the latest message whole.
+fn last_message_in_warnings(a: &mut App) -> String {
+    key(a, KeyCode::Char('!'));
+    let Modal::Detail { lines, .. } = a.modal.clone() else {
+        panic!("{:?}", a.modal)
+    };
+    key(a, KeyCode::Esc);
+    lines[0].clone()
+}
+
+/// A profile with a misspelled key (line 7) and a save under a device name: the errors the
+/// store gives are longer than the status line at 120 and 80 columns. The line says that it is
+/// cut and where to read the rest, and `!` has the message whole, cause included.
+#[test]
+fn a_long_error_is_cut_with_a_mark_and_shown_whole_by_the_warnings_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = amlfw::store::Store::at(dir.path().join("a-config-directory-with-a-long-name"));
+    std::fs::create_dir_all(store.profiles_dir()).unwrap();
+    let text = "schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\n\
+                edition = \"2026-03\"\nfeatures = []\nsources = []\nacr_nmae = \"x\"\n";
+    std::fs::write(store.profiles_dir().join("broken.toml"), text).unwrap();
+    let open_error = store
+        .load("broken", common::catalog())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        open_error.contains("unknown field `acr_nmae`"),
+        "{open_error}"
+    );
+    let save_error = store
+        .save("CON", &Profile::builtin_default(), false)
+        .unwrap_err()
+        .to_string();
+    for (w, h) in [(120, 30), (80, 24)] {
+        let mut a = app_sized(w, h);
+        a.update(Msg::ProfileLoaded {
+            name: "broken".into(),
+            result: Err(open_error.clone()),
+        });
+        let row = status_row(&screen(&a));
+        assert!(row.starts_with("error: "), "{w}x{h}: {row}");
+        assert!(row.ends_with("… · ! shows it whole"), "{w}x{h}: {row}");
+        assert_eq!(
+            last_message_in_warnings(&mut a),
+            format!("Last message: error: {open_error}")
+        );
+        // On screen, wrapped: the cause is there.
+        key(&mut a, KeyCode::Char('!'));
+        assert!(screen(&a).contains("acr_nmae"), "{w}x{h}\n{}", screen(&a));
+        key(&mut a, KeyCode::Esc);
+
+        a.update(Msg::ProfileSaved {
+            name: "CON".into(),
+            result: Err(save_error.clone()),
+            exists: false,
+        });
+        let row = status_row(&screen(&a));
+        assert!(row.ends_with("… · ! shows it whole"), "{w}x{h}: {row}");
+        assert_eq!(
+            last_message_in_warnings(&mut a),
+            format!("Last message: error: {save_error}")
+        );
+    }
+    // A message that fits is shown as it is, without the mark.
+    let mut a = app_sized(120, 30);
+    a.update(Msg::ProfileLoaded {
+        name: "gone".into(),
+        result: Err("no profile gone".into()),
+    });
+    assert_eq!(status_row(&screen(&a)), "error: no profile gone");
 }

@@ -65,7 +65,8 @@ impl App<'_> {
         }
     }
 
-    /// Every warning shown now, whole and wrapped, in a scrolling overlay.
+    /// Every warning shown now, whole and wrapped, in a scrolling overlay, under the latest
+    /// status message (whole: the status line cuts what does not fit).
     pub fn open_warnings(&mut self) {
         let warnings = self.shown_warnings();
         // On Export, the rules the chosen export leaves out too: its header lists them.
@@ -84,6 +85,16 @@ impl App<'_> {
             _ => (format!("{} warnings", warnings.len()), &[][..]),
         };
         let mut lines = Vec::new();
+        // The status line cuts a long message (an error names the file before the cause):
+        // the latest one is here whole, above the warnings.
+        if let Some(s) = &self.status {
+            lines.push(format!(
+                "Last message: {}{}",
+                super::view::status_mark(s.level),
+                s.text
+            ));
+            lines.push(String::new());
+        }
         for w in &warnings {
             lines.push(format!("! {w}"));
             lines.push(String::new());
