@@ -4,7 +4,7 @@
 //! prompt's hint keeps "Esc". Round 3: hints name the labels the Workspace step shows, a
 //! Service Tags path is shown whole and escaped, Esc clears the note of the edit it undoes, "n"
 //! to quit returns to an open edit, and `!` on Export lists what the export's header does.
-//! Round 4: a cut status message says so and `!` shows it whole.
+//! Round 4: a cut status message says so and `!` shows it whole; a cut field value ends `…`.
 mod common;
 #[path = "common/wizard.rs"]
 mod wizard;
@@ -527,4 +527,89 @@ fn a_long_error_is_cut_with_a_mark_and_shown_whole_by_the_warnings_view() {
         result: Err("no profile gone".into()),
     });
     assert_eq!(status_row(&screen(&a)), "error: no profile gone");
+}
+
+// ---- Round 4, 2: a committed value too long for its row says it is cut ------------------------
+
+/// The screen's row that starts with the field's label (after the list marker).
+fn field_row(s: &str, label: &str) -> String {
+    s.lines()
+        .find(|l| l.chars().skip(3).collect::<String>().starts_with(label))
+        .unwrap_or_else(|| panic!("no row {label}\n{s}"))
+        .to_string()
+}
+
+#[test]
+fn a_cut_field_value_ends_with_an_ellipsis_and_a_cut_list_says_how_many_more() {
+    let mut p = Profile::builtin_default();
+    p.edition = Some(common::PINNED_EDITION.into());
+    p.sources = (0..7).map(|i| format!("10.0.{i}.0/24")).collect();
+    p.aks_dns_servers = (1..=6).map(|i| format!("10.1.0.{i}")).collect();
+    p.workspace_id = Some("0a1b2c3d-4e5f-6789-abcd-ef0123456789".into());
+    p.validate(common::catalog()).unwrap();
+    for (w, h) in [(80, 24), (60, 18)] {
+        let mut a = App::new(common::catalog(), p.clone(), None, (w, h), COLOUR);
+        a.go_to(Step::Workspace);
+        let s = screen(&a);
+        let row = field_row(&s, "Source CIDRs");
+        // Whole items, then how many are left out, inside the panel.
+        let cut = row.trim_end_matches('│').trim_end();
+        let more: usize = cut
+            .rsplit_once("… (+")
+            .and_then(|(_, n)| n.strip_suffix(')'))
+            .unwrap_or_else(|| panic!("{w}x{h}: {row}"))
+            .parse()
+            .unwrap();
+        let shown = cut.matches("/24").count();
+        assert_eq!(shown + more, 7, "{w}x{h}: {row}");
+        assert!(
+            cut.contains(&format!("10.0.{}.0/24, … (+{more})", shown - 1)),
+            "{row}"
+        );
+        for _ in 0..5 {
+            key(&mut a, KeyCode::Down);
+        }
+        let dns = field_row(&screen(&a), "AKS DNS servers");
+        assert!(
+            dns.trim_end_matches('│').trim_end().ends_with(')'),
+            "{w}x{h}: {dns}"
+        );
+        // A value that is no list: cut with `…` (the GUID is longer than the row at 60).
+        key(&mut a, KeyCode::End);
+        let s = screen(&a);
+        let id = field_row(&s, "Workspace ID");
+        let id = id.trim_end_matches('│').trim_end();
+        assert!(
+            id.ends_with("0a1b2c3d-4e5f-6789-abcd-ef0123456789") || id.ends_with('…'),
+            "{w}x{h}: {id}"
+        );
+        if w == 60 {
+            assert!(id.ends_with('…'), "{id}");
+        }
+    }
+    // Wide enough, the list is whole.
+    let mut a = App::new(common::catalog(), p, None, (160, 40), COLOUR);
+    a.go_to(Step::Workspace);
+    let row = field_row(&screen(&a), "Source CIDRs");
+    assert!(row.contains("10.0.5.0/24, 10.0.6.0/24 "), "{row}");
+    assert!(!row.contains('…'), "{row}");
+}
+
+/// A broken profile's error in the picker is cut with `…` at the box's edge (Enter says it).
+#[test]
+fn a_cut_profile_summary_in_the_picker_ends_with_an_ellipsis() {
+    let mut a = app_sized(80, 24);
+    key(&mut a, KeyCode::Char('p'));
+    let summary = format!(
+        "line 7, column 1: unknown field `acr_nmae`, {}",
+        "x".repeat(80)
+    );
+    a.update(Msg::ProfilesListed(Ok(vec![amlfw::tui::app::ProfileRow {
+        name: "broken".into(),
+        summary,
+        ok: false,
+    }])));
+    let s = screen(&a);
+    let row = s.lines().find(|l| l.contains("broken")).unwrap();
+    assert!(row.contains("`acr_nmae`…│"), "{s}");
 }
