@@ -4,7 +4,8 @@
 //! prompt's hint keeps "Esc". Round 3: hints name the labels the Workspace step shows, a
 //! Service Tags path is shown whole and escaped, Esc clears the note of the edit it undoes, "n"
 //! to quit returns to an open edit, and `!` on Export lists what the export's header does.
-//! Round 4: a cut status message says so and `!` shows it whole; a cut field value ends `…`.
+//! Round 4: a cut status message says so and `!` shows it whole; a cut field value ends `…`;
+//! the rules' columns are as wide as they need, ports before features.
 mod common;
 #[path = "common/wizard.rs"]
 mod wizard;
@@ -612,4 +613,55 @@ fn a_cut_profile_summary_in_the_picker_ends_with_an_ellipsis() {
     let s = screen(&a);
     let row = s.lines().find(|l| l.contains("broken")).unwrap();
     assert!(row.contains("`acr_nmae`…│"), "{s}");
+}
+
+// ---- Round 4, 3: the rules' columns get their width by need -----------------------------------
+
+/// At 120 columns every rule's ports are whole (they were cut at 16 while the features column
+/// had room to spare); at 80 a column too narrow for a cell still ends it with `…`.
+#[test]
+fn the_rules_columns_give_the_ports_their_width_before_the_features() {
+    let mut p = Profile::new(amlfw::Cloud::Public, "eastus2");
+    p.edition = Some(common::PINNED_EDITION.into());
+    p.features = common::all_features_but_private();
+    p.validate(common::catalog()).unwrap();
+    let rs = amlfw::resolve(common::catalog(), &p).unwrap();
+    // The rule rows, in the rule set's order, under the table's head.
+    let rule_rows = |w: u16| -> Vec<String> {
+        let a = App::new(common::catalog(), p.clone(), None, (w, 400), COLOUR);
+        let s = screen(&a);
+        let rows: Vec<String> = s
+            .lines()
+            .skip_while(|l| !l.contains("KIND    DESTINATION"))
+            .skip(1)
+            .take(rs.rules.len())
+            .map(str::to_string)
+            .collect();
+        assert_eq!(rows.len(), rs.rules.len(), "{s}");
+        rows
+    };
+    let (longest, _) = rs
+        .rules
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, r)| r.ports_label().len())
+        .unwrap();
+    let label = rs.rules[longest].ports_label();
+    assert!(label.len() > 24, "{label}");
+    for (r, row) in rs.rules.iter().zip(rule_rows(120)) {
+        assert!(
+            row.contains(&format!(" {} ", r.remote)),
+            "{}: {row}",
+            r.remote
+        );
+        assert!(
+            row.contains(&format!(" {} ", r.ports_label())),
+            "{}: {row}",
+            r.ports_label()
+        );
+    }
+    let cut = &rule_rows(80)[longest];
+    assert!(!cut.contains(&label), "{cut}");
+    assert!(cut.contains(&format!(" {}", &label[..8])), "{cut}");
+    assert!(cut.contains("… "), "{cut}");
 }
