@@ -5,7 +5,8 @@
 //! Service Tags path is shown whole and escaped, Esc clears the note of the edit it undoes, "n"
 //! to quit returns to an open edit, and `!` on Export lists what the export's header does.
 //! Round 4: a cut status message says so and `!` shows it whole; a cut field value ends `…`;
-//! the rules' columns are as wide as they need, ports before features.
+//! the rules' columns are as wide as they need, ports before features; `w` on aerleon gives
+//! the command that writes the same export.
 mod common;
 #[path = "common/wizard.rs"]
 mod wizard;
@@ -664,4 +665,129 @@ fn the_rules_columns_give_the_ports_their_width_before_the_features() {
     assert!(!cut.contains(&label), "{cut}");
     assert!(cut.contains(&format!(" {}", &label[..8])), "{cut}");
     assert!(cut.contains("… "), "{cut}");
+}
+
+// ---- Round 4, 4: `w` on a multi-file target gives a command that repeats the choices --------
+
+fn select_target(a: &mut App, id: &str) {
+    a.go_to(Step::Export);
+    let i = amlfw::export::targets()
+        .iter()
+        .position(|t| t.id() == id)
+        .unwrap();
+    while a.export.nav.cursor < i {
+        key(a, KeyCode::Down);
+    }
+}
+
+fn status_text(a: &App) -> String {
+    a.status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+/// The command is the one in backquotes.
+fn command_in(said: &str) -> String {
+    said.split('`')
+        .nth(1)
+        .unwrap_or_else(|| panic!("{said}"))
+        .to_string()
+}
+
+/// Opened from a saved profile with a Service Tags file read, `w` on aerleon names both (the
+/// path quoted for the shell), and the command run as given writes the export; changed
+/// choices are to be saved first; without a profile the command has a NAME to fill in.
+#[test]
+fn w_on_aerleon_gives_a_command_with_the_profile_and_the_service_tags_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = amlfw::store::Store::at(dir.path().join("config"));
+    let mut p = Profile::new(amlfw::Cloud::Public, "westeurope");
+    p.edition = Some(common::PINNED_EDITION.into());
+    p.features = vec!["compute-cluster".into()];
+    p.validate(common::catalog()).unwrap();
+    store.save("prod", &p, false).unwrap();
+    let tags_dir = dir.path().join("my tags");
+    std::fs::create_dir_all(&tags_dir).unwrap();
+    let tags_path = tags_dir.join("ServiceTags_Public.json");
+    std::fs::copy(
+        common::fixture("servicetags/ServiceTags_Public.376.json"),
+        &tags_path,
+    )
+    .unwrap();
+    let index = std::sync::Arc::new(
+        amlfw::servicetags::TagIndex::from_json(&std::fs::read_to_string(&tags_path).unwrap())
+            .unwrap(),
+    );
+    let read_tags = |a: &mut App| {
+        a.load_tags(tags_path.clone());
+        a.update(Msg::TagsLoaded {
+            path: tags_path.clone(),
+            result: amlfw::tui::tags::LoadedTags(Ok((index.clone(), None))),
+        });
+    };
+    let quoted_tags = format!("'{}'", tags_path.display());
+
+    let mut a = app_sized(120, 30);
+    a.open_profile("prod".into(), p.clone());
+    read_tags(&mut a);
+    select_target(&mut a, "aerleon");
+    key(&mut a, KeyCode::Char('w'));
+    let said = status_text(&a);
+    let cmd = command_in(&said);
+    assert_eq!(
+        cmd,
+        format!("amlfw export -t aerleon --profile prod --service-tags {quoted_tags} -o DIR"),
+        "{said}"
+    );
+    assert!(!said.contains("save"), "{said}");
+
+    // Run as given (with the binary's path and a directory for DIR).
+    let out = dir.path().join("out");
+    let line = format!(
+        "{} {}",
+        env!("CARGO_BIN_EXE_amlfw"),
+        cmd.strip_prefix("amlfw ")
+            .unwrap()
+            .replace(" DIR", &format!(" '{}'", out.display()))
+    );
+    let run = std::process::Command::new("sh")
+        .args(["-c", &line])
+        .env("AMLFW_CONFIG_DIR", store.config_dir())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{line}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(std::fs::read_dir(&out).unwrap().count() > 0);
+
+    // Changed choices: saved first, under the same name.
+    a.go_to(Step::Features);
+    key(&mut a, KeyCode::Char(' '));
+    assert!(a.dirty());
+    select_target(&mut a, "aerleon");
+    key(&mut a, KeyCode::Char('w'));
+    let said = status_text(&a);
+    assert!(
+        said.contains("save these choices as a profile (p)"),
+        "{said}"
+    );
+    assert!(command_in(&said).starts_with("amlfw export -t aerleon --profile prod "));
+
+    // No profile: the name is to be given.
+    let mut a = app_sized(120, 30);
+    read_tags(&mut a);
+    select_target(&mut a, "aerleon");
+    key(&mut a, KeyCode::Char('w'));
+    let said = status_text(&a);
+    assert!(
+        said.contains("save these choices as a profile (p)"),
+        "{said}"
+    );
+    assert_eq!(
+        command_in(&said),
+        format!("amlfw export -t aerleon --profile NAME --service-tags {quoted_tags} -o DIR")
+    );
 }
