@@ -21,7 +21,7 @@ use ratatui::layout::Position;
 use ratatui::Terminal;
 use std::path::PathBuf;
 use tui_input::Input;
-use wizard::{key, screen, typ};
+use wizard::{key, screen, to_target, typ};
 
 const COLOUR: Theme = Theme {
     mono: false,
@@ -669,22 +669,18 @@ fn the_rules_columns_give_the_ports_their_width_before_the_features() {
 
 // ---- Round 4, 4: `w` on a multi-file target gives a command that repeats the choices --------
 
-fn select_target(a: &mut App, id: &str) {
-    a.go_to(Step::Export);
-    let i = amlfw::export::targets()
-        .iter()
-        .position(|t| t.id() == id)
-        .unwrap();
-    while a.export.nav.cursor < i {
-        key(a, KeyCode::Down);
-    }
-}
-
 fn status_text(a: &App) -> String {
     a.status
         .as_ref()
         .map(|s| s.text.clone())
         .unwrap_or_default()
+}
+
+/// What `w` on the aerleon target says.
+fn w_on_aerleon(a: &mut App) -> String {
+    to_target(a, "aerleon");
+    key(a, KeyCode::Char('w'));
+    status_text(a)
 }
 
 /// The command is the one in backquotes.
@@ -731,9 +727,7 @@ fn w_on_aerleon_gives_a_command_with_the_profile_and_the_service_tags_file() {
     let mut a = app_sized(120, 30);
     a.open_profile("prod".into(), p.clone());
     read_tags(&mut a);
-    select_target(&mut a, "aerleon");
-    key(&mut a, KeyCode::Char('w'));
-    let said = status_text(&a);
+    let said = w_on_aerleon(&mut a);
     let cmd = command_in(&said);
     assert_eq!(
         cmd,
@@ -767,9 +761,7 @@ fn w_on_aerleon_gives_a_command_with_the_profile_and_the_service_tags_file() {
     a.go_to(Step::Features);
     key(&mut a, KeyCode::Char(' '));
     assert!(a.dirty());
-    select_target(&mut a, "aerleon");
-    key(&mut a, KeyCode::Char('w'));
-    let said = status_text(&a);
+    let said = w_on_aerleon(&mut a);
     assert!(
         said.contains("save these choices as a profile (p)"),
         "{said}"
@@ -779,9 +771,7 @@ fn w_on_aerleon_gives_a_command_with_the_profile_and_the_service_tags_file() {
     // No profile: the name is to be given.
     let mut a = app_sized(120, 30);
     read_tags(&mut a);
-    select_target(&mut a, "aerleon");
-    key(&mut a, KeyCode::Char('w'));
-    let said = status_text(&a);
+    let said = w_on_aerleon(&mut a);
     assert!(
         said.contains("save these choices as a profile (p)"),
         "{said}"
