@@ -39,9 +39,15 @@ fn wizard(
             .map_err(|e| cli::CliError::usage(e.to_string()))?,
         (None, Err(_)) => amlfw::clipboard::Mode::Auto,
     };
+    // Flags given with --profile change its choices: then the name alone does not give them.
+    let profile_stored = match (&selection.profile, &store) {
+        (Some(name), Ok(s)) => s.load(name, catalog).is_ok_and(|p| p == profile),
+        _ => false,
+    };
     let start = amlfw::tui::Start {
         profile,
         profile_name: selection.profile.clone(),
+        profile_stored,
         service_tags: service_tags.map(std::path::Path::to_path_buf),
         store,
         clipboard,

@@ -279,8 +279,9 @@ fn the_wizard_sends_multi_file_targets_to_the_cli() {
     assert!(key(&mut a, KeyCode::Char('w')).is_empty());
     assert_eq!(a.modal, Modal::None, "no file prompt");
     let status = &a.status.as_ref().unwrap().text;
+    // Unsaved choices: a profile name to save them under, then the command.
     assert!(
-        status.contains("amlfw export -t aerleon -o DIR"),
+        status.contains("amlfw export -t aerleon --profile NAME") && status.contains("-o DIR`"),
         "{status}"
     );
 }

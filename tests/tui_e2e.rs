@@ -1170,3 +1170,52 @@ fn writing_a_relative_name_says_the_whole_path() {
     assert!(t.wait_exit().success());
     t.assert_restored();
 }
+
+/// `w` on aerleon names the command that writes the same export: started from a saved profile
+/// and a Service Tags file, `--profile prod --service-tags tags.json`; started from the profile
+/// with a flag that changes it, the name alone would not give these choices, so it says to
+/// save them first.
+#[test]
+fn w_on_aerleon_names_the_profile_it_started_from_unless_a_flag_changed_it() {
+    let cwd = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/servicetags/ServiceTags_Public.376.json"
+        ),
+        cwd.path().join("tags.json"),
+    )
+    .unwrap();
+    let p = amlfw::Profile::new(amlfw::Cloud::Public, "westeurope");
+    amlfw::store::Store::at(config.path())
+        .save("prod", &p, false)
+        .unwrap();
+    let i = amlfw::export::targets()
+        .iter()
+        .position(|t| t.id() == "aerleon")
+        .unwrap();
+    for (extra, want) in [
+        (
+            &[][..],
+            "write them with `amlfw export -t aerleon --profile prod --service-tags tags.json -o DIR`",
+        ),
+        (
+            &["--region", "northeurope"][..],
+            "save these choices as a profile (p), then write them with `amlfw export -t aerleon --profile prod --service-tags tags.json -o DIR`",
+        ),
+    ] {
+        let mut args = vec!["--profile", "prod", "--service-tags", "tags.json"];
+        args.extend(extra);
+        let mut t = Tui::spawn(&args, 220, 30, cwd.path(), config.path());
+        t.wait_for(&["ok: read tags.json"]);
+        t.send(&TAB.repeat(4));
+        t.wait_for(&["[5. Export]"]);
+        t.send(&DOWN.repeat(i));
+        t.wait_for(&["> aerleon"]);
+        t.send("w");
+        t.wait_for(&[want]);
+        t.send(CTRL_C);
+        assert!(t.wait_exit().success());
+    }
+}

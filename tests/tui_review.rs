@@ -4,6 +4,9 @@
 //! prompt's hint keeps "Esc". Round 3: hints name the labels the Workspace step shows, a
 //! Service Tags path is shown whole and escaped, Esc clears the note of the edit it undoes, "n"
 //! to quit returns to an open edit, and `!` on Export lists what the export's header does.
+//! Round 4: a cut status message says so and `!` shows it whole; a cut field value ends `…`;
+//! the rules' columns are as wide as they need, ports before features; `w` on aerleon gives
+//! the command that writes the same export.
 mod common;
 #[path = "common/wizard.rs"]
 mod wizard;
@@ -18,7 +21,7 @@ use ratatui::layout::Position;
 use ratatui::Terminal;
 use std::path::PathBuf;
 use tui_input::Input;
-use wizard::{key, screen, typ};
+use wizard::{key, screen, to_target, typ};
 
 const COLOUR: Theme = Theme {
     mono: false,
@@ -446,4 +449,335 @@ fn warnings_on_export_are_those_of_the_exports_header() {
         checked += 1;
     }
     assert!(checked > 10, "{checked}");
+}
+
+// ---- Round 4, 1: a cut message is reachable whole ----------------------------------------------
+
+/// The status line's row (the one above the footer).
+fn status_row(s: &str) -> String {
+    let rows: Vec<&str> = s.lines().collect();
+    rows[rows.len() - 2].to_string()
+}
+
+/// The first line of the `!` overlay, which is the latest message whole.
+fn last_message_in_warnings(a: &mut App) -> String {
+    key(a, KeyCode::Char('!'));
+    let Modal::Detail { lines, .. } = a.modal.clone() else {
+        panic!("{:?}", a.modal)
+    };
+    key(a, KeyCode::Esc);
+    lines[0].clone()
+}
+
+/// A profile with a misspelled key (line 7) and a save under a device name: the errors the
+/// store gives are longer than the status line at 120 and 80 columns. The line says that it is
+/// cut and where to read the rest, and `!` has the message whole, cause included.
+#[test]
+fn a_long_error_is_cut_with_a_mark_and_shown_whole_by_the_warnings_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = amlfw::store::Store::at(dir.path().join("a-config-directory-with-a-long-name"));
+    std::fs::create_dir_all(store.profiles_dir()).unwrap();
+    let text = "schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\n\
+                edition = \"2026-03\"\nfeatures = []\nsources = []\nacr_nmae = \"x\"\n";
+    std::fs::write(store.profiles_dir().join("broken.toml"), text).unwrap();
+    let open_error = store
+        .load("broken", common::catalog())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        open_error.contains("unknown field `acr_nmae`"),
+        "{open_error}"
+    );
+    let save_error = store
+        .save("CON", &Profile::builtin_default(), false)
+        .unwrap_err()
+        .to_string();
+    for (w, h) in [(120, 30), (80, 24)] {
+        let mut a = app_sized(w, h);
+        a.update(Msg::ProfileLoaded {
+            name: "broken".into(),
+            result: Err(open_error.clone()),
+        });
+        let row = status_row(&screen(&a));
+        assert!(row.starts_with("error: "), "{w}x{h}: {row}");
+        assert!(row.ends_with("… · ! shows it whole"), "{w}x{h}: {row}");
+        assert_eq!(
+            last_message_in_warnings(&mut a),
+            format!("Last message: error: {open_error}")
+        );
+        // On screen, wrapped: the cause is there.
+        key(&mut a, KeyCode::Char('!'));
+        assert!(screen(&a).contains("acr_nmae"), "{w}x{h}\n{}", screen(&a));
+        key(&mut a, KeyCode::Esc);
+
+        a.update(Msg::ProfileSaved {
+            name: "CON".into(),
+            result: Err(save_error.clone()),
+            exists: false,
+        });
+        let row = status_row(&screen(&a));
+        assert!(row.ends_with("… · ! shows it whole"), "{w}x{h}: {row}");
+        assert_eq!(
+            last_message_in_warnings(&mut a),
+            format!("Last message: error: {save_error}")
+        );
+    }
+    // A message that fits is shown as it is, without the mark.
+    let mut a = app_sized(120, 30);
+    a.update(Msg::ProfileLoaded {
+        name: "gone".into(),
+        result: Err("no profile gone".into()),
+    });
+    assert_eq!(status_row(&screen(&a)), "error: no profile gone");
+}
+
+// ---- Round 4, 2: a committed value too long for its row says it is cut ------------------------
+
+/// The screen's row that starts with the field's label (after the list marker).
+fn field_row(s: &str, label: &str) -> String {
+    s.lines()
+        .find(|l| l.chars().skip(3).collect::<String>().starts_with(label))
+        .unwrap_or_else(|| panic!("no row {label}\n{s}"))
+        .to_string()
+}
+
+#[test]
+fn a_cut_field_value_ends_with_an_ellipsis_and_a_cut_list_says_how_many_more() {
+    let mut p = Profile::builtin_default();
+    p.edition = Some(common::PINNED_EDITION.into());
+    p.sources = (0..7).map(|i| format!("10.0.{i}.0/24")).collect();
+    p.aks_dns_servers = (1..=6).map(|i| format!("10.1.0.{i}")).collect();
+    p.workspace_id = Some("0a1b2c3d-4e5f-6789-abcd-ef0123456789".into());
+    p.validate(common::catalog()).unwrap();
+    for (w, h) in [(80, 24), (60, 18)] {
+        let mut a = App::new(common::catalog(), p.clone(), None, (w, h), COLOUR);
+        a.go_to(Step::Workspace);
+        let s = screen(&a);
+        let row = field_row(&s, "Source CIDRs");
+        // Whole items, then how many are left out, inside the panel.
+        let cut = row.trim_end_matches('│').trim_end();
+        let more: usize = cut
+            .rsplit_once("… (+")
+            .and_then(|(_, n)| n.strip_suffix(')'))
+            .unwrap_or_else(|| panic!("{w}x{h}: {row}"))
+            .parse()
+            .unwrap();
+        let shown = cut.matches("/24").count();
+        assert_eq!(shown + more, 7, "{w}x{h}: {row}");
+        assert!(
+            cut.contains(&format!("10.0.{}.0/24, … (+{more})", shown - 1)),
+            "{row}"
+        );
+        for _ in 0..5 {
+            key(&mut a, KeyCode::Down);
+        }
+        let dns = field_row(&screen(&a), "AKS DNS servers");
+        assert!(
+            dns.trim_end_matches('│').trim_end().ends_with(')'),
+            "{w}x{h}: {dns}"
+        );
+        // A value that is no list: cut with `…` (the GUID is longer than the row at 60).
+        key(&mut a, KeyCode::End);
+        let s = screen(&a);
+        let id = field_row(&s, "Workspace ID");
+        let id = id.trim_end_matches('│').trim_end();
+        assert!(
+            id.ends_with("0a1b2c3d-4e5f-6789-abcd-ef0123456789") || id.ends_with('…'),
+            "{w}x{h}: {id}"
+        );
+        if w == 60 {
+            assert!(id.ends_with('…'), "{id}");
+        }
+    }
+    // Wide enough, the list is whole.
+    let mut a = App::new(common::catalog(), p, None, (160, 40), COLOUR);
+    a.go_to(Step::Workspace);
+    let row = field_row(&screen(&a), "Source CIDRs");
+    assert!(row.contains("10.0.5.0/24, 10.0.6.0/24 "), "{row}");
+    assert!(!row.contains('…'), "{row}");
+}
+
+/// A broken profile's error in the picker is cut with `…` at the box's edge (Enter says it).
+#[test]
+fn a_cut_profile_summary_in_the_picker_ends_with_an_ellipsis() {
+    let mut a = app_sized(80, 24);
+    key(&mut a, KeyCode::Char('p'));
+    let summary = format!(
+        "line 7, column 1: unknown field `acr_nmae`, {}",
+        "x".repeat(80)
+    );
+    a.update(Msg::ProfilesListed(Ok(vec![amlfw::tui::app::ProfileRow {
+        name: "broken".into(),
+        summary,
+        ok: false,
+    }])));
+    let s = screen(&a);
+    let row = s.lines().find(|l| l.contains("broken")).unwrap();
+    assert!(row.contains("`acr_nmae`…│"), "{s}");
+}
+
+// ---- Round 4, 3: the rules' columns get their width by need -----------------------------------
+
+/// At 120 columns every rule's ports are whole (they were cut at 16 while the features column
+/// had room to spare); at 80 a column too narrow for a cell still ends it with `…`.
+#[test]
+fn the_rules_columns_give_the_ports_their_width_before_the_features() {
+    let mut p = Profile::new(amlfw::Cloud::Public, "eastus2");
+    p.edition = Some(common::PINNED_EDITION.into());
+    p.features = common::all_features_but_private();
+    p.validate(common::catalog()).unwrap();
+    let rs = amlfw::resolve(common::catalog(), &p).unwrap();
+    // The rule rows, in the rule set's order, under the table's head.
+    let rule_rows = |w: u16| -> Vec<String> {
+        let a = App::new(common::catalog(), p.clone(), None, (w, 400), COLOUR);
+        let s = screen(&a);
+        let rows: Vec<String> = s
+            .lines()
+            .skip_while(|l| !l.contains("KIND    DESTINATION"))
+            .skip(1)
+            .take(rs.rules.len())
+            .map(str::to_string)
+            .collect();
+        assert_eq!(rows.len(), rs.rules.len(), "{s}");
+        rows
+    };
+    let (longest, _) = rs
+        .rules
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, r)| r.ports_label().len())
+        .unwrap();
+    let label = rs.rules[longest].ports_label();
+    assert!(label.len() > 24, "{label}");
+    for (r, row) in rs.rules.iter().zip(rule_rows(120)) {
+        assert!(
+            row.contains(&format!(" {} ", r.remote)),
+            "{}: {row}",
+            r.remote
+        );
+        assert!(
+            row.contains(&format!(" {} ", r.ports_label())),
+            "{}: {row}",
+            r.ports_label()
+        );
+    }
+    let cut = &rule_rows(80)[longest];
+    assert!(!cut.contains(&label), "{cut}");
+    assert!(cut.contains(&format!(" {}", &label[..8])), "{cut}");
+    assert!(cut.contains("… "), "{cut}");
+}
+
+// ---- Round 4, 4: `w` on a multi-file target gives a command that repeats the choices --------
+
+fn status_text(a: &App) -> String {
+    a.status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+/// What `w` on the aerleon target says.
+fn w_on_aerleon(a: &mut App) -> String {
+    to_target(a, "aerleon");
+    key(a, KeyCode::Char('w'));
+    status_text(a)
+}
+
+/// The command is the one in backquotes.
+fn command_in(said: &str) -> String {
+    said.split('`')
+        .nth(1)
+        .unwrap_or_else(|| panic!("{said}"))
+        .to_string()
+}
+
+/// Opened from a saved profile with a Service Tags file read, `w` on aerleon names both (the
+/// path quoted for the shell), and the command run as given writes the export; changed
+/// choices are to be saved first; without a profile the command has a NAME to fill in.
+#[test]
+fn w_on_aerleon_gives_a_command_with_the_profile_and_the_service_tags_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = amlfw::store::Store::at(dir.path().join("config"));
+    let mut p = Profile::new(amlfw::Cloud::Public, "westeurope");
+    p.edition = Some(common::PINNED_EDITION.into());
+    p.features = vec!["compute-cluster".into()];
+    p.validate(common::catalog()).unwrap();
+    store.save("prod", &p, false).unwrap();
+    let tags_dir = dir.path().join("my tags");
+    std::fs::create_dir_all(&tags_dir).unwrap();
+    let tags_path = tags_dir.join("ServiceTags_Public.json");
+    std::fs::copy(
+        common::fixture("servicetags/ServiceTags_Public.376.json"),
+        &tags_path,
+    )
+    .unwrap();
+    let index = std::sync::Arc::new(
+        amlfw::servicetags::TagIndex::from_json(&std::fs::read_to_string(&tags_path).unwrap())
+            .unwrap(),
+    );
+    let read_tags = |a: &mut App| {
+        a.load_tags(tags_path.clone());
+        a.update(Msg::TagsLoaded {
+            path: tags_path.clone(),
+            result: amlfw::tui::tags::LoadedTags(Ok((index.clone(), None))),
+        });
+    };
+    let quoted_tags = format!("'{}'", tags_path.display());
+
+    let mut a = app_sized(120, 30);
+    a.open_profile("prod".into(), p.clone());
+    read_tags(&mut a);
+    let said = w_on_aerleon(&mut a);
+    let cmd = command_in(&said);
+    assert_eq!(
+        cmd,
+        format!("amlfw export -t aerleon --profile prod --service-tags {quoted_tags} -o DIR"),
+        "{said}"
+    );
+    assert!(!said.contains("save"), "{said}");
+
+    // Run as given (with the binary's path and a directory for DIR).
+    let out = dir.path().join("out");
+    let line = format!(
+        "{} {}",
+        env!("CARGO_BIN_EXE_amlfw"),
+        cmd.strip_prefix("amlfw ")
+            .unwrap()
+            .replace(" DIR", &format!(" '{}'", out.display()))
+    );
+    let run = std::process::Command::new("sh")
+        .args(["-c", &line])
+        .env("AMLFW_CONFIG_DIR", store.config_dir())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{line}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(std::fs::read_dir(&out).unwrap().count() > 0);
+
+    // Changed choices: saved first, under the same name.
+    a.go_to(Step::Features);
+    key(&mut a, KeyCode::Char(' '));
+    assert!(a.dirty());
+    let said = w_on_aerleon(&mut a);
+    assert!(
+        said.contains("save these choices as a profile (p)"),
+        "{said}"
+    );
+    assert!(command_in(&said).starts_with("amlfw export -t aerleon --profile prod "));
+
+    // No profile: the name is to be given.
+    let mut a = app_sized(120, 30);
+    read_tags(&mut a);
+    let said = w_on_aerleon(&mut a);
+    assert!(
+        said.contains("save these choices as a profile (p)"),
+        "{said}"
+    );
+    assert_eq!(
+        command_in(&said),
+        format!("amlfw export -t aerleon --profile NAME --service-tags {quoted_tags} -o DIR")
+    );
 }

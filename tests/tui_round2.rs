@@ -12,7 +12,7 @@ use amlfw::{Cloud, Profile};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::PathBuf;
 use std::sync::Arc;
-use wizard::{key, screen, typ};
+use wizard::{key, screen, to_target, typ};
 
 const COLOUR: Theme = Theme {
     mono: false,
@@ -30,17 +30,6 @@ fn status(a: &App) -> String {
         .as_ref()
         .map(|s| s.text.clone())
         .unwrap_or_default()
-}
-
-fn to_target(a: &mut App, id: &str) {
-    a.go_to(Step::Export);
-    let i = amlfw::export::targets()
-        .iter()
-        .position(|t| t.id() == id)
-        .unwrap();
-    while a.export.nav.cursor < i {
-        key(a, KeyCode::Down);
-    }
 }
 
 // ---- 4: a layout that fits the step ---------------------------------------------------------

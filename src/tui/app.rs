@@ -66,6 +66,12 @@ pub struct App<'c> {
     pub tags_path: Prompt,
     /// The saved profile the choices came from or were last saved to.
     pub profile_name: Option<String>,
+    /// The choices as loaded (`baseline`) are those saved as `profile_name`, so that
+    /// `--profile NAME` gives them while they are unchanged (not so when flags changed a
+    /// profile at the start).
+    pub stored: bool,
+    /// The Service Tags file `tags` was read from, for the command line that repeats it.
+    pub tags_file: Option<PathBuf>,
 }
 
 impl<'c> App<'c> {
@@ -104,6 +110,8 @@ impl<'c> App<'c> {
             path: Default::default(),
             tags_path: Default::default(),
             profile_name: None,
+            stored: false,
+            tags_file: None,
         };
         app.cloud.nav.cursor = Cloud::ALL
             .iter()
@@ -336,6 +344,7 @@ impl<'c> App<'c> {
                         self.baseline = self.profile.clone();
                         self.say(Level::Ok, format!("saved profile {name}"));
                         self.profile_name = Some(name);
+                        self.stored = true;
                         self.modal = Modal::None;
                     }
                     Err(_) if exists => self.modal = Modal::ConfirmReplaceProfile { name },
@@ -380,6 +389,7 @@ impl<'c> App<'c> {
         self.refresh();
         self.say(Level::Ok, format!("opened profile {name}"));
         self.profile_name = Some(name);
+        self.stored = true;
         // A Service Tags file of another cloud no longer fits: say so, as choosing the cloud does.
         self.note_tags_cloud();
     }

@@ -381,6 +381,8 @@ pub struct Start {
     pub profile: Profile,
     /// The saved profile it came from, if any.
     pub profile_name: Option<String>,
+    /// `profile` is that saved profile as it is (no flag changed it).
+    pub profile_stored: bool,
     /// Read after the first frame, on a thread of its own.
     pub service_tags: Option<PathBuf>,
     pub store: Result<Store, String>,
@@ -396,6 +398,7 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
     let Start {
         profile,
         profile_name,
+        profile_stored,
         service_tags,
         store,
         clipboard,
@@ -424,6 +427,7 @@ pub fn run(catalog: &Catalog, start: Start) -> io::Result<()> {
         theme::Theme::from_env(),
     );
     app.profile_name = profile_name;
+    app.stored = profile_stored;
     app.home = std::env::var_os("HOME").map(PathBuf::from);
     // The file is read after the first frame is drawn, so that frame costs the same with and
     // without it; until then the status line says it is loading.

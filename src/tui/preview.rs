@@ -65,7 +65,8 @@ impl App<'_> {
         }
     }
 
-    /// Every warning shown now, whole and wrapped, in a scrolling overlay.
+    /// Every warning shown now, whole and wrapped, in a scrolling overlay, under the latest
+    /// status message (whole: the status line cuts what does not fit).
     pub fn open_warnings(&mut self) {
         let warnings = self.shown_warnings();
         // On Export, the rules the chosen export leaves out too: its header lists them.
@@ -84,6 +85,16 @@ impl App<'_> {
             _ => (format!("{} warnings", warnings.len()), &[][..]),
         };
         let mut lines = Vec::new();
+        // The status line cuts a long message (an error names the file before the cause):
+        // the latest one is here whole, above the warnings.
+        if let Some(s) = &self.status {
+            lines.push(format!(
+                "Last message: {}{}",
+                super::view::status_mark(s.level),
+                s.text
+            ));
+            lines.push(String::new());
+        }
         for w in &warnings {
             lines.push(format!("! {w}"));
             lines.push(String::new());
@@ -202,6 +213,33 @@ fn title(app: &App, rs: &RuleSet, warnings: usize) -> String {
     )
 }
 
+/// The widths of the destination, ports and features columns in `room` columns, from what
+/// each needs (its longest cell). While the features keep about a quarter (less if they need
+/// less), the destination grows to its need (at least 12), then the ports to theirs (at least
+/// 8); the features get the rest, and what they do not need goes back to the destination and
+/// the ports. A column narrower than its need is cut with `…`.
+pub fn columns(room: usize, need: [usize; 3]) -> [usize; 3] {
+    let [dest_need, ports_need, feat_need] = need;
+    let ports_floor = ports_need.min(8);
+    let feat_keep = feat_need.min((room * 2 / 7).clamp(8, 28));
+    let dest = dest_need
+        .min(room.saturating_sub(feat_keep + ports_floor))
+        .max(dest_need.min(12));
+    let ports = ports_need
+        .min(room.saturating_sub(dest + feat_keep))
+        .max(ports_floor);
+    let mut cols = [dest, ports, room.saturating_sub(dest + ports)];
+    // Room the features do not need: to the destination, then the ports.
+    let mut spare = cols[2].saturating_sub(feat_need);
+    for (i, n) in [(0, dest_need), (1, ports_need)] {
+        let more = n.saturating_sub(cols[i]).min(spare);
+        cols[i] += more;
+        spare -= more;
+    }
+    cols[2] = room.saturating_sub(cols[0] + cols[1]);
+    cols
+}
+
 /// A rule's destination as the preview lists it.
 fn dest_text(rule: &crate::rules::Rule) -> String {
     let mut dest = rule.remote.to_string();
@@ -255,19 +293,22 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
     );
     let inner = layout::inner(r);
     let w = inner.width as usize;
-    // Kind 7 and ports 16 (24 on wide screens); the destination as wide as the longest needs
-    // while the features keep at least about a quarter; the features get the rest.
-    let ports_w = if w >= 120 { 24 } else { 16 };
-    let rest = w.saturating_sub(2 + 8 + ports_w + 1);
-    let feat_min = (rest * 2 / 7).clamp(8, 28);
-    let longest = rs
-        .rules
-        .iter()
-        .map(|r| dest_text(r).chars().count())
-        .max()
-        .unwrap_or(0);
-    let dest_w = longest.max(12).min(rest.saturating_sub(feat_min + 1));
-    let feat_w = rest.saturating_sub(dest_w + 1);
+    let need = |label: &dyn Fn(&crate::rules::Rule) -> String| {
+        rs.rules
+            .iter()
+            .map(|r| label(r).chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let cols = columns(
+        w.saturating_sub(2 + 8 + 2),
+        [
+            need(&dest_text).max("DESTINATION".len()),
+            need(&|r| r.ports_label()).max("PORTS".len()),
+            need(&|r| r.features_label()).max("FEATURES".len()),
+        ],
+    );
+    let [dest_w, ports_w, feat_w] = cols;
     let fmt_row = |kind: &str, dest: &str, ports: &str, feats: &str| {
         format!(
             "{:<7} {:<dest_w$} {:<ports_w$} {}",

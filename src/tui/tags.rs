@@ -113,6 +113,7 @@ impl App<'_> {
                     stale.map(|s| format!("; {s}")).unwrap_or_default()
                 );
                 self.tags = Some(index);
+                self.tags_file = Some(path);
                 self.say(Level::Ok, said);
                 self.note_tags_cloud();
             }

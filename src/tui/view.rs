@@ -1,7 +1,7 @@
 //! `view`: draws the state. Pure: reads the `App`, computes nothing expensive (rules and
 //! exports are computed by `update`), performs no I/O. Each component draws its own area.
 
-use super::app::{App, Level, Step};
+use super::app::{App, Level, Status, Step};
 use super::footer::footer;
 use super::layout::{self, StepBar};
 use super::modal::{self, Modal};
@@ -113,16 +113,43 @@ fn step_bar(app: &App, f: &mut Frame, r: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), r);
 }
 
+/// What a status line too narrow for its message ends with: where to read it whole.
+pub const STATUS_CUT_HINT: &str = " · ! shows it whole";
+
+/// The status message as the line shows it: its level's mark, then the text; cut to `width`
+/// with `…` and the way to read it whole (`!`) when it is longer.
+pub fn status_text(s: &Status, width: usize) -> String {
+    let full = format!("{}{}", status_mark(s.level), s.text);
+    if full.chars().count() <= width {
+        return full;
+    }
+    let hint = STATUS_CUT_HINT.chars().count();
+    if width < hint + 20 {
+        return truncate(&full, width);
+    }
+    format!("{}{STATUS_CUT_HINT}", truncate(&full, width - hint))
+}
+
+/// How the status line marks a level (nothing for plain information).
+pub fn status_mark(level: Level) -> &'static str {
+    match level {
+        Level::Info => "",
+        Level::Ok => "ok: ",
+        Level::Warn => "note: ",
+        Level::Error => "error: ",
+    }
+}
+
 fn status(app: &App, f: &mut Frame, r: Rect) {
     let Some(s) = &app.status else { return };
-    let (mark, style) = match s.level {
-        Level::Info => ("", app.theme.base()),
-        Level::Ok => ("ok: ", app.theme.ok()),
-        Level::Warn => ("note: ", app.theme.warn()),
-        Level::Error => ("error: ", app.theme.error()),
+    let style = match s.level {
+        Level::Info => app.theme.base(),
+        Level::Ok => app.theme.ok(),
+        Level::Warn => app.theme.warn(),
+        Level::Error => app.theme.error(),
     };
     f.render_widget(
-        Paragraph::new(truncate(&format!("{mark}{}", s.text), r.width as usize)).style(style),
+        Paragraph::new(status_text(s, r.width as usize)).style(style),
         r,
     );
 }

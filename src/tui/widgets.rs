@@ -74,3 +74,27 @@ pub fn truncate(s: &str, w: usize) -> String {
     out.push('…');
     out
 }
+
+/// Cuts a comma-separated list to `w` characters at an item's end, saying how many items are
+/// left out (`10.0.0.0/24, 10.0.1.0/24, … (+3)`), so a cut list never looks complete. When not
+/// even the first item fits beside the count, it is cut like any text.
+pub fn truncate_list(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        return s.to_string();
+    }
+    let items: Vec<&str> = s.split(", ").collect();
+    let mut shown = String::new();
+    let mut best = None;
+    for (k, item) in items.iter().enumerate() {
+        if k > 0 {
+            shown.push_str(", ");
+        }
+        shown.push_str(item);
+        let candidate = format!("{shown}, … (+{})", items.len() - k - 1);
+        if candidate.chars().count() > w {
+            break;
+        }
+        best = Some(candidate);
+    }
+    best.unwrap_or_else(|| truncate(s, w))
+}

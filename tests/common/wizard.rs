@@ -2,7 +2,7 @@
 //! `TestBackend`). Shared by the wizard's state and snapshot tests.
 #![allow(dead_code)]
 
-use amlfw::tui::app::{App, Effect, Msg};
+use amlfw::tui::app::{App, Effect, Msg, Step};
 use amlfw::tui::view::view;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -31,4 +31,16 @@ pub fn screen(a: &App) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The Export step with target `id` chosen (moving down the list as a user would).
+pub fn to_target(a: &mut App, id: &str) {
+    a.go_to(Step::Export);
+    let i = amlfw::export::targets()
+        .iter()
+        .position(|t| t.id() == id)
+        .unwrap();
+    while a.export.nav.cursor < i {
+        key(a, KeyCode::Down);
+    }
 }

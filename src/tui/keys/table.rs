@@ -313,7 +313,7 @@ pub static BINDINGS: &[Binding] = &[
     Binding {
         keys: &[ch('!')],
         label: "!",
-        desc: "warnings, whole (on Export: the chosen target's)",
+        desc: "warnings and the last message, whole (Export: the target's)",
         action: Action::Warnings,
         ctx: PANES,
         footer: "warnings",

@@ -117,6 +117,9 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             app.theme.dim(),
         ));
     }
+    // The borders, the marker and the name column take 29 columns; a longer summary (a broken
+    // profile's error) ends with `…`, and Enter on the row says it whole.
+    let summary_w = (r.width as usize).saturating_sub(29);
     for (i, row) in st.rows.iter().enumerate().skip(st.nav.offset).take(ROWS) {
         let style = if row.ok {
             app.theme.base()
@@ -128,7 +131,11 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             i == st.nav.cursor,
             true,
             vec![Span::styled(
-                format!("{:<24} {}", truncate(&row.name, 24), row.summary),
+                format!(
+                    "{:<24} {}",
+                    truncate(&row.name, 24),
+                    truncate(&row.summary, summary_w)
+                ),
                 style,
             )],
         ));

@@ -153,17 +153,42 @@ impl App<'_> {
             );
         } else if t.is_multi_file() {
             // The preview is the files one after the other; the tool reads a directory.
-            self.say(
-                Level::Error,
-                format!(
-                    "{} is several files: write them with `amlfw export -t {} -o DIR` (copy works on the preview)",
-                    t.id(),
-                    t.id()
-                ),
-            );
+            let said = self.multi_file_command(t.id());
+            self.say(Level::Error, said);
         } else {
             self.path = Prompt::prefilled(format!("amlfw-{}.{}", t.id(), t.extension()));
             self.modal = Modal::PathPrompt;
+        }
+    }
+
+    /// What to run to write a multi-file target: the command that makes the same export as the
+    /// wizard shows (the saved profile, the Service Tags file), shell-quoted. Choices that no
+    /// saved profile holds cannot be named on a command line whole: then it says to save them
+    /// first (and which name the command would take).
+    pub fn multi_file_command(&self, target: &str) -> String {
+        use crate::export::text::sh_quote;
+        let saved = self
+            .profile_name
+            .as_deref()
+            .filter(|_| self.stored && !self.dirty());
+        let name = self.profile_name.as_deref().unwrap_or("NAME");
+        let mut cmd = format!("amlfw export -t {target} --profile {}", sh_quote(name));
+        if let (Some(_), Some(file)) = (self.usable_tags(), &self.tags_file) {
+            cmd.push_str(&format!(
+                " --service-tags {}",
+                sh_quote(&file.display().to_string())
+            ));
+        }
+        cmd.push_str(" -o DIR");
+        // Shown on the terminal: a path's control characters escaped.
+        let cmd = crate::diag::escape(&cmd).into_owned();
+        match saved {
+            Some(_) => format!(
+                "{target} is several files: write them with `{cmd}` (copy works on the preview)"
+            ),
+            None => format!(
+                "{target} is several files: save these choices as a profile (p), then write them with `{cmd}` (copy works on the preview)"
+            ),
         }
     }
 

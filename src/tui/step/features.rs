@@ -170,7 +170,11 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
                 Span::raw(format!("[{}] ", if on { 'x' } else { ' ' })),
                 Span::raw(format!("{:<18} ", feat.id)),
                 Span::styled(format!("{:<17}", truncate(group, 16)), app.theme.dim()),
-                Span::raw(feat.title.clone()),
+                // The marker, box, id and group take 42 columns.
+                Span::raw(truncate(
+                    &feat.title,
+                    (list.width as usize).saturating_sub(42),
+                )),
             ],
         ));
     }

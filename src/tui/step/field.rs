@@ -53,6 +53,11 @@ impl Field {
         }
     }
 
+    /// Fields whose value is a comma-separated list (cut at an item, with the count left).
+    pub fn is_list(self) -> bool {
+        matches!(self, Field::Sources | Field::DnsServers)
+    }
+
     /// Fields changed with Space/arrows rather than typed.
     pub fn is_choice(self) -> bool {
         matches!(

@@ -8,7 +8,7 @@ use crate::tui::app::{App, Effect, Level};
 use crate::tui::filter::{self, paste_into};
 use crate::tui::keys::Action;
 use crate::tui::layout;
-use crate::tui::widgets::{panel, row_line};
+use crate::tui::widgets::{panel, row_line, truncate, truncate_list};
 use crossterm::event::{Event, KeyEvent};
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Modifier;
@@ -235,7 +235,17 @@ pub fn draw(app: &App, f: &mut Frame, r: Rect) {
             };
             (format!("{shown}{}", " ".repeat(pad)), cursor)
         } else {
-            (ws.inputs[i].value().to_string(), 0)
+            // A committed value longer than its row ends with `…` (a list: with how many items
+            // are left out), never cut by the panel's edge where it would look whole. The
+            // marker, label and spaces around it take 24 columns.
+            let room = (list.width as usize).saturating_sub(label_w + 4);
+            let value = ws.inputs[i].value();
+            let cut = if field.is_list() {
+                truncate_list(value, room)
+            } else {
+                truncate(value, room)
+            };
+            (cut, 0)
         };
         let shown = if value.is_empty() && !editing {
             "(none)".to_string()
