@@ -259,6 +259,7 @@ pub(crate) fn input_findings(
             }
         }
     }
+    duplicate_groups(net, out);
     for policy in &net.base_policies {
         out.push(finding(
             Severity::Warning,
@@ -328,6 +329,38 @@ pub(crate) fn input_findings(
                 out.extend(tag_name_finding(rs, m, &route.prefix, &route.origin));
             }
         }
+    }
+}
+
+/// Two rule collection groups of one name in one policy (policy unknown counts as the same):
+/// a policy cannot hold both, since deploying one replaces the other, so the audit's view of
+/// the two together is no configuration that can exist.
+fn duplicate_groups(net: &Network, out: &mut Vec<Finding>) {
+    for (i, a) in net.groups.iter().enumerate() {
+        let Some(b) = net.groups[i + 1..].iter().find(|b| {
+            b.name.eq_ignore_ascii_case(&a.name)
+                && (a.policy.is_none() || b.policy.is_none() || a.policy == b.policy)
+        }) else {
+            continue;
+        };
+        let policy = a.policy.as_ref().or(b.policy.as_ref());
+        let origin = Origin {
+            file: b.file.clone(),
+            collection: b.name.clone(),
+            name: String::new(),
+        };
+        out.push(finding(
+            Severity::Error,
+            "duplicate-group",
+            format!(
+                "rule collection group {} is defined twice ({}, {}){}: one policy holds one group of a name, and deploying either replaces the other, so the two cannot both apply; the audit read both, which no deployed policy matches. Give one, or rename one",
+                b.name,
+                a.file,
+                b.file,
+                policy.map(|p| format!(" in Firewall Policy {p}")).unwrap_or_default()
+            ),
+            &origin,
+        ));
     }
 }
 

@@ -358,6 +358,7 @@ pub(crate) fn cannot_hold(
             let o = ExportOptions {
                 service_tags: opts.service_tags,
                 expand_tags: false,
+                existing: None,
             };
             match export::tag_use(rs, r, family, &o) {
                 Ok(TagUse::Refused(reason)) => Some(reason),

@@ -448,6 +448,23 @@ fn resource(
             }
             let group_priority = priority(ctx, p, "priority", &pp)?;
             rule_collection_group(ctx, p, &pp, &child, group_priority, net)?;
+            // The policy: `policy/group` in a template, else the resource id (az's output).
+            // A template's parameter without a default names no policy.
+            let is_param = ctx.params.is_some_and(|ps| ps.contains_key(&parent));
+            let policy = Some(parent)
+                .filter(|p| !p.is_empty() && !is_param)
+                .or_else(|| {
+                    let id = v.get("id").and_then(Value::as_str)?;
+                    const SEG: &str = "/firewallpolicies/";
+                    let at = id.to_ascii_lowercase().find(SEG)? + SEG.len();
+                    id[at..].split('/').next().map(String::from)
+                });
+            net.groups.push(super::FwGroup {
+                policy,
+                name: child,
+                priority: group_priority,
+                file: ctx.file.to_string(),
+            });
         }
         POLICY => {
             if p.get("basePolicy")

@@ -215,6 +215,10 @@ const CODES: &[(&str, &str)] = &[
         "Requirements no file of the input can show (no NSG, no route table).",
     ),
     (
+        "duplicate-group",
+        "Two rule collection groups of one name in one policy: deploying one replaces the other.",
+    ),
+    (
         "route-through-firewall",
         "Inbound management traffic would return through the firewall.",
     ),

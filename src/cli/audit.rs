@@ -70,12 +70,15 @@ pub fn run(a: AuditArgs, catalog: &Catalog) -> Result<(), CliError> {
                 eprintln!("amlfw audit: nothing to fix: every required rule is covered");
             } else {
                 let only = audit::only_rules(&rs, &ids);
+                // The fix goes next to what was audited: a new group, free NSG priorities.
+                let existing = network.existing();
                 let out = target
                     .render(
                         &only,
                         &ExportOptions {
                             service_tags: tags.as_ref(),
                             expand_tags: false,
+                            existing: Some(&existing),
                         },
                     )
                     .map_err(|e| CliError::usage(e.to_string()))?;

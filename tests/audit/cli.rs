@@ -2,7 +2,7 @@
 //! codes and `--fix`.
 
 use crate::common;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Output;
 
@@ -247,6 +247,56 @@ fn round_trip_through_the_command_line_and_fix() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["aml-fqdn-api"]);
+    // The fix's group is a new one: deploying it under the audited group's name (aml-rules,
+    // 1000) would replace that group and delete the rules the fix does not hold.
+    let group = fixed["parameters"]["ruleCollectionGroupName"]["defaultValue"]
+        .as_str()
+        .unwrap();
+    let prio = &fixed["parameters"]["ruleCollectionGroupPriority"]["defaultValue"];
+    assert_eq!((group, prio), ("aml-rules-fix", &json!(1100)));
+    let header = fixed["metadata"]["header"].to_string();
+    assert!(
+        header.contains("NEW rule collection group, aml-rules-fix (priority 1100)")
+            && header.contains("audited groups: aml-rules (1000)"),
+        "{header}"
+    );
+    // Audited with the fix beside it: covered, no clash.
+    let fix_file = dir.path().join("fix.json");
+    std::fs::write(&fix_file, &out.stdout).unwrap();
+    let mut with_fix = args.clone();
+    with_fix.push(fix_file.to_str().unwrap());
+    let out = amlfw(&with_fix);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Two files with the same group of one policy cannot both be deployed: an error, not a merge.
+    let other = tempfile::tempdir().unwrap();
+    let full = export_to(&other, "azfw-policy-arm", &profile);
+    let copy = other.path().join("copy.json");
+    std::fs::copy(&full, &copy).unwrap();
+    let mut both = vec!["audit", "--format", "json"];
+    both.extend(profile);
+    both.extend([full.to_str().unwrap(), copy.to_str().unwrap()]);
+    let out = amlfw(&both);
+    assert_eq!(out.status.code(), Some(3));
+    let v = json_of(&out);
+    let dups: Vec<&Value> = v["report"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "duplicate-group")
+        .collect();
+    assert_eq!(dups.len(), 1, "{dups:?}");
+    assert!(
+        dups[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("aml-rules is defined twice"),
+        "{dups:?}"
+    );
 }
 
 #[test]
