@@ -5,7 +5,7 @@ use super::coverage::interval;
 use super::matching::{entry_nets, ip_net, is_any, remote_of, Matcher, Remote, ASG};
 use super::{
     Action, CollectionKind, Finding, FwRule, Network, NsgDirection, Origin, RequirementRef, Route,
-    Severity, Status,
+    RouteTable, Severity, Status,
 };
 use crate::model::{Kind, PortRange};
 use crate::rules::{Rule, RuleSet};
@@ -443,15 +443,7 @@ pub(crate) fn route(
                 continue;
             }
             if let Some(reason) = &cannot {
-                by_design(
-                    t.name.as_str(),
-                    r,
-                    req,
-                    reason,
-                    &mut status,
-                    out,
-                    &mut notes,
-                );
+                by_design(t, r, req, reason, &mut status, out, &mut notes);
                 continue;
             }
             status = Status::Missing;
@@ -485,15 +477,7 @@ pub(crate) fn route(
             continue;
         }
         if let Some(reason) = &cannot {
-            by_design(
-                t.name.as_str(),
-                r,
-                req,
-                reason,
-                &mut status,
-                out,
-                &mut notes,
-            );
+            by_design(t, r, req, reason, &mut status, out, &mut notes);
             continue;
         }
         status = Status::Missing;
@@ -518,7 +502,7 @@ pub(crate) fn route(
 
 /// A route the table cannot hold (a tag route tables refuse): explained, not a gap.
 fn by_design(
-    table: &str,
+    t: &RouteTable,
     r: &Rule,
     req: &RequirementRef,
     reason: &str,
@@ -529,6 +513,7 @@ fn by_design(
     if *status == Status::Covered || *status == Status::NotChecked {
         *status = Status::NotCoveredByDesign;
     }
+    let table = &t.name;
     notes.push(format!(
         "route table {table}: not covered by design: {reason}"
     ));
@@ -539,7 +524,12 @@ fn by_design(
             "route table {table}: no route {} and route tables cannot hold it: {reason}",
             r.remote
         ),
-        rule: None,
+        // SARIF needs a location for every result: the table's file.
+        rule: Some(Origin {
+            file: t.file.clone(),
+            collection: table.clone(),
+            name: String::new(),
+        }),
         requirement: Some(req.clone()),
     });
 }

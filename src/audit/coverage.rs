@@ -582,7 +582,12 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
                     severity: Severity::Warning,
                     code: "not-covered-by-design",
                     message: format!("{layer}: {} ({missing}) is not allowed, and this target cannot hold it here: {reason}", r.remote),
-                    rule: None,
+                    // The layer's file, as for a missing rule: SARIF needs a location.
+                    rule: Some(Origin {
+                        file: file.clone(),
+                        collection: layer.clone(),
+                        name: String::new(),
+                    }),
                     requirement: Some(req.clone()),
                 });
                 continue;
@@ -671,6 +676,7 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
         edition: rs.settings.edition.clone(),
         requirements: results,
         findings,
+        files: net.files.clone(),
     }
 }
 

@@ -177,6 +177,8 @@ pub struct FwGroup {
 /// Everything read from the input files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Network {
+    /// Every input file, in order.
+    pub files: Vec<String>,
     /// The files that hold a firewall (rule collection group, classic firewall), in order.
     pub firewall_files: Vec<String>,
     pub collections: Vec<FwCollection>,
@@ -193,6 +195,11 @@ pub struct Network {
 impl Network {
     /// Adds what another file holds.
     pub fn merge(&mut self, other: Network) {
+        for f in other.files {
+            if !self.files.contains(&f) {
+                self.files.push(f);
+            }
+        }
         for f in other.firewall_files {
             if !self.firewall_files.contains(&f) {
                 self.firewall_files.push(f);
@@ -339,6 +346,9 @@ pub struct Report {
     pub edition: String,
     pub requirements: Vec<RequirementResult>,
     pub findings: Vec<Finding>,
+    /// The input files: where a finding about the input as a whole (`not-checked`) is.
+    #[serde(skip)]
+    pub files: Vec<String>,
 }
 
 impl Report {

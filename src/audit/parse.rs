@@ -142,6 +142,7 @@ pub fn parse(file: &str, text: &str) -> Result<Network, ParseError> {
         _ => {}
     }
     children.attach(file, &mut net);
+    net.files.push(file.to_string());
     if found == 0 {
         return Err(ParseError {
             file: file.to_string(),

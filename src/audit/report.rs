@@ -271,6 +271,17 @@ pub fn sarif(r: &Report) -> String {
                     "physicalLocation": {"artifactLocation": {"uri": uri(&o.file)}},
                     "logicalLocations": names,
                 }]);
+            } else {
+                // A finding about the input as a whole (how many requirements no file can
+                // show): every input file. GitHub refuses a SARIF result without a location.
+                let at: Vec<Value> = r
+                    .files
+                    .iter()
+                    .map(|f| json!({"physicalLocation": {"artifactLocation": {"uri": uri(f)}}}))
+                    .collect();
+                if !at.is_empty() {
+                    res["locations"] = json!(at);
+                }
             }
             if let Some(q) = &f.requirement {
                 res["properties"] = json!({
@@ -320,6 +331,7 @@ mod tests {
             region: "eastus2".into(),
             edition: "2026-03".into(),
             requirements: Vec::new(),
+            files: Vec::new(),
             findings: vec![
                 finding("not-read"),
                 finding("no-such-code-yet"),
@@ -353,6 +365,7 @@ mod tests {
             region: "eastus2".into(),
             edition: "2021-09".into(),
             requirements: Vec::new(),
+            files: Vec::new(),
             findings: vec![Finding {
                 severity: Severity::Warning,
                 code: "any-port",
