@@ -696,6 +696,52 @@ fn a_deny_of_every_address_blocks_however_it_is_spelled() {
     }
 }
 
+/// `::/0` is every IPv6 address and `0.0.0.0/0` every IPv4 one, as sources and as
+/// destinations: a deny of one family does not block the sources of the other, and with both
+/// families the part it blocks is named with its family (as the NSG side decides it).
+#[test]
+fn a_deny_of_one_address_family_blocks_only_that_family() {
+    let rs = small();
+    for (dst, src) in [(&["*"][..], &["::/0"][..]), (&["::/0"], &["*"])] {
+        let r = run(&rs, &deny_then_allow(dst, src), None);
+        assert_eq!(
+            status(&r, "aml-tag-storage"),
+            Status::Covered,
+            "{dst:?} {src:?}"
+        );
+        assert!(codes(&r, "shadowed").is_empty(), "{:#?}", r.findings);
+    }
+    let r = run(&rs, &deny_then_allow(&["*"], &["0.0.0.0/0"]), None);
+    assert_eq!(status(&r, "aml-tag-storage"), Status::Missing);
+    // Dual stack: the allow holds both families, the deny takes the IPv6 ones.
+    let mut rs = small();
+    rs.settings.sources = vec![
+        "10.0.1.0/24".parse().unwrap(),
+        "fd00:1::/64".parse().unwrap(),
+    ];
+    let mut files = deny_then_allow(&["*"], &["::/0"]);
+    files[0].1 = files[0]
+        .1
+        .replace("\"10.0.1.0/24\"", "\"10.0.1.0/24\",\"fd00:1::/64\"");
+    let r = run(&rs, &files, None);
+    assert_eq!(status(&r, "aml-tag-storage"), Status::Partial);
+    let partial = &codes(&r, "partial")[0].message;
+    assert!(
+        partial.contains("missing tcp:443 (IPv6 sources)") && !partial.contains("IPv4"),
+        "{partial}"
+    );
+    // An allow of 0.0.0.0/0 does not reach the IPv6 sources either.
+    let v4_only = one_group(vec![net_rule(
+        "a",
+        &["TCP"],
+        &["0.0.0.0/0"],
+        &["443"],
+        &["10.0.1.0/24", "fd00:1::/64"],
+    )]);
+    let r = run(&rs, &v4_only, None);
+    assert_eq!(status(&r, "aml-tag-storage"), Status::Partial);
+}
+
 #[test]
 fn a_deny_that_meets_part_of_a_tag_blocks_it() {
     let rs = small();
