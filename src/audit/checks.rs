@@ -88,15 +88,17 @@ fn misspelling_of<'r>(rs: &'r RuleSet, e: &str) -> Option<&'r str> {
     })
 }
 
-fn wide_destination(e: &str) -> Option<&'static str> {
+/// Why the remote-end entry `e` is wider than a requirement needs; `field` names it
+/// (`destination` of an outbound rule, `source` of an inbound NSG rule).
+fn wide_destination(e: &str, field: &str) -> Option<String> {
     if is_any(e) {
-        Some("any destination")
+        Some(format!("any {field}"))
     } else if e.eq_ignore_ascii_case("Internet") {
-        Some("the whole Internet")
+        Some("the whole Internet".into())
     } else if e.eq_ignore_ascii_case("AzureCloud")
         || e.to_ascii_lowercase().starts_with("azurecloud.")
     {
-        Some("every Azure address (AzureCloud), where one service tag is needed")
+        Some("every Azure address (AzureCloud), where one service tag is needed".into())
     } else {
         None
     }
@@ -136,7 +138,10 @@ struct RuleView<'a> {
     sources: &'a [String],
     /// `source` or `destination`: which field `sources` is.
     local_field: &'static str,
+    /// The remote end: destinations of outbound rules, sources of inbound NSG rules.
     destinations: &'a [String],
+    /// `destination` or `source`: which field `destinations` is.
+    remote_field: &'static str,
     hosts: &'a [String],
     ports: &'a [PortRange],
 }
@@ -160,11 +165,11 @@ fn wide_findings(
         ));
     }
     for d in v.destinations {
-        if let Some(why) = wide_destination(d) {
+        if let Some(why) = wide_destination(d, v.remote_field) {
             out.push(finding(
                 Severity::Warning,
                 "wide-destination",
-                format!("{} allows {d}: {why}", v.origin.name),
+                format!("{} allows the {} {d}: {why}", v.origin.name, v.remote_field),
                 v.origin,
             ));
         }
@@ -252,6 +257,7 @@ pub(crate) fn input_findings(
                     sources: &r.sources,
                     local_field: "source",
                     destinations: &r.addresses,
+                    remote_field: "destination",
                     hosts: &r.fqdns,
                     ports: &r.ports,
                 };
@@ -286,15 +292,16 @@ pub(crate) fn input_findings(
                         .any(|d| is_any(d) || d.eq_ignore_ascii_case("Internet"));
                 continue;
             }
-            let (local, remote, local_field) = match r.direction {
-                NsgDirection::Outbound => (&r.sources, &r.destinations, "source"),
-                NsgDirection::Inbound => (&r.destinations, &r.sources, "destination"),
+            let (local, remote, local_field, remote_field) = match r.direction {
+                NsgDirection::Outbound => (&r.sources, &r.destinations, "source", "destination"),
+                NsgDirection::Inbound => (&r.destinations, &r.sources, "destination", "source"),
             };
             let view = RuleView {
                 origin: &r.origin,
                 sources: local,
                 local_field,
                 destinations: remote,
+                remote_field,
                 hosts: &[],
                 ports: &r.ports,
             };

@@ -185,7 +185,7 @@ const CODES: &[(&str, &str)] = &[
     ("any-port", "The rule allows every port."),
     (
         "wide-destination",
-        "The rule allows a destination wider than needed.",
+        "The rule allows a remote end (the destination of an outbound rule, the source of an inbound one) wider than needed.",
     ),
     ("any-host", "The rule allows every host name."),
     (

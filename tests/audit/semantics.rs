@@ -535,6 +535,43 @@ fn wider_than_needed() {
     assert!(codes(&r, "look-alike-wildcard")[0]
         .message
         .contains("evilpytorch.org"));
+    // The remote end of an inbound NSG rule is its source: the finding names that field.
+    let n = nsg(vec![
+        sec(
+            "in-any",
+            200,
+            "Inbound",
+            "Allow",
+            "*",
+            "10.0.1.0/24",
+            "44224",
+        ),
+        sec(
+            "out-any",
+            200,
+            "Outbound",
+            "Allow",
+            "10.0.1.0/24",
+            "*",
+            "443",
+        ),
+    ]);
+    let r = run(&rs, &[("nsg.json", n)], None);
+    let wide: Vec<(&str, &str)> = codes(&r, "wide-destination")
+        .iter()
+        .map(|f| (f.rule.as_ref().unwrap().name.as_str(), f.message.as_str()))
+        .collect();
+    assert!(
+        wide.contains(&("in-any", "in-any allows the source *: any source")),
+        "{wide:?}"
+    );
+    assert!(
+        wide.contains(&(
+            "out-any",
+            "out-any allows the destination *: any destination"
+        )),
+        "{wide:?}"
+    );
 }
 
 #[test]
