@@ -303,6 +303,40 @@ pub(super) fn strings(
     }
 }
 
+/// Whether an address entry is malformed: it reads as an address (starts with a digit, or has
+/// `:` or `/`, which no tag, `*` or ASG name has) but is no IP address, CIDR or range. An
+/// unresolved ARM expression (`[...]`) is left alone.
+pub(super) fn bad_address(e: &str) -> bool {
+    let looks = e.starts_with(|c: char| c.is_ascii_digit()) || e.contains([':', '/']);
+    looks && !e.starts_with('[') && super::matching::entry_nets(e.trim()).is_none()
+}
+
+/// A list of address entries (`strings`), each address checked: a malformed one (`10.0.1.0/33`)
+/// is bad input, named by file, JSON path and value, rather than a rule that matches nothing.
+pub(super) fn addresses(
+    ctx: &Ctx,
+    v: &Value,
+    key: &str,
+    path: &str,
+) -> Result<Vec<String>, ParseError> {
+    let out = strings(ctx, v, key, path)?;
+    let listed = v.get(key).is_some_and(Value::is_array);
+    match out.iter().position(|e| bad_address(e)) {
+        Some(i) => Err(ctx.err(
+            &if listed {
+                format!("{path}.{key}[{i}]")
+            } else {
+                format!("{path}.{key}")
+            },
+            format!(
+                "'{}' is not an IP address, a CIDR or an address range",
+                out[i]
+            ),
+        )),
+        None => Ok(out),
+    }
+}
+
 pub(super) fn string(
     ctx: &Ctx,
     v: &Value,

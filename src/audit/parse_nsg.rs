@@ -1,6 +1,8 @@
 //! NSG security rules and routes, in the shapes `parse` reads (properties nested or flat).
 
-use super::parse::{array, net_proto, ports, priority, required, strings, Ctx, ParseError};
+use super::parse::{
+    addresses, array, bad_address, net_proto, ports, priority, required, Ctx, ParseError,
+};
 use super::{Action, NsgDirection, NsgRule, Route};
 use serde_json::Value;
 
@@ -40,13 +42,13 @@ pub(super) fn nsg_rule(
         &required(ctx, p, "protocol", path)?,
         &format!("{path}.protocol"),
     )?;
-    let mut sources = strings(ctx, p, "sourceAddressPrefix", path)?;
-    sources.extend(strings(ctx, p, "sourceAddressPrefixes", path)?);
+    let mut sources = addresses(ctx, p, "sourceAddressPrefix", path)?;
+    sources.extend(addresses(ctx, p, "sourceAddressPrefixes", path)?);
     if !array(p, "sourceApplicationSecurityGroups").is_empty() {
         sources.push(super::matching::ASG.to_string());
     }
-    let mut destinations = strings(ctx, p, "destinationAddressPrefix", path)?;
-    destinations.extend(strings(ctx, p, "destinationAddressPrefixes", path)?);
+    let mut destinations = addresses(ctx, p, "destinationAddressPrefix", path)?;
+    destinations.extend(addresses(ctx, p, "destinationAddressPrefixes", path)?);
     if !array(p, "destinationApplicationSecurityGroups").is_empty() {
         destinations.push(super::matching::ASG.to_string());
     }
@@ -77,7 +79,16 @@ pub(super) fn route(
 ) -> Result<Route, ParseError> {
     Ok(Route {
         origin: ctx.origin(table, name),
-        prefix: required(ctx, p, "addressPrefix", path)?,
+        prefix: {
+            let prefix = required(ctx, p, "addressPrefix", path)?;
+            if bad_address(&prefix) {
+                return Err(ctx.err(
+                    &format!("{path}.addressPrefix"),
+                    format!("'{prefix}' is not a CIDR, an IP address or a service tag"),
+                ));
+            }
+            prefix
+        },
         next_hop: required(ctx, p, "nextHopType", path)?,
     })
 }

@@ -239,11 +239,17 @@ fn sources_must_cover_the_profiles() {
         Status::Missing,
         "10.0.1.0 is outside the range"
     );
-    assert_eq!(
-        status(&with(&["10.0.1.255-10.0.1.0"]), "aml-tag-storage"),
-        Status::Missing,
-        "a reversed range holds nothing"
-    );
+    // A reversed range is no range: bad input, like a malformed CIDR.
+    let reversed = &one_group(vec![net_rule(
+        "s",
+        &["TCP"],
+        &["Storage.EastUS2"],
+        &["443"],
+        &["10.0.1.255-10.0.1.0"],
+    )])[0]
+        .1;
+    let e = audit::parse("fw.json", reversed).unwrap_err();
+    assert!(e.message.contains("'10.0.1.255-10.0.1.0'"), "{e}");
 }
 
 #[test]
@@ -660,6 +666,46 @@ fn bad_input_names_file_path_and_value() {
     )
     .unwrap_err();
     assert!(e.message.contains("no Azure Firewall"), "{e}");
+    // A malformed address is bad input (exit 2), not a rule that silently matches nothing.
+    let f = &one_group(vec![net_rule(
+        "a",
+        &["TCP"],
+        &["Storage"],
+        &["443"],
+        &["10.0.1.0/33"],
+    )])[0]
+        .1;
+    let e = audit::parse("fw.json", f).unwrap_err();
+    assert_eq!(
+        e.path,
+        "$.properties.ruleCollections[0].rules[0].sourceAddresses[0]"
+    );
+    assert!(e.message.contains("'10.0.1.0/33'"), "{e}");
+    for (src, dst) in [("10.0.1.0/24", "300.1.2.3"), ("fd00::/129", "*")] {
+        let n = nsg(vec![sec("x", 100, "Outbound", "Allow", src, dst, "443")]);
+        let e = audit::parse("n.json", &n).unwrap_err();
+        assert!(e.path.ends_with("AddressPrefix"), "{e}");
+    }
+    // Tags, `*`, ranges and IPv6 stay what they are.
+    let ok = nsg(vec![sec(
+        "x",
+        100,
+        "Outbound",
+        "Allow",
+        "fd00:1::/64",
+        "Storage.EastUS2",
+        "443",
+    )]);
+    audit::parse("n.json", &ok).unwrap();
+    let f = &one_group(vec![net_rule(
+        "a",
+        &["TCP"],
+        &["10.0.0.1-10.0.0.9", "AzureCloud"],
+        &["443"],
+        &["*"],
+    )])[0]
+        .1;
+    audit::parse("fw.json", f).unwrap();
 }
 
 #[test]
