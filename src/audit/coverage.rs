@@ -3,8 +3,8 @@
 
 use super::matching::{proto_ok, remote_of, Blocks, Matcher, Remote, Width};
 use super::{
-    checks, Action, AuditOptions, CollectionKind, Finding, FwRule, NetProto, Network, Nsg,
-    NsgDirection, NsgRule, Origin, Report, RequirementRef, RequirementResult, Severity, Status,
+    checks, Action, AuditOptions, CollectionKind, Finding, FwRule, Network, Nsg, NsgDirection,
+    NsgRule, Origin, Report, RequirementRef, RequirementResult, Severity, Status,
 };
 use crate::export::{self, ExportOptions, Family, TagUse};
 use crate::model::{Kind, PortRange, Protocol};
@@ -280,67 +280,6 @@ fn nsg_steps<'n>(
             })
         })
         .collect()
-}
-
-/// Azure's default NSG rules: always there, whether a file lists them or not.
-pub(crate) fn add_default_rules(n: &mut Nsg) {
-    use NsgDirection::{Inbound, Outbound};
-    let defaults = [
-        (
-            "AllowVnetInBound",
-            65000,
-            Inbound,
-            Action::Allow,
-            "VirtualNetwork",
-            "VirtualNetwork",
-        ),
-        (
-            "AllowAzureLoadBalancerInBound",
-            65001,
-            Inbound,
-            Action::Allow,
-            "AzureLoadBalancer",
-            "*",
-        ),
-        ("DenyAllInBound", 65500, Inbound, Action::Deny, "*", "*"),
-        (
-            "AllowVnetOutBound",
-            65000,
-            Outbound,
-            Action::Allow,
-            "VirtualNetwork",
-            "VirtualNetwork",
-        ),
-        (
-            "AllowInternetOutBound",
-            65001,
-            Outbound,
-            Action::Allow,
-            "*",
-            "Internet",
-        ),
-        ("DenyAllOutBound", 65500, Outbound, Action::Deny, "*", "*"),
-    ];
-    for (name, priority, direction, action, src, dst) in defaults {
-        if n.rules.iter().any(|r| r.default && r.origin.name == name) {
-            continue;
-        }
-        n.rules.push(NsgRule {
-            origin: Origin {
-                file: n.file.clone(),
-                collection: n.name.clone(),
-                name: format!("{name} (default rule)"),
-            },
-            priority,
-            direction,
-            action,
-            protocol: NetProto::Any,
-            sources: vec![src.into()],
-            destinations: vec![dst.into()],
-            ports: vec![PortRange::Any],
-            default: true,
-        });
-    }
 }
 
 /// Why a target of `family` cannot hold the rule in this setting, as amlfw's own exports say

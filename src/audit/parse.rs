@@ -217,7 +217,7 @@ impl Children {
             }
         }
         for n in &mut net.nsgs {
-            super::coverage::add_default_rules(n);
+            super::parse_nsg::add_default_rules(n);
         }
     }
 }

@@ -1,9 +1,11 @@
-//! NSG security rules and routes, in the shapes `parse` reads (properties nested or flat).
+//! NSG security rules and routes, in the shapes `parse` reads (properties nested or flat), and
+//! the default rules Azure gives every NSG.
 
 use super::parse::{
     addresses, array, bad_address, net_proto, ports, priority, required, Ctx, ParseError,
 };
-use super::{Action, NsgDirection, NsgRule, Route};
+use super::{Action, NetProto, Nsg, NsgDirection, NsgRule, Origin, Route};
+use crate::model::PortRange;
 use serde_json::Value;
 
 pub(super) fn nsg_rule(
@@ -91,4 +93,65 @@ pub(super) fn route(
         },
         next_hop: required(ctx, p, "nextHopType", path)?,
     })
+}
+
+/// Azure's default NSG rules: always there, whether a file lists them or not.
+pub(super) fn add_default_rules(n: &mut Nsg) {
+    use NsgDirection::{Inbound, Outbound};
+    let defaults = [
+        (
+            "AllowVnetInBound",
+            65000,
+            Inbound,
+            Action::Allow,
+            "VirtualNetwork",
+            "VirtualNetwork",
+        ),
+        (
+            "AllowAzureLoadBalancerInBound",
+            65001,
+            Inbound,
+            Action::Allow,
+            "AzureLoadBalancer",
+            "*",
+        ),
+        ("DenyAllInBound", 65500, Inbound, Action::Deny, "*", "*"),
+        (
+            "AllowVnetOutBound",
+            65000,
+            Outbound,
+            Action::Allow,
+            "VirtualNetwork",
+            "VirtualNetwork",
+        ),
+        (
+            "AllowInternetOutBound",
+            65001,
+            Outbound,
+            Action::Allow,
+            "*",
+            "Internet",
+        ),
+        ("DenyAllOutBound", 65500, Outbound, Action::Deny, "*", "*"),
+    ];
+    for (name, priority, direction, action, src, dst) in defaults {
+        if n.rules.iter().any(|r| r.default && r.origin.name == name) {
+            continue;
+        }
+        n.rules.push(NsgRule {
+            origin: Origin {
+                file: n.file.clone(),
+                collection: n.name.clone(),
+                name: format!("{name} (default rule)"),
+            },
+            priority,
+            direction,
+            action,
+            protocol: NetProto::Any,
+            sources: vec![src.into()],
+            destinations: vec![dst.into()],
+            ports: vec![PortRange::Any],
+            default: true,
+        });
+    }
 }
