@@ -86,8 +86,8 @@ struct Verdict<'n> {
     /// Whether anything at all is allowed.
     any_allowed: bool,
     by: Vec<&'n Origin>,
-    /// (deny, the allow it shadows).
-    shadows: Vec<(&'n Origin, &'n Origin)>,
+    /// (deny, the allow it shadows, the parts it takes from the allow: `tcp:8787`).
+    shadows: Vec<(&'n Origin, &'n Origin, Vec<String>)>,
     /// Allowed only through wider rules: why.
     wide: Vec<String>,
     /// Rules that allowed a requirement needing every port.
@@ -133,7 +133,23 @@ fn evaluate<'n>(need: &PortRange, protocol: Protocol, steps: &[Step<'n>], v: &mu
         {
             // A deny before Azure's default allow is how an NSG is locked down: not shadowing.
             if steps[d].explicit && allow.explicit {
-                v.shadows.push((steps[d].origin, allow.origin));
+                // Only the ports the deny takes from the allow: a deny of 8000-9000 blocks
+                // tcp:8787 of AzureMachineLearning, not its 443.
+                let part = format!(
+                    "{}:{}",
+                    protocol.id(),
+                    ports_label(&intersect(&take, &allow.ports))
+                );
+                let (deny, allow) = (steps[d].origin, allow.origin);
+                match v
+                    .shadows
+                    .iter_mut()
+                    .find(|(x, y, _)| *x == deny && *y == allow)
+                {
+                    Some((_, _, parts)) if parts.contains(&part) => {}
+                    Some((_, _, parts)) => parts.push(part),
+                    None => v.shadows.push((deny, allow, vec![part])),
+                }
             }
         }
     }
@@ -382,13 +398,6 @@ fn evaluate_groups<'n>(
             part.push_str(label);
         }
     }
-    // The groups meet the same deny before the same allow: say each pair once.
-    let mut seen = Vec::new();
-    v.shadows.retain(|pair| {
-        let first = !seen.contains(pair);
-        seen.push(*pair);
-        first
-    });
 }
 
 pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
@@ -483,13 +492,13 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
                     None => unclear.push((layer.clone(), (*deny).clone(), vec![remote])),
                 }
             }
-            for (deny, allow) in &v.shadows {
+            for (deny, allow, parts) in &v.shadows {
                 findings.push(Finding {
                     severity: Severity::Error,
                     code: "shadowed",
                     message: format!(
                         "{layer}: the deny rule {} comes first and blocks {} ({}) that {} would allow",
-                        deny.name, r.remote, r.ports_label(), allow.name
+                        deny.name, r.remote, parts.join(" "), allow.name
                     ),
                     rule: Some((*deny).clone()),
                     requirement: Some(req.clone()),

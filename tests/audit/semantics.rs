@@ -910,3 +910,51 @@ fn ipv6_ranges_are_addresses_not_tag_names() {
     let r = run(&rs, &f, Some(common::service_tags(amlfw::Cloud::Public)));
     assert!(codes(&r, "invalid-tag").is_empty(), "{:#?}", r.findings);
 }
+
+/// A shadowed finding names the ports the deny takes from the allow, not every port of the
+/// requirement: a deny of TCP 8000-9000 blocks AzureMachineLearning's 8787 only.
+#[test]
+fn shadowed_names_only_the_ports_the_deny_blocks() {
+    let rs = common::rules(
+        "schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nedition = \"2026-03\"\nfeatures = [\"compute-cluster\", \"compute-instance\"]\nsources = [\"10.0.1.0/24\"]\n",
+    );
+    let id = "aml-tag-aml-2603";
+    let f = vec![(
+        "fw.json",
+        group(
+            "g",
+            100,
+            vec![
+                coll(
+                    "deny",
+                    100,
+                    "Deny",
+                    vec![net_rule("d", &["TCP"], &["*"], &["8000-9000"], &["*"])],
+                ),
+                coll(
+                    "allow",
+                    200,
+                    "Allow",
+                    vec![net_rule(
+                        "a",
+                        &["TCP"],
+                        &["AzureMachineLearning"],
+                        &["443", "8787", "18881"],
+                        SRC,
+                    )],
+                ),
+            ],
+        ),
+    )];
+    let r = run(&rs, &f, None);
+    assert_eq!(status(&r, id), Status::Partial);
+    let shadowed = codes(&r, "shadowed");
+    assert_eq!(shadowed.len(), 1, "{shadowed:#?}");
+    assert!(
+        shadowed[0]
+            .message
+            .contains("blocks AzureMachineLearning (tcp:8787) that a would allow"),
+        "{}",
+        shadowed[0].message
+    );
+}
