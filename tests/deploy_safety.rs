@@ -831,6 +831,7 @@ fn china_firewall_exports_hold_no_tag_azure_firewall_refuses_and_can_write_addre
     let opts = ExportOptions {
         service_tags: Some(expanded),
         expand_tags: true,
+        existing: None,
     };
     let e = export::find("azfw-policy-arm")
         .unwrap()

@@ -78,6 +78,7 @@ fn every_rule_is_expressed_or_listed_as_not_covered_by_every_target() {
             ExportOptions {
                 service_tags: Some(tags),
                 expand_tags: true,
+                existing: None,
             },
         ];
         for t in export::targets() {

@@ -5,7 +5,7 @@ use super::coverage::interval;
 use super::matching::{entry_nets, ip_net, is_any, remote_of, Matcher, Remote, ASG};
 use super::{
     Action, CollectionKind, Finding, FwRule, Network, NsgDirection, Origin, RequirementRef, Route,
-    Severity, Status,
+    RouteTable, Severity, Status,
 };
 use crate::model::{Kind, PortRange};
 use crate::rules::{Rule, RuleSet};
@@ -88,15 +88,17 @@ fn misspelling_of<'r>(rs: &'r RuleSet, e: &str) -> Option<&'r str> {
     })
 }
 
-fn wide_destination(e: &str) -> Option<&'static str> {
+/// Why the remote-end entry `e` is wider than a requirement needs; `field` names it
+/// (`destination` of an outbound rule, `source` of an inbound NSG rule).
+fn wide_destination(e: &str, field: &str) -> Option<String> {
     if is_any(e) {
-        Some("any destination")
+        Some(format!("any {field}"))
     } else if e.eq_ignore_ascii_case("Internet") {
-        Some("the whole Internet")
+        Some("the whole Internet".into())
     } else if e.eq_ignore_ascii_case("AzureCloud")
         || e.to_ascii_lowercase().starts_with("azurecloud.")
     {
-        Some("every Azure address (AzureCloud), where one service tag is needed")
+        Some("every Azure address (AzureCloud), where one service tag is needed".into())
     } else {
         None
     }
@@ -136,7 +138,10 @@ struct RuleView<'a> {
     sources: &'a [String],
     /// `source` or `destination`: which field `sources` is.
     local_field: &'static str,
+    /// The remote end: destinations of outbound rules, sources of inbound NSG rules.
     destinations: &'a [String],
+    /// `destination` or `source`: which field `destinations` is.
+    remote_field: &'static str,
     hosts: &'a [String],
     ports: &'a [PortRange],
 }
@@ -160,11 +165,11 @@ fn wide_findings(
         ));
     }
     for d in v.destinations {
-        if let Some(why) = wide_destination(d) {
+        if let Some(why) = wide_destination(d, v.remote_field) {
             out.push(finding(
                 Severity::Warning,
                 "wide-destination",
-                format!("{} allows {d}: {why}", v.origin.name),
+                format!("{} allows the {} {d}: {why}", v.origin.name, v.remote_field),
                 v.origin,
             ));
         }
@@ -252,6 +257,7 @@ pub(crate) fn input_findings(
                     sources: &r.sources,
                     local_field: "source",
                     destinations: &r.addresses,
+                    remote_field: "destination",
                     hosts: &r.fqdns,
                     ports: &r.ports,
                 };
@@ -259,6 +265,7 @@ pub(crate) fn input_findings(
             }
         }
     }
+    duplicate_groups(net, out);
     for policy in &net.base_policies {
         out.push(finding(
             Severity::Warning,
@@ -285,15 +292,16 @@ pub(crate) fn input_findings(
                         .any(|d| is_any(d) || d.eq_ignore_ascii_case("Internet"));
                 continue;
             }
-            let (local, remote, local_field) = match r.direction {
-                NsgDirection::Outbound => (&r.sources, &r.destinations, "source"),
-                NsgDirection::Inbound => (&r.destinations, &r.sources, "destination"),
+            let (local, remote, local_field, remote_field) = match r.direction {
+                NsgDirection::Outbound => (&r.sources, &r.destinations, "source", "destination"),
+                NsgDirection::Inbound => (&r.destinations, &r.sources, "destination", "source"),
             };
             let view = RuleView {
                 origin: &r.origin,
                 sources: local,
                 local_field,
                 destinations: remote,
+                remote_field,
                 hosts: &[],
                 ports: &r.ports,
             };
@@ -328,6 +336,38 @@ pub(crate) fn input_findings(
                 out.extend(tag_name_finding(rs, m, &route.prefix, &route.origin));
             }
         }
+    }
+}
+
+/// Two rule collection groups of one name in one policy (policy unknown counts as the same):
+/// a policy cannot hold both, since deploying one replaces the other, so the audit's view of
+/// the two together is no configuration that can exist.
+fn duplicate_groups(net: &Network, out: &mut Vec<Finding>) {
+    for (i, a) in net.groups.iter().enumerate() {
+        let Some(b) = net.groups[i + 1..].iter().find(|b| {
+            b.name.eq_ignore_ascii_case(&a.name)
+                && (a.policy.is_none() || b.policy.is_none() || a.policy == b.policy)
+        }) else {
+            continue;
+        };
+        let policy = a.policy.as_ref().or(b.policy.as_ref());
+        let origin = Origin {
+            file: b.file.clone(),
+            collection: b.name.clone(),
+            name: String::new(),
+        };
+        out.push(finding(
+            Severity::Error,
+            "duplicate-group",
+            format!(
+                "rule collection group {} is defined twice ({}, {}){}: one policy holds one group of a name, and deploying either replaces the other, so the two cannot both apply; the audit read both, which no deployed policy matches. Give one, or rename one",
+                b.name,
+                a.file,
+                b.file,
+                policy.map(|p| format!(" in Firewall Policy {p}")).unwrap_or_default()
+            ),
+            &origin,
+        ));
     }
 }
 
@@ -410,15 +450,7 @@ pub(crate) fn route(
                 continue;
             }
             if let Some(reason) = &cannot {
-                by_design(
-                    t.name.as_str(),
-                    r,
-                    req,
-                    reason,
-                    &mut status,
-                    out,
-                    &mut notes,
-                );
+                by_design(t, r, req, reason, &mut status, out, &mut notes);
                 continue;
             }
             status = Status::Missing;
@@ -452,15 +484,7 @@ pub(crate) fn route(
             continue;
         }
         if let Some(reason) = &cannot {
-            by_design(
-                t.name.as_str(),
-                r,
-                req,
-                reason,
-                &mut status,
-                out,
-                &mut notes,
-            );
+            by_design(t, r, req, reason, &mut status, out, &mut notes);
             continue;
         }
         status = Status::Missing;
@@ -485,7 +509,7 @@ pub(crate) fn route(
 
 /// A route the table cannot hold (a tag route tables refuse): explained, not a gap.
 fn by_design(
-    table: &str,
+    t: &RouteTable,
     r: &Rule,
     req: &RequirementRef,
     reason: &str,
@@ -496,6 +520,7 @@ fn by_design(
     if *status == Status::Covered || *status == Status::NotChecked {
         *status = Status::NotCoveredByDesign;
     }
+    let table = &t.name;
     notes.push(format!(
         "route table {table}: not covered by design: {reason}"
     ));
@@ -506,7 +531,12 @@ fn by_design(
             "route table {table}: no route {} and route tables cannot hold it: {reason}",
             r.remote
         ),
-        rule: None,
+        // SARIF needs a location for every result: the table's file.
+        rule: Some(Origin {
+            file: t.file.clone(),
+            collection: table.clone(),
+            name: String::new(),
+        }),
         requirement: Some(req.clone()),
     });
 }

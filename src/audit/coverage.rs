@@ -3,8 +3,8 @@
 
 use super::matching::{proto_ok, remote_of, Blocks, Matcher, Remote, Width};
 use super::{
-    checks, Action, AuditOptions, CollectionKind, Finding, FwRule, NetProto, Network, Nsg,
-    NsgDirection, NsgRule, Origin, Report, RequirementRef, RequirementResult, Severity, Status,
+    checks, Action, AuditOptions, CollectionKind, Finding, FwRule, Network, Nsg, NsgDirection,
+    NsgRule, Origin, Report, RequirementRef, RequirementResult, Severity, Status,
 };
 use crate::export::{self, ExportOptions, Family, TagUse};
 use crate::model::{Kind, PortRange, Protocol};
@@ -86,8 +86,8 @@ struct Verdict<'n> {
     /// Whether anything at all is allowed.
     any_allowed: bool,
     by: Vec<&'n Origin>,
-    /// (deny, the allow it shadows).
-    shadows: Vec<(&'n Origin, &'n Origin)>,
+    /// (deny, the allow it shadows, the parts it takes from the allow: `tcp:8787`).
+    shadows: Vec<(&'n Origin, &'n Origin, Vec<String>)>,
     /// Allowed only through wider rules: why.
     wide: Vec<String>,
     /// Rules that allowed a requirement needing every port.
@@ -133,7 +133,23 @@ fn evaluate<'n>(need: &PortRange, protocol: Protocol, steps: &[Step<'n>], v: &mu
         {
             // A deny before Azure's default allow is how an NSG is locked down: not shadowing.
             if steps[d].explicit && allow.explicit {
-                v.shadows.push((steps[d].origin, allow.origin));
+                // Only the ports the deny takes from the allow: a deny of 8000-9000 blocks
+                // tcp:8787 of AzureMachineLearning, not its 443.
+                let part = format!(
+                    "{}:{}",
+                    protocol.id(),
+                    ports_label(&intersect(&take, &allow.ports))
+                );
+                let (deny, allow) = (steps[d].origin, allow.origin);
+                match v
+                    .shadows
+                    .iter_mut()
+                    .find(|(x, y, _)| *x == deny && *y == allow)
+                {
+                    Some((_, _, parts)) if parts.contains(&part) => {}
+                    Some((_, _, parts)) => parts.push(part),
+                    None => v.shadows.push((deny, allow, vec![part])),
+                }
             }
         }
     }
@@ -282,67 +298,6 @@ fn nsg_steps<'n>(
         .collect()
 }
 
-/// Azure's default NSG rules: always there, whether a file lists them or not.
-pub(crate) fn add_default_rules(n: &mut Nsg) {
-    use NsgDirection::{Inbound, Outbound};
-    let defaults = [
-        (
-            "AllowVnetInBound",
-            65000,
-            Inbound,
-            Action::Allow,
-            "VirtualNetwork",
-            "VirtualNetwork",
-        ),
-        (
-            "AllowAzureLoadBalancerInBound",
-            65001,
-            Inbound,
-            Action::Allow,
-            "AzureLoadBalancer",
-            "*",
-        ),
-        ("DenyAllInBound", 65500, Inbound, Action::Deny, "*", "*"),
-        (
-            "AllowVnetOutBound",
-            65000,
-            Outbound,
-            Action::Allow,
-            "VirtualNetwork",
-            "VirtualNetwork",
-        ),
-        (
-            "AllowInternetOutBound",
-            65001,
-            Outbound,
-            Action::Allow,
-            "*",
-            "Internet",
-        ),
-        ("DenyAllOutBound", 65500, Outbound, Action::Deny, "*", "*"),
-    ];
-    for (name, priority, direction, action, src, dst) in defaults {
-        if n.rules.iter().any(|r| r.default && r.origin.name == name) {
-            continue;
-        }
-        n.rules.push(NsgRule {
-            origin: Origin {
-                file: n.file.clone(),
-                collection: n.name.clone(),
-                name: format!("{name} (default rule)"),
-            },
-            priority,
-            direction,
-            action,
-            protocol: NetProto::Any,
-            sources: vec![src.into()],
-            destinations: vec![dst.into()],
-            ports: vec![PortRange::Any],
-            default: true,
-        });
-    }
-}
-
 /// Why a target of `family` cannot hold the rule in this setting, as amlfw's own exports say
 /// it: a tag Microsoft's networkFeatures data says the target refuses, and for Azure Firewall
 /// host names in network rules without DNS proxy.
@@ -358,6 +313,7 @@ pub(crate) fn cannot_hold(
             let o = ExportOptions {
                 service_tags: opts.service_tags,
                 expand_tags: false,
+                existing: None,
             };
             match export::tag_use(rs, r, family, &o) {
                 Ok(TagUse::Refused(reason)) => Some(reason),
@@ -442,13 +398,6 @@ fn evaluate_groups<'n>(
             part.push_str(label);
         }
     }
-    // The groups meet the same deny before the same allow: say each pair once.
-    let mut seen = Vec::new();
-    v.shadows.retain(|pair| {
-        let first = !seen.contains(pair);
-        seen.push(*pair);
-        first
-    });
 }
 
 pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
@@ -543,13 +492,13 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
                     None => unclear.push((layer.clone(), (*deny).clone(), vec![remote])),
                 }
             }
-            for (deny, allow) in &v.shadows {
+            for (deny, allow, parts) in &v.shadows {
                 findings.push(Finding {
                     severity: Severity::Error,
                     code: "shadowed",
                     message: format!(
                         "{layer}: the deny rule {} comes first and blocks {} ({}) that {} would allow",
-                        deny.name, r.remote, r.ports_label(), allow.name
+                        deny.name, r.remote, parts.join(" "), allow.name
                     ),
                     rule: Some((*deny).clone()),
                     requirement: Some(req.clone()),
@@ -581,7 +530,12 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
                     severity: Severity::Warning,
                     code: "not-covered-by-design",
                     message: format!("{layer}: {} ({missing}) is not allowed, and this target cannot hold it here: {reason}", r.remote),
-                    rule: None,
+                    // The layer's file, as for a missing rule: SARIF needs a location.
+                    rule: Some(Origin {
+                        file: file.clone(),
+                        collection: layer.clone(),
+                        name: String::new(),
+                    }),
                     requirement: Some(req.clone()),
                 });
                 continue;
@@ -670,6 +624,7 @@ pub(crate) fn run(rs: &RuleSet, net: &Network, opts: &AuditOptions) -> Report {
         edition: rs.settings.edition.clone(),
         requirements: results,
         findings,
+        files: net.files.clone(),
     }
 }
 

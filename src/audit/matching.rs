@@ -116,6 +116,27 @@ pub(crate) struct Matcher<'a> {
 }
 
 impl Matcher<'_> {
+    /// The destination entries the profile's sources can reach: an address entry (CIDR, IP,
+    /// range) of an IP family none of the sources has is left out, since traffic never changes
+    /// family (IPv4 sources never reach `::/0`). Without sources, all of them.
+    fn reachable(&self, entries: &[String]) -> Vec<String> {
+        let (v4, v6) = (
+            self.sources.iter().any(|s| s.addr().is_ipv4()),
+            self.sources.iter().any(|s| !s.addr().is_ipv4()),
+        );
+        entries
+            .iter()
+            .filter(|e| {
+                self.sources.is_empty()
+                    || entry_nets(e).is_none_or(|nets| {
+                        nets.iter()
+                            .any(|n| if n.addr().is_ipv4() { v4 } else { v6 })
+                    })
+            })
+            .cloned()
+            .collect()
+    }
+
     /// The prefixes of `entries` (tags by the Service Tags file, CIDRs, IPs), if all are known.
     fn prefixes(&self, entries: &[String]) -> Option<Prefixes> {
         let tags = self.tags?;
@@ -129,12 +150,22 @@ impl Matcher<'_> {
         Some(Prefixes::from_nets(&nets))
     }
 
+    /// The remote end's prefixes the sources can reach (those of their families).
     fn remote_prefixes(&self, remote: Remote) -> Option<Prefixes> {
-        match remote {
-            Remote::Ip(n) => Some(Prefixes::from_nets(&[n])),
-            Remote::Tag(t) => self.tags?.get(t)?.aggregated().ok().cloned(),
-            Remote::Host(_) => None,
+        let mut p = match remote {
+            Remote::Ip(n) => Prefixes::from_nets(&[n]),
+            Remote::Tag(t) => self.tags?.get(t)?.aggregated().ok().cloned()?,
+            Remote::Host(_) => return None,
+        };
+        if !self.sources.is_empty() {
+            if !self.sources.iter().any(|s| s.addr().is_ipv4()) {
+                p.v4.clear();
+            }
+            if self.sources.iter().all(|s| s.addr().is_ipv4()) {
+                p.v6.clear();
+            }
         }
+        Some(p)
     }
 
     /// Whether the destination entries (`addresses`: tags, IPs, CIDRs; `fqdns`: host
@@ -145,6 +176,7 @@ impl Matcher<'_> {
         fqdns: &[String],
         remote: Remote,
     ) -> Option<Width> {
+        let addresses = &self.reachable(addresses);
         let mut best: Option<Width> = None;
         let take = |best: &mut Option<Width>, w: Width| {
             if best.is_none() || w == Width::Exact {
@@ -169,7 +201,8 @@ impl Matcher<'_> {
             if let (Some(want), Some(have)) =
                 (self.remote_prefixes(remote), self.prefixes(addresses))
             {
-                if contains_all(&have, &want) {
+                // (A tag without addresses of the sources' family is held by nothing.)
+                if want != Prefixes::default() && contains_all(&have, &want) {
                     take(
                         &mut best,
                         Width::Wide(format!(
@@ -188,6 +221,7 @@ impl Matcher<'_> {
     /// this asks for overlap; where the input cannot tell (addresses against a tag, without the
     /// Service Tags file), the answer is `Unknown` and the caller says so.
     pub(crate) fn blocks(&self, addresses: &[String], fqdns: &[String], remote: Remote) -> Blocks {
+        let addresses = &self.reachable(addresses);
         if self.covers(addresses, fqdns, remote).is_some() {
             return Blocks::Yes;
         }
@@ -259,8 +293,11 @@ impl Matcher<'_> {
         if self.sources.is_empty() || ip_groups {
             return true;
         }
+        // `0.0.0.0/0` and `::/0` are every address of ONE family: they go by address below,
+        // so a deny of `::/0` does not take IPv4 sources.
         let takes = |s: &IpNet, e: &String| {
-            is_any(e)
+            e == "*"
+                || e.eq_ignore_ascii_case("any")
                 || e == ASG
                 || (e.eq_ignore_ascii_case("VirtualNetwork") && is_private(s))
                 || match action {

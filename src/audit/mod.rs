@@ -164,12 +164,26 @@ pub struct DnsSetting {
     pub origin: Origin,
 }
 
+/// A Firewall Policy rule collection group of the input, for the names and priorities it takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FwGroup {
+    /// The policy that holds it, when the input says (`policy/group`, the resource id).
+    pub policy: Option<String>,
+    pub name: String,
+    pub priority: u32,
+    pub file: String,
+}
+
 /// Everything read from the input files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Network {
+    /// Every input file, in order.
+    pub files: Vec<String>,
     /// The files that hold a firewall (rule collection group, classic firewall), in order.
     pub firewall_files: Vec<String>,
     pub collections: Vec<FwCollection>,
+    /// The rule collection groups the collections came from.
+    pub groups: Vec<FwGroup>,
     pub dns: Vec<DnsSetting>,
     pub nsgs: Vec<Nsg>,
     pub route_tables: Vec<RouteTable>,
@@ -181,16 +195,51 @@ pub struct Network {
 impl Network {
     /// Adds what another file holds.
     pub fn merge(&mut self, other: Network) {
+        for f in other.files {
+            if !self.files.contains(&f) {
+                self.files.push(f);
+            }
+        }
         for f in other.firewall_files {
             if !self.firewall_files.contains(&f) {
                 self.firewall_files.push(f);
             }
         }
         self.collections.extend(other.collections);
+        self.groups.extend(other.groups);
         self.dns.extend(other.dns);
         self.nsgs.extend(other.nsgs);
         self.route_tables.extend(other.route_tables);
         self.base_policies.extend(other.base_policies);
+    }
+
+    /// The names and priorities the input's firewall groups and NSG rules take: what `--fix`
+    /// must not reuse, since deploying under a taken group name replaces that group, and Azure
+    /// refuses two NSG rules of one priority and direction.
+    pub fn existing(&self) -> crate::export::Existing {
+        let mut e = crate::export::Existing {
+            fw_groups: self
+                .groups
+                .iter()
+                .map(|g| (g.name.clone(), g.priority))
+                .collect(),
+            ..Default::default()
+        };
+        for r in self
+            .nsgs
+            .iter()
+            .flat_map(|n| &n.rules)
+            .filter(|r| !r.default)
+        {
+            let taken = match r.direction {
+                NsgDirection::Inbound => &mut e.nsg_inbound,
+                NsgDirection::Outbound => &mut e.nsg_outbound,
+            };
+            if !taken.contains(&r.priority) {
+                taken.push(r.priority);
+            }
+        }
+        e
     }
 
     /// The DNS proxy setting, when a policy or firewall in the input says it (on if any says on).
@@ -297,6 +346,9 @@ pub struct Report {
     pub edition: String,
     pub requirements: Vec<RequirementResult>,
     pub findings: Vec<Finding>,
+    /// The input files: where a finding about the input as a whole (`not-checked`) is.
+    #[serde(skip)]
+    pub files: Vec<String>,
 }
 
 impl Report {

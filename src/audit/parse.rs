@@ -142,6 +142,7 @@ pub fn parse(file: &str, text: &str) -> Result<Network, ParseError> {
         _ => {}
     }
     children.attach(file, &mut net);
+    net.files.push(file.to_string());
     if found == 0 {
         return Err(ParseError {
             file: file.to_string(),
@@ -216,7 +217,7 @@ impl Children {
             }
         }
         for n in &mut net.nsgs {
-            super::coverage::add_default_rules(n);
+            super::parse_nsg::add_default_rules(n);
         }
     }
 }
@@ -299,6 +300,40 @@ pub(super) fn strings(
             &format!("{path}.{key}"),
             format!("expected a list of strings, got {other}"),
         )),
+    }
+}
+
+/// Whether an address entry is malformed: it reads as an address (starts with a digit, or has
+/// `:` or `/`, which no tag, `*` or ASG name has) but is no IP address, CIDR or range. An
+/// unresolved ARM expression (`[...]`) is left alone.
+pub(super) fn bad_address(e: &str) -> bool {
+    let looks = e.starts_with(|c: char| c.is_ascii_digit()) || e.contains([':', '/']);
+    looks && !e.starts_with('[') && super::matching::entry_nets(e.trim()).is_none()
+}
+
+/// A list of address entries (`strings`), each address checked: a malformed one (`10.0.1.0/33`)
+/// is bad input, named by file, JSON path and value, rather than a rule that matches nothing.
+pub(super) fn addresses(
+    ctx: &Ctx,
+    v: &Value,
+    key: &str,
+    path: &str,
+) -> Result<Vec<String>, ParseError> {
+    let out = strings(ctx, v, key, path)?;
+    let listed = v.get(key).is_some_and(Value::is_array);
+    match out.iter().position(|e| bad_address(e)) {
+        Some(i) => Err(ctx.err(
+            &if listed {
+                format!("{path}.{key}[{i}]")
+            } else {
+                format!("{path}.{key}")
+            },
+            format!(
+                "'{}' is not an IP address, a CIDR or an address range",
+                out[i]
+            ),
+        )),
+        None => Ok(out),
     }
 }
 
@@ -448,6 +483,23 @@ fn resource(
             }
             let group_priority = priority(ctx, p, "priority", &pp)?;
             rule_collection_group(ctx, p, &pp, &child, group_priority, net)?;
+            // The policy: `policy/group` in a template, else the resource id (az's output).
+            // A template's parameter without a default names no policy.
+            let is_param = ctx.params.is_some_and(|ps| ps.contains_key(&parent));
+            let policy = Some(parent)
+                .filter(|p| !p.is_empty() && !is_param)
+                .or_else(|| {
+                    let id = v.get("id").and_then(Value::as_str)?;
+                    const SEG: &str = "/firewallpolicies/";
+                    let at = id.to_ascii_lowercase().find(SEG)? + SEG.len();
+                    id[at..].split('/').next().map(String::from)
+                });
+            net.groups.push(super::FwGroup {
+                policy,
+                name: child,
+                priority: group_priority,
+                file: ctx.file.to_string(),
+            });
         }
         POLICY => {
             if p.get("basePolicy")

@@ -2,7 +2,7 @@
 //! classic firewall's rule collections, their network, application and NAT rules.
 
 use super::parse::{
-    array, net_proto, ports, priority, props, required, string, strings, Ctx, ParseError,
+    addresses, array, net_proto, ports, priority, props, required, string, strings, Ctx, ParseError,
 };
 use super::{Action, CollectionKind, DnsSetting, FwCollection, FwRule, Network, Origin};
 use serde_json::Value;
@@ -93,9 +93,9 @@ fn network_rule(
         origin,
         protocols,
         app_protocols: Vec::new(),
-        sources: strings(ctx, r, "sourceAddresses", path)?,
+        sources: addresses(ctx, r, "sourceAddresses", path)?,
         source_ip_groups: !strings(ctx, r, "sourceIpGroups", path)?.is_empty(),
-        addresses: strings(ctx, r, "destinationAddresses", path)?,
+        addresses: addresses(ctx, r, "destinationAddresses", path)?,
         fqdns: strings(ctx, r, "destinationFqdns", path)?,
         ports: ports(ctx, r, &["destinationPorts"], path)?,
         unread: set_fields(r, &["destinationIpGroups"]),
@@ -120,7 +120,7 @@ fn app_rule(ctx: &Ctx, r: &Value, path: &str, origin: Origin) -> Result<FwRule, 
         origin,
         protocols: Vec::new(),
         app_protocols,
-        sources: strings(ctx, r, "sourceAddresses", path)?,
+        sources: addresses(ctx, r, "sourceAddresses", path)?,
         source_ip_groups: !strings(ctx, r, "sourceIpGroups", path)?.is_empty(),
         addresses: Vec::new(),
         fqdns: strings(ctx, r, "targetFqdns", path)?,

@@ -1,7 +1,11 @@
-//! NSG security rules and routes, in the shapes `parse` reads (properties nested or flat).
+//! NSG security rules and routes, in the shapes `parse` reads (properties nested or flat), and
+//! the default rules Azure gives every NSG.
 
-use super::parse::{array, net_proto, ports, priority, required, strings, Ctx, ParseError};
-use super::{Action, NsgDirection, NsgRule, Route};
+use super::parse::{
+    addresses, array, bad_address, net_proto, ports, priority, required, Ctx, ParseError,
+};
+use super::{Action, NetProto, Nsg, NsgDirection, NsgRule, Origin, Route};
+use crate::model::PortRange;
 use serde_json::Value;
 
 pub(super) fn nsg_rule(
@@ -40,13 +44,13 @@ pub(super) fn nsg_rule(
         &required(ctx, p, "protocol", path)?,
         &format!("{path}.protocol"),
     )?;
-    let mut sources = strings(ctx, p, "sourceAddressPrefix", path)?;
-    sources.extend(strings(ctx, p, "sourceAddressPrefixes", path)?);
+    let mut sources = addresses(ctx, p, "sourceAddressPrefix", path)?;
+    sources.extend(addresses(ctx, p, "sourceAddressPrefixes", path)?);
     if !array(p, "sourceApplicationSecurityGroups").is_empty() {
         sources.push(super::matching::ASG.to_string());
     }
-    let mut destinations = strings(ctx, p, "destinationAddressPrefix", path)?;
-    destinations.extend(strings(ctx, p, "destinationAddressPrefixes", path)?);
+    let mut destinations = addresses(ctx, p, "destinationAddressPrefix", path)?;
+    destinations.extend(addresses(ctx, p, "destinationAddressPrefixes", path)?);
     if !array(p, "destinationApplicationSecurityGroups").is_empty() {
         destinations.push(super::matching::ASG.to_string());
     }
@@ -77,7 +81,77 @@ pub(super) fn route(
 ) -> Result<Route, ParseError> {
     Ok(Route {
         origin: ctx.origin(table, name),
-        prefix: required(ctx, p, "addressPrefix", path)?,
+        prefix: {
+            let prefix = required(ctx, p, "addressPrefix", path)?;
+            if bad_address(&prefix) {
+                return Err(ctx.err(
+                    &format!("{path}.addressPrefix"),
+                    format!("'{prefix}' is not a CIDR, an IP address or a service tag"),
+                ));
+            }
+            prefix
+        },
         next_hop: required(ctx, p, "nextHopType", path)?,
     })
+}
+
+/// Azure's default NSG rules: always there, whether a file lists them or not.
+pub(super) fn add_default_rules(n: &mut Nsg) {
+    use NsgDirection::{Inbound, Outbound};
+    let defaults = [
+        (
+            "AllowVnetInBound",
+            65000,
+            Inbound,
+            Action::Allow,
+            "VirtualNetwork",
+            "VirtualNetwork",
+        ),
+        (
+            "AllowAzureLoadBalancerInBound",
+            65001,
+            Inbound,
+            Action::Allow,
+            "AzureLoadBalancer",
+            "*",
+        ),
+        ("DenyAllInBound", 65500, Inbound, Action::Deny, "*", "*"),
+        (
+            "AllowVnetOutBound",
+            65000,
+            Outbound,
+            Action::Allow,
+            "VirtualNetwork",
+            "VirtualNetwork",
+        ),
+        (
+            "AllowInternetOutBound",
+            65001,
+            Outbound,
+            Action::Allow,
+            "*",
+            "Internet",
+        ),
+        ("DenyAllOutBound", 65500, Outbound, Action::Deny, "*", "*"),
+    ];
+    for (name, priority, direction, action, src, dst) in defaults {
+        if n.rules.iter().any(|r| r.default && r.origin.name == name) {
+            continue;
+        }
+        n.rules.push(NsgRule {
+            origin: Origin {
+                file: n.file.clone(),
+                collection: n.name.clone(),
+                name: format!("{name} (default rule)"),
+            },
+            priority,
+            direction,
+            action,
+            protocol: NetProto::Any,
+            sources: vec![src.into()],
+            destinations: vec![dst.into()],
+            ports: vec![PortRange::Any],
+            default: true,
+        });
+    }
 }

@@ -185,7 +185,7 @@ const CODES: &[(&str, &str)] = &[
     ("any-port", "The rule allows every port."),
     (
         "wide-destination",
-        "The rule allows a destination wider than needed.",
+        "The rule allows a remote end (the destination of an outbound rule, the source of an inbound one) wider than needed.",
     ),
     ("any-host", "The rule allows every host name."),
     (
@@ -213,6 +213,10 @@ const CODES: &[(&str, &str)] = &[
     (
         "not-checked",
         "Requirements no file of the input can show (no NSG, no route table).",
+    ),
+    (
+        "duplicate-group",
+        "Two rule collection groups of one name in one policy: deploying one replaces the other.",
     ),
     (
         "route-through-firewall",
@@ -267,6 +271,17 @@ pub fn sarif(r: &Report) -> String {
                     "physicalLocation": {"artifactLocation": {"uri": uri(&o.file)}},
                     "logicalLocations": names,
                 }]);
+            } else {
+                // A finding about the input as a whole (how many requirements no file can
+                // show): every input file. GitHub refuses a SARIF result without a location.
+                let at: Vec<Value> = r
+                    .files
+                    .iter()
+                    .map(|f| json!({"physicalLocation": {"artifactLocation": {"uri": uri(f)}}}))
+                    .collect();
+                if !at.is_empty() {
+                    res["locations"] = json!(at);
+                }
             }
             if let Some(q) = &f.requirement {
                 res["properties"] = json!({
@@ -316,6 +331,7 @@ mod tests {
             region: "eastus2".into(),
             edition: "2026-03".into(),
             requirements: Vec::new(),
+            files: Vec::new(),
             findings: vec![
                 finding("not-read"),
                 finding("no-such-code-yet"),
@@ -349,6 +365,7 @@ mod tests {
             region: "eastus2".into(),
             edition: "2021-09".into(),
             requirements: Vec::new(),
+            files: Vec::new(),
             findings: vec![Finding {
                 severity: Severity::Warning,
                 code: "any-port",

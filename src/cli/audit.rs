@@ -67,26 +67,29 @@ pub fn run(a: AuditArgs, catalog: &Catalog) -> Result<(), CliError> {
         Some(target) => {
             let ids = rep.gap_ids();
             if ids.is_empty() {
-                eprintln!("amlfw audit: nothing to fix: every required rule is covered");
+                super::diag("amlfw audit: nothing to fix: every required rule is covered");
             } else {
                 let only = audit::only_rules(&rs, &ids);
+                // The fix goes next to what was audited: a new group, free NSG priorities.
+                let existing = network.existing();
                 let out = target
                     .render(
                         &only,
                         &ExportOptions {
                             service_tags: tags.as_ref(),
                             expand_tags: false,
+                            existing: Some(&existing),
                         },
                     )
                     .map_err(|e| CliError::usage(e.to_string()))?;
                 for u in &out.unexpressed {
-                    eprintln!(
+                    super::diag(&format!(
                         "NOT covered by {}: {} ({}): {}",
                         target.id(),
                         u.remote,
                         u.rule_id,
                         u.reason
-                    );
+                    ));
                 }
                 stdout_write(&out.text)?;
             }

@@ -385,6 +385,7 @@ pub fn run(command: Command, catalog: &Catalog) -> Result<(), CliError> {
             let opts = ExportOptions {
                 service_tags: tags.as_ref(),
                 expand_tags,
+                existing: None,
             };
             if exporter.is_multi_file() {
                 if copy {

@@ -52,6 +52,19 @@ pub struct ExportOptions<'a> {
     /// Write a service tag that Microsoft's data says the target does not accept as its
     /// address prefixes (from `service_tags`) instead of leaving the rule out.
     pub expand_tags: bool,
+    /// What the deployment target already holds (`amlfw audit --fix`): names and priorities the
+    /// output must not take.
+    pub existing: Option<&'a Existing>,
+}
+
+/// Names and priorities a deployment target already uses, as an audit read them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Existing {
+    /// Firewall Policy rule collection groups: (name, priority).
+    pub fw_groups: Vec<(String, u32)>,
+    /// Priorities of NSG rules, per direction.
+    pub nsg_inbound: Vec<u32>,
+    pub nsg_outbound: Vec<u32>,
 }
 
 /// A rule a target could not express, and why.

@@ -110,6 +110,19 @@ pub fn priorities(
     range: std::ops::RangeInclusive<u32>,
     what: &str,
 ) -> Result<Vec<u32>, ExportError> {
+    free_priorities(base, count, step, range, &[], what)
+}
+
+/// `count` priorities from `base` up, `step` apart where they fit, else 1 apart, none of them in
+/// `taken` (priorities the target already uses); below `base` only when nothing above is left.
+pub fn free_priorities(
+    base: u32,
+    count: usize,
+    step: u32,
+    range: std::ops::RangeInclusive<u32>,
+    taken: &[u32],
+    what: &str,
+) -> Result<Vec<u32>, ExportError> {
     let (lo, hi) = (*range.start(), *range.end());
     if count == 0 {
         return Ok(Vec::new());
@@ -119,12 +132,25 @@ pub fn priorities(
             "{what}: priority base {base} is outside {lo}-{hi}"
         )));
     }
-    let n = u32::try_from(count).unwrap_or(u32::MAX);
-    for s in [step, 1] {
-        let last = u64::from(base) + u64::from(s) * u64::from(n - 1);
-        if last <= u64::from(hi) {
-            return Ok((0..n).map(|i| base + s * i).collect());
+    let pick = |from: u32, s: u32| -> Option<Vec<u32>> {
+        let out: Vec<u32> = (from..=hi)
+            .step_by(s as usize)
+            .filter(|p| !taken.contains(p))
+            .take(count)
+            .collect();
+        (out.len() == count).then_some(out)
+    };
+    if let Some(p) = pick(base, step.max(1)).or_else(|| pick(base, 1)) {
+        return Ok(p);
+    }
+    if !taken.is_empty() {
+        if let Some(p) = pick(lo, 1) {
+            return Ok(p);
         }
+        let free = (lo..=hi).filter(|p| !taken.contains(p)).count();
+        return Err(ExportError::Priority(format!(
+            "{what}: {count} rules need free priorities, and the target has only {free} left between {lo} and {hi} (the others are taken by its rules)"
+        )));
     }
     Err(ExportError::Priority(format!(
         "{what}: {count} rules do not fit between priority {base} and {hi}; lower the priority base (--priority-base)"
@@ -162,5 +188,22 @@ mod tests {
         );
         assert!(priorities(4090, 10, 10, 100..=4096, "x").is_err());
         assert!(priorities(50, 1, 10, 100..=4096, "x").is_err());
+    }
+
+    #[test]
+    fn free_priorities_skip_the_taken_ones() {
+        let taken = [1000, 1020];
+        assert_eq!(
+            free_priorities(1000, 3, 10, 100..=4096, &taken, "x").unwrap(),
+            [1010, 1030, 1040]
+        );
+        // Nothing left above the base: below it.
+        assert_eq!(
+            free_priorities(4095, 2, 10, 100..=4096, &[4095, 4096], "x").unwrap(),
+            [100, 101]
+        );
+        let all: Vec<u32> = (100..=4096).collect();
+        let e = free_priorities(1000, 1, 10, 100..=4096, &all, "x").unwrap_err();
+        assert!(e.to_string().contains("only 0 left"), "{e}");
     }
 }

@@ -2,7 +2,7 @@
 //! codes and `--fix`.
 
 use crate::common;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Output;
 
@@ -247,6 +247,56 @@ fn round_trip_through_the_command_line_and_fix() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["aml-fqdn-api"]);
+    // The fix's group is a new one: deploying it under the audited group's name (aml-rules,
+    // 1000) would replace that group and delete the rules the fix does not hold.
+    let group = fixed["parameters"]["ruleCollectionGroupName"]["defaultValue"]
+        .as_str()
+        .unwrap();
+    let prio = &fixed["parameters"]["ruleCollectionGroupPriority"]["defaultValue"];
+    assert_eq!((group, prio), ("aml-rules-fix", &json!(1100)));
+    let header = fixed["metadata"]["header"].to_string();
+    assert!(
+        header.contains("NEW rule collection group, aml-rules-fix (priority 1100)")
+            && header.contains("audited groups: aml-rules (1000)"),
+        "{header}"
+    );
+    // Audited with the fix beside it: covered, no clash.
+    let fix_file = dir.path().join("fix.json");
+    std::fs::write(&fix_file, &out.stdout).unwrap();
+    let mut with_fix = args.clone();
+    with_fix.push(fix_file.to_str().unwrap());
+    let out = amlfw(&with_fix);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Two files with the same group of one policy cannot both be deployed: an error, not a merge.
+    let other = tempfile::tempdir().unwrap();
+    let full = export_to(&other, "azfw-policy-arm", &profile);
+    let copy = other.path().join("copy.json");
+    std::fs::copy(&full, &copy).unwrap();
+    let mut both = vec!["audit", "--format", "json"];
+    both.extend(profile);
+    both.extend([full.to_str().unwrap(), copy.to_str().unwrap()]);
+    let out = amlfw(&both);
+    assert_eq!(out.status.code(), Some(3));
+    let v = json_of(&out);
+    let dups: Vec<&Value> = v["report"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "duplicate-group")
+        .collect();
+    assert_eq!(dups.len(), 1, "{dups:?}");
+    assert!(
+        dups[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("aml-rules is defined twice"),
+        "{dups:?}"
+    );
 }
 
 #[test]
@@ -413,4 +463,85 @@ fn an_input_with_nothing_to_check_does_not_pass() {
     let groups = fixture("az-rcg-list.json");
     let out = amlfw(&["audit", "--region", "eastus2", &policy, &groups]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("nothing was checked"));
+}
+
+/// `--fix nsg-arm` takes priorities the audited NSG leaves free in each direction: Azure
+/// refuses two rules of one priority and direction.
+#[test]
+fn nsg_fix_takes_free_priorities() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = [
+        "--region",
+        "eastus2",
+        "--edition",
+        "2026-03",
+        "--feature",
+        "compute-cluster,compute-instance",
+        "--source",
+        "10.0.1.0/24",
+    ];
+    let file = export_to(&dir, "nsg-arm", &profile);
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let resources = doc["resources"].as_array_mut().unwrap();
+    // Drop the second outbound rule: the fix's rule would be renumbered onto the others.
+    let at = resources
+        .iter()
+        .position(|r| {
+            r["properties"]["direction"] == "Outbound" && r["properties"]["priority"] == 1010
+        })
+        .unwrap();
+    resources.remove(at);
+    // Locked down, as the guidance wants: else AllowInternetOutBound covers every tag.
+    let mut deny = resources[0].clone();
+    deny["name"] = json!("[format('{0}/{1}', parameters('nsgName'), 'deny-internet')]");
+    deny["properties"]["priority"] = json!(4000);
+    deny["properties"]["access"] = json!("Deny");
+    deny["properties"]["protocol"] = json!("*");
+    deny["properties"]["destinationAddressPrefix"] = json!("Internet");
+    deny["properties"]["destinationPortRange"] = json!("*");
+    resources.push(deny);
+    let taken: Vec<(String, u64)> = resources
+        .iter()
+        .map(|r| {
+            let p = &r["properties"];
+            (
+                p["direction"].as_str().unwrap().to_string(),
+                p["priority"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let mut args = vec!["audit", "--fix", "nsg-arm"];
+    args.extend(profile);
+    args.push(file.to_str().unwrap());
+    let out = amlfw(&args);
+    assert_eq!(out.status.code(), Some(3));
+    let fixed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules = fixed["resources"].as_array().unwrap();
+    assert!(!rules.is_empty());
+    for r in rules {
+        let p = &r["properties"];
+        let key = (
+            p["direction"].as_str().unwrap().to_string(),
+            p["priority"].as_u64().unwrap(),
+        );
+        assert!(!taken.contains(&key), "{key:?} is taken: {r}");
+    }
+    assert!(fixed["metadata"]["notes"]
+        .to_string()
+        .contains("chosen free among the audited NSG's Outbound rules"));
+    // Deployed into the NSG (its rules added), the fix covers the rule that was removed.
+    doc["resources"]
+        .as_array_mut()
+        .unwrap()
+        .extend(rules.iter().cloned());
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let mut again = vec!["audit", "--format", "json"];
+    again.extend(profile);
+    again.push(file.to_str().unwrap());
+    // (The host names an NSG cannot hold stay missing behind the deny.)
+    assert_eq!(
+        status_of(&json_of(&amlfw(&again)), "aml-tag-storage"),
+        "covered"
+    );
 }

@@ -102,3 +102,67 @@ fn file_names_become_uri_references() {
     assert!(errs.is_empty(), "{errs:#?}");
     assert!(doc.to_string().contains("my%20dir/nsg%20%231.json"));
 }
+
+/// GitHub's upload-sarif refuses a whole file when one result has no location ("expected at
+/// least one location"): every result of these audits names a file.
+#[test]
+fn every_result_has_a_location() {
+    let sets: &[&[&str]] = &[
+        &["az-rcg-list.json", "az-policy-show.json"],
+        &["az-nsg-show.json"],
+        &["az-route-table-show.json"],
+        &["az-firewall-show.json", "az-nsg-show.json"],
+        &["portal-export-template.json"],
+        &[
+            "az-rcg-list.json",
+            "az-policy-show.json",
+            "az-nsg-show.json",
+            "az-route-table-show.json",
+        ],
+    ];
+    let mut codes = Vec::new();
+    for (i, set) in sets.iter().enumerate() {
+        // With and without sources: the any-source note has no rule of its own.
+        let mut args = vec![
+            "audit",
+            "--region",
+            "eastus2",
+            "--feature",
+            "compute-cluster,compute-instance",
+            "--format",
+            "sarif",
+        ];
+        if i % 2 == 0 {
+            args.extend(["--source", "10.0.1.0/24"]);
+        }
+        let files: Vec<String> = set
+            .iter()
+            .map(|f| common::fixture(&format!("audit/{f}")).display().to_string())
+            .collect();
+        args.extend(files.iter().map(String::as_str));
+        let out = assert_cmd::Command::cargo_bin("amlfw")
+            .unwrap()
+            .args(&args)
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for r in doc["runs"][0]["results"].as_array().unwrap() {
+            let at = r["locations"].as_array().map_or(&[][..], Vec::as_slice);
+            assert!(
+                !at.is_empty()
+                    && at
+                        .iter()
+                        .all(|l| l["physicalLocation"]["artifactLocation"]["uri"]
+                            .as_str()
+                            .is_some_and(|u| u.ends_with(".json"))),
+                "{set:?}: {r}"
+            );
+            codes.push(r["ruleId"].as_str().unwrap().to_string());
+        }
+    }
+    // The results that had none before: a finding about a requirement a layer cannot hold,
+    // and the notes about the input as a whole.
+    for code in ["not-covered-by-design", "not-checked", "any-source"] {
+        assert!(codes.iter().any(|c| c == code), "{code}: {codes:?}");
+    }
+}

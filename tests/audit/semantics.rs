@@ -239,11 +239,17 @@ fn sources_must_cover_the_profiles() {
         Status::Missing,
         "10.0.1.0 is outside the range"
     );
-    assert_eq!(
-        status(&with(&["10.0.1.255-10.0.1.0"]), "aml-tag-storage"),
-        Status::Missing,
-        "a reversed range holds nothing"
-    );
+    // A reversed range is no range: bad input, like a malformed CIDR.
+    let reversed = &one_group(vec![net_rule(
+        "s",
+        &["TCP"],
+        &["Storage.EastUS2"],
+        &["443"],
+        &["10.0.1.255-10.0.1.0"],
+    )])[0]
+        .1;
+    let e = audit::parse("fw.json", reversed).unwrap_err();
+    assert!(e.message.contains("'10.0.1.255-10.0.1.0'"), "{e}");
 }
 
 #[test]
@@ -535,6 +541,43 @@ fn wider_than_needed() {
     assert!(codes(&r, "look-alike-wildcard")[0]
         .message
         .contains("evilpytorch.org"));
+    // The remote end of an inbound NSG rule is its source: the finding names that field.
+    let n = nsg(vec![
+        sec(
+            "in-any",
+            200,
+            "Inbound",
+            "Allow",
+            "*",
+            "10.0.1.0/24",
+            "44224",
+        ),
+        sec(
+            "out-any",
+            200,
+            "Outbound",
+            "Allow",
+            "10.0.1.0/24",
+            "*",
+            "443",
+        ),
+    ]);
+    let r = run(&rs, &[("nsg.json", n)], None);
+    let wide: Vec<(&str, &str)> = codes(&r, "wide-destination")
+        .iter()
+        .map(|f| (f.rule.as_ref().unwrap().name.as_str(), f.message.as_str()))
+        .collect();
+    assert!(
+        wide.contains(&("in-any", "in-any allows the source *: any source")),
+        "{wide:?}"
+    );
+    assert!(
+        wide.contains(&(
+            "out-any",
+            "out-any allows the destination *: any destination"
+        )),
+        "{wide:?}"
+    );
 }
 
 #[test]
@@ -623,6 +666,46 @@ fn bad_input_names_file_path_and_value() {
     )
     .unwrap_err();
     assert!(e.message.contains("no Azure Firewall"), "{e}");
+    // A malformed address is bad input (exit 2), not a rule that silently matches nothing.
+    let f = &one_group(vec![net_rule(
+        "a",
+        &["TCP"],
+        &["Storage"],
+        &["443"],
+        &["10.0.1.0/33"],
+    )])[0]
+        .1;
+    let e = audit::parse("fw.json", f).unwrap_err();
+    assert_eq!(
+        e.path,
+        "$.properties.ruleCollections[0].rules[0].sourceAddresses[0]"
+    );
+    assert!(e.message.contains("'10.0.1.0/33'"), "{e}");
+    for (src, dst) in [("10.0.1.0/24", "300.1.2.3"), ("fd00::/129", "*")] {
+        let n = nsg(vec![sec("x", 100, "Outbound", "Allow", src, dst, "443")]);
+        let e = audit::parse("n.json", &n).unwrap_err();
+        assert!(e.path.ends_with("AddressPrefix"), "{e}");
+    }
+    // Tags, `*`, ranges and IPv6 stay what they are.
+    let ok = nsg(vec![sec(
+        "x",
+        100,
+        "Outbound",
+        "Allow",
+        "fd00:1::/64",
+        "Storage.EastUS2",
+        "443",
+    )]);
+    audit::parse("n.json", &ok).unwrap();
+    let f = &one_group(vec![net_rule(
+        "a",
+        &["TCP"],
+        &["10.0.0.1-10.0.0.9", "AzureCloud"],
+        &["443"],
+        &["*"],
+    )])[0]
+        .1;
+    audit::parse("fw.json", f).unwrap();
 }
 
 #[test]
@@ -694,6 +777,52 @@ fn a_deny_of_every_address_blocks_however_it_is_spelled() {
         assert_eq!(status(&r, "aml-tag-storage"), Status::Missing, "{dst:?}");
         assert_eq!(codes(&r, "shadowed").len(), 1, "{dst:?}: {:#?}", r.findings);
     }
+}
+
+/// `::/0` is every IPv6 address and `0.0.0.0/0` every IPv4 one, as sources and as
+/// destinations: a deny of one family does not block the sources of the other, and with both
+/// families the part it blocks is named with its family (as the NSG side decides it).
+#[test]
+fn a_deny_of_one_address_family_blocks_only_that_family() {
+    let rs = small();
+    for (dst, src) in [(&["*"][..], &["::/0"][..]), (&["::/0"], &["*"])] {
+        let r = run(&rs, &deny_then_allow(dst, src), None);
+        assert_eq!(
+            status(&r, "aml-tag-storage"),
+            Status::Covered,
+            "{dst:?} {src:?}"
+        );
+        assert!(codes(&r, "shadowed").is_empty(), "{:#?}", r.findings);
+    }
+    let r = run(&rs, &deny_then_allow(&["*"], &["0.0.0.0/0"]), None);
+    assert_eq!(status(&r, "aml-tag-storage"), Status::Missing);
+    // Dual stack: the allow holds both families, the deny takes the IPv6 ones.
+    let mut rs = small();
+    rs.settings.sources = vec![
+        "10.0.1.0/24".parse().unwrap(),
+        "fd00:1::/64".parse().unwrap(),
+    ];
+    let mut files = deny_then_allow(&["*"], &["::/0"]);
+    files[0].1 = files[0]
+        .1
+        .replace("\"10.0.1.0/24\"", "\"10.0.1.0/24\",\"fd00:1::/64\"");
+    let r = run(&rs, &files, None);
+    assert_eq!(status(&r, "aml-tag-storage"), Status::Partial);
+    let partial = &codes(&r, "partial")[0].message;
+    assert!(
+        partial.contains("missing tcp:443 (IPv6 sources)") && !partial.contains("IPv4"),
+        "{partial}"
+    );
+    // An allow of 0.0.0.0/0 does not reach the IPv6 sources either.
+    let v4_only = one_group(vec![net_rule(
+        "a",
+        &["TCP"],
+        &["0.0.0.0/0"],
+        &["443"],
+        &["10.0.1.0/24", "fd00:1::/64"],
+    )]);
+    let r = run(&rs, &v4_only, None);
+    assert_eq!(status(&r, "aml-tag-storage"), Status::Partial);
 }
 
 #[test]
@@ -780,4 +909,52 @@ fn ipv6_ranges_are_addresses_not_tag_names() {
     )]);
     let r = run(&rs, &f, Some(common::service_tags(amlfw::Cloud::Public)));
     assert!(codes(&r, "invalid-tag").is_empty(), "{:#?}", r.findings);
+}
+
+/// A shadowed finding names the ports the deny takes from the allow, not every port of the
+/// requirement: a deny of TCP 8000-9000 blocks AzureMachineLearning's 8787 only.
+#[test]
+fn shadowed_names_only_the_ports_the_deny_blocks() {
+    let rs = common::rules(
+        "schema_version = 1\ncloud = \"public\"\nregion = \"eastus2\"\nedition = \"2026-03\"\nfeatures = [\"compute-cluster\", \"compute-instance\"]\nsources = [\"10.0.1.0/24\"]\n",
+    );
+    let id = "aml-tag-aml-2603";
+    let f = vec![(
+        "fw.json",
+        group(
+            "g",
+            100,
+            vec![
+                coll(
+                    "deny",
+                    100,
+                    "Deny",
+                    vec![net_rule("d", &["TCP"], &["*"], &["8000-9000"], &["*"])],
+                ),
+                coll(
+                    "allow",
+                    200,
+                    "Allow",
+                    vec![net_rule(
+                        "a",
+                        &["TCP"],
+                        &["AzureMachineLearning"],
+                        &["443", "8787", "18881"],
+                        SRC,
+                    )],
+                ),
+            ],
+        ),
+    )];
+    let r = run(&rs, &f, None);
+    assert_eq!(status(&r, id), Status::Partial);
+    let shadowed = codes(&r, "shadowed");
+    assert_eq!(shadowed.len(), 1, "{shadowed:#?}");
+    assert!(
+        shadowed[0]
+            .message
+            .contains("blocks AzureMachineLearning (tcp:8787) that a would allow"),
+        "{}",
+        shadowed[0].message
+    );
 }

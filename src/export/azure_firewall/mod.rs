@@ -16,11 +16,11 @@
 
 use super::azure::names::Names;
 use super::azure::{arm, hcl, local_side, port_groups, NETWORK_API_VERSION as API_VERSION};
-use super::naming::{azure_name, priorities, rule_stem};
+use super::naming::{azure_name, free_priorities, priorities, rule_stem};
 use super::text::{bicep_string, comment_block, hcl_string, sh_quote};
 use super::Target;
 use super::{
-    header_lines, Export, ExportError, ExportOptions, Exporter, Family, TagUse, TagsUse,
+    header_lines, Existing, Export, ExportError, ExportOptions, Exporter, Family, TagUse, TagsUse,
     Unexpressed,
 };
 use crate::model::{Kind, PortRange, PortSpec, Protocol};
@@ -173,9 +173,24 @@ fn build_plan(
     let warnings = own_warnings(&network);
     header.extend(warnings.iter().map(|w| format!("Warning: {w}")));
     header.extend(notes(rs, &unexpressed));
+    let (group_name, group_priority) = match opts.existing {
+        // A classic firewall has no rule collection groups.
+        Some(e) if target.id() != "azfw-classic-arm" => {
+            let (name, priority) = fix_group(prefix, prio[0], e)?;
+            header.insert(
+                header
+                    .iter()
+                    .position(|l| l.starts_with("Warning:"))
+                    .unwrap_or(header.len()),
+                fix_group_line(&name, priority, e),
+            );
+            (name, priority)
+        }
+        _ => (azure_name(&[prefix, "rules"]), prio[0]),
+    };
     Ok(Plan {
-        group_name: azure_name(&[prefix, "rules"]),
-        group_priority: prio[0],
+        group_name,
+        group_priority,
         sources,
         network: Collection {
             name: azure_name(&[prefix, "network-rules"]),
@@ -191,6 +206,46 @@ fn build_plan(
         unexpressed,
         warnings,
     })
+}
+
+/// The group of `amlfw audit --fix`: a name no group of the audited policy has (`<prefix>-rules-fix`,
+/// numbered when that is taken too) and a priority none of them has. Deploying under a taken name
+/// would replace that group, deleting every rule it holds that the fix does not.
+fn fix_group(prefix: &str, base: u32, e: &Existing) -> Result<(String, u32), ExportError> {
+    let taken = |n: &str| e.fw_groups.iter().any(|(g, _)| g.eq_ignore_ascii_case(n));
+    let stem = azure_name(&[prefix, "rules-fix"]);
+    let name = std::iter::once(stem.clone())
+        .chain((2..).map(|i| format!("{stem}-{i}")))
+        .find(|n| !taken(n))
+        .expect("some numbered name is free");
+    let used: Vec<u32> = e.fw_groups.iter().map(|(_, p)| *p).collect();
+    let p = free_priorities(
+        base,
+        1,
+        100,
+        100..=65000,
+        &used,
+        "Azure Firewall rule collection groups",
+    )?;
+    Ok((name, p[0]))
+}
+
+/// The header line that says why the fix's group is not the audited one.
+fn fix_group_line(name: &str, priority: u32, e: &Existing) -> String {
+    let mut groups: Vec<String> = e
+        .fw_groups
+        .iter()
+        .map(|(g, p)| format!("{g} ({p})"))
+        .collect();
+    groups.dedup();
+    format!(
+        "Fix: these rules go into a NEW rule collection group, {name} (priority {priority}), which no audited group uses{}. Keep ruleCollectionGroupName at that default: deploying under an existing group's name replaces that group and deletes every rule in it that is not listed here.",
+        if groups.is_empty() {
+            String::new()
+        } else {
+            format!(" (audited groups: {})", groups.join(", "))
+        }
+    )
 }
 
 /// The profile's source CIDRs, else `*`. (`VirtualNetwork` is no option: Azure Firewall takes

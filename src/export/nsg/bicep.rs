@@ -21,8 +21,8 @@ impl Exporter for NsgBicep {
     fn target(&self) -> &'static Target {
         &NSG_BICEP
     }
-    fn render(&self, rules: &RuleSet, _opts: &ExportOptions) -> Result<Export, ExportError> {
-        let plan = plan(rules, self, ARM_SHAPE)?;
+    fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
+        let plan = plan(rules, self, ARM_SHAPE, opts)?;
         let nsg = Parent {
             ty: "Microsoft.Network/networkSecurityGroups",
             sym: "nsg",

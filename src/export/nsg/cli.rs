@@ -21,9 +21,9 @@ impl Exporter for NsgCli {
     fn target(&self) -> &'static Target {
         &NSG_CLI
     }
-    fn render(&self, rules: &RuleSet, _opts: &ExportOptions) -> Result<Export, ExportError> {
+    fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let shape = ["Bash script: az network nsg rule create adds or updates each rule in an existing NSG and leaves the others."];
-        let plan = plan(rules, self, &shape)?;
+        let plan = plan(rules, self, &shape, opts)?;
         let mut t = script_preamble(
             &plan.header,
             &[

@@ -20,7 +20,7 @@
 use super::azure::bicep::{document, symbols, Child, Parent};
 use super::azure::names::{name_with_suffix, unique_names};
 use super::azure::{arm, az::script_preamble, hcl, local_side, port_groups};
-use super::naming::{azure_name, priorities, rule_stem};
+use super::naming::{azure_name, free_priorities, rule_stem};
 use super::text::{comment_block, hcl_string, one_line, sh_quote};
 use super::{header_lines, Export, ExportError, ExportOptions, Exporter, Family, Unexpressed};
 use super::{TagsUse, Target};
@@ -88,7 +88,12 @@ struct Plan {
     unexpressed: Vec<Unexpressed>,
 }
 
-fn plan(rs: &RuleSet, target: &dyn Exporter, shape: &[&str]) -> Result<Plan, ExportError> {
+fn plan(
+    rs: &RuleSet,
+    target: &dyn Exporter,
+    shape: &[&str],
+    opts: &ExportOptions,
+) -> Result<Plan, ExportError> {
     let (mut inbound, mut outbound, mut unexpressed) = (Vec::new(), Vec::new(), Vec::new());
     for rule in &rs.rules {
         // A tag Microsoft's data says NSGs do not accept (none of the catalog's today, but the
@@ -125,8 +130,14 @@ fn plan(rs: &RuleSet, target: &dyn Exporter, shape: &[&str]) -> Result<Plan, Exp
         }
     }
     let base = rs.settings.priority_base;
-    assign_priorities(&mut inbound, base, "NSG inbound rules")?;
-    assign_priorities(&mut outbound, base, "NSG outbound rules")?;
+    // `amlfw audit --fix`: Azure refuses two rules of one priority and direction, so the
+    // priorities the audited NSGs use are skipped.
+    let none = Vec::new();
+    let (taken_in, taken_out) = opts
+        .existing
+        .map_or((&none, &none), |e| (&e.nsg_inbound, &e.nsg_outbound));
+    assign_priorities(&mut inbound, base, taken_in, "NSG inbound rules")?;
+    assign_priorities(&mut outbound, base, taken_out, "NSG outbound rules")?;
     let mut rules = inbound;
     rules.append(&mut outbound);
     // Names are unique per NSG, not per direction.
@@ -135,7 +146,14 @@ fn plan(rs: &RuleSet, target: &dyn Exporter, shape: &[&str]) -> Result<Plan, Exp
     for (r, n) in rules.iter_mut().zip(names) {
         r.name = n;
     }
-    let header = nsg_header(rs, target, shape, &rules, &unexpressed);
+    let header = nsg_header(
+        rs,
+        target,
+        shape,
+        &rules,
+        &unexpressed,
+        opts.existing.is_some(),
+    );
     Ok(Plan {
         header,
         rules,
@@ -143,8 +161,20 @@ fn plan(rs: &RuleSet, target: &dyn Exporter, shape: &[&str]) -> Result<Plan, Exp
     })
 }
 
-fn assign_priorities(rules: &mut [SecRule], base: u32, what: &str) -> Result<(), ExportError> {
-    let p = priorities(base, rules.len(), PRIORITY_STEP, PRIORITY_RANGE, what)?;
+fn assign_priorities(
+    rules: &mut [SecRule],
+    base: u32,
+    taken: &[u32],
+    what: &str,
+) -> Result<(), ExportError> {
+    let p = free_priorities(
+        base,
+        rules.len(),
+        PRIORITY_STEP,
+        PRIORITY_RANGE,
+        taken,
+        what,
+    )?;
     for (r, p) in rules.iter_mut().zip(p) {
         r.priority = p;
     }
@@ -314,6 +344,7 @@ fn nsg_header(
     shape: &[&str],
     rules: &[SecRule],
     not: &[Unexpressed],
+    audited: bool,
 ) -> Vec<String> {
     // The NSG never reads the Service Tags file: leave it out of the header.
     let mut h = header_lines(rs, target, &ExportOptions::default(), not);
@@ -331,7 +362,14 @@ fn nsg_header(
             .filter(|r| r.direction == dir)
             .map(|r| r.priority)
             .collect();
-        if let (Some(a), Some(b)) = (p.first(), p.last()) {
+        if audited && !p.is_empty() {
+            let list: Vec<String> = p.iter().map(u32::to_string).collect();
+            h.push(format!(
+                "{what} rules: {} at priorities {}, chosen free among the audited NSG's {what} rules (Azure refuses two rules of one priority and direction).",
+                p.len(),
+                list.join(", ")
+            ));
+        } else if let (Some(a), Some(b)) = (p.first(), p.last()) {
             h.push(format!(
                 "{what} rules: {} at priorities {a}-{b}; these must be free in the NSG (else change --priority-base).",
                 p.len()

@@ -29,8 +29,8 @@ impl Exporter for NsgArm {
     fn target(&self) -> &'static Target {
         &NSG_ARM
     }
-    fn render(&self, rules: &RuleSet, _opts: &ExportOptions) -> Result<Export, ExportError> {
-        let plan = plan(rules, self, ARM_SHAPE)?;
+    fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
+        let plan = plan(rules, self, ARM_SHAPE, opts)?;
         let mut prev: Option<&str> = None;
         let mut resources = Vec::new();
         for r in &plan.rules {

@@ -21,13 +21,13 @@ impl Exporter for NsgTerraform {
     fn target(&self) -> &'static Target {
         &NSG_TERRAFORM
     }
-    fn render(&self, rules: &RuleSet, _opts: &ExportOptions) -> Result<Export, ExportError> {
+    fn render(&self, rules: &RuleSet, opts: &ExportOptions) -> Result<Export, ExportError> {
         let shape = [
             "Standalone azurerm_network_security_rule resources for an existing NSG: they add these rules and leave the others.",
             "Do not also declare security_rule blocks inside that azurerm_network_security_group: the two forms fight each other.",
             crate::export::AZURERM_VERSIONS,
         ];
-        let plan = plan(rules, self, &shape)?;
+        let plan = plan(rules, self, &shape, opts)?;
         let mut t = comment_block("#", &plan.header);
         t.push('\n');
         t.push_str(&hcl::variable(
