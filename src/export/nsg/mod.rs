@@ -379,7 +379,7 @@ fn nsg_header(
     h.push("The subnet side is the profile's sources, else the VirtualNetwork tag; inbound rules allow the source tag to reach it.".into());
     let families = rs.settings.sources.iter().map(|n| n.addr().is_ipv4());
     if families.clone().any(|v4| v4) && families.clone().any(|v4| !v4) {
-        h.push("The sources are IPv4 and IPv6, and Azure refuses a rule that mixes the two: each service-tag rule is split in two (names ending -v4 and -v6), and a rule to an IP address keeps only the sources of that address's family.".into());
+        h.push("The sources are IPv4 and IPv6, and Azure refuses a rule that mixes the two: each service-tag rule is split in two (names ending -v4 and -v6), and a rule to an IP address keeps only the sources of that address's family. An NSG that holds the rules of an earlier export without the split keeps them under their old names, at priorities these may take: delete those first.".into());
     }
     h.push("These rules only ALLOW. The NSG's default AllowInternetOutBound (65001) still allows all outbound traffic until you add a Deny".into());
     h.push("rule below them, and such a Deny also blocks the host names listed as NOT covered: send those through a firewall or proxy.".into());

@@ -37,7 +37,8 @@
 #   source tag to reach it.
 # The sources are IPv4 and IPv6, and Azure refuses a rule that mixes the two: each service-tag rule is
 #   split in two (names ending -v4 and -v6), and a rule to an IP address keeps only the sources of
-#   that address's family.
+#   that address's family. An NSG that holds the rules of an earlier export without the split keeps
+#   them under their old names, at priorities these may take: delete those first.
 # These rules only ALLOW. The NSG's default AllowInternetOutBound (65001) still allows all outbound
 #   traffic until you add a Deny
 # rule below them, and such a Deny also blocks the host names listed as NOT covered: send those
