@@ -20,7 +20,8 @@ fn wizard(
             "the wizard needs a terminal; for scripts use a command (see amlfw --help)",
         ));
     }
-    let profile = cli::build_profile(selection, catalog, cli::Fallback::BuiltinDefault)?;
+    let (profile, profile_stored) =
+        cli::build_profile_noting_stored(selection, catalog, cli::Fallback::BuiltinDefault)?;
     // Only opened here, so that a missing file is an error before the terminal is taken; the
     // wizard reads it after its first frame.
     if let Some(path) = service_tags {
@@ -38,11 +39,6 @@ fn wizard(
         (None, Ok(s)) => amlfw::clipboard::mode_from_config(s.config_dir())
             .map_err(|e| cli::CliError::usage(e.to_string()))?,
         (None, Err(_)) => amlfw::clipboard::Mode::Auto,
-    };
-    // Flags given with --profile change its choices: then the name alone does not give them.
-    let profile_stored = match (&selection.profile, &store) {
-        (Some(name), Ok(s)) => s.load(name, catalog).is_ok_and(|p| p == profile),
-        _ => false,
     };
     let start = amlfw::tui::Start {
         profile,

@@ -115,7 +115,18 @@ pub fn build_profile(
     catalog: &Catalog,
     fallback: Fallback,
 ) -> Result<Profile, CliError> {
-    let mut p = match (&sel.profile, &sel.profile_file) {
+    Ok(build_profile_noting_stored(sel, catalog, fallback)?.0)
+}
+
+/// `build_profile`, and whether the profile is the saved one `--profile NAME` names with no
+/// flag changing it (then the name alone gives the same choices: the wizard's suggested
+/// commands use it). The saved profile is read once.
+pub fn build_profile_noting_stored(
+    sel: &Selection,
+    catalog: &Catalog,
+    fallback: Fallback,
+) -> Result<(Profile, bool), CliError> {
+    let loaded = match (&sel.profile, &sel.profile_file) {
         (Some(name), _) => profiles::store()?
             .load(name, catalog)
             .map_err(profiles::store_error)?,
@@ -139,6 +150,7 @@ pub fn build_profile(
             (Some(r), _) => Profile::new(sel.cloud.unwrap_or(amlfw::Cloud::Public), r.clone()),
         },
     };
+    let mut p = loaded.clone();
     if let Some(c) = sel.cloud {
         p.cloud = c;
     }
@@ -191,7 +203,8 @@ pub fn build_profile(
     }
     p.validate(catalog)
         .map_err(|e| CliError::usage(flag_error(&e)))?;
-    Ok(p)
+    let stored = sel.profile.is_some() && p == loaded;
+    Ok((p, stored))
 }
 
 /// Names the flag (not the TOML key) a bad value came from.
