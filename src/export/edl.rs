@@ -191,10 +191,10 @@ impl Exporter for EdlIp {
         // The list's rule allows the web ports some rule names (`tcp:443`, `https`); a rule
         // needing a TCP range that holds one of those (`tcp:*`, AzureActiveDirectory) is in the
         // list too, but adds no port to the rule: the rule's ports apply to every address listed.
-        let mut fits: Vec<u16> = ip
-            .outbound
+        let split: Vec<_> = ip.outbound.iter().map(|r| split_ports(r.rule)).collect();
+        let mut fits: Vec<u16> = split
             .iter()
-            .flat_map(|r| split_ports(r.rule).0)
+            .flat_map(|(web, _)| web.iter().copied())
             .collect();
         fits.sort_unstable();
         fits.dedup();
@@ -202,8 +202,7 @@ impl Exporter for EdlIp {
         // Each rule needing ports beyond the list's: those ports, and whether its addresses are
         // in the list (for the list's ports it needs).
         let mut beyond = Vec::new();
-        for r in &ip.outbound {
-            let (web, other) = split_ports(r.rule);
+        for (r, (web, other)) in ip.outbound.iter().zip(split) {
             let in_range =
                 r.rule.ports.iter().any(|s| {
                     s.protocol == Protocol::Tcp && fits.iter().any(|&p| s.ports.contains(p))
